@@ -1,0 +1,212 @@
+package io.objectbroker.client;
+
+import io.objectbroker.Address;
+import io.objectbroker.Uri;
+import io.objectbroker.internal.protocol.KryoCodec;
+import io.objectbroker.internal.protocol.Protocol;
+import io.objectbroker.naming.NameServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The client side of ObjectBroker: makes proxies for remote objects and carries their calls.
+ *
+ * <pre>{@code
+ * try (Broker broker = Broker.connect("127.0.0.1:9090")) {
+ *   ProvisioningService p = broker.proxy(ProvisioningService.class, "OBNAME:example.provisioning");
+ *   p.provision("img1", "node3");
+ * }
+ * }</pre>
+ *
+ * <p>A broker holds one connection per server, shared by all its proxies and threads: calls
+ * are multiplexed on it. Names are resolved through the name server and cached; a name whose
+ * server cannot be reached is resolved again. Proxies and the broker are safe for use from
+ * many threads. Closing the broker closes its connections.
+ */
+public final class Broker implements AutoCloseable {
+
+  /** How long a connection, with its handshake, may take unless told otherwise. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /** How long a resolved name is cached unless told otherwise. */
+  public static final Duration DEFAULT_NAME_CACHE_TTL = Duration.ofSeconds(60);
+  /** The largest payload accepted from a server unless told otherwise: 16 MiB. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = Protocol.DEFAULT_MAX_FRAME_BYTES;
+
+  private final KryoCodec codec;
+  private final ConnectionPool pool;
+  private final NameResolver resolver;
+  private final Invoker invoker;
+  private final CallOptions options;
+
+  private Broker(Builder b) {
+    this.codec = new KryoCodec();
+    codec.register(NameServer.class);
+    codec.register(b.types.toArray(Class<?>[]::new));
+    this.options = b.options;
+    this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout);
+    this.resolver = new NameResolver(b.nameServer, b.nameCacheTtl, this::nameServerAt);
+    this.invoker = new Invoker(pool, resolver, codec);
+  }
+
+  /** A broker that resolves names through the name server at {@code nameServer} (host:port). */
+  public static Broker connect(String nameServer) {
+    return builder().nameServer(nameServer).build();
+  }
+
+  /** A builder with every setting at its default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A typed proxy for the object at {@code uri}: {@code OB:id@host:port}, {@code OBNAME:name},
+   * or a bare name (taken as {@code OBNAME:name}).
+   *
+   * @throws IllegalArgumentException if the type is not a {@code @Remote} interface, or the
+   *     URI is malformed
+   */
+  public <T> T proxy(Class<T> remoteInterface, String uri) {
+    return proxy(remoteInterface, uri, options);
+  }
+
+  /** A typed proxy that calls with {@code options}. */
+  public <T> T proxy(Class<T> remoteInterface, String uri, CallOptions options) {
+    T proxy = ProxyHandler.create(remoteInterface, parse(uri), options, invoker);
+    codec.register(remoteInterface);
+    return proxy;
+  }
+
+  /** A dynamic proxy that calls the object at {@code uri} by method name. */
+  public RemoteObject remote(String uri) {
+    return remote(uri, options);
+  }
+
+  /** A dynamic proxy that calls with {@code options}. */
+  public RemoteObject remote(String uri, CallOptions options) {
+    return new RemoteObject(parse(uri), options, invoker);
+  }
+
+  /** A proxy for this broker's name server. */
+  public NameServer nameServer() {
+    return nameServerAt(resolver.defaultNameServer());
+  }
+
+  /** The address of this broker's name server. */
+  public Address nameServerAddress() {
+    return resolver.defaultNameServer();
+  }
+
+  /**
+   * The direct URI a name stands for, through the name server (or the cache).
+   *
+   * @throws io.objectbroker.NamingException if the name is not registered
+   */
+  public Uri resolve(String uri) {
+    Uri u = parse(uri);
+    return u.isName() ? resolver.resolve(u) : u;
+  }
+
+  /** The options proxies get unless given others. */
+  public CallOptions options() {
+    return options;
+  }
+
+  /** Closes every connection; calls in flight fail with connection-closed. */
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  private NameServer nameServerAt(Address address) {
+    return ProxyHandler.create(NameServer.class, Uri.direct(NameServer.OBJECT_ID, address),
+        options, invoker);
+  }
+
+  private static Uri parse(String uri) {
+    Objects.requireNonNull(uri, "uri");
+    return uri.indexOf(':') < 0 ? Uri.name(uri) : Uri.parse(uri);
+  }
+
+  /** Settings of a {@link Broker}; each setter checks its value. */
+  public static final class Builder {
+    private Address nameServer = defaultNameServer();
+    private CallOptions options = CallOptions.DEFAULT;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private Duration nameCacheTtl = DEFAULT_NAME_CACHE_TTL;
+    private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+    private final List<Class<?>> types = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * The name server, {@code host:port}; by default the value of the {@code OB_NS}
+     * environment variable, or {@code 127.0.0.1:9090}.
+     */
+    public Builder nameServer(String hostPort) {
+      this.nameServer = Address.parse(hostPort, NameServer.DEFAULT_PORT);
+      return this;
+    }
+
+    /** The name server's address. */
+    public Builder nameServer(Address address) {
+      this.nameServer = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** How long a call waits for its answer (default {@link CallOptions#DEFAULT_TIMEOUT}). */
+    public Builder callTimeout(Duration timeout) {
+      this.options = options.withTimeout(timeout);
+      return this;
+    }
+
+    /** How long connecting, with the handshake, may take. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive("connectTimeout", timeout);
+      return this;
+    }
+
+    /** How long a resolved name is cached before the name server is asked again. */
+    public Builder nameCacheTtl(Duration ttl) {
+      this.nameCacheTtl = positive("nameCacheTtl", ttl);
+      return this;
+    }
+
+    /** The largest payload accepted from a server. */
+    public Builder maxFrameBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxFrameBytes: " + bytes + " (expected: >= 1024)");
+      }
+      this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Registers classes for serialization (both sides must register them). A {@code @Remote}
+     * interface registers the types of its signatures; proxies do that for their interface.
+     */
+    public Builder registerTypes(Class<?>... types) {
+      this.types.addAll(List.of(types));
+      return this;
+    }
+
+    public Broker build() {
+      return new Broker(this);
+    }
+
+    static Duration positive(String name, Duration d) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+      }
+      return d;
+    }
+
+    private static Address defaultNameServer() {
+      String env = System.getenv(NameServer.ENV_VAR);
+      return Address.parse(env == null || env.isBlank() ? NameServer.DEFAULT_ADDRESS : env,
+          NameServer.DEFAULT_PORT);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package io.objectbroker.client;
+
+import io.objectbroker.Address;
+import io.objectbroker.BrokerException;
+import io.objectbroker.CommunicationException;
+import io.objectbroker.ConnectTimeoutException;
+import io.objectbroker.internal.protocol.KryoCodec;
+import io.objectbroker.internal.transport.Connection;
+import io.objectbroker.internal.transport.Transport;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One connection per server address, shared by every proxy of a broker: calls are
+ * multiplexed on it. A closed connection is dropped and the next call opens a new one.
+ */
+final class ConnectionPool implements AutoCloseable {
+
+  private final Map<Address, CompletableFuture<Connection>> connections =
+      new ConcurrentHashMap<>();
+  private final KryoCodec codec;
+  private final int maxFrameBytes;
+  private final Duration connectTimeout;
+  private volatile boolean closed;
+
+  ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout) {
+    this.codec = codec;
+    this.maxFrameBytes = maxFrameBytes;
+    this.connectTimeout = connectTimeout;
+  }
+
+  /**
+   * An open connection to {@code address}, made if needed.
+   *
+   * @throws CommunicationException naming the address when it cannot be reached in time
+   */
+  Connection get(Address address) {
+    for (int attempt = 0; ; attempt++) {
+      if (closed) {
+        throw new CommunicationException("broker is closed");
+      }
+      CompletableFuture<Connection> f = connections.get(address);
+      if (f == null) {
+        CompletableFuture<Connection> mine = new CompletableFuture<>();
+        f = connections.putIfAbsent(address, mine);
+        if (f == null) {
+          f = mine;
+          open(address, mine);
+        }
+      }
+      Connection c = await(address, f);
+      if (c.isOpen() || attempt > 0) {
+        return c;
+      }
+      connections.remove(address, f);
+    }
+  }
+
+  private void open(Address address, CompletableFuture<Connection> target) {
+    Transport.connect(address, codec, maxFrameBytes, connectTimeout, Connection.NO_OBJECTS)
+        .whenComplete((c, err) -> {
+          if (err != null) {
+            connections.remove(address, target);
+            target.completeExceptionally(err);
+          } else {
+            c.closeFuture().thenRun(() -> connections.remove(address, target));
+            target.complete(c);
+          }
+        });
+  }
+
+  private Connection await(Address address, CompletableFuture<Connection> f) {
+    try {
+      // The connect itself is bounded by connectTimeout; the margin only guards that bound.
+      return f.get(connectTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof BrokerException be) {
+        throw be;
+      }
+      throw new CommunicationException("cannot connect to " + address + ": " + cause, cause);
+    } catch (TimeoutException e) {
+      throw new ConnectTimeoutException("no connection to " + address + " within "
+          + connectTimeout.toMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CommunicationException("interrupted while connecting to " + address);
+    }
+  }
+
+  /** The number of open connections. */
+  int size() {
+    return connections.size();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (CompletableFuture<Connection> f : connections.values()) {
+      f.thenAccept(c -> c.close("client closed"));
+    }
+    connections.clear();
+  }
+}

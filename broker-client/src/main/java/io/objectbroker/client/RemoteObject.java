@@ -1,0 +1,55 @@
+package io.objectbroker.client;
+
+import io.objectbroker.Uri;
+
+/**
+ * A dynamic proxy: calls a remote object's methods by name, with no interface at hand (the
+ * command line uses it). The server picks the exposed method by name and by the number and
+ * types of the arguments.
+ *
+ * <pre>{@code
+ * RemoteObject service = broker.remote("example.provisioning");
+ * Object images = service.call("listAllImages");
+ * }</pre>
+ *
+ * <p>Safe for use from many threads.
+ */
+public final class RemoteObject {
+
+  private final Uri target;
+  private final CallOptions options;
+  private final Invoker invoker;
+
+  RemoteObject(Uri target, CallOptions options, Invoker invoker) {
+    this.target = target;
+    this.options = options;
+    this.invoker = invoker;
+  }
+
+  /**
+   * Calls {@code method} with {@code args} and returns its result.
+   *
+   * @throws io.objectbroker.UnknownMethodException if the object exposes no such method
+   * @throws io.objectbroker.RemoteInvocationException if the method threw an exception whose
+   *     class is not known here; a known one (registered, or a common JDK exception) is thrown
+   *     as itself when unchecked
+   */
+  public Object call(String method, Object... args) {
+    return invoker.invoke(target, method, args, options, target.id() + "." + method, null);
+  }
+
+  /** A copy that calls with other options. */
+  public RemoteObject withOptions(CallOptions options) {
+    return new RemoteObject(target, options, invoker);
+  }
+
+  /** Where the object is, as given. */
+  public Uri uri() {
+    return target;
+  }
+
+  @Override
+  public String toString() {
+    return "RemoteObject[" + target + "]";
+  }
+}

@@ -1,0 +1,33 @@
+package io.objectbroker;
+
+/**
+ * The remote method threw an exception whose class the client may not rebuild (it is not
+ * registered, not declared by the remote interface, and not a common JDK exception).
+ *
+ * <p>The remote exception's class name and message are kept, and its stack trace is this
+ * exception's stack trace (the remote frames, as the server saw them).
+ */
+public class RemoteInvocationException extends BrokerException {
+  private static final long serialVersionUID = 1L;
+
+  private final String remoteType;
+  private final String remoteMessage;
+
+  public RemoteInvocationException(
+      String message, String remoteType, String remoteMessage, StackTraceElement[] remoteTrace) {
+    super(message);
+    this.remoteType = remoteType;
+    this.remoteMessage = remoteMessage;
+    setStackTrace(remoteTrace);
+  }
+
+  /** The class name of the exception the remote method threw. */
+  public String remoteType() {
+    return remoteType;
+  }
+
+  /** The message of the exception the remote method threw (empty if it had none). */
+  public String remoteMessage() {
+    return remoteMessage;
+  }
+}

@@ -1,0 +1,518 @@
+package io.objectbroker.internal.protocol;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.io.ByteBufferInput;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.serializers.DefaultSerializers;
+import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
+import com.esotericsoftware.kryo.serializers.OptionalSerializers;
+import com.esotericsoftware.kryo.serializers.TimeSerializers;
+import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
+import com.esotericsoftware.kryo.util.Pool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.objectbroker.Address;
+import io.objectbroker.Remote;
+import io.objectbroker.SerializationException;
+import io.objectbroker.Uri;
+import java.lang.reflect.Field;
+import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.lang.reflect.WildcardType;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.objenesis.strategy.StdInstantiatorStrategy;
+
+/**
+ * Serializes call, result and error payloads with Kryo, accepting registered classes only.
+ *
+ * <p>Kryo is not thread-safe, so instances are pooled. Class registration is required: a
+ * peer can make this side instantiate only the JDK value types listed in {@link #BUILTINS}
+ * and the types registered here. User types get ids derived from their class names, so two
+ * peers that register the same types agree on ids whatever the order of registration; the
+ * rare collision of two names is refused when the second is registered.
+ *
+ * <p>Exceptions are not serialized as objects: an ERROR payload carries the class name,
+ * message and stack trace, and the receiver rebuilds the exception only if its class is
+ * {@linkplain #exceptionClass(String) known here}.
+ */
+public final class KryoCodec {
+
+  /** JDK value types every peer accepts, in a fixed order (their ids depend on it). */
+  static final List<Class<?>> BUILTINS = List.of(
+      Integer.class, Long.class, Short.class, Byte.class, Character.class, Boolean.class,
+      Float.class, Double.class,
+      byte[].class, char[].class, short[].class, int[].class, long[].class, float[].class,
+      double[].class, boolean[].class, String[].class, Object[].class,
+      ArrayList.class, LinkedList.class, ArrayDeque.class, HashMap.class, LinkedHashMap.class,
+      TreeMap.class, ConcurrentHashMap.class, HashSet.class, LinkedHashSet.class, TreeSet.class,
+      Collections.emptyList().getClass(), Collections.emptySet().getClass(),
+      Collections.emptyMap().getClass(), Collections.singletonList(0).getClass(),
+      Collections.singleton(0).getClass(), Collections.singletonMap(0, 0).getClass(),
+      Arrays.asList(0).getClass(),
+      BigInteger.class, BigDecimal.class, UUID.class, URI.class, Date.class, Optional.class,
+      Duration.class, Instant.class, LocalDate.class, LocalTime.class, LocalDateTime.class,
+      OffsetDateTime.class, ZonedDateTime.class, ZoneOffset.class,
+      Address.class, Uri.class);
+
+  /** JDK exceptions rebuilt with their own type on the receiving side. */
+  private static final List<Class<? extends Throwable>> JDK_EXCEPTIONS = List.of(
+      RuntimeException.class, Exception.class, IllegalArgumentException.class,
+      IllegalStateException.class, UnsupportedOperationException.class,
+      NullPointerException.class, ArithmeticException.class, ClassCastException.class,
+      IndexOutOfBoundsException.class, ArrayIndexOutOfBoundsException.class,
+      NumberFormatException.class, java.util.NoSuchElementException.class,
+      java.util.ConcurrentModificationException.class, java.io.IOException.class,
+      java.io.FileNotFoundException.class, java.nio.file.NoSuchFileException.class,
+      java.nio.file.FileAlreadyExistsException.class, java.nio.file.AccessDeniedException.class,
+      java.util.concurrent.TimeoutException.class,
+      // The broker's own, which a server reports for calls it refuses.
+      io.objectbroker.BrokerException.class, io.objectbroker.CommunicationException.class,
+      io.objectbroker.CallTimeoutException.class, io.objectbroker.ServerBusyException.class,
+      io.objectbroker.MessageTooLargeException.class, io.objectbroker.ProtocolException.class,
+      io.objectbroker.NamingException.class, io.objectbroker.SecurityException.class,
+      io.objectbroker.SerializationException.class,
+      io.objectbroker.UnknownMethodException.class);
+
+  private static final int FIRST_USER_ID = 256;
+  private static final int MAX_POOLED = 64;
+
+  private final Map<Integer, Class<?>> userTypesById = new ConcurrentHashMap<>();
+  private final List<Class<?>> userTypes = new CopyOnWriteArrayList<>();
+  private final Map<String, Class<? extends Throwable>> exceptions = new ConcurrentHashMap<>();
+  private final Set<Class<?>> walkedInterfaces = ConcurrentHashMap.newKeySet();
+  private final Pool<Session> pool = new Pool<>(true, false, MAX_POOLED) {
+    @Override
+    protected Session create() {
+      return new Session(newKryo());
+    }
+  };
+
+  public KryoCodec() {
+    for (Class<? extends Throwable> type : JDK_EXCEPTIONS) {
+      exceptions.put(type.getName(), type);
+    }
+  }
+
+  /**
+   * Registers types for serialization. A {@link Remote} interface registers the types of its
+   * method signatures instead (see {@link #registerRemoteInterface}); an exception class
+   * becomes rebuildable on receipt.
+   *
+   * @throws IllegalArgumentException if a type is abstract, or its id collides with another's
+   */
+  public void register(Class<?>... types) {
+    for (Class<?> type : types) {
+      if (type.isInterface() && type.isAnnotationPresent(Remote.class)) {
+        registerRemoteInterface(type);
+      } else if (Throwable.class.isAssignableFrom(type)) {
+        registerException(type.asSubclass(Throwable.class));
+      } else {
+        registerClass(type);
+      }
+    }
+  }
+
+  /**
+   * Registers what a remote interface's methods carry: parameter and return types with their
+   * generic arguments, array components, record components and fields of registered classes,
+   * and declared exceptions. Interfaces and abstract classes are skipped (their concrete
+   * classes must be registered by hand, unless they are builtins like {@code List}).
+   */
+  public void registerRemoteInterface(Class<?> remoteInterface) {
+    if (!walkedInterfaces.add(remoteInterface)) {
+      return;
+    }
+    Set<Type> seen = new HashSet<>();
+    for (Method m : remoteInterface.getMethods()) {
+      if (m.getDeclaringClass() == Object.class || Modifier.isStatic(m.getModifiers())) {
+        continue;
+      }
+      walk(m.getGenericReturnType(), seen);
+      for (Type p : m.getGenericParameterTypes()) {
+        walk(p, seen);
+      }
+      for (Class<?> e : m.getExceptionTypes()) {
+        registerException(e.asSubclass(Throwable.class));
+      }
+    }
+  }
+
+  /** The exception class of that name, if it may be rebuilt here. */
+  public Optional<Class<? extends Throwable>> exceptionClass(String name) {
+    return Optional.ofNullable(exceptions.get(name));
+  }
+
+  private void registerException(Class<? extends Throwable> type) {
+    exceptions.putIfAbsent(type.getName(), type);
+  }
+
+  private void walk(Type type, Set<Type> seen) {
+    if (!seen.add(type)) {
+      return;
+    }
+    if (type instanceof ParameterizedType p) {
+      walk(p.getRawType(), seen);
+      for (Type arg : p.getActualTypeArguments()) {
+        walk(arg, seen);
+      }
+    } else if (type instanceof GenericArrayType a) {
+      walk(a.getGenericComponentType(), seen);
+    } else if (type instanceof WildcardType w) {
+      for (Type bound : w.getUpperBounds()) {
+        walk(bound, seen);
+      }
+    } else if (type instanceof Class<?> c) {
+      walkClass(c, seen);
+    }
+  }
+
+  private void walkClass(Class<?> c, Set<Type> seen) {
+    if (c.isPrimitive() || c == Object.class || isJdk(c)) {
+      return;
+    }
+    if (Throwable.class.isAssignableFrom(c)) {
+      registerException(c.asSubclass(Throwable.class));
+      return;
+    }
+    if (c.isArray()) {
+      walk(c.getComponentType(), seen);
+      Class<?> leaf = c;
+      while (leaf.isArray()) {
+        leaf = leaf.getComponentType();
+      }
+      if (leaf.isPrimitive() || isJdk(leaf) && !BUILTINS.contains(c)) {
+        return;
+      }
+      registerClass(c);
+      return;
+    }
+    if (c.isInterface() || Modifier.isAbstract(c.getModifiers()) && !c.isEnum()) {
+      return;
+    }
+    registerClass(c);
+    if (c.isRecord()) {
+      for (RecordComponent rc : c.getRecordComponents()) {
+        walk(rc.getGenericType(), seen);
+      }
+    } else if (!c.isEnum()) {
+      for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
+        for (Field f : k.getDeclaredFields()) {
+          int mod = f.getModifiers();
+          if (!Modifier.isStatic(mod) && !Modifier.isTransient(mod)) {
+            walk(f.getGenericType(), seen);
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean isJdk(Class<?> c) {
+    String name = c.getName();
+    return name.startsWith("java.") || name.startsWith("javax.") || name.startsWith("jdk.");
+  }
+
+  private void registerClass(Class<?> type) {
+    if (BUILTINS.contains(type) || userTypes.contains(type)) {
+      return;
+    }
+    if (type.isInterface() || (Modifier.isAbstract(type.getModifiers()) && !type.isArray())) {
+      throw new IllegalArgumentException("type: " + type.getName()
+          + " (expected: a concrete class; register the classes that implement it)");
+    }
+    int id = idOf(type);
+    Class<?> other = userTypesById.putIfAbsent(id, type);
+    if (other != null && other != type) {
+      throw new IllegalArgumentException("type: " + type.getName() + " has the same id (" + id
+          + ") as " + other.getName() + "; rename one of them");
+    }
+    if (other == null) {
+      userTypes.add(type);
+    }
+  }
+
+  /** A stable id from the class name (FNV-1a), above the builtins' ids. */
+  static int idOf(Class<?> type) {
+    int h = 0x811C9DC5;
+    for (byte b : type.getName().getBytes(StandardCharsets.UTF_8)) {
+      h ^= b;
+      h *= 0x01000193;
+    }
+    return FIRST_USER_ID + (h & 0x0FFFFFFF);
+  }
+
+  private static Kryo newKryo() {
+    Kryo kryo = new Kryo();
+    kryo.setRegistrationRequired(true);
+    // No back-references: faster, and values on the wire are trees (a cycle is an error).
+    kryo.setReferences(false);
+    kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+    ImmutableCollectionsSerializers.addDefaultSerializers(kryo);
+    TimeSerializers.addDefaultSerializers(kryo);
+    OptionalSerializers.addDefaultSerializers(kryo);
+    // JDK classes whose fields Kryo may not reach by reflection (module encapsulation).
+    kryo.addDefaultSerializer(UUID.class, new DefaultSerializers.UUIDSerializer());
+    kryo.addDefaultSerializer(URI.class, new DefaultSerializers.URISerializer());
+    kryo.addDefaultSerializer(Arrays.asList().getClass(),
+        new DefaultSerializers.ArraysAsListSerializer());
+    for (Class<?> type : BUILTINS) {
+      if (kryo.getClassResolver().getRegistration(type) == null) {
+        kryo.register(type);
+      }
+    }
+    ImmutableCollectionsSerializers.registerSerializers(kryo);
+    if (kryo.getNextRegistrationId() >= FIRST_USER_ID) {
+      throw new AssertionError("builtin ids reach " + kryo.getNextRegistrationId());
+    }
+    return kryo;
+  }
+
+  // ---------------------------------------------------------------- payloads
+
+  /** A decoded CALL payload. */
+  public record Call(String objectId, String method, long timeoutMillis, Object[] args) {}
+
+  /** A decoded ERROR payload. */
+  public record RemoteError(String type, String message, StackTraceElement[] stackTrace) {}
+
+  /** Encodes a CALL payload. */
+  public ByteBuf encodeCall(ByteBufAllocator alloc, String objectId, String method,
+      long timeoutMillis, Object[] args) {
+    Session s = obtain();
+    try {
+      Output out = s.output;
+      out.reset();
+      out.writeString(objectId);
+      out.writeString(method);
+      out.writeVarLong(Math.max(0, timeoutMillis), true);
+      int n = args == null ? 0 : args.length;
+      out.writeVarInt(n, true);
+      for (int i = 0; i < n; i++) {
+        s.kryo.writeClassAndObject(out, args[i]);
+      }
+      return copy(alloc, out);
+    } catch (RuntimeException e) {
+      throw serializationError("argument of " + method, e);
+    } finally {
+      pool.free(s);
+    }
+  }
+
+  /** Decodes a CALL payload; does not release it. */
+  public Call decodeCall(ByteBuf payload) {
+    Session s = obtain();
+    try {
+      Input in = s.input(payload);
+      String objectId = in.readString();
+      String method = in.readString();
+      long timeout = in.readVarLong(true);
+      int n = in.readVarInt(true);
+      if (n < 0 || n > payload.readableBytes()) {
+        throw new SerializationException("malformed call: " + n + " arguments in "
+            + payload.readableBytes() + " bytes");
+      }
+      Object[] args = new Object[n];
+      for (int i = 0; i < n; i++) {
+        args[i] = s.kryo.readClassAndObject(in);
+      }
+      if (objectId == null || method == null) {
+        throw new SerializationException("malformed call: no object id or method name");
+      }
+      return new Call(objectId, method, timeout, args);
+    } catch (RuntimeException e) {
+      throw serializationError("call", e);
+    } finally {
+      s.releaseInput();
+      pool.free(s);
+    }
+  }
+
+  /** Encodes a RESULT payload. */
+  public ByteBuf encodeResult(ByteBufAllocator alloc, Object value) {
+    Session s = obtain();
+    try {
+      s.output.reset();
+      s.kryo.writeClassAndObject(s.output, value);
+      return copy(alloc, s.output);
+    } catch (RuntimeException e) {
+      throw serializationError("result", e);
+    } finally {
+      pool.free(s);
+    }
+  }
+
+  /** Decodes a RESULT payload; does not release it. */
+  public Object decodeResult(ByteBuf payload) {
+    Session s = obtain();
+    try {
+      return s.kryo.readClassAndObject(s.input(payload));
+    } catch (RuntimeException e) {
+      throw serializationError("result", e);
+    } finally {
+      s.releaseInput();
+      pool.free(s);
+    }
+  }
+
+  /** Encodes an ERROR payload from an exception: class name, message and stack trace. */
+  public ByteBuf encodeError(ByteBufAllocator alloc, Throwable error) {
+    Session s = obtain();
+    try {
+      Output out = s.output;
+      out.reset();
+      out.writeString(error.getClass().getName());
+      out.writeString(error.getMessage());
+      StackTraceElement[] trace = error.getStackTrace();
+      out.writeVarInt(trace.length, true);
+      for (StackTraceElement e : trace) {
+        out.writeString(e.getClassName());
+        out.writeString(e.getMethodName());
+        out.writeString(e.getFileName());
+        out.writeVarInt(Math.max(-2, e.getLineNumber()) + 2, true);
+      }
+      return copy(alloc, out);
+    } finally {
+      pool.free(s);
+    }
+  }
+
+  /** Decodes an ERROR payload; does not release it. */
+  public RemoteError decodeError(ByteBuf payload) {
+    Session s = obtain();
+    try {
+      Input in = s.input(payload);
+      String type = in.readString();
+      String message = in.readString();
+      int n = in.readVarInt(true);
+      if (type == null || n < 0 || n > payload.readableBytes()) {
+        throw new SerializationException("malformed error payload");
+      }
+      StackTraceElement[] trace = new StackTraceElement[n];
+      for (int i = 0; i < n; i++) {
+        String cls = in.readString();
+        String method = in.readString();
+        String file = in.readString();
+        int line = in.readVarInt(true) - 2;
+        trace[i] = new StackTraceElement(
+            cls == null ? "?" : cls, method == null ? "?" : method, file, line);
+      }
+      return new RemoteError(type, message, trace);
+    } catch (KryoException e) {
+      throw new SerializationException("malformed error payload: " + e.getMessage(), e);
+    } finally {
+      s.releaseInput();
+      pool.free(s);
+    }
+  }
+
+  private Session obtain() {
+    Session s = pool.obtain();
+    // Types registered since this Kryo was made are added before it is used.
+    List<Class<?>> types = userTypes;
+    if (s.applied < types.size()) {
+      for (int i = s.applied; i < types.size(); i++) {
+        Class<?> t = types.get(i);
+        s.kryo.register(t, idOf(t));
+      }
+      s.applied = types.size();
+    }
+    return s;
+  }
+
+  private static ByteBuf copy(ByteBufAllocator alloc, Output out) {
+    int n = out.position();
+    return alloc.buffer(n, n).writeBytes(out.getBuffer(), 0, n);
+  }
+
+  private static SerializationException serializationError(String what, RuntimeException e) {
+    if (e instanceof SerializationException se) {
+      return se;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String msg = String.valueOf(t.getMessage());
+      int i = msg.indexOf("Class is not registered: ");
+      if (i >= 0) {
+        String name = msg.substring(i + 25).lines().findFirst().orElse("?").strip();
+        return new SerializationException("cannot serialize " + what + ": class " + name
+            + " is not registered; register it on both sides (registerTypes), or use it in a"
+            + " @Remote interface's signature", e);
+      }
+      if (msg.startsWith("Encountered unregistered class ID: ")) {
+        return new SerializationException("cannot deserialize " + what
+            + ": the peer sent a class that is not registered here (id "
+            + msg.substring(35).lines().findFirst().orElse("?").strip()
+            + "); register the same types on both sides", e);
+      }
+    }
+    String msg = e.getMessage() == null ? e.getClass().getSimpleName()
+        : e.getMessage().lines().findFirst().orElse("");
+    return new SerializationException("cannot (de)serialize " + what + ": " + msg, e);
+  }
+
+  /** A pooled Kryo with its reusable buffers. */
+  private static final byte[] EMPTY = new byte[0];
+  private static final java.nio.ByteBuffer EMPTY_BUFFER = java.nio.ByteBuffer.allocateDirect(0);
+
+  private static final class Session {
+    final Kryo kryo;
+    final Output output = new Output(4096, -1);
+    final Input arrayInput = new Input();
+    final ByteBufferInput bufferInput = new ByteBufferInput();
+    int applied;
+
+    Session(Kryo kryo) {
+      this.kryo = kryo;
+    }
+
+    Input input(ByteBuf buf) {
+      if (buf.hasArray()) {
+        arrayInput.setBuffer(buf.array(), buf.arrayOffset() + buf.readerIndex(),
+            buf.readableBytes());
+        return arrayInput;
+      }
+      bufferInput.setBuffer(buf.nioBuffer());
+      return bufferInput;
+    }
+
+    // Drops the reference to the payload so that a pooled session does not pin it.
+    void releaseInput() {
+      arrayInput.setBuffer(EMPTY);
+      bufferInput.setBuffer(EMPTY_BUFFER);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.objectbroker.internal.protocol;
+
+/**
+ * The constants of the ObjectBroker wire protocol, version 1.
+ *
+ * <p>Every message is one frame: a fixed 14-byte header, big-endian, then the payload.
+ *
+ * <pre>
+ * offset  size  field           meaning
+ * ------  ----  --------------  ------------------------------------------------------------
+ *      0     2  magic           0x4F42, "OB"; anything else closes the connection
+ *      2     1  version         protocol version of the sender (1); checked in the handshake
+ *      3     1  type            HELLO 1, HELLO_ACK 2, CALL 3, RESULT 4, ERROR 5, PING 6,
+ *                               PONG 7, CLOSE 8
+ *      4     2  flags           bit 0 ONEWAY (a CALL that gets no answer); others reserved, 0
+ *      6     4  request id      pairs a CALL with its RESULT or ERROR, and a PING with its
+ *                               PONG; calls are multiplexed, answered in any order, and flow
+ *                               in both directions on one connection
+ *     10     4  payload length  unsigned; above the receiver's limit the payload is skipped
+ *                               unread and the call answered with MessageTooLargeException
+ *     14     n  payload         by type, below
+ * </pre>
+ *
+ * <p>Payloads (Kryo primitives; "value" is Kryo's class-and-object encoding, which only
+ * carries registered classes):
+ *
+ * <pre>
+ * HELLO, HELLO_ACK  int max payload length the sender accepts
+ * CALL              string object id, string method, varint timeout ms (0: none),
+ *                   varint argument count, value per argument
+ * RESULT            value
+ * ERROR             string exception class, string message (nullable), varint frame count,
+ *                   per frame: string class, string method, string file (nullable), varint line
+ * PING, PONG        empty
+ * CLOSE             UTF-8 reason; the sender closes the connection after it
+ * </pre>
+ *
+ * <p>The handshake: the connecting side sends HELLO, the accepting side answers HELLO_ACK if
+ * the versions match, or CLOSE naming both versions if not. Nothing else may come before.
+ */
+public final class Protocol {
+
+  public static final short MAGIC = 0x4F42;
+  public static final int VERSION = 1;
+  public static final int HEADER_LENGTH = 14;
+
+  public static final byte HELLO = 1;
+  public static final byte HELLO_ACK = 2;
+  public static final byte CALL = 3;
+  public static final byte RESULT = 4;
+  public static final byte ERROR = 5;
+  public static final byte PING = 6;
+  public static final byte PONG = 7;
+  public static final byte CLOSE = 8;
+
+  /** A CALL that expects no answer. */
+  public static final int FLAG_ONEWAY = 1;
+
+  /** The default largest payload a peer accepts: 16 MiB. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+  private static final String[] NAMES = {
+    "0", "HELLO", "HELLO_ACK", "CALL", "RESULT", "ERROR", "PING", "PONG", "CLOSE"
+  };
+
+  private Protocol() {}
+
+  /** The name of a frame type, or its number if unknown. */
+  public static String typeName(byte type) {
+    return type > 0 && type < NAMES.length ? NAMES[type] : Integer.toString(type & 0xFF);
+  }
+}

@@ -1,0 +1,2 @@
+/** Not API: the wire protocol (frames, handshake, serialization). See {@link io.objectbroker.internal.protocol.FrameDecoder}. */
+package io.objectbroker.internal.protocol;

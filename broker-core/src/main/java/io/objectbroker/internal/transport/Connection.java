@@ -1,0 +1,392 @@
+package io.objectbroker.internal.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.objectbroker.BrokerException;
+import io.objectbroker.ConnectionClosedException;
+import io.objectbroker.MessageTooLargeException;
+import io.objectbroker.NamingException;
+import io.objectbroker.ProtocolException;
+import io.objectbroker.SerializationException;
+import io.objectbroker.internal.protocol.Frame;
+import io.objectbroker.internal.protocol.KryoCodec;
+import io.objectbroker.internal.protocol.OversizedFrame;
+import io.objectbroker.internal.protocol.Protocol;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One end of a handshaken connection. Calls flow in both directions: {@link #call} sends a
+ * CALL and returns the future of its answer; CALLs from the peer go to the {@link CallHandler},
+ * which answers them with {@link #reply} or {@link #replyError}. Many calls may be in flight
+ * at once; they are told apart by request id and answered in any order.
+ */
+public final class Connection {
+
+  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+
+  /** Receives the CALL frames of the peer. */
+  public interface CallHandler {
+    /** Handles a call; the handler owns the frame and must release it. */
+    void onCall(Connection connection, Frame call);
+  }
+
+  /** The handler of a side that serves no objects: every call is refused. */
+  public static final CallHandler NO_OBJECTS = (connection, call) -> {
+    try {
+      if (!call.hasFlag(Protocol.FLAG_ONEWAY)) {
+        connection.replyError(call.requestId(),
+            new NamingException("this peer serves no objects"));
+      }
+    } finally {
+      call.release();
+    }
+  };
+
+  /** A call in flight: its future, completed with the result or the failure. */
+  public static final class OutgoingCall extends CompletableFuture<Object> {
+    private final int id;
+
+    OutgoingCall(int id) {
+      this.id = id;
+    }
+
+    public int id() {
+      return id;
+    }
+  }
+
+  private final Channel channel;
+  private final KryoCodec codec;
+  private final CallHandler handler;
+  private final boolean isClient;
+  private final int maxFrameBytes;
+  private final String peer;
+  private final Map<Integer, OutgoingCall> pending = new ConcurrentHashMap<>();
+  private final AtomicInteger nextId = new AtomicInteger();
+  private final CompletableFuture<Connection> handshake = new CompletableFuture<>();
+  private volatile int peerMaxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
+  private volatile BrokerException closeCause;
+
+  Connection(Channel channel, KryoCodec codec, CallHandler handler, boolean isClient,
+      int maxFrameBytes, String peer) {
+    this.channel = channel;
+    this.codec = codec;
+    this.handler = handler;
+    this.isClient = isClient;
+    this.maxFrameBytes = maxFrameBytes;
+    this.peer = peer;
+  }
+
+  /** Host and port of the peer, for messages. */
+  public String peer() {
+    return peer;
+  }
+
+  public boolean isOpen() {
+    return channel.isActive();
+  }
+
+  /** Completes when the handshake succeeded; fails with the reason it did not. */
+  public CompletableFuture<Connection> handshake() {
+    return handshake;
+  }
+
+  /** The number of calls sent and not yet answered. */
+  public int pendingCalls() {
+    return pending.size();
+  }
+
+  /**
+   * Sends a call. The arguments are serialized on the calling thread.
+   *
+   * @return the future of the answer: the result, a {@link RemoteFailure} for an ERROR, or a
+   *     {@link BrokerException}; completed with null at once for a oneway call
+   * @throws MessageTooLargeException if the call is larger than the peer accepts
+   * @throws SerializationException if an argument cannot be serialized
+   */
+  public OutgoingCall call(String objectId, String method, Object[] args, long timeoutMillis,
+      boolean oneway) {
+    ByteBuf payload = codec.encodeCall(channel.alloc(), objectId, method, timeoutMillis, args);
+    int size = payload.readableBytes();
+    if (size > peerMaxFrameBytes) {
+      payload.release();
+      throw new MessageTooLargeException("call of " + method + " is " + size
+          + " bytes, more than the limit of " + peerMaxFrameBytes + " bytes of " + peer);
+    }
+    int id = oneway ? 0 : nextId.incrementAndGet();
+    OutgoingCall call = new OutgoingCall(id);
+    if (oneway) {
+      call.complete(null);
+    } else {
+      pending.put(id, call);
+    }
+    BrokerException closed = closeCause;
+    if (closed != null || !channel.isActive()) {
+      pending.remove(id);
+      payload.release();
+      call.completeExceptionally(closed != null ? closed
+          : new ConnectionClosedException("connection to " + peer + " is closed"));
+      return call;
+    }
+    channel.writeAndFlush(new Frame(Protocol.CALL, oneway ? Protocol.FLAG_ONEWAY : 0, id,
+        payload)).addListener(f -> {
+          if (!f.isSuccess()) {
+            fail(id, new ConnectionClosedException("cannot send to " + peer + ": "
+                + f.cause().getMessage(), f.cause()));
+          }
+        });
+    return call;
+  }
+
+  /** Forgets a call whose caller stopped waiting; a late answer is dropped. */
+  public void forget(int id) {
+    pending.remove(id);
+  }
+
+  /** Answers a call with its result, or with the error of serializing it. */
+  public void reply(int requestId, Object result) {
+    ByteBuf payload;
+    try {
+      payload = codec.encodeResult(channel.alloc(), result);
+    } catch (SerializationException e) {
+      replyError(requestId, e);
+      return;
+    }
+    int size = payload.readableBytes();
+    if (size > peerMaxFrameBytes) {
+      payload.release();
+      replyError(requestId, new MessageTooLargeException("result of " + size
+          + " bytes exceeds the limit of " + peerMaxFrameBytes + " bytes of the caller"));
+      return;
+    }
+    channel.writeAndFlush(new Frame(Protocol.RESULT, 0, requestId, payload));
+  }
+
+  /** Answers a call with an exception. */
+  public void replyError(int requestId, Throwable error) {
+    channel.writeAndFlush(new Frame(Protocol.ERROR, 0, requestId,
+        codec.encodeError(channel.alloc(), error)));
+  }
+
+  /** Tells the peer why, then closes. In-flight calls fail with connection-closed. */
+  public void close(String reason) {
+    if (closeCause == null) {
+      closeCause = new ConnectionClosedException("connection to " + peer + " closed: " + reason);
+    }
+    if (channel.isActive()) {
+      ByteBuf why = Unpooled.copiedBuffer(reason, StandardCharsets.UTF_8);
+      channel.writeAndFlush(new Frame(Protocol.CLOSE, 0, 0, why))
+          .addListener(ChannelFutureListener.CLOSE);
+    } else {
+      channel.close();
+    }
+  }
+
+  /** Completes when the channel has closed. */
+  public CompletableFuture<Void> closeFuture() {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    channel.closeFuture().addListener(x -> f.complete(null));
+    return f;
+  }
+
+  private void fail(int id, Throwable cause) {
+    OutgoingCall call = pending.remove(id);
+    if (call != null) {
+      call.completeExceptionally(cause);
+    }
+  }
+
+  private void sendHello(byte type) {
+    ByteBuf payload = channel.alloc().buffer(4).writeInt(maxFrameBytes);
+    channel.writeAndFlush(new Frame(type, 0, 0, payload));
+  }
+
+  /** The inbound side: handshake, then frames by type. */
+  final class Handler extends ChannelInboundHandlerAdapter {
+
+    private boolean handshaken;
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      if (isClient) {
+        sendHello(Protocol.HELLO);
+      } else {
+        ctx.executor().schedule(() -> {
+          if (!handshaken) {
+            close("no handshake within 10 s");
+          }
+        }, 10, TimeUnit.SECONDS);
+      }
+      ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof OversizedFrame o) {
+        onOversized(o);
+        return;
+      }
+      Frame frame = (Frame) msg;
+      try {
+        if (!handshaken) {
+          onHandshake(frame);
+          return;
+        }
+        if (frame.version() != Protocol.VERSION) {
+          protocolError("frame of version " + frame.version() + " after a handshake for version "
+              + Protocol.VERSION);
+          return;
+        }
+        switch (frame.type()) {
+          case Protocol.CALL -> {
+            frame.retain();
+            handler.onCall(Connection.this, frame);
+          }
+          case Protocol.RESULT -> onResult(frame);
+          case Protocol.ERROR -> onError(frame);
+          case Protocol.PING -> channel.writeAndFlush(
+              new Frame(Protocol.PONG, 0, frame.requestId(), Unpooled.EMPTY_BUFFER));
+          case Protocol.PONG -> { }
+          case Protocol.CLOSE -> {
+            closeCause = new ConnectionClosedException(
+                peer + " closed the connection: " + reason(frame));
+            channel.close();
+          }
+          default -> protocolError("unexpected frame type " + Protocol.typeName(frame.type()));
+        }
+      } finally {
+        frame.release();
+      }
+    }
+
+    private void onHandshake(Frame frame) {
+      byte type = frame.type();
+      if (type == Protocol.CLOSE) {
+        handshake.completeExceptionally(new ProtocolException(
+            peer + " refused the connection: " + reason(frame)));
+        channel.close();
+        return;
+      }
+      byte expected = isClient ? Protocol.HELLO_ACK : Protocol.HELLO;
+      if (type != expected) {
+        protocolError("expected " + Protocol.typeName(expected) + ", got "
+            + Protocol.typeName(type));
+        return;
+      }
+      if (frame.version() != Protocol.VERSION) {
+        String msg = isClient
+            ? "protocol version mismatch: server speaks version " + frame.version()
+                + ", client speaks version " + Protocol.VERSION
+            : "protocol version mismatch: client speaks version " + frame.version()
+                + ", server speaks version " + Protocol.VERSION;
+        handshake.completeExceptionally(new ProtocolException(msg));
+        close(msg);
+        return;
+      }
+      if (frame.content().readableBytes() >= 4) {
+        peerMaxFrameBytes = frame.content().getInt(frame.content().readerIndex());
+      }
+      handshaken = true;
+      if (!isClient) {
+        sendHello(Protocol.HELLO_ACK);
+      }
+      handshake.complete(Connection.this);
+    }
+
+    private void onResult(Frame frame) {
+      OutgoingCall call = pending.remove(frame.requestId());
+      if (call == null) {
+        return; // the caller gave up (timeout) before the answer came
+      }
+      try {
+        call.complete(codec.decodeResult(frame.content()));
+      } catch (RuntimeException e) {
+        call.completeExceptionally(e);
+      }
+    }
+
+    private void onError(Frame frame) {
+      OutgoingCall call = pending.remove(frame.requestId());
+      if (call == null) {
+        return;
+      }
+      try {
+        call.completeExceptionally(new RemoteFailure(codec.decodeError(frame.content())));
+      } catch (RuntimeException e) {
+        call.completeExceptionally(e);
+      }
+    }
+
+    private void onOversized(OversizedFrame o) {
+      MessageTooLargeException e = new MessageTooLargeException(o.describe());
+      switch (o.type()) {
+        case Protocol.CALL -> {
+          log.warn("refused a call from {}: {}", peer, o.describe());
+          if ((o.flags() & Protocol.FLAG_ONEWAY) == 0) {
+            replyError(o.requestId(), e);
+          }
+        }
+        case Protocol.RESULT, Protocol.ERROR -> fail(o.requestId(), e);
+        default -> protocolError(o.describe());
+      }
+    }
+
+    private void protocolError(String message) {
+      log.warn("protocol error from {}: {}", peer, message);
+      handshake.completeExceptionally(new ProtocolException(message));
+      if (closeCause == null) {
+        closeCause = new ProtocolException("protocol error on connection to " + peer + ": "
+            + message);
+      }
+      close(message);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      BrokerException cause = closeCause != null ? closeCause
+          : new ConnectionClosedException("connection to " + peer + " closed");
+      handshake.completeExceptionally(cause);
+      for (Integer id : pending.keySet()) {
+        fail(id, cause);
+      }
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      Throwable c = cause instanceof DecoderException && cause.getCause() != null
+          ? cause.getCause() : cause;
+      if (c instanceof ProtocolException) {
+        protocolError(c.getMessage());
+      } else {
+        log.debug("connection to {} failed", peer, c);
+        if (closeCause == null) {
+          closeCause = new ConnectionClosedException("connection to " + peer + " failed: "
+              + c.getMessage(), c);
+        }
+        ctx.close();
+      }
+    }
+  }
+
+  private static String reason(Frame frame) {
+    return frame.content().toString(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return "Connection(" + peer + ")";
+  }
+}

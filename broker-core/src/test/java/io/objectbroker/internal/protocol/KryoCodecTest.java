@@ -1,0 +1,172 @@
+package io.objectbroker.internal.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.objectbroker.Address;
+import io.objectbroker.Remote;
+import io.objectbroker.SerializationException;
+import io.objectbroker.Uri;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class KryoCodecTest {
+
+  record Image(String name, long size, List<Snapshot> snapshots) {}
+
+  record Snapshot(String name, Instant taken) {}
+
+  enum Color { RED, GREEN }
+
+  static final class NotAllowed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  @Remote
+  interface Catalog {
+    Image find(String name) throws IllegalStateException;
+
+    Map<String, Color> colors(Set<Color> filter);
+  }
+
+  private final KryoCodec codec = new KryoCodec();
+
+  private Object roundTrip(KryoCodec c, Object value) {
+    ByteBuf buf = c.encodeResult(ByteBufAllocator.DEFAULT, value);
+    try {
+      return c.decodeResult(buf);
+    } finally {
+      buf.release();
+    }
+  }
+
+  @Test
+  void builtinValueTypesRoundTrip() {
+    List<Object> values = List.of(1, 2L, (short) 3, (byte) 4, 'c', true, 1.5f, 2.5d, "s",
+        new byte[] {1}, new int[] {1, 2}, new String[] {"a"}, new ArrayList<>(List.of(1)),
+        new HashMap<>(Map.of("k", 1)), new TreeMap<>(Map.of("a", 2)), new TreeSet<>(Set.of(3)),
+        List.of(), List.of(1, 2, 3), Set.of("x"), Map.of("a", 1), Collections.emptyList(),
+        Collections.singletonList(1), Arrays.asList(1, 2), BigInteger.TEN, BigDecimal.ONE,
+        UUID.randomUUID(), URI.create("http://example.com/x"), Optional.of(1), Optional.empty(),
+        Duration.ofSeconds(5), Instant.now(), LocalDate.of(2026, 11, 22),
+        new Address("127.0.0.1", 9090), Uri.parse("OBNAME:x@h:1"));
+    for (Object v : values) {
+      assertThat(roundTrip(codec, v)).as(v.getClass().getName()).isEqualTo(v);
+    }
+    assertThat(roundTrip(codec, null)).isNull();
+  }
+
+  @Test
+  void remoteInterfaceRegistersItsSignatureTypes() {
+    KryoCodec a = new KryoCodec();
+    a.register(Catalog.class);
+    Image img = new Image("img1", 1024, List.of(new Snapshot("golden", Instant.EPOCH)));
+    assertThat(roundTrip(a, img)).isEqualTo(img);
+    assertThat(roundTrip(a, Color.GREEN)).isEqualTo(Color.GREEN);
+    assertThat(a.exceptionClass(IllegalStateException.class.getName())).isPresent();
+  }
+
+  @Test
+  void unregisteredClassIsRefusedByName() {
+    Image img = new Image("img1", 1, List.of());
+    assertThatThrownBy(() -> codec.encodeResult(ByteBufAllocator.DEFAULT, img))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining(Image.class.getName() + " is not registered");
+  }
+
+  @Test
+  void peerSendingAnUnregisteredClassIsRefusedWhenRead() {
+    KryoCodec sender = new KryoCodec();
+    sender.register(Catalog.class);
+    ByteBuf buf = sender.encodeResult(ByteBufAllocator.DEFAULT, Color.RED);
+    try {
+      assertThatThrownBy(() -> codec.decodeResult(buf))
+          .isInstanceOf(SerializationException.class)
+          .hasMessageContaining("not registered here");
+    } finally {
+      buf.release();
+    }
+  }
+
+  @Test
+  void idsDoNotDependOnRegistrationOrder() {
+    KryoCodec one = new KryoCodec();
+    one.register(Snapshot.class, Image.class, Color.class);
+    KryoCodec two = new KryoCodec();
+    two.register(Color.class, Image.class, Snapshot.class);
+    Image img = new Image("i", 2, List.of(new Snapshot("s", Instant.EPOCH)));
+    ByteBuf buf = one.encodeResult(ByteBufAllocator.DEFAULT, img);
+    try {
+      assertThat(two.decodeResult(buf)).isEqualTo(img);
+    } finally {
+      buf.release();
+    }
+  }
+
+  @Test
+  void callAndErrorPayloadsRoundTrip() {
+    ByteBuf call = codec.encodeCall(ByteBufAllocator.DEFAULT, "obj", "m", 1500,
+        new Object[] {"a", 2, null});
+    try {
+      KryoCodec.Call c = codec.decodeCall(call);
+      assertThat(c.objectId()).isEqualTo("obj");
+      assertThat(c.method()).isEqualTo("m");
+      assertThat(c.timeoutMillis()).isEqualTo(1500);
+      assertThat(c.args()).containsExactly("a", 2, null);
+    } finally {
+      call.release();
+    }
+    IllegalStateException e = new IllegalStateException("bad");
+    ByteBuf err = codec.encodeError(ByteBufAllocator.DEFAULT, e);
+    try {
+      KryoCodec.RemoteError r = codec.decodeError(err);
+      assertThat(r.type()).isEqualTo(IllegalStateException.class.getName());
+      assertThat(r.message()).isEqualTo("bad");
+      assertThat(r.stackTrace()).hasSameSizeAs(e.getStackTrace());
+      assertThat(r.stackTrace()[0].getMethodName())
+          .isEqualTo(e.getStackTrace()[0].getMethodName());
+      assertThat(r.stackTrace()[0].getLineNumber())
+          .isEqualTo(e.getStackTrace()[0].getLineNumber());
+    } finally {
+      err.release();
+    }
+  }
+
+  @Test
+  void garbageIsASerializationErrorNotACrash() {
+    byte[] junk = new byte[64];
+    new java.util.Random(42).nextBytes(junk);
+    for (int i = 0; i < 64; i++) {
+      ByteBuf buf = Unpooled.wrappedBuffer(Arrays.copyOf(junk, i));
+      assertThatThrownBy(() -> codec.decodeCall(buf)).isInstanceOf(SerializationException.class);
+      assertThatThrownBy(() -> codec.decodeResult(buf))
+          .isInstanceOf(SerializationException.class);
+    }
+  }
+
+  @Test
+  void onlyKnownExceptionsAreRebuildable() {
+    assertThat(codec.exceptionClass("java.lang.IllegalArgumentException")).isPresent();
+    assertThat(codec.exceptionClass(NotAllowed.class.getName())).isEmpty();
+    assertThat(codec.exceptionClass("java.lang.ProcessBuilder")).isEmpty();
+  }
+}

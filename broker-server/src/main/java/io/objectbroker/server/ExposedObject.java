@@ -1,0 +1,175 @@
+package io.objectbroker.server;
+
+import io.objectbroker.Remote;
+import io.objectbroker.UnknownMethodException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * An object as the network sees it: only the methods of the {@link Remote} interfaces it
+ * implements. Nothing else of the object (its class's other methods, {@code Object}'s
+ * methods, fields) can be reached: a call names a method, never a class to load.
+ */
+final class ExposedObject {
+
+  private final String id;
+  private final Object target;
+  private final Set<Class<?>> interfaces;
+  private final Map<String, List<Method>> methods = new HashMap<>();
+
+  private ExposedObject(String id, Object target, Set<Class<?>> interfaces) {
+    this.id = id;
+    this.target = target;
+    this.interfaces = interfaces;
+    for (Class<?> i : interfaces) {
+      for (Method m : i.getMethods()) {
+        if (Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() == Object.class) {
+          continue;
+        }
+        m.trySetAccessible(); // a package-private interface's methods
+        List<Method> same = methods.computeIfAbsent(m.getName(), k -> new ArrayList<>());
+        if (same.stream().noneMatch(o -> sameSignature(o, m))) {
+          same.add(m);
+        }
+      }
+    }
+  }
+
+  /**
+   * Wraps {@code target} for serving.
+   *
+   * @throws IllegalArgumentException if it implements no {@code @Remote} interface
+   */
+  static ExposedObject of(String id, Object target) {
+    Set<Class<?>> remote = new LinkedHashSet<>();
+    for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+      collect(c.getInterfaces(), remote);
+    }
+    if (remote.isEmpty()) {
+      throw new IllegalArgumentException(target.getClass().getName()
+          + " implements no @Remote interface, so none of its methods could be called; mark"
+          + " the interface it serves with @" + Remote.class.getName());
+    }
+    return new ExposedObject(id, target, remote);
+  }
+
+  private static void collect(Class<?>[] candidates, Set<Class<?>> into) {
+    for (Class<?> i : candidates) {
+      if (i.isAnnotationPresent(Remote.class)) {
+        into.add(i);
+      }
+      collect(i.getInterfaces(), into);
+    }
+  }
+
+  String id() {
+    return id;
+  }
+
+  Object target() {
+    return target;
+  }
+
+  Set<Class<?>> interfaces() {
+    return interfaces;
+  }
+
+  /** The exposed method names, sorted. */
+  Set<String> methodNames() {
+    return new TreeSet<>(methods.keySet());
+  }
+
+  /**
+   * The exposed method called {@code name} that takes {@code args}.
+   *
+   * @throws UnknownMethodException naming what is exposed, or what the method takes
+   */
+  Method find(String name, Object[] args) {
+    List<Method> candidates = methods.get(name);
+    if (candidates == null) {
+      throw new UnknownMethodException("object " + id + " has no exposed method '" + name
+          + "'; exposed: " + String.join(", ", methodNames()));
+    }
+    int n = args.length;
+    Method byArity = null;
+    for (Method m : candidates) {
+      if (m.getParameterCount() == n) {
+        byArity = m;
+        if (accepts(m, args)) {
+          return m;
+        }
+      }
+    }
+    if (byArity == null) {
+      throw new UnknownMethodException(describe(candidates) + " cannot be called with " + n
+          + " argument" + (n == 1 ? "" : "s"));
+    }
+    throw new UnknownMethodException(describe(candidates) + " cannot take ("
+        + java.util.Arrays.stream(args)
+            .map(a -> a == null ? "null" : a.getClass().getSimpleName())
+            .collect(Collectors.joining(", ")) + ")");
+  }
+
+  private static boolean accepts(Method m, Object[] args) {
+    Class<?>[] types = m.getParameterTypes();
+    for (int i = 0; i < types.length; i++) {
+      Class<?> t = types[i].isPrimitive() ? box(types[i]) : types[i];
+      if (args[i] == null ? types[i].isPrimitive() : !t.isInstance(args[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** "ProvisioningService.provision(String image, String node)", one per overload. */
+  static String describe(List<Method> overloads) {
+    return overloads.stream().map(ExposedObject::signature).collect(Collectors.joining(" or "));
+  }
+
+  static String signature(Method m) {
+    StringBuilder b = new StringBuilder(m.getDeclaringClass().getSimpleName()).append('.')
+        .append(m.getName()).append('(');
+    Parameter[] ps = m.getParameters();
+    for (int i = 0; i < ps.length; i++) {
+      b.append(i == 0 ? "" : ", ").append(ps[i].getType().getSimpleName());
+      if (ps[i].isNamePresent()) {
+        b.append(' ').append(ps[i].getName());
+      }
+    }
+    return b.append(')').toString();
+  }
+
+  private static boolean sameSignature(Method a, Method b) {
+    return java.util.Arrays.equals(a.getParameterTypes(), b.getParameterTypes());
+  }
+
+  private static Class<?> box(Class<?> p) {
+    if (p == int.class) {
+      return Integer.class;
+    } else if (p == long.class) {
+      return Long.class;
+    } else if (p == boolean.class) {
+      return Boolean.class;
+    } else if (p == double.class) {
+      return Double.class;
+    } else if (p == float.class) {
+      return Float.class;
+    } else if (p == short.class) {
+      return Short.class;
+    } else if (p == byte.class) {
+      return Byte.class;
+    } else if (p == char.class) {
+      return Character.class;
+    }
+    return Void.class;
+  }
+}

@@ -1,0 +1,390 @@
+package io.objectbroker.server;
+
+import io.netty.channel.Channel;
+import io.objectbroker.Address;
+import io.objectbroker.BrokerException;
+import io.objectbroker.Uri;
+import io.objectbroker.client.Broker;
+import io.objectbroker.internal.protocol.KryoCodec;
+import io.objectbroker.internal.protocol.Protocol;
+import io.objectbroker.internal.transport.Connection;
+import io.objectbroker.internal.transport.Transport;
+import io.objectbroker.naming.NameServer;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves objects to the network.
+ *
+ * <pre>{@code
+ * ObjectServer server = ObjectServer.builder().host("10.0.0.5").nameServer("10.0.0.5:9090").build();
+ * server.register("example.provisioning", new MainServer(images, exports));
+ * server.start();
+ * }</pre>
+ *
+ * <p>Each object is served under an id, and, when the server has a name server, registered
+ * there under the same name (on {@link #start()}, or at once if started) and removed on
+ * {@link #close()}. Only the methods of an object's {@link io.objectbroker.Remote} interfaces
+ * can be called. Calls run on a bounded worker pool; when its queue is full, a call is answered
+ * with {@link io.objectbroker.ServerBusyException} at once. The server advertises the address
+ * it binds, or, bound to a wildcard address, this host's first non-loopback address; never
+ * {@code 0.0.0.0}.
+ */
+public final class ObjectServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ObjectServer.class);
+
+  /** Worker threads unless told otherwise. */
+  public static final int DEFAULT_WORKER_THREADS = 16;
+  /** Calls that may wait for a worker unless told otherwise. */
+  public static final int DEFAULT_QUEUE_CAPACITY = 1024;
+  /** How long {@link #close()} waits for calls in flight unless told otherwise. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Builder settings;
+  private final KryoCodec codec = new KryoCodec();
+  private final Map<String, ExposedObject> objects = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> metadata = new ConcurrentHashMap<>();
+  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  private final ThreadPoolExecutor workers;
+  private final Dispatcher dispatcher;
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile Channel listening;
+  private volatile Address advertised;
+  private volatile Broker nameServerClient;
+  private volatile boolean closing;
+
+  private ObjectServer(Builder b) {
+    this.settings = b;
+    codec.register(b.types.toArray(Class<?>[]::new));
+    AtomicInteger n = new AtomicInteger();
+    this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 60,
+        TimeUnit.SECONDS, new ArrayBlockingQueue<>(b.queueCapacity), r -> {
+          Thread t = new Thread(r, "objectbroker-worker-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    workers.allowCoreThreadTimeOut(true);
+    this.dispatcher = new Dispatcher(objects, codec, workers, b.queueCapacity,
+        b.host + ":" + b.port);
+  }
+
+  /** A builder with every setting at its default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Serves {@code object} under {@code name}: only the methods of its {@code @Remote}
+   * interfaces are callable, and the types in their signatures are registered for
+   * serialization. With a name server, the name is registered there too.
+   *
+   * @throws IllegalArgumentException if the object implements no {@code @Remote} interface,
+   *     or the name is taken on this server
+   */
+  public ObjectServer register(String name, Object object) {
+    return register(name, object, Set.of());
+  }
+
+  /** Serves {@code object} under {@code name}, with metadata tags for the name server. */
+  public ObjectServer register(String name, Object object, Set<String> tags) {
+    Objects.requireNonNull(object, "object");
+    Uri.name(name); // checks the name
+    ExposedObject exposed = ExposedObject.of(name, object);
+    for (Class<?> i : exposed.interfaces()) {
+      codec.register(i);
+    }
+    if (objects.putIfAbsent(name, exposed) != null) {
+      throw new IllegalArgumentException("name: " + name + " is served already on this server");
+    }
+    metadata.put(name, Set.copyOf(tags));
+    if (listening != null && nameServerClient != null) {
+      registerName(name);
+    }
+    return this;
+  }
+
+  /** Stops serving {@code name}, and removes it from the name server. */
+  public void unregister(String name) {
+    if (objects.remove(name) != null && nameServerClient != null) {
+      try {
+        nameServerClient.nameServer().remove(name);
+      } catch (BrokerException e) {
+        log.warn("could not remove {} from the name server: {}", name, e.getMessage());
+      }
+    }
+    metadata.remove(name);
+  }
+
+  /**
+   * Binds the listening socket, then registers the served names with the name server.
+   *
+   * @throws io.objectbroker.CommunicationException if the address cannot be bound or the name
+   *     server cannot be reached (nothing is left listening then)
+   */
+  public synchronized ObjectServer start() {
+    if (listening != null) {
+      throw new IllegalStateException("server is started already");
+    }
+    Channel ch = Transport.bind(settings.host, settings.port, codec, settings.maxFrameBytes,
+        dispatcher, this::accepted);
+    listening = ch;
+    advertised = new Address(advertisedHost(settings), Transport.localPort(ch));
+    if (settings.nameServer != null) {
+      try {
+        nameServerClient = Broker.builder().nameServer(settings.nameServer)
+            .callTimeout(Duration.ofSeconds(10)).build();
+        for (String name : objects.keySet()) {
+          registerName(name);
+        }
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+    }
+    log.info("serving {} on {}", objects.keySet(), advertised);
+    return this;
+  }
+
+  private void registerName(String name) {
+    String uri = uri(name).toString();
+    nameServerClient.nameServer().register(name, uri, metadata.getOrDefault(name, Set.of()),
+        true);
+    log.info("registered {} -> {} with the name server at {}", name, uri,
+        settings.nameServer);
+  }
+
+  private void accepted(Connection c) {
+    if (closing) {
+      c.close("server is shutting down");
+      return;
+    }
+    connections.add(c);
+    c.closeFuture().thenRun(() -> connections.remove(c));
+  }
+
+  /** The address the server advertises in its URIs. */
+  public Address address() {
+    if (advertised == null) {
+      throw new IllegalStateException("server is not started");
+    }
+    return advertised;
+  }
+
+  /** The direct URI of a served object. */
+  public Uri uri(String name) {
+    return Uri.direct(name, address());
+  }
+
+  /** The names served, sorted. */
+  public List<String> names() {
+    List<String> names = new ArrayList<>(objects.keySet());
+    Collections.sort(names);
+    return names;
+  }
+
+  /** The number of open client connections. */
+  public int connectionCount() {
+    return connections.size();
+  }
+
+  /** Blocks until the server is closed, by {@link #close()} from another thread. */
+  public void awaitClose() throws InterruptedException {
+    closed.await();
+  }
+
+  /**
+   * Shuts down gracefully: removes the names from the name server, stops accepting
+   * connections and calls, lets calls in flight finish (within the shutdown timeout), then
+   * closes every connection.
+   */
+  @Override
+  public synchronized void close() {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    if (nameServerClient != null) {
+      for (String name : objects.keySet()) {
+        try {
+          nameServerClient.nameServer().remove(name);
+        } catch (BrokerException e) {
+          log.warn("could not remove {} from the name server: {}", name, e.getMessage());
+        }
+      }
+      nameServerClient.close();
+    }
+    if (listening != null) {
+      listening.close().awaitUninterruptibly();
+    }
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(settings.shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("calls still running after {}; closing anyway", settings.shutdownTimeout);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Connection c : connections) {
+      c.close("server is shutting down");
+    }
+    for (Connection c : List.copyOf(connections)) {
+      c.closeFuture().orTimeout(2, TimeUnit.SECONDS).exceptionally(x -> null).join();
+    }
+    log.info("stopped serving on {}", advertised);
+    closed.countDown();
+  }
+
+  private static String advertisedHost(Builder b) {
+    if (b.advertisedHost != null) {
+      return b.advertisedHost;
+    }
+    try {
+      InetAddress bound = InetAddress.getByName(b.host);
+      if (!bound.isAnyLocalAddress()) {
+        return b.host;
+      }
+      for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!ni.isUp() || ni.isLoopback()) {
+          continue;
+        }
+        for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+          if (a instanceof Inet4Address && !a.isLinkLocalAddress()) {
+            return a.getHostAddress();
+          }
+        }
+      }
+    } catch (java.net.UnknownHostException | SocketException e) {
+      log.debug("cannot inspect the network interfaces", e);
+    }
+    log.warn("bound to {} but found no non-loopback address to advertise; advertising"
+        + " 127.0.0.1 (set advertisedHost)", b.host);
+    return "127.0.0.1";
+  }
+
+  /** Settings of an {@link ObjectServer}; each setter checks its value. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port;
+    private String advertisedHost;
+    private Address nameServer;
+    private int workerThreads = DEFAULT_WORKER_THREADS;
+    private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+    private int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
+    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private final List<Class<?>> types = new ArrayList<>();
+
+    private Builder() {}
+
+    /** The address to bind (default 127.0.0.1); a wildcard address binds every interface. */
+    public Builder host(String host) {
+      Objects.requireNonNull(host, "host");
+      if (host.isBlank()) {
+        throw new IllegalArgumentException("host: '" + host + "' (expected: a host or IP)");
+      }
+      this.host = host;
+      return this;
+    }
+
+    /** The port to bind; 0 (the default) picks a free one. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** The host put in URIs, when the bound one is not what clients reach. */
+    public Builder advertisedHost(String host) {
+      Objects.requireNonNull(host, "host");
+      try {
+        if (InetAddress.getByName(host).isAnyLocalAddress()) {
+          throw new IllegalArgumentException("advertisedHost: " + host
+              + " (expected: an address clients can reach, not a wildcard)");
+        }
+      } catch (java.net.UnknownHostException e) {
+        // a name clients resolve but this host does not: the user's call
+      }
+      this.advertisedHost = host;
+      return this;
+    }
+
+    /** The name server to register names with ({@code host:port}); none by default. */
+    public Builder nameServer(String hostPort) {
+      this.nameServer = Address.parse(hostPort, NameServer.DEFAULT_PORT);
+      return this;
+    }
+
+    /** The name server to register names with. */
+    public Builder nameServer(Address address) {
+      this.nameServer = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** The number of threads that run calls. */
+    public Builder workerThreads(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("workerThreads: " + n + " (expected: >= 1)");
+      }
+      this.workerThreads = n;
+      return this;
+    }
+
+    /** How many calls may wait for a worker before calls are refused as busy. */
+    public Builder queueCapacity(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("queueCapacity: " + n + " (expected: >= 1)");
+      }
+      this.queueCapacity = n;
+      return this;
+    }
+
+    /** The largest payload accepted from a client (default 16 MiB). */
+    public Builder maxFrameBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxFrameBytes: " + bytes + " (expected: >= 1024)");
+      }
+      this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /** How long {@link ObjectServer#close()} waits for calls in flight. */
+    public Builder shutdownTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("shutdownTimeout: " + timeout + " (expected: >= 0)");
+      }
+      this.shutdownTimeout = timeout;
+      return this;
+    }
+
+    /** Registers classes for serialization beyond those of the served interfaces. */
+    public Builder registerTypes(Class<?>... types) {
+      this.types.addAll(List.of(types));
+      return this;
+    }
+
+    public ObjectServer build() {
+      return new ObjectServer(this);
+    }
+  }
+}

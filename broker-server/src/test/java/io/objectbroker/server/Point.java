@@ -1,0 +1,3 @@
+package io.objectbroker.server;
+
+public record Point(int x, int y) {}
