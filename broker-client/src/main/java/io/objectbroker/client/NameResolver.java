@@ -3,6 +3,7 @@ package io.objectbroker.client;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.objectbroker.Address;
+import io.objectbroker.BrokerException;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
@@ -48,8 +49,9 @@ final class NameResolver {
     String text;
     try {
       text = nameServers.apply(ns).lookup(name.id());
-    } catch (CommunicationException e) {
-      throw Invoker.withContext(e, "cannot resolve " + name + " through the name server at " + ns);
+    } catch (CommunicationException | NamingException e) {
+      String context = "cannot resolve " + name.id() + " through the name server at " + ns;
+      throw Invoker.withContext(innermost(e), context);
     }
     Uri direct;
     try {
@@ -63,6 +65,17 @@ final class NameResolver {
     }
     cache.put(name, direct);
     return direct;
+  }
+
+  // The first report of a failure, without the layers of context added on its way up.
+  private static BrokerException innermost(BrokerException e) {
+    BrokerException found = e;
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof BrokerException b && b.getClass() == e.getClass()) {
+        found = b;
+      }
+    }
+    return found;
   }
 
   void invalidate(Uri name) {

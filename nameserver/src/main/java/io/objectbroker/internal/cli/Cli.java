@@ -6,6 +6,9 @@ import io.objectbroker.NamingException;
 import io.objectbroker.RemoteInvocationException;
 import io.objectbroker.UnknownMethodException;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 
@@ -35,7 +38,11 @@ public final class Cli {
 
   /** Parses and runs {@code command}; returns the exit code. */
   public static int run(Object command, String[] args, PrintStream out, PrintStream err) {
-    CommandLine cl = new CommandLine(command);
+    return run(new CommandLine(command), args, out, err);
+  }
+
+  /** Parses and runs a command line set up by the caller; returns the exit code. */
+  public static int run(CommandLine cl, String[] args, PrintStream out, PrintStream err) {
     String name = cl.getCommandName();
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
@@ -51,6 +58,18 @@ public final class Cli {
       return exitCode(ex);
     });
     return cl.execute(args);
+  }
+
+  /**
+   * Points Logback at one of the broker's configurations ({@code "server"}: INFO lines on
+   * stderr; {@code "cli"}: silent), unless the user chose one with
+   * {@code -Dlogback.configurationFile}. Call first thing in {@code main}. The level can be
+   * changed with the {@code OB_LOG_LEVEL} environment variable.
+   */
+  public static void useLogging(String kind) {
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "objectbroker-" + kind + "-logback.xml");
+    }
   }
 
   /** The exit code for an exception. */
@@ -81,6 +100,35 @@ public final class Cli {
     return message.isEmpty() ? e.getClass().getSimpleName()
         : e.getClass().getSimpleName() + ": " + message;
   }
+
+  /**
+   * Reads a duration: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, or a plain number of
+   * seconds.
+   */
+  public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String text) {
+      Matcher m = DURATION.matcher(text.strip());
+      if (!m.matches()) {
+        throw new CommandLine.TypeConversionException("'" + text
+            + "' is not a duration (expected: e.g. 500ms, 10s, 2m, 1h)");
+      }
+      long n = Long.parseLong(m.group(1));
+      String unit = m.group(2) == null ? "s" : m.group(2);
+      Duration d = switch (unit) {
+        case "ms" -> Duration.ofMillis(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofSeconds(n);
+      };
+      if (d.isZero()) {
+        throw new CommandLine.TypeConversionException("'" + text + "' (expected: > 0)");
+      }
+      return d;
+    }
+  }
+
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
 
   /** A command's own usage error, found after parsing (exit 2). */
   public static final class UsageException extends RuntimeException {

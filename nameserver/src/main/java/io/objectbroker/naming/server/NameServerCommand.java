@@ -43,6 +43,7 @@ public final class NameServerCommand implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    Cli.useLogging("server");
     System.exit(Cli.run(new NameServerCommand(), args, System.out, System.err));
   }
 }

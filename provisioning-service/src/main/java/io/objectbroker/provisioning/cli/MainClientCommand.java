@@ -1,0 +1,182 @@
+package io.objectbroker.provisioning.cli;
+
+import io.objectbroker.client.Broker;
+import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.internal.cli.Cli.UsageException;
+import io.objectbroker.provisioning.ProvisioningService;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code mainclient METHOD ARGS...}: resolves the provisioning service by name, calls one
+ * method through a dynamic proxy and prints the result (a list one item a line).
+ */
+@Command(name = "mainclient", mixinStandardHelpOptions = true, version = "mainclient 0.1",
+    description = "Calls a method of the provisioning service and prints the result.",
+    footer = {"", "Methods: (see below)", "", "Sizes take a suffix: 512M, 10G, 1T (binary units).",
+        "", "Environment:", "  OB_NS   the name server's host:port (default 127.0.0.1:9090)",
+        "", "Exit codes: 0 done, 1 the service refused, 2 bad usage, 3 unreachable or timed"
+            + " out, 4 name not registered."})
+public final class MainClientCommand implements Callable<Integer> {
+
+  /** The service's methods by command-line name: {@code detach_node} for detachNode. */
+  static final Map<String, Method> METHODS = methods();
+
+  @Parameters(index = "0", paramLabel = "METHOD", description = "The method to call.")
+  String method;
+
+  @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments.")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = "--ns", paramLabel = "HOST:PORT", defaultValue = "${env:OB_NS:-127.0.0.1:9090}",
+      description = "The name server (default: ${DEFAULT-VALUE}).")
+  String ns;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
+      converter = Cli.DurationConverter.class,
+      description = "Longest wait for the answer, e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--name", defaultValue = ProvisioningService.DEFAULT_NAME,
+      description = "Name of the service (default: ${DEFAULT-VALUE}).")
+  String name;
+
+  @Option(names = "--verbose", description = "Print stack traces of errors.")
+  boolean verbose;
+
+  private final PrintStream out;
+
+  public MainClientCommand(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
+    Method m = METHODS.get(method);
+    if (m == null) {
+      throw new UsageException("unknown method '" + method + "'; known methods: "
+          + String.join(", ", METHODS.keySet()));
+    }
+    if (args.size() != m.getParameterCount()) {
+      int n = m.getParameterCount();
+      throw new UsageException(method + " takes " + n + " argument" + (n == 1 ? "" : "s")
+          + ", not " + args.size() + ": usage: mainclient " + usage(method, m));
+    }
+    Object[] values = convert(m, args);
+    Duration connect = timeout.compareTo(Broker.DEFAULT_CONNECT_TIMEOUT) < 0 ? timeout
+        : Broker.DEFAULT_CONNECT_TIMEOUT;
+    try (Broker broker = Broker.builder().nameServer(ns).callTimeout(timeout)
+        .connectTimeout(connect).registerTypes(ProvisioningService.class).build()) {
+      Object result = broker.remote(name).call(m.getName(), values);
+      print(m, result);
+    }
+    return Cli.OK;
+  }
+
+  private void print(Method m, Object result) {
+    if (m.getReturnType() == void.class) {
+      out.println("ok");
+    } else if (result instanceof Collection<?> items) {
+      for (Object item : items) {
+        out.println(item);
+      }
+    } else {
+      out.println(result);
+    }
+  }
+
+  private static Object[] convert(Method m, List<String> args) {
+    Class<?>[] types = m.getParameterTypes();
+    Object[] values = new Object[types.length];
+    for (int i = 0; i < types.length; i++) {
+      values[i] = types[i] == long.class ? parseSize(args.get(i)) : args.get(i);
+    }
+    return values;
+  }
+
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,15})([KMGT]?)(i?B)?",
+      Pattern.CASE_INSENSITIVE);
+
+  /** "10G" is 10 GiB; a plain number is bytes. */
+  static long parseSize(String text) {
+    Matcher s = SIZE.matcher(text.strip());
+    if (!s.matches()) {
+      throw new UsageException("'" + text + "' is not a size (expected: e.g. 1048576, 512M,"
+          + " 10G)");
+    }
+    int shift = switch (s.group(2).toUpperCase(Locale.ROOT)) {
+      case "K" -> 10;
+      case "M" -> 20;
+      case "G" -> 30;
+      case "T" -> 40;
+      default -> 0;
+    };
+    long n = Long.parseLong(s.group(1));
+    if (n > (Long.MAX_VALUE >> shift)) {
+      throw new UsageException("size " + text + " is too large");
+    }
+    return n << shift;
+  }
+
+  /** "provision IMAGE NODE". */
+  static String usage(String cliName, Method m) {
+    StringBuilder b = new StringBuilder(cliName);
+    for (Parameter p : m.getParameters()) {
+      String label = p.getType() == long.class ? "SIZE" : snake(p.getName());
+      b.append(' ').append(label.toUpperCase(Locale.ROOT));
+    }
+    return b.toString();
+  }
+
+  static String snake(String camel) {
+    return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+  }
+
+  private static Map<String, Method> methods() {
+    Map<String, Method> byName = new TreeMap<>();
+    for (Method m : ProvisioningService.class.getMethods()) {
+      if (!java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+        byName.put(snake(m.getName()), m);
+      }
+    }
+    return byName;
+  }
+
+  /** The methods' usage lines, for --help. */
+  static String methodList() {
+    return METHODS.entrySet().stream()
+        .map(e -> "  " + usage(e.getKey(), e.getValue()))
+        .collect(Collectors.joining("%n"));
+  }
+
+  /** Runs the command; returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    CommandLine cl = new CommandLine(new MainClientCommand(out));
+    String[] footer = cl.getCommandSpec().usageMessage().footer();
+    List<String> lines = new ArrayList<>(List.of(footer));
+    lines.set(1, "Methods:%n" + methodList());
+    cl.getCommandSpec().usageMessage().footer(lines.toArray(String[]::new));
+    return Cli.run(cl, args, out, err);
+  }
+
+  public static void main(String[] args) {
+    Cli.useLogging("cli");
+    System.exit(run(args, System.out, System.err));
+  }
+}

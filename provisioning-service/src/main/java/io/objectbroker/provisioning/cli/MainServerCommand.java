@@ -1,0 +1,69 @@
+package io.objectbroker.provisioning.cli;
+
+import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.provisioning.MainServer;
+import io.objectbroker.provisioning.ProvisioningService;
+import io.objectbroker.server.ObjectServer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mainserver}: serves the provisioning service and registers it with the name server;
+ * runs in the foreground until stopped (Ctrl-C, SIGTERM), then unregisters.
+ */
+@Command(name = "mainserver", mixinStandardHelpOptions = true, version = "mainserver 0.1",
+    description = "Serves the provisioning service (MainServer) and registers it by name.",
+    footer = {"", "Environment:",
+        "  OB_HOST      address to bind and advertise (default 127.0.0.1)",
+        "  OB_NS        the name server's host:port (default 127.0.0.1:9090)",
+        "  OB_DATA_DIR  where images, disks and targets are kept (default ./data)"})
+public final class MainServerCommand implements Callable<Integer> {
+
+  @Option(names = "--host", defaultValue = "${env:OB_HOST:-127.0.0.1}",
+      description = "Address to bind and advertise (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "${env:OB_PORT:-0}",
+      description = "Port to bind; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--ns", paramLabel = "HOST:PORT", defaultValue = "${env:OB_NS:-127.0.0.1:9090}",
+      description = "The name server (default: ${DEFAULT-VALUE}).")
+  String ns;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:OB_DATA_DIR:-data}",
+      description = "Where images, node disks and iSCSI targets are kept (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--name", defaultValue = ProvisioningService.DEFAULT_NAME,
+      description = "Name to register the service under (default: ${DEFAULT-VALUE}).")
+  String name;
+
+  @Option(names = "--workers", defaultValue = "16",
+      description = "Threads that run calls (default: ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(names = "--verbose", description = "Print stack traces of errors.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    MainServer service = MainServer.open(dataDir);
+    ObjectServer server = ObjectServer.builder().host(host).port(port).nameServer(ns)
+        .workerThreads(workers).build();
+    server.register(name, service);
+    server.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mainserver-shutdown"));
+    System.out.println("provisioning service ready: " + name + " -> " + server.uri(name)
+        + " (data in " + dataDir.toAbsolutePath().normalize() + ")");
+    server.awaitClose();
+    return Cli.OK;
+  }
+
+  public static void main(String[] args) {
+    Cli.useLogging("server");
+    System.exit(Cli.run(new MainServerCommand(), args, System.out, System.err));
+  }
+}
