@@ -16,41 +16,64 @@ import org.slf4j.LoggerFactory;
  * The provisioning service on an {@link ImageStore} and an {@link ExportLayer}.
  *
  * <p>Whether a node is provisioned is what the export layer says, so the state survives a
- * restart as the backends' files do. Changes are serialized: two clients provisioning the same
- * node at once get one export and one {@link NodeInUseException}.
+ * restart as the backends' files do. Changes are serialized within this object: two clients
+ * provisioning the same node at once get one export and one {@link NodeInUseException}. Only
+ * one {@code MainServer} may use a data folder at a time (nothing locks it across processes).
  */
 public final class MainServer implements ProvisioningService {
 
   private static final Logger log = LoggerFactory.getLogger(MainServer.class);
 
-  /** Image, snapshot and node names: safe as file names and in an IQN. */
+  /** Image and snapshot names: safe as file names. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  /** Node names: safe as file names and valid in an iSCSI qualified name (lowercase). */
+  static final Pattern NODE = Pattern.compile("[a-z0-9][a-z0-9.-]{0,63}");
 
   /** The largest image that may be created: 64 TiB. */
   static final long MAX_IMAGE_BYTES = 64L << 40;
 
   private final ImageStore images;
   private final ExportLayer exports;
+  private final Path importDir;
   private final Object lock = new Object();
 
+  /** The service without imports: {@link #importImage} is refused. */
   public MainServer(ImageStore images, ExportLayer exports) {
+    this(images, exports, null);
+  }
+
+  /**
+   * The service; {@link #importImage} reads only files inside {@code importDir}, so that a
+   * client cannot turn any file the server can read into an image it then provisions.
+   */
+  public MainServer(ImageStore images, ExportLayer exports, Path importDir) {
     this.images = Objects.requireNonNull(images, "images");
     this.exports = Objects.requireNonNull(exports, "exports");
+    this.importDir = importDir;
   }
 
   /**
    * The service on the default backends under {@code dataDir}: image files (qcow2 through
    * {@code qemu-img} where installed, sparse raw files otherwise) and iSCSI targets (live in a
-   * running {@code tgtd}, and always as tgt configuration files).
+   * running {@code tgtd}, and always as tgt configuration files). Images are imported from
+   * {@code dataDir/import}.
    */
   public static MainServer open(Path dataDir) {
-    return new MainServer(FileImageStore.open(dataDir), TgtExportLayer.open(dataDir));
+    Path importDir = dataDir.resolve("import");
+    try {
+      Files.createDirectories(importDir);
+    } catch (java.io.IOException e) {
+      throw new ProvisioningException("cannot create " + importDir + ": " + e, e);
+    }
+    return new MainServer(FileImageStore.open(dataDir), TgtExportLayer.open(dataDir),
+        importDir);
   }
 
   @Override
   public Export provision(String image, String node) {
     checkName("image", image);
-    checkName("node", node);
+    checkNode(node);
     synchronized (lock) {
       if (exports.find(node).isPresent()) {
         throw new NodeInUseException("node " + node + " is already in use");
@@ -79,10 +102,18 @@ public final class MainServer implements ProvisioningService {
 
   @Override
   public void detachNode(String node) {
-    checkName("node", node);
+    checkNode(node);
     synchronized (lock) {
       if (exports.find(node).isEmpty()) {
-        throw new NodeNotFoundException("node " + node + " is not provisioned");
+        // A disk without an export is what a crash between cloning and exporting (or between
+        // unexporting and deleting) leaves: detaching frees the node from it.
+        try {
+          images.deleteNodeDisk(node);
+        } catch (NodeNotFoundException e) {
+          throw new NodeNotFoundException("node " + node + " is not provisioned");
+        }
+        log.warn("node {} had a disk but no export; removed the disk", node);
+        return;
       }
       exports.unexport(node);
       images.deleteNodeDisk(node);
@@ -121,10 +152,7 @@ public final class MainServer implements ProvisioningService {
   @Override
   public void importImage(String image, String sourcePath) {
     checkName("image", image);
-    Path source = Path.of(Objects.requireNonNull(sourcePath, "sourcePath"));
-    if (!Files.isRegularFile(source) || !Files.isReadable(source)) {
-      throw new ProvisioningException("no readable file " + sourcePath + " on the server");
-    }
+    Path source = importSource(sourcePath);
     synchronized (lock) {
       images.importImage(image, source);
       log.info("image {} imported from {}", image, source);
@@ -149,6 +177,40 @@ public final class MainServer implements ProvisioningService {
   @Override
   public List<Export> listExports() {
     return exports.listExports();
+  }
+
+  /** The file to import: a readable regular file inside the import folder, links resolved. */
+  private Path importSource(String sourcePath) {
+    if (importDir == null) {
+      throw new ProvisioningException("this server does not import images");
+    }
+    if (sourcePath == null || sourcePath.isEmpty() || sourcePath.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("source path: '" + sourcePath
+          + "' (expected: a file in " + importDir + ")");
+    }
+    Path source = importDir.resolve(sourcePath).normalize();
+    if (!Files.isRegularFile(source) || !Files.isReadable(source)) {
+      throw new ProvisioningException("no readable file " + sourcePath + " in the import folder "
+          + importDir + " of the server");
+    }
+    try {
+      Path real = source.toRealPath();
+      if (!real.startsWith(importDir.toRealPath())) {
+        throw new ProvisioningException("file " + sourcePath + " is outside the import folder "
+            + importDir + "; copy it there first");
+      }
+      return real;
+    } catch (java.io.IOException e) {
+      throw new ProvisioningException("cannot read " + sourcePath + ": " + e, e);
+    }
+  }
+
+  private static void checkNode(String node) {
+    if (node == null || !NODE.matcher(node).matches()) {
+      throw new IllegalArgumentException("node name: '" + node + "' (expected: 1-64 lowercase"
+          + " letters, digits, '.' or '-', starting with a letter or digit, as in an iSCSI"
+          + " name)");
+    }
   }
 
   private static void checkName(String what, String name) {

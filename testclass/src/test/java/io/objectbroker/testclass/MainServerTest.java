@@ -269,13 +269,32 @@ class MainServerTest {
     @Test
     void unknownNodeIsNotFoundAndNothingIsRemoved() {
       when(exports.find(NODE)).thenReturn(Optional.empty());
+      doThrow(new NodeNotFoundException("node node3 has no disk")).when(images)
+          .deleteNodeDisk(NODE);
 
       assertThatThrownBy(() -> server.detachNode(NODE))
           .isExactlyInstanceOf(NodeNotFoundException.class)
           .hasMessage("node node3 is not provisioned");
 
       verify(exports, never()).unexport(any());
-      verifyNoInteractions(images);
+    }
+
+    @Test
+    void leftoverDiskWithoutExportIsRemovedSoTheNodeIsFreeAgain() {
+      when(exports.find(NODE)).thenReturn(Optional.empty());
+
+      server.detachNode(NODE);
+
+      verify(images).deleteNodeDisk(NODE);
+      verify(exports, never()).unexport(any());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Node3", "node_3"})
+    void nodeNamesMustBeValidInAnIqn(String node) {
+      assertThatIllegalArgumentException().isThrownBy(() -> server.provision(IMAGE, node))
+          .withMessageContaining("iSCSI");
+      verifyNoInteractions(images, exports);
     }
 
     @Test
@@ -421,9 +440,9 @@ class MainServerTest {
     void passesTheSourceFileToTheStoreAsAPath(@TempDir Path dir) throws IOException {
       Path source = Files.write(dir.resolve("debian12.raw"), new byte[] {0x55, (byte) 0xaa});
 
-      server.importImage(IMAGE, source.toString());
+      new MainServer(images, exports, dir).importImage(IMAGE, source.toString());
 
-      verify(images).importImage(IMAGE, source);
+      verify(images).importImage(IMAGE, source.toRealPath());
       verifyNoMoreInteractions(images);
       verifyNoInteractions(exports);
     }
@@ -432,7 +451,7 @@ class MainServerTest {
     void missingFileIsRejectedWithThePathAndWithoutTouchingTheBackends(@TempDir Path dir) {
       String missing = dir.resolve("missing.qcow2").toString();
 
-      assertThatThrownBy(() -> server.importImage(IMAGE, missing))
+      assertThatThrownBy(() -> new MainServer(images, exports, dir).importImage(IMAGE, missing))
           .isExactlyInstanceOf(ProvisioningException.class)
           .hasMessageContaining(missing);
 
@@ -441,7 +460,8 @@ class MainServerTest {
 
     @Test
     void directoryIsRejectedWithoutTouchingTheBackends(@TempDir Path dir) {
-      assertThatThrownBy(() -> server.importImage(IMAGE, dir.toString()))
+      assertThatThrownBy(() -> new MainServer(images, exports, dir)
+          .importImage(IMAGE, dir.toString()))
           .isExactlyInstanceOf(ProvisioningException.class)
           .hasMessageContaining(dir.toString());
 
@@ -452,9 +472,10 @@ class MainServerTest {
     void imageExistsPropagatesUnchanged(@TempDir Path dir) throws IOException {
       Path source = Files.write(dir.resolve("disk.raw"), new byte[] {1});
       ImageExistsException failure = new ImageExistsException("image img1 exists");
-      doThrow(failure).when(images).importImage(IMAGE, source);
+      doThrow(failure).when(images).importImage(IMAGE, source.toRealPath());
 
-      assertThatThrownBy(() -> server.importImage(IMAGE, source.toString())).isSameAs(failure);
+      assertThatThrownBy(() -> new MainServer(images, exports, dir)
+          .importImage(IMAGE, "disk.raw")).isSameAs(failure);
     }
 
     @Test
@@ -463,8 +484,34 @@ class MainServerTest {
       Path source = Files.write(dir.resolve("disk.raw"), new byte[] {1});
 
       assertThatIllegalArgumentException()
-          .isThrownBy(() -> server.importImage("../etc", source.toString()));
+          .isThrownBy(() -> new MainServer(images, exports, dir)
+              .importImage("../etc", source.toString()));
 
+      verifyNoInteractions(images, exports);
+    }
+
+    @Test
+    void filesOutsideTheImportFolderAreRefused(@TempDir Path dir) throws IOException {
+      Path imports = Files.createDirectory(dir.resolve("import"));
+      Path secret = Files.write(dir.resolve("secret"), new byte[] {1});
+      Files.createSymbolicLink(imports.resolve("link"), secret);
+      MainServer confined = new MainServer(images, exports, imports);
+
+      for (String path : new String[] {secret.toString(), "../secret", "link"}) {
+        assertThatThrownBy(() -> confined.importImage(IMAGE, path))
+            .isInstanceOf(ProvisioningException.class)
+            .hasMessageContaining("import folder");
+      }
+      verifyNoInteractions(images, exports);
+    }
+
+    @Test
+    void aServerWithoutImportFolderRefusesImports(@TempDir Path dir) throws IOException {
+      Path source = Files.write(dir.resolve("disk.raw"), new byte[] {1});
+
+      assertThatThrownBy(() -> server.importImage(IMAGE, source.toString()))
+          .isInstanceOf(ProvisioningException.class)
+          .hasMessageContaining("does not import");
       verifyNoInteractions(images, exports);
     }
   }
