@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The client side of ObjectBroker: makes proxies for remote objects and carries their calls.
@@ -39,6 +42,7 @@ public final class Broker implements AutoCloseable {
   private final NameResolver resolver;
   private final Invoker invoker;
   private final CallOptions options;
+  private final ExecutorService callbacks;
 
   private Broker(Builder b) {
     this.codec = new KryoCodec();
@@ -48,6 +52,13 @@ public final class Broker implements AutoCloseable {
     this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout);
     this.resolver = new NameResolver(b.nameServer, b.nameCacheTtl, this::nameServerAt);
     this.invoker = new Invoker(pool, resolver, codec);
+    // Completes async calls, so that user code never runs on (and never stalls) an I/O thread.
+    AtomicInteger n = new AtomicInteger();
+    this.callbacks = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "objectbroker-callback-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** A broker that resolves names through the name server at {@code nameServer} (host:port). */
@@ -85,7 +96,7 @@ public final class Broker implements AutoCloseable {
 
   /** A dynamic proxy that calls with {@code options}. */
   public RemoteObject remote(String uri, CallOptions options) {
-    return new RemoteObject(parse(uri), options, invoker);
+    return new RemoteObject(parse(uri), options, invoker, callbacks);
   }
 
   /** A proxy for this broker's name server. */
@@ -117,6 +128,7 @@ public final class Broker implements AutoCloseable {
   @Override
   public void close() {
     pool.close();
+    callbacks.shutdown();
   }
 
   private NameServer nameServerAt(Address address) {

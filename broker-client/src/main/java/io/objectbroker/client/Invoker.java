@@ -14,7 +14,9 @@ import io.objectbroker.internal.transport.RemoteFailure;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -44,9 +46,54 @@ final class Invoker {
   Object invoke(Uri target, String method, Object[] args, CallOptions options, String what,
       Method declared) {
     Uri direct = target.isName() ? resolver.resolve(target) : target;
-    Connection connection;
+    Connection connection = connect(target, direct, what);
+    long timeoutMillis = options.timeout().toMillis();
+    Connection.OutgoingCall call =
+        connection.call(direct.id(), method, args, timeoutMillis, false);
     try {
-      connection = pool.get(address(direct));
+      return call.get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      connection.forget(call.id());
+      throw timeout(target, what, timeoutMillis);
+    } catch (InterruptedException e) {
+      connection.forget(call.id());
+      Thread.currentThread().interrupt();
+      throw new CommunicationException("interrupted while waiting for " + what + " on "
+          + target);
+    } catch (ExecutionException e) {
+      throw sneaky(translate(e.getCause(), target, what, declared));
+    }
+  }
+
+  /**
+   * Like {@link #invoke}, without waiting: the future completes on {@code executor} with the
+   * result or the exception {@link #invoke} would have thrown. Resolving the name and opening
+   * the connection, when not done yet, happen on the calling thread.
+   */
+  CompletableFuture<Object> invokeAsync(Uri target, String method, Object[] args,
+      CallOptions options, String what, Method declared, Executor executor) {
+    Uri direct = target.isName() ? resolver.resolve(target) : target;
+    Connection connection = connect(target, direct, what);
+    long timeoutMillis = options.timeout().toMillis();
+    Connection.OutgoingCall call =
+        connection.call(direct.id(), method, args, timeoutMillis, false);
+    CompletableFuture<Object> result = new CompletableFuture<>();
+    call.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenCompleteAsync((value, error) -> {
+      if (error == null) {
+        result.complete(value);
+      } else if (error instanceof TimeoutException) {
+        connection.forget(call.id());
+        result.completeExceptionally(timeout(target, what, timeoutMillis));
+      } else {
+        result.completeExceptionally(translate(error, target, what, declared));
+      }
+    }, executor);
+    return result;
+  }
+
+  private Connection connect(Uri target, Uri direct, String what) {
+    try {
+      return pool.get(address(direct));
     } catch (CommunicationException e) {
       if (!target.isName()) {
         throw withContext(e, what + " on " + target);
@@ -57,36 +104,27 @@ final class Invoker {
       if (again.equals(direct)) {
         throw withContext(e, what + " on " + target + " (" + direct + ")");
       }
-      direct = again;
-      connection = pool.get(address(direct));
+      return pool.get(address(again));
     }
-    long timeoutMillis = options.timeout().toMillis();
-    Connection.OutgoingCall call =
-        connection.call(direct.id(), method, args, timeoutMillis, false);
-    try {
-      return call.get(timeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      connection.forget(call.id());
-      throw new CallTimeoutException(what + " on " + target + " got no answer within "
-          + timeoutMillis + " ms");
-    } catch (InterruptedException e) {
-      connection.forget(call.id());
-      Thread.currentThread().interrupt();
-      throw new CommunicationException("interrupted while waiting for " + what + " on "
-          + target);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RemoteFailure f) {
-        throw sneaky(rebuild(f.error(), target, what, declared));
-      }
-      if (cause instanceof ConnectionClosedException && target.isName()) {
-        resolver.invalidate(target);
-      }
-      if (cause instanceof BrokerException be) {
-        throw withContext(be, what + " on " + target);
-      }
-      throw new CommunicationException(what + " on " + target + " failed: " + cause, cause);
+  }
+
+  private static CallTimeoutException timeout(Uri target, String what, long timeoutMillis) {
+    return new CallTimeoutException(what + " on " + target + " got no answer within "
+        + timeoutMillis + " ms");
+  }
+
+  /** The exception the caller sees for a failed call. */
+  private Throwable translate(Throwable cause, Uri target, String what, Method declared) {
+    if (cause instanceof RemoteFailure f) {
+      return rebuild(f.error(), target, what, declared);
     }
+    if (cause instanceof ConnectionClosedException && target.isName()) {
+      resolver.invalidate(target);
+    }
+    if (cause instanceof BrokerException be) {
+      return withContext(be, what + " on " + target);
+    }
+    return new CommunicationException(what + " on " + target + " failed: " + cause, cause);
   }
 
   private static Address address(Uri direct) {

@@ -1,6 +1,8 @@
 package io.objectbroker.client;
 
 import io.objectbroker.Uri;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * A dynamic proxy: calls a remote object's methods by name, with no interface at hand (the
@@ -19,11 +21,13 @@ public final class RemoteObject {
   private final Uri target;
   private final CallOptions options;
   private final Invoker invoker;
+  private final Executor callbacks;
 
-  RemoteObject(Uri target, CallOptions options, Invoker invoker) {
+  RemoteObject(Uri target, CallOptions options, Invoker invoker, Executor callbacks) {
     this.target = target;
     this.options = options;
     this.invoker = invoker;
+    this.callbacks = callbacks;
   }
 
   /**
@@ -38,9 +42,20 @@ public final class RemoteObject {
     return invoker.invoke(target, method, args, options, target.id() + "." + method, null);
   }
 
+  /**
+   * Calls {@code method} without waiting for the answer: many calls can be in flight on one
+   * connection. The future completes, off the I/O threads, with the result or with the
+   * exception {@link #call} would have thrown (a {@link io.objectbroker.CallTimeoutException}
+   * when the timeout passes first).
+   */
+  public CompletableFuture<Object> callAsync(String method, Object... args) {
+    return invoker.invokeAsync(target, method, args, options, target.id() + "." + method, null,
+        callbacks);
+  }
+
   /** A copy that calls with other options. */
   public RemoteObject withOptions(CallOptions options) {
-    return new RemoteObject(target, options, invoker);
+    return new RemoteObject(target, options, invoker, callbacks);
   }
 
   /** Where the object is, as given. */

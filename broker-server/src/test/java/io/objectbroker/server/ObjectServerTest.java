@@ -259,6 +259,27 @@ class ObjectServerTest {
   }
 
   @Test
+  void asyncCallsAreMultiplexedAndAnsweredOffTheIoThreads() throws Exception {
+    RemoteObject dynamic = broker.remote(server.uri("calc").toString());
+    List<java.util.concurrent.CompletableFuture<Object>> calls = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      calls.add(dynamic.callAsync("add", i, i));
+    }
+    for (int i = 0; i < 200; i++) {
+      assertThat(calls.get(i).get(10, TimeUnit.SECONDS)).isEqualTo(2 * i);
+    }
+    assertThat(dynamic.callAsync("add", 1, 1)
+        .thenApply(x -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS))
+        .startsWith("objectbroker-callback-");
+    assertThatThrownBy(() -> dynamic.callAsync("divide", 1.0, 0.0).get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ArithmeticException.class);
+    RemoteObject impatient = dynamic.withOptions(CallOptions.DEFAULT.withTimeout(
+        Duration.ofMillis(100)));
+    assertThatThrownBy(() -> impatient.callAsync("sleep", 2000L).get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(CallTimeoutException.class);
+  }
+
+  @Test
   void proxyOfANonRemoteInterfaceIsRefusedWhenMade() {
     assertThatThrownBy(() -> broker.proxy(Runnable.class, "OB:x@127.0.0.1:1"))
         .isInstanceOf(IllegalArgumentException.class)
