@@ -119,6 +119,19 @@ public final class Broker implements AutoCloseable {
     return u.isName() ? resolver.resolve(u) : u;
   }
 
+  /**
+   * Resolves {@code uri} and opens the connection to its server ahead of the first call, so
+   * that the call pays neither (gRPC's {@code getState(true)}). A one-shot client can run it in
+   * the background while it does other work.
+   *
+   * @throws io.objectbroker.NamingException if the name is not registered
+   * @throws io.objectbroker.CommunicationException if the server cannot be reached
+   */
+  public void preconnect(String uri) {
+    Uri u = parse(uri);
+    invoker.preconnect(u, u.isName() ? resolver.resolve(u) : u);
+  }
+
   /** The options proxies get unless given others. */
   public CallOptions options() {
     return options;

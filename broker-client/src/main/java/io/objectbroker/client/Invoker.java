@@ -91,6 +91,10 @@ final class Invoker {
     return result;
   }
 
+  void preconnect(Uri target, Uri direct) {
+    connect(target, direct, "connecting");
+  }
+
   private Connection connect(Uri target, Uri direct, String what) {
     try {
       return pool.get(address(direct));

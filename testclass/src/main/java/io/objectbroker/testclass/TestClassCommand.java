@@ -140,6 +140,6 @@ public final class TestClassCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Cli.useLogging("cli");
-    System.exit(run(args, System.out, System.err));
+    Cli.exit(run(args, System.out, System.err));
   }
 }

@@ -5,6 +5,7 @@ import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
 import io.objectbroker.RemoteInvocationException;
 import io.objectbroker.UnknownMethodException;
+import io.objectbroker.internal.transport.Transport;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -67,9 +68,26 @@ public final class Cli {
    * changed with the {@code OB_LOG_LEVEL} environment variable.
    */
   public static void useLogging(String kind) {
+    String level = System.getenv("OB_LOG_LEVEL");
+    if (kind.equals("cli") && (level == null || level.isBlank())
+        && System.getProperty("slf4j.provider") == null) {
+      // Silent anyway: skip starting Logback at all (tens of milliseconds of a one-shot run).
+      System.setProperty("slf4j.internal.verbosity", "WARN");
+      System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+      return;
+    }
     if (System.getProperty("logback.configurationFile") == null) {
       System.setProperty("logback.configurationFile", "objectbroker-" + kind + "-logback.xml");
     }
+  }
+
+  /**
+   * Ends the process with {@code status}, stopping the broker's I/O threads first: the JVM
+   * otherwise waits up to 300 ms at exit for threads sitting in native calls.
+   */
+  public static void exit(int status) {
+    Transport.shutdown();
+    System.exit(status);
   }
 
   /** The exit code for an exception. */

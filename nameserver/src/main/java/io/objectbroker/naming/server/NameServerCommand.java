@@ -44,6 +44,6 @@ public final class NameServerCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Cli.useLogging("server");
-    System.exit(Cli.run(new NameServerCommand(), args, System.out, System.err));
+    Cli.exit(Cli.run(new NameServerCommand(), args, System.out, System.err));
   }
 }

@@ -1,6 +1,7 @@
 package io.objectbroker.provisioning.cli;
 
 import io.objectbroker.client.Broker;
+import io.objectbroker.client.CallOptions;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
 import io.objectbroker.provisioning.ProvisioningService;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,9 +63,15 @@ public final class MainClientCommand implements Callable<Integer> {
   boolean verbose;
 
   private final PrintStream out;
+  private final EarlyBroker early;
 
   public MainClientCommand(PrintStream out) {
+    this(out, null);
+  }
+
+  MainClientCommand(PrintStream out, EarlyBroker early) {
     this.out = out;
+    this.early = early;
   }
 
   @Override
@@ -79,14 +87,78 @@ public final class MainClientCommand implements Callable<Integer> {
           + ", not " + args.size() + ": usage: mainclient " + usage(method, m));
     }
     Object[] values = convert(m, args);
-    Duration connect = timeout.compareTo(Broker.DEFAULT_CONNECT_TIMEOUT) < 0 ? timeout
-        : Broker.DEFAULT_CONNECT_TIMEOUT;
-    try (Broker broker = Broker.builder().nameServer(ns).callTimeout(timeout)
-        .connectTimeout(connect).registerTypes(ProvisioningService.class).build()) {
-      Object result = broker.remote(name).call(m.getName(), values);
+    try (Broker broker = early != null && early.isFor(ns, timeout) ? early.broker()
+        : newBroker(ns, timeout)) {
+      Object result = broker.remote(name, CallOptions.DEFAULT.withTimeout(timeout))
+          .call(m.getName(), values);
       print(m, result);
     }
     return Cli.OK;
+  }
+
+  static Broker newBroker(String ns, Duration timeout) {
+    Duration connect = timeout.compareTo(Broker.DEFAULT_CONNECT_TIMEOUT) < 0 ? timeout
+        : Broker.DEFAULT_CONNECT_TIMEOUT;
+    return Broker.builder().nameServer(ns).callTimeout(timeout).connectTimeout(connect)
+        .registerTypes(ProvisioningService.class).build();
+  }
+
+  /**
+   * The broker, started on another thread while the command line is parsed: it resolves the
+   * service's name and connects, so that a one-shot call overlaps start-up work (the command
+   * line parser costs about as much as the broker's start). Used only if the parsed options
+   * turn out to match; its failures are ignored, since the call itself reports them.
+   */
+  static final class EarlyBroker {
+    private final String ns;
+    private final Duration timeout;
+    private final CompletableFuture<Broker> broker = new CompletableFuture<>();
+
+    private EarlyBroker(String ns, String name, Duration timeout) {
+      this.ns = ns;
+      this.timeout = timeout;
+      Thread t = new Thread(() -> {
+        try {
+          Broker b = newBroker(ns, timeout);
+          broker.complete(b);
+          b.preconnect(name);
+        } catch (RuntimeException e) {
+          broker.completeExceptionally(e);
+        }
+      }, "mainclient-early");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    /** Starts a broker for the options as a quick scan of the arguments finds them. */
+    static EarlyBroker start(String[] args) {
+      String env = System.getenv("OB_NS");
+      String ns = option(args, "--ns", env == null || env.isBlank()
+          ? io.objectbroker.naming.NameServer.DEFAULT_ADDRESS : env);
+      String name = option(args, "--name", ProvisioningService.DEFAULT_NAME);
+      return new EarlyBroker(ns, name, Duration.ofSeconds(30));
+    }
+
+    private static String option(String[] args, String option, String otherwise) {
+      for (int i = 0; i < args.length; i++) {
+        if (args[i].equals(option) && i + 1 < args.length) {
+          return args[i + 1];
+        }
+        if (args[i].startsWith(option + "=")) {
+          return args[i].substring(option.length() + 1);
+        }
+      }
+      return otherwise;
+    }
+
+    boolean isFor(String ns, Duration timeout) {
+      return this.ns.equals(ns) && this.timeout.compareTo(timeout) <= 0
+          && !broker.isCompletedExceptionally();
+    }
+
+    Broker broker() {
+      return broker.join();
+    }
   }
 
   private void print(Method m, Object result) {
@@ -167,7 +239,11 @@ public final class MainClientCommand implements Callable<Integer> {
 
   /** Runs the command; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cl = new CommandLine(new MainClientCommand(out));
+    return run(args, out, err, null);
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err, EarlyBroker early) {
+    CommandLine cl = new CommandLine(new MainClientCommand(out, early));
     String[] footer = cl.getCommandSpec().usageMessage().footer();
     List<String> lines = new ArrayList<>(List.of(footer));
     lines.set(1, "Methods:%n" + methodList());
@@ -177,6 +253,9 @@ public final class MainClientCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Cli.useLogging("cli");
-    System.exit(run(args, System.out, System.err));
+    // Netty's flight-recorder events would load the JFR classes: not worth it for one call.
+    System.setProperty("io.netty.jfr.enabled", "false");
+    EarlyBroker early = EarlyBroker.start(args);
+    Cli.exit(run(args, System.out, System.err, early));
   }
 }

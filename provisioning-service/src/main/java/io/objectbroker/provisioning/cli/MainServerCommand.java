@@ -64,6 +64,6 @@ public final class MainServerCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Cli.useLogging("server");
-    System.exit(Cli.run(new MainServerCommand(), args, System.out, System.err));
+    Cli.exit(Cli.run(new MainServerCommand(), args, System.out, System.err));
   }
 }
