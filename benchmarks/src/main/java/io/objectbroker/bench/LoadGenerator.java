@@ -1,0 +1,250 @@
+package io.objectbroker.bench;
+
+import io.objectbroker.Uri;
+import io.objectbroker.client.Broker;
+import io.objectbroker.provisioning.ProvisioningService;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Compares ObjectBroker with Java RMI, gRPC, raw Netty and plain sockets on 127.0.0.1, all in
+ * this one JVM (each contender's server and its clients share the process), the same work for
+ * each: one call at a time, many threads, many calls in flight, 1 MiB payloads, and, for
+ * ObjectBroker alone, name resolution and the provisioning service. Prints a table per
+ * scenario, the targets ObjectBroker is held to, and one JSON line per result.
+ *
+ * <pre>
+ * bin/bench                                   # builds, runs everything (a few minutes)
+ * bin/bench --scenarios sync,async --seconds 2 --contenders objectbroker,grpc
+ * </pre>
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Compares ObjectBroker with Java RMI, gRPC, raw Netty and plain sockets on"
+        + " 127.0.0.1, all in this JVM.")
+public final class LoadGenerator implements Callable<Integer> {
+
+  /** What is measured; see the table titles. */
+  public enum Scenario { SYNC, THREADS, ASYNC, MIB, NAMES, PROVISION }
+
+  /** The contenders, in the order they run in every scenario. */
+  public enum Kind { OBJECTBROKER, RMI, GRPC, NETTY, SOCKET }
+
+  /** Calls per measured phase at most, so that every loop is bounded by count as well. */
+  private static final long MAX_CALLS = 100_000_000L;
+  private static final int SMALL = 32;
+  private static final int MIB = 1024 * 1024;
+
+  @Option(names = "--scenarios", split = ",", paramLabel = "NAME",
+      description = "Scenarios to run (always in this order): ${COMPLETION-CANDIDATES}"
+          + " (default: all).")
+  private List<Scenario> scenarios = List.of(Scenario.values());
+
+  @Option(names = "--contenders", split = ",", paramLabel = "NAME",
+      description = "Contenders to run (always in this order): ${COMPLETION-CANDIDATES}"
+          + " (default: all).")
+  private List<Kind> contenders = List.of(Kind.values());
+
+  @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "3",
+      description = "Warm-up before each measurement, not counted (default: ${DEFAULT-VALUE}).")
+  private double warmupSeconds;
+
+  @Option(names = "--seconds", paramLabel = "S", defaultValue = "5",
+      description = "Length of each measurement (default: ${DEFAULT-VALUE}).")
+  private double seconds;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "16",
+      description = "Client threads of the threads scenario (default: ${DEFAULT-VALUE}).")
+  private int threads;
+
+  @Option(names = "--in-flight", paramLabel = "N", defaultValue = "128",
+      description = "Calls in flight in the async scenario (default: ${DEFAULT-VALUE}).")
+  private int inFlight;
+
+  @Option(names = "--label", paramLabel = "TEXT",
+      description = "A label for this run, printed in the header and every JSON line.")
+  private String label;
+
+  private final PrintStream out = System.out;
+  private Measure measure;
+  private final byte[] small = payload(SMALL);
+  private final byte[] large = payload(MIB);
+
+  /** Runs the load generator; see {@code --help}. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new LoadGenerator())
+        .setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (warmupSeconds < 0 || seconds <= 0 || threads < 1 || inFlight < 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "expected: --warmup-seconds >= 0, --seconds > 0, --threads >= 1, --in-flight >= 1");
+    }
+    measure = new Measure(Duration.ofMillis((long) (warmupSeconds * 1000)),
+        Duration.ofMillis((long) (seconds * 1000)), MAX_CALLS);
+    header();
+    List<Contender> started = new ArrayList<>();
+    try {
+      for (Kind k : EnumSet.copyOf(contenders)) {
+        started.add(start(k));
+      }
+      Report report = new Report(out, label);
+      for (Scenario s : EnumSet.copyOf(scenarios)) {
+        run(s, started, report);
+      }
+      report.targets();
+      report.json();
+    } finally {
+      for (Contender c : started) {
+        c.close();
+      }
+    }
+    return 0;
+  }
+
+  private void header() {
+    var runtime = ManagementFactory.getRuntimeMXBean();
+    out.println("ObjectBroker load generator" + (label == null ? "" : " [" + label + "]"));
+    out.println("  started     " + Instant.now());
+    out.println("  java        " + System.getProperty("java.vm.name") + " "
+        + Runtime.version() + " on " + System.getProperty("os.name") + " "
+        + System.getProperty("os.arch") + ", available processors: "
+        + Runtime.getRuntime().availableProcessors());
+    out.println("  jvm flags   " + String.join(" ", runtime.getInputArguments()));
+    out.println("  setup       servers and clients in this one JVM, over 127.0.0.1; contenders"
+        + " run one after another, in the order " + EnumSet.copyOf(contenders));
+    out.println("              every side hands the application a byte[]; logging at WARN");
+    out.printf("  timing      %.1f s warm-up (not counted), then %.1f s measured, per contender"
+        + " and scenario; latencies from HdrHistogram%n", warmupSeconds, seconds);
+  }
+
+  private static Contender start(Kind k) throws Exception {
+    return switch (k) {
+      case OBJECTBROKER -> new ObjectBrokerContender();
+      case RMI -> new RmiContender();
+      case GRPC -> new GrpcContender();
+      case NETTY -> new NettyContender();
+      case SOCKET -> new SocketContender();
+    };
+  }
+
+  private void run(Scenario s, List<Contender> started, Report report) throws Exception {
+    switch (s) {
+      case SYNC -> report.table("sync: 1 thread, " + SMALL + "-byte payload, one call at a"
+          + " time", each(started, c -> echo(c, "sync", 1, small)), false);
+      case THREADS -> report.table("threads: " + threads + " client threads, " + SMALL
+          + "-byte payload; objectbroker, rmi and grpc share one proxy/stub/channel, netty and"
+          + " socket have one connection per thread", each(started,
+              c -> echo(c, "threads", threads, small)), false);
+      case ASYNC -> report.table("async: one connection, up to " + inFlight + " calls in flight,"
+          + " " + SMALL + "-byte payload (p50/p99: send to completion)",
+          each(started, this::async), false);
+      case MIB -> report.table("mib: 1 thread, 1 MiB payload; MB/s = (request + answer payload"
+          + " bytes) / s / 10^6, so each call counts 2 MiB", each(started,
+              c -> echo(c, "mib", 1, large)), true);
+      case NAMES -> report.table("names (objectbroker only, 1 thread): cold ="
+          + " broker.nameServer().lookup(name) through a real name server; cached ="
+          + " broker.resolve(\"OBNAME:" + ObjectBrokerContender.ECHO + "\") from the cache,"
+          + " counted in batches (no per-call latency); calls/s = lookups/s",
+          obOnly(started, "names", this::names), false);
+      case PROVISION -> report.table("provision (objectbroker only, 1 thread):"
+          + " ProvisioningService.provision(img1, node1) through a typed proxy, on no-op"
+          + " ImageStore and ExportLayer", obOnly(started, "provision", this::provision), false);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Step {
+    List<Result> run(Contender c) throws Exception;
+  }
+
+  private static List<Result> each(List<Contender> started, Step step) throws Exception {
+    List<Result> results = new ArrayList<>();
+    for (Contender c : started) {
+      results.addAll(step.run(c));
+    }
+    return results;
+  }
+
+  private List<Result> obOnly(List<Contender> started, String scenario, Step step)
+      throws Exception {
+    List<Result> results = new ArrayList<>();
+    for (Contender c : started) {
+      if (c instanceof ObjectBrokerContender) {
+        results.addAll(step.run(c));
+      } else {
+        results.add(Result.notApplicable(c.name(), scenario, "n/a (ObjectBroker only)"));
+      }
+    }
+    return results;
+  }
+
+  private List<Result> echo(Contender c, String scenario, int threadCount, byte[] payload)
+      throws Exception {
+    progress(scenario, c.name());
+    List<Measure.Op> ops = new ArrayList<>();
+    Contender.SyncEcho shared = c.connectionPerClient() ? null : c.client();
+    for (int i = 0; i < threadCount; i++) {
+      Contender.SyncEcho client = shared != null ? shared : c.client();
+      ops.add(() -> client.echo(payload).length == payload.length);
+    }
+    Measure.Sample s = measure.closedLoop(ops);
+    return List.of(Result.of(c.name(), scenario, s, payload == large ? MIB : 0));
+  }
+
+  private List<Result> async(Contender c) throws Exception {
+    Contender.AsyncEcho client = c.asyncClient();
+    if (client == null) {
+      return List.of(Result.notApplicable(c.name(), "async", "n/a (no async API)"));
+    }
+    progress("async", c.name());
+    return List.of(Result.of(c.name(), "async", measure.asyncLoop(client, small, inFlight), 0));
+  }
+
+  private List<Result> names(Contender c) throws Exception {
+    ObjectBrokerContender ob = (ObjectBrokerContender) c;
+    Broker broker = ob.broker();
+    String expected = ob.echoUri().toString();
+    progress("names.cold", c.name());
+    Measure.Sample cold = measure.closedLoop(List.of(
+        () -> expected.equals(broker.nameServer().lookup(ObjectBrokerContender.ECHO))));
+    progress("names.cached", c.name());
+    Uri direct = ob.echoUri();
+    String name = "OBNAME:" + ObjectBrokerContender.ECHO;
+    Measure.Sample cached = measure.throughput(() -> direct.equals(broker.resolve(name)));
+    return List.of(Result.of(c.name(), "names.cold", cold, 0),
+        Result.of(c.name(), "names.cached", cached, 0));
+  }
+
+  private List<Result> provision(Contender c) throws Exception {
+    ProvisioningService service = ((ObjectBrokerContender) c).provisioning();
+    progress("provision", c.name());
+    Measure.Sample s = measure.closedLoop(List.of(
+        () -> "node1".equals(service.provision("img1", "node1").node())));
+    return List.of(Result.of(c.name(), "provision", s, 0));
+  }
+
+  // Progress goes to stderr, so that stdout holds only the report. A full collection first
+  // gives every contender the same clean heap.
+  private static void progress(String scenario, String contender) {
+    System.err.println("bench: " + scenario + " / " + contender + " ...");
+    System.gc();
+  }
+
+  private static byte[] payload(int size) {
+    byte[] b = new byte[size];
+    new Random(42).nextBytes(b);
+    return b;
+  }
+}

@@ -1,0 +1,259 @@
+package io.objectbroker.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The measuring loops: a warm-up, whose calls are not counted, then the measured phase. Every
+ * loop ends at its deadline or its call limit, whichever comes first, and gives up on a
+ * contender after {@link #MAX_ERRORS} failed calls.
+ */
+final class Measure {
+
+  /** Failed calls after which a loop stops. */
+  static final int MAX_ERRORS = 100;
+  /** The longest latency recorded; longer ones are recorded as this. */
+  private static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(60);
+  /** How long an async loop waits for a free slot, or for its last calls, before giving up. */
+  private static final long STALL_SECONDS = 30;
+
+  /** One operation of a closed loop; false when its answer was wrong. */
+  @FunctionalInterface
+  interface Op {
+    boolean call() throws Exception;
+  }
+
+  /**
+   * What a loop measured.
+   *
+   * @param latencies per call in nanoseconds, or null when the loop only counted
+   * @param calls the calls that succeeded in the measured phase
+   * @param errors the calls that failed in either phase
+   * @param nanos how long the measured phase took
+   * @param firstError the first failure, or null
+   */
+  record Sample(Histogram latencies, long calls, long errors, long nanos, Throwable firstError) {
+
+    double callsPerSecond() {
+      return nanos == 0 ? 0 : calls * 1e9 / nanos;
+    }
+
+    /** A latency percentile in microseconds, or null when latencies were not recorded. */
+    Double percentileMicros(double percentile) {
+      return latencies == null || latencies.getTotalCount() == 0 ? null
+          : latencies.getValueAtPercentile(percentile) / 1000.0;
+    }
+  }
+
+  private final Duration warmup;
+  private final Duration measured;
+  private final long maxCalls;
+
+  Measure(Duration warmup, Duration measured, long maxCalls) {
+    this.warmup = warmup;
+    this.measured = measured;
+    this.maxCalls = maxCalls;
+  }
+
+  /**
+   * A closed loop on as many threads as {@code ops}: each thread calls its op again as soon as
+   * it returns, and records every call's latency. The phases start and end at the same instants
+   * for all threads; the measured time ends when the last thread's last call returns.
+   */
+  Sample closedLoop(List<Op> ops) throws InterruptedException {
+    int n = ops.size();
+    long perThread = Math.max(1, maxCalls / n);
+    Histogram[] latencies = new Histogram[n];
+    long[] calls = new long[n];
+    long[] errors = new long[n];
+    long[] ended = new long[n];
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    CountDownLatch go = new CountDownLatch(1);
+    long[] phases = new long[2]; // end of warm-up, end of measuring; published by the latch
+    Thread[] threads = new Thread[n];
+    for (int t = 0; t < n; t++) {
+      int me = t;
+      latencies[me] = new Histogram(MAX_NANOS, 3);
+      threads[t] = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        Op op = ops.get(me);
+        Histogram h = latencies[me];
+        long warmEnd = phases[0];
+        long end = phases[1];
+        for (long i = 0; i < perThread && errors[me] < MAX_ERRORS
+            && System.nanoTime() < warmEnd; i++) {
+          if (!call(op, failures)) {
+            errors[me]++;
+          }
+        }
+        while (calls[me] < perThread && errors[me] < MAX_ERRORS) {
+          long start = System.nanoTime();
+          if (start >= end) {
+            break;
+          }
+          if (call(op, failures)) {
+            h.recordValue(Math.min(System.nanoTime() - start, MAX_NANOS));
+            calls[me]++;
+          } else {
+            errors[me]++;
+          }
+        }
+        ended[me] = System.nanoTime();
+      }, "bench-client-" + t);
+      threads[t].start();
+    }
+    phases[0] = System.nanoTime() + warmup.toNanos();
+    phases[1] = phases[0] + measured.toNanos();
+    go.countDown();
+    Histogram all = new Histogram(MAX_NANOS, 3);
+    long totalCalls = 0;
+    long totalErrors = 0;
+    long lastEnd = phases[0];
+    for (int t = 0; t < n; t++) {
+      threads[t].join();
+      all.add(latencies[t]);
+      totalCalls += calls[t];
+      totalErrors += errors[t];
+      lastEnd = Math.max(lastEnd, ended[t]);
+    }
+    return new Sample(all, totalCalls, totalErrors, lastEnd - phases[0], failures.peek());
+  }
+
+  private static boolean call(Op op, ConcurrentLinkedQueue<Throwable> failures) {
+    try {
+      if (op.call()) {
+        return true;
+      }
+      failures.add(new IllegalStateException("wrong answer"));
+    } catch (Exception e) {
+      failures.add(e);
+    }
+    return false;
+  }
+
+  /**
+   * Counts how many times {@code op} runs in the measured phase, without timing each call (for
+   * operations of a few nanoseconds, where reading the clock would dominate).
+   */
+  Sample throughput(Op op) throws Exception {
+    long warmEnd = System.nanoTime() + warmup.toNanos();
+    long calls = 0;
+    long errors = 0;
+    while (calls < maxCalls && System.nanoTime() < warmEnd) {
+      for (int i = 0; i < 1024; i++, calls++) {
+        errors += op.call() ? 0 : 1;
+      }
+    }
+    calls = 0;
+    long start = System.nanoTime();
+    long end = start + measured.toNanos();
+    long now = start;
+    while (calls < maxCalls && now < end) {
+      for (int i = 0; i < 1024; i++, calls++) {
+        errors += op.call() ? 0 : 1;
+      }
+      now = System.nanoTime();
+    }
+    return new Sample(null, calls - errors, errors, now - start,
+        errors == 0 ? null : new IllegalStateException("wrong answer"));
+  }
+
+  /**
+   * An open loop on one client: up to {@code inFlight} calls are outstanding at any time, a new
+   * one is sent as soon as one completes. The measured time ends when its last call completed.
+   */
+  Sample asyncLoop(Contender.AsyncEcho client, byte[] payload, int inFlight)
+      throws InterruptedException {
+    Semaphore slots = new Semaphore(inFlight);
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    LongAdder errors = new LongAdder();
+    long warmEnd = System.nanoTime() + warmup.toNanos();
+    for (long i = 0; i < maxCalls && System.nanoTime() < warmEnd
+        && errors.sum() < MAX_ERRORS; i++) {
+      if (!send(client, payload, slots, failures, errors, null, null)) {
+        break;
+      }
+    }
+    awaitAll(slots, inFlight);
+    ConcurrentHistogram latencies = new ConcurrentHistogram(MAX_NANOS, 3);
+    LongAdder calls = new LongAdder();
+    long start = System.nanoTime();
+    long end = start + measured.toNanos();
+    for (long i = 0; i < maxCalls && System.nanoTime() < end && errors.sum() < MAX_ERRORS;
+        i++) {
+      if (!send(client, payload, slots, failures, errors, latencies, calls)) {
+        break;
+      }
+    }
+    boolean drained = awaitAll(slots, inFlight);
+    long nanos = System.nanoTime() - start;
+    if (!drained) {
+      failures.add(new IllegalStateException(
+          "calls still outstanding after " + STALL_SECONDS + " s"));
+      errors.increment();
+    }
+    return new Sample(latencies, calls.sum(), errors.sum(), nanos, failures.peek());
+  }
+
+  // Takes a slot (waiting at most STALL_SECONDS) and sends one call; false if no slot came.
+  private static boolean send(Contender.AsyncEcho client, byte[] payload, Semaphore slots,
+      ConcurrentLinkedQueue<Throwable> failures, LongAdder errors, Histogram latencies,
+      LongAdder calls) throws InterruptedException {
+    if (!slots.tryAcquire(STALL_SECONDS, TimeUnit.SECONDS)) {
+      failures.add(new IllegalStateException("no call completed within " + STALL_SECONDS
+          + " s"));
+      errors.increment();
+      return false;
+    }
+    long start = System.nanoTime();
+    // Released once: a client may both throw and report the same failure to the callback.
+    AtomicBoolean settled = new AtomicBoolean();
+    try {
+      client.echo(payload, (answer, error) -> {
+        if (!settled.compareAndSet(false, true)) {
+          return;
+        }
+        try {
+          if (error == null && answer != null && answer.length == payload.length) {
+            if (latencies != null) {
+              latencies.recordValue(Math.min(System.nanoTime() - start, MAX_NANOS));
+              calls.increment();
+            }
+          } else {
+            failures.add(error != null ? error : new IllegalStateException("wrong answer"));
+            errors.increment();
+          }
+        } finally {
+          slots.release();
+        }
+      });
+    } catch (RuntimeException e) {
+      if (settled.compareAndSet(false, true)) {
+        failures.add(e);
+        errors.increment();
+        slots.release();
+      }
+    }
+    return true;
+  }
+
+  private static boolean awaitAll(Semaphore slots, int inFlight) throws InterruptedException {
+    if (!slots.tryAcquire(inFlight, STALL_SECONDS, TimeUnit.SECONDS)) {
+      return false;
+    }
+    slots.release(inFlight);
+    return true;
+  }
+}

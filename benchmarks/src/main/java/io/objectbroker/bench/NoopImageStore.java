@@ -1,0 +1,47 @@
+package io.objectbroker.bench;
+
+import io.objectbroker.provisioning.backend.ImageStore;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * An image store that stores nothing: every image exists without snapshots and every clone
+ * "succeeds" at once, so that provisioning measures the service and the broker, not disks.
+ */
+final class NoopImageStore implements ImageStore {
+
+  @Override
+  public void createImage(String image, long sizeBytes) {}
+
+  @Override
+  public void importImage(String image, Path source) {}
+
+  @Override
+  public boolean exists(String image) {
+    return true;
+  }
+
+  @Override
+  public List<String> listImages() {
+    return List.of();
+  }
+
+  @Override
+  public void createSnapshot(String image, String snapshot) {}
+
+  @Override
+  public List<String> listSnapshots(String image) {
+    return List.of();
+  }
+
+  @Override
+  public Path cloneForNode(String image, String snapshot, String node) {
+    return Path.of("disks", node + ".raw");
+  }
+
+  @Override
+  public void deleteNodeDisk(String node) {}
+
+  @Override
+  public void deleteImage(String image) {}
+}

@@ -1,0 +1,86 @@
+package io.objectbroker.bench;
+
+import io.objectbroker.Uri;
+import io.objectbroker.client.Broker;
+import io.objectbroker.client.RemoteObject;
+import io.objectbroker.naming.server.MemoryNameStore;
+import io.objectbroker.naming.server.NameServerService;
+import io.objectbroker.provisioning.MainServer;
+import io.objectbroker.provisioning.ProvisioningService;
+import io.objectbroker.server.ObjectServer;
+
+/**
+ * ObjectBroker: a name server, an {@link ObjectServer} serving {@link EchoService} and a
+ * {@link MainServer} on no-op backends, and one {@link Broker} whose single connection every
+ * client shares. Echo calls use the direct {@code OB:} URI, so that they never resolve a name.
+ */
+final class ObjectBrokerContender implements Contender {
+
+  /** The name of the echo service, on the server and the name server. */
+  static final String ECHO = "bench.echo";
+  /** The name of the provisioning service. */
+  static final String PROVISIONING = "bench.provisioning";
+
+  private final ObjectServer nameServer;
+  private final ObjectServer server;
+  private final Broker broker;
+  private final EchoService proxy;
+  private final RemoteObject remote;
+  private final Uri echoUri;
+
+  ObjectBrokerContender() {
+    nameServer = NameServerService.serve("127.0.0.1", 0, new MemoryNameStore());
+    String ns = nameServer.address().toString();
+    server = ObjectServer.builder().host("127.0.0.1").nameServer(ns).build()
+        .register(ECHO, (EchoService) data -> data)
+        .register(PROVISIONING, new MainServer(new NoopImageStore(), new NoopExportLayer()))
+        .start();
+    broker = Broker.builder().nameServer(ns).build();
+    echoUri = server.uri(ECHO);
+    proxy = broker.proxy(EchoService.class, echoUri.toString());
+    remote = broker.remote(echoUri.toString());
+  }
+
+  @Override
+  public String name() {
+    return "objectbroker";
+  }
+
+  @Override
+  public SyncEcho client() {
+    return proxy::echo;
+  }
+
+  @Override
+  public boolean connectionPerClient() {
+    return false;
+  }
+
+  @Override
+  public AsyncEcho asyncClient() {
+    return (data, done) -> remote.callAsync("echo", data)
+        .whenComplete((value, error) -> done.accept((byte[]) value, error));
+  }
+
+  /** The direct URI the name server holds for {@link #ECHO}. */
+  Uri echoUri() {
+    return echoUri;
+  }
+
+  /** The broker, for name resolution. */
+  Broker broker() {
+    return broker;
+  }
+
+  /** A typed proxy of the provisioning service, by its direct URI. */
+  ProvisioningService provisioning() {
+    return broker.proxy(ProvisioningService.class, server.uri(PROVISIONING).toString());
+  }
+
+  @Override
+  public void close() {
+    broker.close();
+    server.close();
+    nameServer.close();
+  }
+}
