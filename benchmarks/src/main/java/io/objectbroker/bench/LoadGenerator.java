@@ -37,7 +37,7 @@ public final class LoadGenerator implements Callable<Integer> {
   public enum Scenario { SYNC, THREADS, ASYNC, MIB, NAMES, PROVISION }
 
   /** The contenders, in the order they run in every scenario. */
-  public enum Kind { OBJECTBROKER, RMI, GRPC, NETTY, SOCKET }
+  public enum Kind { OBJECTBROKER, OBJECTBROKER_POOL, RMI, GRPC, NETTY, SOCKET }
 
   /** Calls per measured phase at most, so that every loop is bounded by count as well. */
   private static final long MAX_CALLS = 100_000_000L;
@@ -131,7 +131,8 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private static Contender start(Kind k) throws Exception {
     return switch (k) {
-      case OBJECTBROKER -> new ObjectBrokerContender();
+      case OBJECTBROKER -> new ObjectBrokerContender(true);
+      case OBJECTBROKER_POOL -> new ObjectBrokerContender(false);
       case RMI -> new RmiContender();
       case GRPC -> new GrpcContender();
       case NETTY -> new NettyContender();
@@ -181,7 +182,7 @@ public final class LoadGenerator implements Callable<Integer> {
       throws Exception {
     List<Result> results = new ArrayList<>();
     for (Contender c : started) {
-      if (c instanceof ObjectBrokerContender) {
+      if (c.name().equals(ObjectBrokerContender.NAME)) {
         results.addAll(step.run(c));
       } else {
         results.add(Result.notApplicable(c.name(), scenario, "n/a (ObjectBroker only)"));

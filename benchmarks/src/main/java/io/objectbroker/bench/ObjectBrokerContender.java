@@ -21,34 +21,45 @@ final class ObjectBrokerContender implements Contender {
   /** The name of the provisioning service. */
   static final String PROVISIONING = "bench.provisioning";
 
+  /** The name of the contender whose echo runs on the I/O thread ({@code @NonBlocking}). */
+  static final String NAME = "objectbroker";
+
+  private final String name;
   private final ObjectServer nameServer;
   private final ObjectServer server;
   private final Broker broker;
-  private final EchoService proxy;
+  private final SyncEcho proxy;
   private final RemoteObject remote;
   private final Uri echoUri;
 
-  ObjectBrokerContender() {
+  /**
+   * @param nonBlocking whether the echo is served as {@link EchoService} (on the I/O thread)
+   *     or as {@link PooledEchoService} (on the worker pool)
+   */
+  ObjectBrokerContender(boolean nonBlocking) {
+    name = nonBlocking ? NAME : NAME + "-pool";
     nameServer = NameServerService.serve("127.0.0.1", 0, new MemoryNameStore());
     String ns = nameServer.address().toString();
+    Object echo = nonBlocking ? (EchoService) data -> data : (PooledEchoService) data -> data;
     server = ObjectServer.builder().host("127.0.0.1").nameServer(ns).build()
-        .register(ECHO, (EchoService) data -> data)
+        .register(ECHO, echo)
         .register(PROVISIONING, new MainServer(new NoopImageStore(), new NoopExportLayer()))
         .start();
     broker = Broker.builder().nameServer(ns).build();
     echoUri = server.uri(ECHO);
-    proxy = broker.proxy(EchoService.class, echoUri.toString());
+    proxy = nonBlocking ? broker.proxy(EchoService.class, echoUri.toString())::echo
+        : broker.proxy(PooledEchoService.class, echoUri.toString())::echo;
     remote = broker.remote(echoUri.toString());
   }
 
   @Override
   public String name() {
-    return "objectbroker";
+    return name;
   }
 
   @Override
   public SyncEcho client() {
-    return proxy::echo;
+    return proxy;
   }
 
   @Override

@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -52,13 +53,15 @@ public final class Broker implements AutoCloseable {
     this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout);
     this.resolver = new NameResolver(b.nameServer, b.nameCacheTtl, this::nameServerAt);
     this.invoker = new Invoker(pool, resolver, codec);
-    // Completes async calls, so that user code never runs on (and never stalls) an I/O thread.
+    // Completes async calls, so that user code never runs on (and never stalls) an I/O thread:
+    // a work-stealing pool, one thread per core, hands off cheaply and never grows.
     AtomicInteger n = new AtomicInteger();
-    this.callbacks = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "objectbroker-callback-" + n.incrementAndGet());
+    this.callbacks = new ForkJoinPool(Runtime.getRuntime().availableProcessors(), pool -> {
+      ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+      t.setName("objectbroker-callback-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
-    });
+    }, null, true);
   }
 
   /** A broker that resolves names through the name server at {@code nameServer} (host:port). */

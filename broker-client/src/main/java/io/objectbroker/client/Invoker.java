@@ -61,7 +61,7 @@ final class Invoker {
       throw new CommunicationException("interrupted while waiting for " + what + " on "
           + target);
     } catch (ExecutionException e) {
-      throw sneaky(translate(e.getCause(), target, what, declared));
+      throw sneaky(translate(e.getCause(), target, what, declared, timeoutMillis));
     }
   }
 
@@ -78,14 +78,12 @@ final class Invoker {
     Connection.OutgoingCall call =
         connection.call(direct.id(), method, args, timeoutMillis, false);
     CompletableFuture<Object> result = new CompletableFuture<>();
-    call.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenCompleteAsync((value, error) -> {
+    // The connection completes the call with a TimeoutException once its deadline passed.
+    call.whenCompleteAsync((value, error) -> {
       if (error == null) {
         result.complete(value);
-      } else if (error instanceof TimeoutException) {
-        connection.forget(call.id());
-        result.completeExceptionally(timeout(target, what, timeoutMillis));
       } else {
-        result.completeExceptionally(translate(error, target, what, declared));
+        result.completeExceptionally(translate(error, target, what, declared, timeoutMillis));
       }
     }, executor);
     return result;
@@ -118,7 +116,11 @@ final class Invoker {
   }
 
   /** The exception the caller sees for a failed call. */
-  private Throwable translate(Throwable cause, Uri target, String what, Method declared) {
+  private Throwable translate(Throwable cause, Uri target, String what, Method declared,
+      long timeoutMillis) {
+    if (cause instanceof TimeoutException) {
+      return timeout(target, what, timeoutMillis);
+    }
     if (cause instanceof RemoteFailure f) {
       return rebuild(f.error(), target, what, declared);
     }

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs calls from the I/O threads on the bounded worker pool: a slow method holds a worker,
- * never an I/O thread, and a full queue answers "server busy" at once.
+ * never an I/O thread, and a full queue answers "server busy" at once. Methods marked
+ * {@link io.objectbroker.NonBlocking} run on the I/O thread itself.
  */
 final class Dispatcher implements Connection.CallHandler {
 
@@ -42,6 +43,14 @@ final class Dispatcher implements Connection.CallHandler {
   @Override
   public void onCall(Connection connection, Frame call) {
     long received = System.nanoTime();
+    KryoCodec.Target target = codec.peekTarget(call.content());
+    if (target != null) {
+      ExposedObject object = objects.get(target.objectId());
+      if (object != null && object.isNonBlocking(target.method())) {
+        run(connection, call, received); // on this I/O thread: see NonBlocking
+        return;
+      }
+    }
     try {
       workers.execute(() -> run(connection, call, received));
     } catch (RejectedExecutionException e) {

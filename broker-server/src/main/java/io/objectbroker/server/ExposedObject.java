@@ -1,5 +1,6 @@
 package io.objectbroker.server;
 
+import io.objectbroker.NonBlocking;
 import io.objectbroker.Remote;
 import io.objectbroker.UnknownMethodException;
 import java.lang.reflect.Method;
@@ -25,6 +26,7 @@ final class ExposedObject {
   private final Object target;
   private final Set<Class<?>> interfaces;
   private final Map<String, List<Method>> methods = new HashMap<>();
+  private final Set<String> nonBlocking = new java.util.HashSet<>();
 
   private ExposedObject(String id, Object target, Set<Class<?>> interfaces) {
     this.id = id;
@@ -42,6 +44,16 @@ final class ExposedObject {
         }
       }
     }
+    methods.forEach((name, overloads) -> {
+      if (overloads.stream().allMatch(m -> m.isAnnotationPresent(NonBlocking.class))) {
+        nonBlocking.add(name);
+      }
+    });
+  }
+
+  /** Whether every overload of {@code method} is marked {@link NonBlocking}. */
+  boolean isNonBlocking(String method) {
+    return nonBlocking.contains(method);
   }
 
   /**

@@ -26,4 +26,9 @@ public interface Calculator {
   String sleep(long millis) throws InterruptedException;
 
   Object unregistered();
+
+  @io.objectbroker.NonBlocking
+  String threadOfNonBlocking();
+
+  String threadOfBlocking();
 }

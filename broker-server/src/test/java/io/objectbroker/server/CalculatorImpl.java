@@ -63,6 +63,16 @@ class CalculatorImpl implements Calculator {
     return new StringBuilder("x").append(Thread.currentThread());
   }
 
+  @Override
+  public String threadOfNonBlocking() {
+    return Thread.currentThread().getName();
+  }
+
+  @Override
+  public String threadOfBlocking() {
+    return Thread.currentThread().getName();
+  }
+
   /** Not public in the interface's signatures, so the client cannot rebuild it. */
   static final class SecretException extends RuntimeException {
     private static final long serialVersionUID = 1L;

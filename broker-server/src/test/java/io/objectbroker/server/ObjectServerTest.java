@@ -280,6 +280,12 @@ class ObjectServerTest {
   }
 
   @Test
+  void nonBlockingMethodsRunOnTheIoThreadOthersOnWorkers() {
+    assertThat(calc.threadOfNonBlocking()).startsWith("objectbroker-io-");
+    assertThat(calc.threadOfBlocking()).startsWith("objectbroker-worker-");
+  }
+
+  @Test
   void proxyOfANonRemoteInterfaceIsRefusedWhenMade() {
     assertThatThrownBy(() -> broker.proxy(Runnable.class, "OB:x@127.0.0.1:1"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -333,6 +333,28 @@ public final class KryoCodec {
     }
   }
 
+  /** The object and method a call names. */
+  public record Target(String objectId, String method) {}
+
+  /**
+   * The object and method a CALL payload names, read without the arguments; null if the
+   * payload is malformed (the full decode then reports it). Does not release the payload.
+   */
+  public Target peekTarget(ByteBuf payload) {
+    Session s = obtain();
+    try {
+      Input in = s.input(payload);
+      String objectId = in.readString();
+      String method = in.readString();
+      return objectId == null || method == null ? null : new Target(objectId, method);
+    } catch (RuntimeException e) {
+      return null;
+    } finally {
+      s.releaseInput();
+      pool.free(s);
+    }
+  }
+
   /** Decodes a CALL payload; does not release it. */
   public Call decodeCall(ByteBuf payload) {
     Session s = obtain();

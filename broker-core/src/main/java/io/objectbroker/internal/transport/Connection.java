@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,18 +55,26 @@ public final class Connection {
     }
   };
 
-  /** A call in flight: its future, completed with the result or the failure. */
+  /**
+   * A call in flight: its future, completed with the result or the failure, or with a
+   * {@link TimeoutException} once its deadline passed.
+   */
   public static final class OutgoingCall extends CompletableFuture<Object> {
     private final int id;
+    private final long deadline;
 
-    OutgoingCall(int id) {
+    OutgoingCall(int id, long deadline) {
       this.id = id;
+      this.deadline = deadline;
     }
 
     public int id() {
       return id;
     }
   }
+
+  /** How often calls in flight are checked against their deadlines. */
+  private static final long DEADLINE_SWEEP_MILLIS = 10;
 
   private final Channel channel;
   private final KryoCodec codec;
@@ -126,7 +135,9 @@ public final class Connection {
           + " bytes, more than the limit of " + peerMaxFrameBytes + " bytes of " + peer);
     }
     int id = oneway ? 0 : nextId.incrementAndGet();
-    OutgoingCall call = new OutgoingCall(id);
+    long now = System.nanoTime();
+    OutgoingCall call = new OutgoingCall(id, timeoutMillis > 0
+        ? now + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : now + Long.MAX_VALUE / 2);
     if (oneway) {
       call.complete(null);
     } else {
@@ -201,6 +212,20 @@ public final class Connection {
     return f;
   }
 
+  // One periodic sweep per connection instead of a timer per call: cheap when many calls are
+  // in flight, and exact enough (to the sweep period) for timeouts.
+  private void sweepDeadlines() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (OutgoingCall call : pending.values()) {
+      if (now - call.deadline >= 0 && pending.remove(call.id, call)) {
+        call.completeExceptionally(new TimeoutException());
+      }
+    }
+  }
+
   private void fail(int id, Throwable cause) {
     OutgoingCall call = pending.remove(id);
     if (call != null) {
@@ -220,6 +245,8 @@ public final class Connection {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+      ctx.executor().scheduleAtFixedRate(Connection.this::sweepDeadlines,
+          DEADLINE_SWEEP_MILLIS, DEADLINE_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
       if (isClient) {
         sendHello(Protocol.HELLO);
       } else {

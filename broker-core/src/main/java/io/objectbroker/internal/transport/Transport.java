@@ -12,6 +12,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.objectbroker.Address;
 import io.objectbroker.CommunicationException;
@@ -33,6 +34,9 @@ import java.util.function.Consumer;
 public final class Transport {
 
   private Transport() {}
+
+  // Answers written while a burst of calls is being read go out in one flush (one syscall).
+  private static final int MAX_CONSOLIDATED_FLUSHES = 256;
 
   private static volatile boolean started;
 
@@ -84,7 +88,8 @@ public final class Transport {
           protected void initChannel(SocketChannel ch) {
             Connection c = new Connection(ch, codec, handler, true, maxFrameBytes,
                 address.toString());
-            ch.pipeline().addLast(new FrameDecoder(maxFrameBytes), FrameEncoder.INSTANCE,
+            ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, false),
+                new FrameDecoder(maxFrameBytes), FrameEncoder.INSTANCE,
                 c.new Handler());
             c.handshake().whenComplete((ok, err) -> {
               if (err != null) {
@@ -134,7 +139,8 @@ public final class Transport {
           protected void initChannel(SocketChannel ch) {
             Connection c = new Connection(ch, codec, handler, false, maxFrameBytes,
                 describe(ch.remoteAddress()));
-            ch.pipeline().addLast(new FrameDecoder(maxFrameBytes), FrameEncoder.INSTANCE,
+            ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, false),
+                new FrameDecoder(maxFrameBytes), FrameEncoder.INSTANCE,
                 c.new Handler());
             onConnection.accept(c);
           }

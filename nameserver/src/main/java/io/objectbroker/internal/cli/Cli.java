@@ -51,14 +51,18 @@ public final class Cli {
       err.println(name + ": " + ex.getMessage() + " (see " + name + " --help)");
       return USAGE;
     });
-    cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-      err.println(name + ": " + describe(ex));
-      if (parsed.hasMatchedOption("--verbose")) {
-        ex.printStackTrace(err);
-      }
-      return exitCode(ex);
-    });
+    cl.setExecutionExceptionHandler((ex, c, parsed) ->
+        report(name, ex, parsed.hasMatchedOption("--verbose"), err));
     return cl.execute(args);
+  }
+
+  /** Reports a command's failure as one line (and the stack trace if verbose); the exit code. */
+  public static int report(String command, Throwable e, boolean verbose, PrintStream err) {
+    err.println(command + ": " + describe(e));
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    return exitCode(e);
   }
 
   /**

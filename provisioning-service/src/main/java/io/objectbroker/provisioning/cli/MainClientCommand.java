@@ -37,6 +37,8 @@ import picocli.CommandLine.Parameters;
             + " out, 4 name not registered."})
 public final class MainClientCommand implements Callable<Integer> {
 
+  static final String DEFAULT_TIMEOUT = "30s";
+
   /** The service's methods by command-line name: {@code detach_node} for detachNode. */
   static final Map<String, Method> METHODS = methods();
 
@@ -50,7 +52,7 @@ public final class MainClientCommand implements Callable<Integer> {
       description = "The name server (default: ${DEFAULT-VALUE}).")
   String ns;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = DEFAULT_TIMEOUT,
       converter = Cli.DurationConverter.class,
       description = "Longest wait for the answer, e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
   Duration timeout;
@@ -132,11 +134,9 @@ public final class MainClientCommand implements Callable<Integer> {
 
     /** Starts a broker for the options as a quick scan of the arguments finds them. */
     static EarlyBroker start(String[] args) {
-      String env = System.getenv("OB_NS");
-      String ns = option(args, "--ns", env == null || env.isBlank()
-          ? io.objectbroker.naming.NameServer.DEFAULT_ADDRESS : env);
+      String ns = option(args, "--ns", defaultNameServer());
       String name = option(args, "--name", ProvisioningService.DEFAULT_NAME);
-      return new EarlyBroker(ns, name, Duration.ofSeconds(30));
+      return new EarlyBroker(ns, name, new Cli.DurationConverter().convert(DEFAULT_TIMEOUT));
     }
 
     private static String option(String[] args, String option, String otherwise) {
@@ -237,12 +237,55 @@ public final class MainClientCommand implements Callable<Integer> {
         .collect(Collectors.joining("%n"));
   }
 
-  /** Runs the command; returns the exit code. */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    return run(args, out, err, null);
+  /** {@code OB_NS}, or the default address. */
+  static String defaultNameServer() {
+    String env = System.getenv(io.objectbroker.naming.NameServer.ENV_VAR);
+    return env == null || env.isBlank() ? io.objectbroker.naming.NameServer.DEFAULT_ADDRESS : env;
   }
 
-  static int run(String[] args, PrintStream out, PrintStream err, EarlyBroker early) {
+  /**
+   * The command for the plain form, {@code METHOD ARGS...} with no option, with every option
+   * at its default; null for anything else, which goes to the full parser. The plain form needs
+   * no parsing, and setting up the parser costs a one-shot call over 100 ms.
+   */
+  static MainClientCommand plainForm(String[] args, PrintStream out, EarlyBroker early,
+      String ns) {
+    if (args.length == 0) {
+      return null;
+    }
+    for (String a : args) {
+      if (a.isEmpty() || a.startsWith("-") || a.startsWith("@")) {
+        return null; // options, "--", negative numbers and @files: the parser's business
+      }
+    }
+    MainClientCommand c = new MainClientCommand(out, early);
+    c.method = args[0];
+    c.args = List.of(args).subList(1, args.length);
+    c.ns = ns;
+    c.timeout = new Cli.DurationConverter().convert(DEFAULT_TIMEOUT);
+    c.name = ProvisioningService.DEFAULT_NAME;
+    return c;
+  }
+
+  /** Runs the command; returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, out, err, null, defaultNameServer());
+  }
+
+  /**
+   * Runs the command; {@code plainNameServer} is the name server of the plain form (the
+   * parser's default for {@code --ns} reads {@code OB_NS} itself).
+   */
+  static int run(String[] args, PrintStream out, PrintStream err, EarlyBroker early,
+      String plainNameServer) {
+    MainClientCommand plain = plainForm(args, out, early, plainNameServer);
+    if (plain != null) {
+      try {
+        return plain.call();
+      } catch (RuntimeException e) {
+        return Cli.report("mainclient", e, false, err);
+      }
+    }
     CommandLine cl = new CommandLine(new MainClientCommand(out, early));
     String[] footer = cl.getCommandSpec().usageMessage().footer();
     List<String> lines = new ArrayList<>(List.of(footer));
@@ -256,6 +299,6 @@ public final class MainClientCommand implements Callable<Integer> {
     // Netty's flight-recorder events would load the JFR classes: not worth it for one call.
     System.setProperty("io.netty.jfr.enabled", "false");
     EarlyBroker early = EarlyBroker.start(args);
-    Cli.exit(run(args, System.out, System.err, early));
+    Cli.exit(run(args, System.out, System.err, early, defaultNameServer()));
   }
 }

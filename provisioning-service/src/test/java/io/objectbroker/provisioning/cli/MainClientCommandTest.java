@@ -56,16 +56,27 @@ class MainClientCommandTest {
     nameServer.close();
   }
 
+  /** Runs through the full parser: with options (--ns is added if not given). */
   private Result run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     if (all.stream().noneMatch(a -> a.startsWith("--ns"))) {
       all.add("--ns=" + nameServer.address());
     }
+    return exec(all.toArray(String[]::new));
+  }
+
+  /** Runs the plain form, METHOD ARGS... with no option, as typed at a shell. */
+  private Result plain(String... args) {
+    return exec(args);
+  }
+
+  private Result exec(String[] args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit = MainClientCommand.run(all.toArray(String[]::new),
+    int exit = MainClientCommand.run(args,
         new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+        new PrintStream(err, true, StandardCharsets.UTF_8), null,
+        nameServer.address().toString());
     return new Result(exit, out.toString(StandardCharsets.UTF_8),
         err.toString(StandardCharsets.UTF_8));
   }
@@ -155,6 +166,19 @@ class MainClientCommandTest {
     mainServer = startMainServer();
     assertThat(run("list_exports").out()).startsWith("node3 ");
     assertFails(run("provision", "img1", "node3"), 1, "node node3 is already in use");
+  }
+
+  @Test
+  void thePlainFormBehavesAsTheParsedOne() {
+    assertThat(plain("create_image", "img1", "1M")).isEqualTo(new Result(0, "ok\n", ""));
+    assertThat(plain("list_all_images")).isEqualTo(run("list_all_images"));
+    assertThat(plain("provision", "img1", "node3").out())
+        .startsWith("node3 iqn.2026-11.io.objectbroker:node3 img1 ");
+    assertThat(plain("provision", "img1", "node3")).isEqualTo(run("provision", "img1", "node3"));
+    assertFails(plain("provision", "img1", "node3"), 1, "node node3 is already in use");
+    assertFails(plain("frobnicate"), 2, "unknown method 'frobnicate'");
+    assertFails(plain("provision", "img1"), 2, "usage: mainclient provision IMAGE NODE");
+    assertFails(plain("create_image", "img2", "big"), 2, "'big' is not a size");
   }
 
   @Test
