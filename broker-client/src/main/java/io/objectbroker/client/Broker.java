@@ -8,7 +8,9 @@ import io.objectbroker.naming.NameServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -44,6 +46,7 @@ public final class Broker implements AutoCloseable {
   private final Invoker invoker;
   private final CallOptions options;
   private final ExecutorService callbacks;
+  private final Map<Address, NameServer> nameServers = new ConcurrentHashMap<>();
 
   private Broker(Builder b) {
     this.codec = new KryoCodec();
@@ -147,9 +150,10 @@ public final class Broker implements AutoCloseable {
     callbacks.shutdown();
   }
 
+  // One proxy per name server: making a proxy reflects over the interface.
   private NameServer nameServerAt(Address address) {
-    return ProxyHandler.create(NameServer.class, Uri.direct(NameServer.OBJECT_ID, address),
-        options, invoker);
+    return nameServers.computeIfAbsent(address, a -> ProxyHandler.create(NameServer.class,
+        Uri.direct(NameServer.OBJECT_ID, a), options, invoker));
   }
 
   private static Uri parse(String uri) {

@@ -1,6 +1,7 @@
 package io.objectbroker.naming;
 
 import io.objectbroker.NamingException;
+import io.objectbroker.NonBlocking;
 import io.objectbroker.Remote;
 import java.util.List;
 import java.util.Set;
@@ -11,6 +12,10 @@ import java.util.Set;
  *
  * <p>Names are case-sensitive, non-empty and without white space or {@code @}. Patterns are
  * Java regular expressions matched against the whole name.
+ *
+ * <p>The read methods are {@link NonBlocking}: a name server answers them from memory on its
+ * I/O threads, so a lookup costs no more than any small call. A store must therefore serve
+ * reads without blocking (from memory or a local cache); writes may block.
  */
 @Remote
 public interface NameServer {
@@ -42,6 +47,7 @@ public interface NameServer {
    *
    * @throws NamingException if the name is not registered
    */
+  @NonBlocking
   String lookup(String name) throws NamingException;
 
   /**
@@ -49,9 +55,11 @@ public interface NameServer {
    *
    * @throws NamingException if the name is not registered
    */
+  @NonBlocking
   Registration lookupRegistration(String name) throws NamingException;
 
   /** Registrations whose names start with {@code prefix} ("" for all), sorted by name. */
+  @NonBlocking
   List<Registration> list(String prefix);
 
   /**
@@ -59,12 +67,14 @@ public interface NameServer {
    *
    * @throws NamingException if the pattern is invalid
    */
+  @NonBlocking
   List<Registration> listMatching(String regex) throws NamingException;
 
   /**
    * Registrations that have every tag of {@code all} and at least one of {@code any} (an
    * empty set is no condition), sorted by name.
    */
+  @NonBlocking
   List<Registration> lookupByMetadata(Set<String> all, Set<String> any);
 
   /** Removes {@code name}; whether it was registered. */
@@ -81,8 +91,10 @@ public interface NameServer {
   int removeMatching(String regex) throws NamingException;
 
   /** How many names are registered. */
+  @NonBlocking
   int count();
 
   /** Answers, to show the name server is alive; returns its version. */
+  @NonBlocking
   String ping();
 }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.objectbroker.BrokerException;
 import io.objectbroker.ConnectionClosedException;
 import io.objectbroker.MessageTooLargeException;
@@ -87,6 +88,7 @@ public final class Connection {
   private final CompletableFuture<Connection> handshake = new CompletableFuture<>();
   private volatile int peerMaxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
   private volatile BrokerException closeCause;
+  private volatile ScheduledFuture<?> sweeper;
 
   Connection(Channel channel, KryoCodec codec, CallHandler handler, boolean isClient,
       int maxFrameBytes, String peer) {
@@ -142,6 +144,9 @@ public final class Connection {
       call.complete(null);
     } else {
       pending.put(id, call);
+    }
+    if (!oneway && sweeper == null) {
+      startSweeper();
     }
     BrokerException closed = closeCause;
     if (closed != null || !channel.isActive()) {
@@ -212,8 +217,17 @@ public final class Connection {
     return f;
   }
 
-  // One periodic sweep per connection instead of a timer per call: cheap when many calls are
-  // in flight, and exact enough (to the sweep period) for timeouts.
+  // One periodic sweep per connection that makes calls, instead of a timer per call: cheap when
+  // many calls are in flight, and exact enough (to the sweep period) for timeouts. It stops
+  // when the connection closes.
+  private synchronized void startSweeper() {
+    if (sweeper == null && channel.isActive()) {
+      sweeper = channel.eventLoop().scheduleAtFixedRate(this::sweepDeadlines,
+          DEADLINE_SWEEP_MILLIS, DEADLINE_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+      channel.closeFuture().addListener(f -> sweeper.cancel(false));
+    }
+  }
+
   private void sweepDeadlines() {
     if (pending.isEmpty()) {
       return;
@@ -245,8 +259,6 @@ public final class Connection {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-      ctx.executor().scheduleAtFixedRate(Connection.this::sweepDeadlines,
-          DEADLINE_SWEEP_MILLIS, DEADLINE_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
       if (isClient) {
         sendHello(Protocol.HELLO);
       } else {
