@@ -88,7 +88,7 @@ public final class Transport {
           protected void initChannel(SocketChannel ch) {
             Connection c = new Connection(ch, codec, handler, true, maxFrameBytes,
                 address.toString());
-            ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, false),
+            ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, true),
                 new FrameDecoder(maxFrameBytes), FrameEncoder.INSTANCE,
                 c.new Handler());
             c.handshake().whenComplete((ok, err) -> {
@@ -139,7 +139,7 @@ public final class Transport {
           protected void initChannel(SocketChannel ch) {
             Connection c = new Connection(ch, codec, handler, false, maxFrameBytes,
                 describe(ch.remoteAddress()));
-            ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, false),
+            ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, true),
                 new FrameDecoder(maxFrameBytes), FrameEncoder.INSTANCE,
                 c.new Handler());
             onConnection.accept(c);
