@@ -93,11 +93,6 @@ final class ConnectionPool implements AutoCloseable {
     }
   }
 
-  /** The number of open connections. */
-  int size() {
-    return connections.size();
-  }
-
   @Override
   public void close() {
     closed = true;

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +30,11 @@ final class Dispatcher implements Connection.CallHandler {
   private final KryoCodec codec;
   private final ThreadPoolExecutor workers;
   private final int queueCapacity;
-  private final String server;
+  private final Supplier<String> server;
 
+  /** @param server how messages name this server (its address is known once it is bound) */
   Dispatcher(Map<String, ExposedObject> objects, KryoCodec codec, ThreadPoolExecutor workers,
-      int queueCapacity, String server) {
+      int queueCapacity, Supplier<String> server) {
     this.objects = objects;
     this.codec = codec;
     this.workers = workers;
@@ -57,8 +59,8 @@ final class Dispatcher implements Connection.CallHandler {
       call.release();
       if (!call.hasFlag(Protocol.FLAG_ONEWAY)) {
         connection.replyError(call.requestId(), new ServerBusyException(workers.isShutdown()
-            ? "server " + server + " is shutting down"
-            : "server " + server + " is busy: " + queueCapacity
+            ? "server " + server.get() + " is shutting down"
+            : "server " + server.get() + " is busy: " + queueCapacity
                 + " calls are queued, the limit; try again later"));
       }
     }
@@ -79,11 +81,11 @@ final class Dispatcher implements Connection.CallHandler {
       long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - received);
       if (call.timeoutMillis() > 0 && waitedMillis >= call.timeoutMillis()) {
         throw new CallTimeoutException(what + " waited " + waitedMillis + " ms in the queue of "
-            + server + ", past its timeout of " + call.timeoutMillis() + " ms; not run");
+            + server.get() + ", past its timeout of " + call.timeoutMillis() + " ms; not run");
       }
       ExposedObject target = objects.get(call.objectId());
       if (target == null) {
-        throw new NamingException("no object " + call.objectId() + " on server " + server);
+        throw new NamingException("no object " + call.objectId() + " on server " + server.get());
       }
       Method method = target.find(call.method(), call.args());
       Object result;

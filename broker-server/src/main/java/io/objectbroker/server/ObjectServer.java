@@ -17,7 +17,6 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -84,7 +83,7 @@ public final class ObjectServer implements AutoCloseable {
         });
     workers.allowCoreThreadTimeOut(true);
     this.dispatcher = new Dispatcher(objects, codec, workers, b.queueCapacity,
-        b.host + ":" + b.port);
+        () -> advertised == null ? b.host : advertised.toString());
   }
 
   /** A builder with every setting at its default. */
