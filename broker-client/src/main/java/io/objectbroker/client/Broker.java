@@ -125,19 +125,6 @@ public final class Broker implements AutoCloseable {
     return u.isName() ? resolver.resolve(u) : u;
   }
 
-  /**
-   * Resolves {@code uri} and opens the connection to its server ahead of the first call, so
-   * that the call pays neither (gRPC's {@code getState(true)}). A one-shot client can run it in
-   * the background while it does other work.
-   *
-   * @throws io.objectbroker.NamingException if the name is not registered
-   * @throws io.objectbroker.CommunicationException if the server cannot be reached
-   */
-  public void preconnect(String uri) {
-    Uri u = parse(uri);
-    invoker.preconnect(u, u.isName() ? resolver.resolve(u) : u);
-  }
-
   /** The options proxies get unless given others. */
   public CallOptions options() {
     return options;
@@ -156,7 +143,8 @@ public final class Broker implements AutoCloseable {
         Uri.direct(NameServer.OBJECT_ID, a), options, invoker));
   }
 
-  private static Uri parse(String uri) {
+  /** A URI, or a bare name taken as {@code OBNAME:name}. */
+  static Uri parse(String uri) {
     Objects.requireNonNull(uri, "uri");
     return uri.indexOf(':') < 0 ? Uri.name(uri) : Uri.parse(uri);
   }

@@ -5,15 +5,11 @@ import io.objectbroker.BrokerException;
 import io.objectbroker.CallTimeoutException;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.ConnectionClosedException;
-import io.objectbroker.RemoteInvocationException;
 import io.objectbroker.Uri;
 import io.objectbroker.internal.protocol.KryoCodec;
-import io.objectbroker.internal.protocol.KryoCodec.RemoteError;
 import io.objectbroker.internal.transport.Connection;
 import io.objectbroker.internal.transport.RemoteFailure;
-import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -89,22 +85,18 @@ final class Invoker {
     return result;
   }
 
-  void preconnect(Uri target, Uri direct) {
-    connect(target, direct, "connecting");
-  }
-
   private Connection connect(Uri target, Uri direct, String what) {
     try {
       return pool.get(address(direct));
     } catch (CommunicationException e) {
       if (!target.isName()) {
-        throw withContext(e, what + " on " + target);
+        throw Failures.withContext(e, what + " on " + target);
       }
       // The server may have moved: ask the name server again, once.
       resolver.invalidate(target);
       Uri again = resolver.resolve(target);
       if (again.equals(direct)) {
-        throw withContext(e, what + " on " + target + " (" + direct + ")");
+        throw Failures.withContext(e, what + " on " + target + " (" + direct + ")");
       }
       return pool.get(address(again));
     }
@@ -122,88 +114,19 @@ final class Invoker {
       return timeout(target, what, timeoutMillis);
     }
     if (cause instanceof RemoteFailure f) {
-      return rebuild(f.error(), target, what, declared);
+      return Failures.rebuild(codec, f.error(), target, what, declared);
     }
     if (cause instanceof ConnectionClosedException && target.isName()) {
       resolver.invalidate(target);
     }
     if (cause instanceof BrokerException be) {
-      return withContext(be, what + " on " + target);
+      return Failures.withContext(be, what + " on " + target);
     }
     return new CommunicationException(what + " on " + target + " failed: " + cause, cause);
   }
 
   private static Address address(Uri direct) {
     return direct.address().orElseThrow();
-  }
-
-  /**
-   * The remote exception as its own class when that class is known here (registered, declared
-   * by the interface, a broker or common JDK exception), else a
-   * {@link RemoteInvocationException}. Its stack is the remote one followed by the caller's.
-   */
-  private Throwable rebuild(RemoteError error, Uri target, String what, Method declared) {
-    Class<? extends Throwable> type = codec.exceptionClass(error.type()).orElse(null);
-    if (type != null && isThrowable(type, declared)) {
-      Throwable t = instantiate(type, error.message());
-      if (t != null) {
-        StackTraceElement[] local = new Throwable().getStackTrace();
-        StackTraceElement[] remote = error.stackTrace();
-        StackTraceElement[] both = Arrays.copyOf(remote, remote.length + local.length);
-        System.arraycopy(local, 0, both, remote.length, local.length);
-        t.setStackTrace(both);
-        return t;
-      }
-    }
-    String message = error.message() == null ? "" : ": " + error.message();
-    return new RemoteInvocationException(what + " on " + target + " threw " + error.type()
-        + message, error.type(), error.message() == null ? "" : error.message(),
-        error.stackTrace());
-  }
-
-  // A checked exception may only be thrown through a proxy method that declares it.
-  private static boolean isThrowable(Class<? extends Throwable> type, Method declared) {
-    if (RuntimeException.class.isAssignableFrom(type) || Error.class.isAssignableFrom(type)) {
-      return true;
-    }
-    if (declared == null) {
-      return false;
-    }
-    for (Class<?> e : declared.getExceptionTypes()) {
-      if (e.isAssignableFrom(type)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static Throwable instantiate(Class<? extends Throwable> type, String message) {
-    try {
-      Constructor<? extends Throwable> c = type.getConstructor(String.class);
-      return c.newInstance(message);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      try {
-        return type.getConstructor().newInstance();
-      } catch (ReflectiveOperationException | RuntimeException e2) {
-        return null;
-      }
-    }
-  }
-
-  /**
-   * The same kind of broker exception with the call named in front, so that a user sees
-   * which method on which object failed.
-   */
-  static BrokerException withContext(BrokerException e, String context) {
-    if (e.getMessage() != null && e.getMessage().startsWith(context)) {
-      return e;
-    }
-    String message = context + ": " + e.getMessage();
-    try {
-      return e.getClass().getConstructor(String.class, Throwable.class).newInstance(message, e);
-    } catch (ReflectiveOperationException | RuntimeException x) {
-      return e;
-    }
   }
 
   @SuppressWarnings("unchecked")

@@ -3,7 +3,6 @@ package io.objectbroker.client;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.objectbroker.Address;
-import io.objectbroker.BrokerException;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
@@ -50,32 +49,36 @@ final class NameResolver {
     try {
       text = nameServers.apply(ns).lookup(name.id());
     } catch (CommunicationException | NamingException e) {
-      String context = "cannot resolve " + name.id() + " through the name server at " + ns;
-      throw Invoker.withContext(innermost(e), context);
+      throw Failures.withContext(Failures.innermost(e), resolving(name, ns));
     }
-    Uri direct;
-    try {
-      direct = Uri.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new NamingException("name " + name.id() + " is registered with a bad URI: " + text);
-    }
-    if (direct.isName()) {
-      throw new NamingException("name " + name.id() + " is registered as another name ("
-          + text + "); expected a direct OB: URI");
-    }
+    Uri direct = direct(name, text);
     cache.put(name, direct);
     return direct;
   }
 
-  // The first report of a failure, without the layers of context added on its way up.
-  private static BrokerException innermost(BrokerException e) {
-    BrokerException found = e;
-    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-      if (t instanceof BrokerException b && b.getClass() == e.getClass()) {
-        found = b;
-      }
+  /**
+   * The direct URI a name server gave for {@code name}.
+   *
+   * @throws NamingException if it is malformed or not direct
+   */
+  static Uri direct(Uri name, String registered) {
+    Uri direct;
+    try {
+      direct = Uri.parse(registered);
+    } catch (IllegalArgumentException e) {
+      throw new NamingException("name " + name.id() + " is registered with a bad URI: "
+          + registered);
     }
-    return found;
+    if (direct.isName()) {
+      throw new NamingException("name " + name.id() + " is registered as another name ("
+          + registered + "); expected a direct OB: URI");
+    }
+    return direct;
+  }
+
+  /** The context put in front of a failure to resolve {@code name} through {@code ns}. */
+  static String resolving(Uri name, Address ns) {
+    return "cannot resolve " + name.id() + " through the name server at " + ns;
   }
 
   void invalidate(Uri name) {

@@ -1,5 +1,7 @@
 package io.objectbroker.internal.cli;
 
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.Slf4JLoggerFactory;
 import io.objectbroker.BrokerException;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
@@ -7,10 +9,10 @@ import io.objectbroker.RemoteInvocationException;
 import io.objectbroker.UnknownMethodException;
 import io.objectbroker.internal.transport.Transport;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.io.PrintWriter;
 import picocli.CommandLine;
 
 /**
@@ -78,6 +80,8 @@ public final class Cli {
       // Silent anyway: skip starting Logback at all (tens of milliseconds of a one-shot run).
       System.setProperty("slf4j.internal.verbosity", "WARN");
       System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+      // Netty would otherwise refuse a no-op SLF4J and start java.util.logging instead.
+      InternalLoggerFactory.setDefaultFactory(Slf4JLoggerFactory.INSTANCE);
       return;
     }
     if (System.getProperty("logback.configurationFile") == null) {

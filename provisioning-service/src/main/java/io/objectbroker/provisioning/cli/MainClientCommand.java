@@ -1,9 +1,10 @@
 package io.objectbroker.provisioning.cli;
 
-import io.objectbroker.client.Broker;
-import io.objectbroker.client.CallOptions;
+import io.objectbroker.Address;
+import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
+import io.objectbroker.naming.NameServer;
 import io.objectbroker.provisioning.ProvisioningService;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,7 +27,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code mainclient METHOD ARGS...}: resolves the provisioning service by name, calls one
- * method through a dynamic proxy and prints the result (a list one item a line).
+ * method by its name ({@link OneShotCall}: blocking sockets, nothing to start up) and prints
+ * the result (a list one item a line).
  */
 @Command(name = "mainclient", mixinStandardHelpOptions = true, version = "mainclient 0.1",
     description = "Calls a method of the provisioning service and prints the result.",
@@ -65,15 +66,9 @@ public final class MainClientCommand implements Callable<Integer> {
   boolean verbose;
 
   private final PrintStream out;
-  private final EarlyBroker early;
 
   public MainClientCommand(PrintStream out) {
-    this(out, null);
-  }
-
-  MainClientCommand(PrintStream out, EarlyBroker early) {
     this.out = out;
-    this.early = early;
   }
 
   @Override
@@ -89,76 +84,10 @@ public final class MainClientCommand implements Callable<Integer> {
           + ", not " + args.size() + ": usage: mainclient " + usage(method, m));
     }
     Object[] values = convert(m, args);
-    try (Broker broker = early != null && early.isFor(ns, timeout) ? early.broker()
-        : newBroker(ns, timeout)) {
-      Object result = broker.remote(name, CallOptions.DEFAULT.withTimeout(timeout))
-          .call(m.getName(), values);
-      print(m, result);
-    }
+    Object result = OneShotCall.call(Address.parse(ns, NameServer.DEFAULT_PORT), name,
+        m.getName(), values, timeout, ProvisioningService.class);
+    print(m, result);
     return Cli.OK;
-  }
-
-  static Broker newBroker(String ns, Duration timeout) {
-    Duration connect = timeout.compareTo(Broker.DEFAULT_CONNECT_TIMEOUT) < 0 ? timeout
-        : Broker.DEFAULT_CONNECT_TIMEOUT;
-    return Broker.builder().nameServer(ns).callTimeout(timeout).connectTimeout(connect)
-        .registerTypes(ProvisioningService.class).build();
-  }
-
-  /**
-   * The broker, started on another thread while the command line is parsed: it resolves the
-   * service's name and connects, so that a one-shot call overlaps start-up work (the command
-   * line parser costs about as much as the broker's start). Used only if the parsed options
-   * turn out to match; its failures are ignored, since the call itself reports them.
-   */
-  static final class EarlyBroker {
-    private final String ns;
-    private final Duration timeout;
-    private final CompletableFuture<Broker> broker = new CompletableFuture<>();
-
-    private EarlyBroker(String ns, String name, Duration timeout) {
-      this.ns = ns;
-      this.timeout = timeout;
-      Thread t = new Thread(() -> {
-        try {
-          Broker b = newBroker(ns, timeout);
-          broker.complete(b);
-          b.preconnect(name);
-        } catch (RuntimeException e) {
-          broker.completeExceptionally(e);
-        }
-      }, "mainclient-early");
-      t.setDaemon(true);
-      t.start();
-    }
-
-    /** Starts a broker for the options as a quick scan of the arguments finds them. */
-    static EarlyBroker start(String[] args) {
-      String ns = option(args, "--ns", defaultNameServer());
-      String name = option(args, "--name", ProvisioningService.DEFAULT_NAME);
-      return new EarlyBroker(ns, name, new Cli.DurationConverter().convert(DEFAULT_TIMEOUT));
-    }
-
-    private static String option(String[] args, String option, String otherwise) {
-      for (int i = 0; i < args.length; i++) {
-        if (args[i].equals(option) && i + 1 < args.length) {
-          return args[i + 1];
-        }
-        if (args[i].startsWith(option + "=")) {
-          return args[i].substring(option.length() + 1);
-        }
-      }
-      return otherwise;
-    }
-
-    boolean isFor(String ns, Duration timeout) {
-      return this.ns.equals(ns) && this.timeout.compareTo(timeout) <= 0
-          && !broker.isCompletedExceptionally();
-    }
-
-    Broker broker() {
-      return broker.join();
-    }
   }
 
   private void print(Method m, Object result) {
@@ -239,8 +168,8 @@ public final class MainClientCommand implements Callable<Integer> {
 
   /** {@code OB_NS}, or the default address. */
   static String defaultNameServer() {
-    String env = System.getenv(io.objectbroker.naming.NameServer.ENV_VAR);
-    return env == null || env.isBlank() ? io.objectbroker.naming.NameServer.DEFAULT_ADDRESS : env;
+    String env = System.getenv(NameServer.ENV_VAR);
+    return env == null || env.isBlank() ? NameServer.DEFAULT_ADDRESS : env;
   }
 
   /**
@@ -248,8 +177,7 @@ public final class MainClientCommand implements Callable<Integer> {
    * at its default; null for anything else, which goes to the full parser. The plain form needs
    * no parsing, and setting up the parser costs a one-shot call over 100 ms.
    */
-  static MainClientCommand plainForm(String[] args, PrintStream out, EarlyBroker early,
-      String ns) {
+  static MainClientCommand plainForm(String[] args, PrintStream out, String ns) {
     if (args.length == 0) {
       return null;
     }
@@ -258,7 +186,7 @@ public final class MainClientCommand implements Callable<Integer> {
         return null; // options, "--", negative numbers and @files: the parser's business
       }
     }
-    MainClientCommand c = new MainClientCommand(out, early);
+    MainClientCommand c = new MainClientCommand(out);
     c.method = args[0];
     c.args = List.of(args).subList(1, args.length);
     c.ns = ns;
@@ -269,16 +197,15 @@ public final class MainClientCommand implements Callable<Integer> {
 
   /** Runs the command; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    return run(args, out, err, null, defaultNameServer());
+    return run(args, out, err, defaultNameServer());
   }
 
   /**
    * Runs the command; {@code plainNameServer} is the name server of the plain form (the
    * parser's default for {@code --ns} reads {@code OB_NS} itself).
    */
-  static int run(String[] args, PrintStream out, PrintStream err, EarlyBroker early,
-      String plainNameServer) {
-    MainClientCommand plain = plainForm(args, out, early, plainNameServer);
+  static int run(String[] args, PrintStream out, PrintStream err, String plainNameServer) {
+    MainClientCommand plain = plainForm(args, out, plainNameServer);
     if (plain != null) {
       try {
         return plain.call();
@@ -286,7 +213,7 @@ public final class MainClientCommand implements Callable<Integer> {
         return Cli.report("mainclient", e, false, err);
       }
     }
-    CommandLine cl = new CommandLine(new MainClientCommand(out, early));
+    CommandLine cl = new CommandLine(new MainClientCommand(out));
     String[] footer = cl.getCommandSpec().usageMessage().footer();
     List<String> lines = new ArrayList<>(List.of(footer));
     lines.set(1, "Methods:%n" + methodList());
@@ -296,9 +223,6 @@ public final class MainClientCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Cli.useLogging("cli");
-    // Netty's flight-recorder events would load the JFR classes: not worth it for one call.
-    System.setProperty("io.netty.jfr.enabled", "false");
-    EarlyBroker early = EarlyBroker.start(args);
-    Cli.exit(run(args, System.out, System.err, early, defaultNameServer()));
+    Cli.exit(run(args, System.out, System.err, defaultNameServer()));
   }
 }

@@ -75,8 +75,7 @@ class MainClientCommandTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = MainClientCommand.run(args,
         new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), null,
-        nameServer.address().toString());
+        new PrintStream(err, true, StandardCharsets.UTF_8), nameServer.address().toString());
     return new Result(exit, out.toString(StandardCharsets.UTF_8),
         err.toString(StandardCharsets.UTF_8));
   }

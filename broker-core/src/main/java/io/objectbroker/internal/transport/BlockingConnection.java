@@ -1,0 +1,231 @@
+package io.objectbroker.internal.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.objectbroker.Address;
+import io.objectbroker.CallTimeoutException;
+import io.objectbroker.CommunicationException;
+import io.objectbroker.ConnectTimeoutException;
+import io.objectbroker.ConnectionClosedException;
+import io.objectbroker.MessageTooLargeException;
+import io.objectbroker.ProtocolException;
+import io.objectbroker.internal.protocol.FrameEncoder;
+import io.objectbroker.internal.protocol.KryoCodec;
+import io.objectbroker.internal.protocol.Protocol;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A client connection on a plain blocking socket, for a process that makes a call or two and
+ * exits (the {@code mainclient} command): no I/O threads, no event loop, a fraction of the
+ * classes of {@link Connection} to load. It speaks the same protocol, one call at a time, on
+ * the calling thread. Not thread-safe; use {@link Connection} for anything long-lived.
+ */
+public final class BlockingConnection implements AutoCloseable {
+
+  // Heap buffers: written straight from their arrays, and no pooled allocator to start up.
+  private static final ByteBufAllocator HEAP = new UnpooledByteBufAllocator(false);
+
+  private final Socket socket;
+  private final DataInputStream in;
+  private final DataOutputStream out;
+  private final KryoCodec codec;
+  private final String peer;
+  private final int maxFrameBytes;
+  private int peerMaxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
+  private int nextId;
+
+  private BlockingConnection(Socket socket, KryoCodec codec, Address peer, int maxFrameBytes)
+      throws IOException {
+    this.socket = socket;
+    this.codec = codec;
+    this.peer = peer.toString();
+    this.maxFrameBytes = maxFrameBytes;
+    this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+    this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+  }
+
+  /**
+   * Connects to {@code address} and performs the handshake, within {@code timeout}.
+   *
+   * @throws ConnectTimeoutException if that takes longer
+   * @throws CommunicationException naming the address if it cannot be reached
+   * @throws ProtocolException if the server refuses the handshake
+   */
+  public static BlockingConnection open(Address address, KryoCodec codec, int maxFrameBytes,
+      Duration timeout) {
+    int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
+    Socket socket = new Socket();
+    try {
+      socket.setTcpNoDelay(true);
+      socket.connect(new InetSocketAddress(address.host(), address.port()), millis);
+      socket.setSoTimeout(millis);
+      BlockingConnection c = new BlockingConnection(socket, codec, address, maxFrameBytes);
+      c.handshake();
+      return c;
+    } catch (SocketTimeoutException e) {
+      closeQuietly(socket);
+      throw new ConnectTimeoutException("no connection (with handshake) to " + address
+          + " within " + millis + " ms", e);
+    } catch (IOException e) {
+      closeQuietly(socket);
+      throw new CommunicationException("cannot connect to " + address + ": " + e.getMessage(),
+          e);
+    } catch (RuntimeException e) {
+      closeQuietly(socket);
+      throw e;
+    }
+  }
+
+  private void handshake() throws IOException {
+    write(Protocol.HELLO, 0, HEAP.heapBuffer(4).writeInt(maxFrameBytes));
+    Header h = readHeader();
+    byte[] payload = readPayload(h);
+    if (h.type == Protocol.CLOSE) {
+      throw new ProtocolException(peer + " refused the connection: "
+          + new String(payload, StandardCharsets.UTF_8));
+    }
+    if (h.type != Protocol.HELLO_ACK) {
+      throw new ProtocolException("expected HELLO_ACK from " + peer + ", got "
+          + Protocol.typeName(h.type));
+    }
+    if (h.version != Protocol.VERSION) {
+      throw new ProtocolException("protocol version mismatch: server speaks version "
+          + h.version + ", client speaks version " + Protocol.VERSION);
+    }
+    if (payload.length >= 4) {
+      peerMaxFrameBytes = Unpooled.wrappedBuffer(payload).readInt();
+    }
+  }
+
+  /**
+   * Calls {@code method} and waits at most {@code timeoutMillis} for the answer.
+   *
+   * @return the result
+   * @throws RemoteFailure if the server answered with an error
+   * @throws CallTimeoutException if no answer came in time (the connection is then unusable)
+   * @throws ConnectionClosedException if the connection broke
+   */
+  public Object call(String objectId, String method, Object[] args, long timeoutMillis) {
+    ByteBuf payload = codec.encodeCall(HEAP, objectId, method, timeoutMillis, args);
+    if (payload.readableBytes() > peerMaxFrameBytes) {
+      int size = payload.readableBytes();
+      payload.release();
+      throw new MessageTooLargeException("call of " + method + " is " + size
+          + " bytes, more than the limit of " + peerMaxFrameBytes + " bytes of " + peer);
+    }
+    int id = ++nextId;
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    try {
+      write(Protocol.CALL, id, payload);
+      while (true) {
+        long left = (deadline - System.nanoTime()) / 1_000_000L;
+        if (left <= 0) {
+          throw new SocketTimeoutException();
+        }
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+        Header h = readHeader();
+        if (h.length > maxFrameBytes) {
+          in.skipNBytes(h.length);
+          if (h.id == id) {
+            throw new MessageTooLargeException(Protocol.typeName(h.type) + " frame of "
+                + h.length + " bytes exceeds the limit of " + maxFrameBytes + " bytes");
+          }
+          continue;
+        }
+        byte[] body = readPayload(h);
+        switch (h.type) {
+          case Protocol.RESULT, Protocol.ERROR -> {
+            if (h.id != id) {
+              continue; // the answer to an earlier call that timed out
+            }
+            ByteBuf buf = Unpooled.wrappedBuffer(body);
+            if (h.type == Protocol.RESULT) {
+              return codec.decodeResult(buf);
+            }
+            throw new RemoteFailure(codec.decodeError(buf));
+          }
+          case Protocol.PING -> write(Protocol.PONG, h.id, Unpooled.EMPTY_BUFFER);
+          case Protocol.CLOSE -> throw new ConnectionClosedException(peer
+              + " closed the connection: " + new String(body, StandardCharsets.UTF_8));
+          default -> { } // nothing else is meant for a client without objects
+        }
+      }
+    } catch (SocketTimeoutException e) {
+      throw new CallTimeoutException(objectId + "." + method + " got no answer from " + peer
+          + " within " + timeoutMillis + " ms");
+    } catch (EOFException e) {
+      throw new ConnectionClosedException("connection to " + peer + " closed", e);
+    } catch (IOException e) {
+      throw new ConnectionClosedException("connection to " + peer + " failed: "
+          + e.getMessage(), e);
+    } finally {
+      payload.release();
+    }
+  }
+
+  private record Header(int version, byte type, int id, long length) {}
+
+  private Header readHeader() throws IOException {
+    short magic = in.readShort();
+    if (magic != Protocol.MAGIC) {
+      throw new ProtocolException(String.format(
+          "bad magic 0x%04X from %s (expected: 0x%04X)", magic & 0xFFFF, peer, Protocol.MAGIC));
+    }
+    int version = in.readUnsignedByte();
+    byte type = in.readByte();
+    in.readUnsignedShort(); // flags: none that a client acts on
+    int id = in.readInt();
+    long length = in.readInt() & 0xFFFFFFFFL;
+    return new Header(version, type, id, length);
+  }
+
+  private byte[] readPayload(Header h) throws IOException {
+    if (h.length > maxFrameBytes) {
+      throw new MessageTooLargeException(Protocol.typeName(h.type) + " frame of " + h.length
+          + " bytes exceeds the limit of " + maxFrameBytes + " bytes");
+    }
+    byte[] payload = new byte[(int) h.length];
+    in.readFully(payload);
+    return payload;
+  }
+
+  private void write(byte type, int id, ByteBuf payload) throws IOException {
+    ByteBuf header = HEAP.heapBuffer(Protocol.HEADER_LENGTH);
+    FrameEncoder.writeHeader(header, Protocol.VERSION, type, 0, id, payload.readableBytes());
+    out.write(header.array(), header.arrayOffset(), Protocol.HEADER_LENGTH);
+    payload.getBytes(payload.readerIndex(), out, payload.readableBytes());
+    out.flush();
+  }
+
+  /** Says goodbye and closes the socket. */
+  @Override
+  public void close() {
+    try {
+      write(Protocol.CLOSE, 0,
+          Unpooled.wrappedBuffer("client closed".getBytes(StandardCharsets.UTF_8)));
+    } catch (IOException e) {
+      // closing anyway
+    }
+    closeQuietly(socket);
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // nothing more to do
+    }
+  }
+}
