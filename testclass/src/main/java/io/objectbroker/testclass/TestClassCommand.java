@@ -140,6 +140,7 @@ public final class TestClassCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Cli.useLogging("cli");
+    Cli.useShortLivedClientSettings();
     Cli.exit(run(args, System.out, System.err));
   }
 }

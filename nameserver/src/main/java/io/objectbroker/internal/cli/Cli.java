@@ -90,6 +90,17 @@ public final class Cli {
   }
 
   /**
+   * Settings for a short-lived client process: Kryo is told not to use {@code sun.misc.Unsafe},
+   * which saves nothing in a single call and makes JDK 24 and later print four warning lines
+   * on stderr. Call first thing in {@code main}.
+   */
+  public static void useShortLivedClientSettings() {
+    if (System.getProperty("kryo.unsafe") == null) {
+      System.setProperty("kryo.unsafe", "false");
+    }
+  }
+
+  /**
    * Ends the process with {@code status}, stopping the broker's I/O threads first: the JVM
    * otherwise waits up to 300 ms at exit for threads sitting in native calls.
    */

@@ -223,6 +223,7 @@ public final class MainClientCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Cli.useLogging("cli");
+    Cli.useShortLivedClientSettings();
     Cli.exit(run(args, System.out, System.err, defaultNameServer()));
   }
 }
