@@ -1,7 +1,6 @@
 package io.objectbroker.internal.protocol;
 
 import com.esotericsoftware.kryo.Kryo;
-import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.ByteBufferInput;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
@@ -454,7 +453,10 @@ public final class KryoCodec {
             cls == null ? "?" : cls, method == null ? "?" : method, file, line);
       }
       return new RemoteError(type, message, trace);
-    } catch (KryoException e) {
+    } catch (SerializationException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // A corrupt length can surface as any runtime exception of the JDK, not only Kryo's.
       throw new SerializationException("malformed error payload: " + e.getMessage(), e);
     } finally {
       s.releaseInput();
