@@ -67,6 +67,11 @@ final class ConnectionPool implements AutoCloseable {
           if (err != null) {
             connections.remove(address, target);
             target.completeExceptionally(err);
+          } else if (closed) {
+            // The broker was closed while this connection was being made.
+            c.close("client closed");
+            connections.remove(address, target);
+            target.completeExceptionally(new CommunicationException("broker is closed"));
           } else {
             c.closeFuture().thenRun(() -> connections.remove(address, target));
             target.complete(c);

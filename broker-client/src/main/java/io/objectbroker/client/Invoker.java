@@ -13,6 +13,7 @@ import java.lang.reflect.Method;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -81,8 +82,20 @@ final class Invoker {
       } else {
         result.completeExceptionally(translate(error, target, what, declared, timeoutMillis));
       }
-    }, executor);
+    }, orInline(executor));
     return result;
+  }
+
+  // Once the broker is closed its callback pool refuses work, yet the calls still in flight
+  // fail as their connections close: their futures complete on the closing thread instead.
+  private static Executor orInline(Executor executor) {
+    return task -> {
+      try {
+        executor.execute(task);
+      } catch (RejectedExecutionException e) {
+        task.run();
+      }
+    };
   }
 
   private Connection connect(Uri target, Uri direct, String what) {

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -205,6 +206,11 @@ public final class ObjectServer implements AutoCloseable {
     return connections.size();
   }
 
+  /** Bytes written to all connections and not yet taken by their sockets. */
+  long pendingWriteBytes() {
+    return connections.stream().mapToLong(Connection::pendingWriteBytes).sum();
+  }
+
   /** Blocks until the server is closed, by {@link #close()} from another thread. */
   public void awaitClose() throws InterruptedException {
     closed.await();
@@ -245,9 +251,10 @@ public final class ObjectServer implements AutoCloseable {
     for (Connection c : connections) {
       c.close("server is shutting down");
     }
-    for (Connection c : List.copyOf(connections)) {
-      c.closeFuture().orTimeout(2, TimeUnit.SECONDS).exceptionally(x -> null).join();
-    }
+    // Each connection is closed within its grace period even if its peer does not read.
+    CompletableFuture.allOf(connections.stream().map(Connection::closeFuture)
+            .toArray(CompletableFuture[]::new))
+        .orTimeout(3, TimeUnit.SECONDS).exceptionally(x -> null).join();
     log.info("stopped serving on {}", advertised);
     closed.countDown();
   }

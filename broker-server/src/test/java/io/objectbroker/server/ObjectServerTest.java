@@ -268,8 +268,10 @@ class ObjectServerTest {
     for (int i = 0; i < 200; i++) {
       assertThat(calls.get(i).get(10, TimeUnit.SECONDS)).isEqualTo(2 * i);
     }
-    assertThat(dynamic.callAsync("add", 1, 1)
-        .thenApply(x -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS))
+    // A stage added before the answer comes runs where the future completes.
+    java.util.concurrent.CompletableFuture<Object> slow = dynamic.callAsync("sleep", 500L);
+    assertThat(slow).isNotDone();
+    assertThat(slow.thenApply(x -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS))
         .startsWith("objectbroker-callback-");
     assertThatThrownBy(() -> dynamic.callAsync("divide", 1.0, 0.0).get(10, TimeUnit.SECONDS))
         .hasCauseInstanceOf(ArithmeticException.class);
@@ -312,5 +314,16 @@ class ObjectServerTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void closingTheBrokerFailsItsAsyncCallsInFlight() throws Exception {
+    Broker other = Broker.builder().build();
+    RemoteObject slow = other.remote(server.uri("calc").toString());
+    assertThat(slow.call("add", 1, 1)).isEqualTo(2); // connected
+    java.util.concurrent.CompletableFuture<Object> pending = slow.callAsync("sleep", 3000L);
+    other.close();
+    assertThatThrownBy(() -> pending.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ConnectionClosedException.class);
   }
 }

@@ -8,7 +8,10 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Random;
@@ -230,6 +233,79 @@ class ProtocolRobustnessTest {
       assertThat(reply.text()).contains("no handshake");
     } catch (EOFException e) {
       throw new AssertionError("closed without a reason", e);
+    }
+  }
+
+  @Test
+  void callClaimingATwoBillionCharacterStringIsRefusedWithoutAllocatingIt() throws IOException {
+    try (Socket s = connect()) {
+      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      writeFrame(out, 1, Protocol.HELLO, 0, 0, hello());
+      readFrame(in);
+      // Kryo's string header: "UTF-8, 2,000,000,000 characters", and nothing after it.
+      com.esotericsoftware.kryo.io.Output header = new com.esotericsoftware.kryo.io.Output(8);
+      header.writeVarIntFlag(true, 2_000_000_001, true);
+      writeFrame(out, 1, Protocol.CALL, 0, 9, header.toBytes());
+      RawFrame error = readFrame(in);
+      assertThat(error.type()).isEqualTo(Protocol.ERROR);
+      assertThat(error.id()).isEqualTo(9);
+      assertThat(error.text()).contains("string of 2000000000 elements in 0 bytes");
+      writeFrame(out, 1, Protocol.PING, 0, 10, new byte[0]);
+      assertThat(readFrame(in).type()).isEqualTo(Protocol.PONG);
+    }
+    assertThat(calc.add(8, 8)).isEqualTo(16);
+  }
+
+  @Test
+  void peerThatNeverReadsIsThrottledAndCannotHoldTheServerOpen() throws Exception {
+    try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(
+        server.address().host(), server.address().port()))) {
+      ByteBuffer hello = ByteBuffer.allocate(18).putShort(Protocol.MAGIC).put((byte) 1)
+          .put(Protocol.HELLO).putShort((short) 0).putInt(0).putInt(4).putInt(1 << 16).flip();
+      while (hello.hasRemaining()) {
+        ch.write(hello);
+      }
+      ch.configureBlocking(false);
+      // PINGs, never reading the PONGs: once its unread answers pass the high-water mark, the
+      // server stops reading, and then the socket buffers fill and writes stall.
+      ByteBuffer pings = ByteBuffer.allocate(14 * 4096);
+      while (pings.hasRemaining()) {
+        pings.putShort(Protocol.MAGIC).put((byte) 1).put(Protocol.PING).putShort((short) 0)
+            .putInt(1).putInt(0);
+      }
+      long limit = 512L << 20;
+      long[] written = {0};
+      long[] stalledSince = {0};
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> {
+            long n = 0;
+            int w;
+            do {
+              if (!pings.hasRemaining()) {
+                pings.rewind(); // whole frames only: a partial write resumes where it stopped
+              }
+              w = ch.write(pings);
+              n += w;
+            } while (w > 0 && n < limit);
+            written[0] += n;
+            assertThat(written[0]).as("bytes the server accepted without reading them")
+                .isLessThan(limit);
+            long now = System.nanoTime();
+            if (n > 0 || stalledSince[0] == 0) {
+              stalledSince[0] = now;
+              return false;
+            }
+            return now - stalledSince[0] > TimeUnit.SECONDS.toNanos(1);
+          });
+      // At most the high-water mark (1 MiB), plus the answers to one batch of reads.
+      assertThat(server.pendingWriteBytes()).as("bytes the server holds for the peer")
+          .isLessThan(3 << 20);
+      assertThat(calc.add(9, 9)).isEqualTo(18); // everyone else is still served
+      long start = System.nanoTime();
+      server.close(); // the stuck peer must not hold the close up
+      assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(10));
     }
   }
 }

@@ -289,12 +289,20 @@ public final class KryoCodec {
     kryo.addDefaultSerializer(URI.class, new DefaultSerializers.URISerializer());
     kryo.addDefaultSerializer(Arrays.asList().getClass(),
         new DefaultSerializers.ArraysAsListSerializer());
+    kryo.setMaxDepth(BoundedSerializers.MAX_DEPTH);
     for (Class<?> type : BUILTINS) {
       if (kryo.getClassResolver().getRegistration(type) == null) {
         kryo.register(type);
       }
     }
     ImmutableCollectionsSerializers.registerSerializers(kryo);
+    for (Class<?> type : BUILTINS) {
+      BoundedSerializers.bound(kryo.getRegistration(type));
+    }
+    for (Class<?> type : List.of(List.of().getClass(), List.of(1).getClass(),
+        List.of(1, 2, 3, 4).getClass(), List.of(1, 2, 3, 4).subList(0, 2).getClass())) {
+      BoundedSerializers.bound(kryo.getRegistration(type));
+    }
     if (kryo.getNextRegistrationId() >= FIRST_USER_ID) {
       throw new AssertionError("builtin ids reach " + kryo.getNextRegistrationId());
     }
@@ -328,7 +336,7 @@ public final class KryoCodec {
     } catch (RuntimeException e) {
       throw serializationError("argument of " + method, e);
     } finally {
-      pool.free(s);
+      release(s);
     }
   }
 
@@ -349,8 +357,7 @@ public final class KryoCodec {
     } catch (RuntimeException e) {
       return null;
     } finally {
-      s.releaseInput();
-      pool.free(s);
+      release(s);
     }
   }
 
@@ -378,8 +385,7 @@ public final class KryoCodec {
     } catch (RuntimeException e) {
       throw serializationError("call", e);
     } finally {
-      s.releaseInput();
-      pool.free(s);
+      release(s);
     }
   }
 
@@ -393,7 +399,7 @@ public final class KryoCodec {
     } catch (RuntimeException e) {
       throw serializationError("result", e);
     } finally {
-      pool.free(s);
+      release(s);
     }
   }
 
@@ -405,8 +411,7 @@ public final class KryoCodec {
     } catch (RuntimeException e) {
       throw serializationError("result", e);
     } finally {
-      s.releaseInput();
-      pool.free(s);
+      release(s);
     }
   }
 
@@ -428,7 +433,7 @@ public final class KryoCodec {
       }
       return copy(alloc, out);
     } finally {
-      pool.free(s);
+      release(s);
     }
   }
 
@@ -459,8 +464,7 @@ public final class KryoCodec {
       // A corrupt length can surface as any runtime exception of the JDK, not only Kryo's.
       throw new SerializationException("malformed error payload: " + e.getMessage(), e);
     } finally {
-      s.releaseInput();
-      pool.free(s);
+      release(s);
     }
   }
 
@@ -471,11 +475,17 @@ public final class KryoCodec {
     if (s.applied < types.size()) {
       for (int i = s.applied; i < types.size(); i++) {
         Class<?> t = types.get(i);
-        s.kryo.register(t, idOf(t));
+        BoundedSerializers.bound(s.kryo.register(t, idOf(t)));
       }
       s.applied = types.size();
     }
     return s;
+  }
+
+  private void release(Session s) {
+    s.releaseInput();
+    s.trimOutput();
+    pool.free(s);
   }
 
   private static ByteBuf copy(ByteBufAllocator alloc, Output out) {
@@ -511,12 +521,14 @@ public final class KryoCodec {
   /** A pooled Kryo with its reusable buffers. */
   private static final byte[] EMPTY = new byte[0];
   private static final java.nio.ByteBuffer EMPTY_BUFFER = java.nio.ByteBuffer.allocateDirect(0);
+  private static final int OUTPUT_SIZE = 4096;
+  private static final int MAX_RETAINED_OUTPUT = 1 << 20;
 
   private static final class Session {
     final Kryo kryo;
-    final Output output = new Output(4096, -1);
-    final Input arrayInput = new Input();
-    final ByteBufferInput bufferInput = new ByteBufferInput();
+    final Output output = new Output(OUTPUT_SIZE, -1);
+    final BoundedSerializers.ArrayInput arrayInput = new BoundedSerializers.ArrayInput();
+    final BoundedSerializers.BufferInput bufferInput = new BoundedSerializers.BufferInput();
     int applied;
 
     Session(Kryo kryo) {
@@ -533,10 +545,19 @@ public final class KryoCodec {
       return bufferInput;
     }
 
-    // Drops the reference to the payload so that a pooled session does not pin it.
+    // Drops the reference to the payload so that a pooled session does not pin it, and any
+    // large buffer a big payload left behind.
     void releaseInput() {
       arrayInput.setBuffer(EMPTY);
       bufferInput.setBuffer(EMPTY_BUFFER);
+      arrayInput.trim();
+      bufferInput.trim();
+    }
+
+    void trimOutput() {
+      if (output.getBuffer().length > MAX_RETAINED_OUTPUT) {
+        output.setBuffer(new byte[OUTPUT_SIZE], -1);
+      }
     }
   }
 }

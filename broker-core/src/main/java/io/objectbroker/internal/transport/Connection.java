@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -74,6 +75,9 @@ public final class Connection {
     }
   }
 
+  /** How long a closing connection waits for its last frames to be written. */
+  static final long CLOSE_GRACE_MILLIS = 2000;
+
   /** How often calls in flight are checked against their deadlines. */
   private static final long DEADLINE_SWEEP_MILLIS = 10;
 
@@ -112,6 +116,12 @@ public final class Connection {
   /** Completes when the handshake succeeded; fails with the reason it did not. */
   public CompletableFuture<Connection> handshake() {
     return handshake;
+  }
+
+  /** Bytes written to this connection and not yet taken by the socket. */
+  public long pendingWriteBytes() {
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+    return buffer == null ? 0 : buffer.totalPendingWriteBytes();
   }
 
   /** The number of calls sent and not yet answered. */
@@ -205,6 +215,10 @@ public final class Connection {
       ByteBuf why = Unpooled.copiedBuffer(reason, StandardCharsets.UTF_8);
       channel.writeAndFlush(new Frame(Protocol.CLOSE, 0, 0, why))
           .addListener(ChannelFutureListener.CLOSE);
+      // A peer that does not read would hold the CLOSE (and the socket) forever.
+      channel.eventLoop().schedule(() -> {
+        channel.close();
+      }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     } else {
       channel.close();
     }
@@ -291,7 +305,7 @@ public final class Connection {
         switch (frame.type()) {
           case Protocol.CALL -> {
             frame.retain();
-            handler.onCall(Connection.this, frame);
+            onCall(frame);
           }
           case Protocol.RESULT -> onResult(frame);
           case Protocol.ERROR -> onError(frame);
@@ -344,6 +358,16 @@ public final class Connection {
       handshake.complete(Connection.this);
     }
 
+    private void onCall(Frame frame) {
+      try {
+        handler.onCall(Connection.this, frame);
+      } catch (Throwable t) {
+        // The handler owns the frame and releases it even when it fails; it should not fail.
+        log.error("call handler failed on a call from {}; closing the connection", peer, t);
+        close("internal error while dispatching a call");
+      }
+    }
+
     private void onResult(Frame frame) {
       OutgoingCall call = pending.remove(frame.requestId());
       if (call == null) {
@@ -353,6 +377,8 @@ public final class Connection {
         call.complete(codec.decodeResult(frame.content()));
       } catch (RuntimeException e) {
         call.completeExceptionally(e);
+      } catch (Error e) {
+        call.completeExceptionally(undecodable("result", e));
       }
     }
 
@@ -365,6 +391,8 @@ public final class Connection {
         call.completeExceptionally(new RemoteFailure(codec.decodeError(frame.content())));
       } catch (RuntimeException e) {
         call.completeExceptionally(e);
+      } catch (Error e) {
+        call.completeExceptionally(undecodable("error", e));
       }
     }
 
@@ -390,6 +418,18 @@ public final class Connection {
             + message);
       }
       close(message);
+    }
+
+    // Backpressure on the accepting side: while the peer does not read what this side writes
+    // (answers, callbacks, PONGs), stop reading its requests, so that its unread answers
+    // cannot grow without limit. The calling side always reads, so the two never wait on each
+    // other.
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      if (!isClient) {
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+      }
+      ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -418,6 +458,13 @@ public final class Connection {
         ctx.close();
       }
     }
+  }
+
+  // A payload whose decoding overflowed the stack or the heap: the call fails, the connection
+  // and the process go on.
+  private SerializationException undecodable(String what, Error e) {
+    return new SerializationException("cannot decode the " + what + " from " + peer + ": " + e,
+        e);
   }
 
   private static String reason(Frame frame) {

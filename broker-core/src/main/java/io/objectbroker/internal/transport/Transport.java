@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -37,6 +38,11 @@ public final class Transport {
 
   // Answers written while a burst of calls is being read go out in one flush (one syscall).
   private static final int MAX_CONSOLIDATED_FLUSHES = 256;
+
+  // An accepted connection stops reading requests while more than the high mark of its
+  // answers wait to be written, and reads again below the low mark (see Connection).
+  private static final WriteBufferWaterMark WRITE_WATER_MARK =
+      new WriteBufferWaterMark(256 << 10, 1 << 20);
 
   private static volatile boolean started;
 
@@ -134,6 +140,7 @@ public final class Transport {
         .channel(NioServerSocketChannel.class)
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WRITE_WATER_MARK)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import com.esotericsoftware.kryo.io.Output;
 import io.objectbroker.Address;
 import io.objectbroker.Remote;
 import io.objectbroker.SerializationException;
@@ -168,5 +169,104 @@ class KryoCodecTest {
     assertThat(codec.exceptionClass("java.lang.IllegalArgumentException")).isPresent();
     assertThat(codec.exceptionClass(NotAllowed.class.getName())).isEmpty();
     assertThat(codec.exceptionClass("java.lang.ProcessBuilder")).isEmpty();
+  }
+
+  // ------------------------------------------------------------ lengths a payload cannot hold
+
+  private static final int HUGE = 2_000_000_000;
+
+  /** The bytes {@code encodeResult} writes for {@code empty}, less its final length byte. */
+  private byte[] prefixOf(Object empty) {
+    ByteBuf buf = codec.encodeResult(ByteBufAllocator.DEFAULT, empty);
+    try {
+      byte[] bytes = new byte[buf.readableBytes() - 1];
+      buf.getBytes(buf.readerIndex(), bytes);
+      return bytes;
+    } finally {
+      buf.release();
+    }
+  }
+
+  private static ByteBuf payload(byte[] prefix, java.util.function.Consumer<Output> rest) {
+    Output out = new Output(64, -1);
+    out.writeBytes(prefix);
+    rest.accept(out);
+    return Unpooled.wrappedBuffer(out.toBytes());
+  }
+
+  @Test
+  void callWhoseStringClaimsTwoBillionCharactersIsRefusedBeforeAllocating() {
+    ByteBuf call = payload(new byte[0], out -> out.writeVarIntFlag(true, HUGE + 1, true));
+    assertThat(codec.peekTarget(call)).isNull();
+    assertThatThrownBy(() -> codec.decodeCall(call))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("string of " + HUGE + " elements in 0 bytes");
+  }
+
+  @Test
+  void arraysClaimingMoreElementsThanBytesAreRefused() {
+    for (Object empty : List.of(new byte[0], new long[0], new String[0], new Object[0],
+        new Image[0])) {
+      codec.register(empty.getClass(), Image.class);
+      ByteBuf buf = payload(prefixOf(empty), out -> out.writeVarInt(HUGE + 1, true));
+      assertThatThrownBy(() -> codec.decodeResult(buf))
+          .as(empty.getClass().getSimpleName())
+          .isInstanceOf(SerializationException.class)
+          .hasMessageContaining("array of " + HUGE + " elements");
+    }
+  }
+
+  @Test
+  void collectionsClaimingMoreElementsThanBytesAreRefused() {
+    for (Object empty : List.of(new ArrayList<>(), new java.util.HashSet<>(), new HashMap<>(),
+        List.of())) {
+      byte[] prefix = prefixOf(empty);
+      ByteBuf buf = empty instanceof Map
+          ? payload(prefix, out -> out.writeVarInt(HUGE + 1, true))
+          : payload(prefix, out -> out.writeVarIntFlag(false, HUGE + 1, true));
+      assertThatThrownBy(() -> codec.decodeResult(buf))
+          .as(empty.getClass().getName())
+          .isInstanceOf(SerializationException.class)
+          .hasMessageContaining("of " + HUGE + " elements");
+    }
+  }
+
+  @Test
+  void deepNestingIsRefusedNotAStackOverflow() {
+    byte[] level = Arrays.copyOf(prefixOf(new Object[0]), prefixOf(new Object[0]).length + 1);
+    level[level.length - 1] = 2; // an array of one element: the next level
+    ByteBuf buf = payload(new byte[0], out -> {
+      for (int i = 0; i < 100_000; i++) {
+        out.writeBytes(level);
+      }
+      out.writeByte(0); // null
+    });
+    assertThatThrownBy(() -> codec.decodeResult(buf))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("Max depth exceeded");
+  }
+
+  @Test
+  void largeValuesWithinTheirBytesStillRoundTrip() {
+    String text = "\u00e9t\u00e9 ".repeat(100_000);
+    List<Integer> numbers = java.util.stream.IntStream.range(0, 50_000).boxed().toList();
+    Map<Integer, String> map = new HashMap<>();
+    numbers.forEach(i -> map.put(i, "v"));
+    byte[] bytes = new byte[1 << 20];
+    new java.util.Random(1).nextBytes(bytes);
+    List<Object> nested = new ArrayList<>();
+    List<Object> inner = nested;
+    for (int i = 0; i < 50; i++) {
+      List<Object> next = new ArrayList<>();
+      inner.add(next);
+      inner = next;
+    }
+    assertThat(roundTrip(codec, text)).isEqualTo(text);
+    assertThat(roundTrip(codec, numbers)).isEqualTo(numbers);
+    assertThat(roundTrip(codec, new ArrayList<>(numbers))).isEqualTo(numbers);
+    assertThat(roundTrip(codec, map)).isEqualTo(map);
+    assertThat((byte[]) roundTrip(codec, bytes)).isEqualTo(bytes);
+    assertThat(roundTrip(codec, nested)).isEqualTo(nested);
+    assertThat(roundTrip(codec, new TreeSet<>(Set.of("b", "a")))).isEqualTo(Set.of("a", "b"));
   }
 }
