@@ -5,6 +5,8 @@ import io.objectbroker.Address;
 import io.objectbroker.BrokerException;
 import io.objectbroker.Uri;
 import io.objectbroker.client.Broker;
+import io.objectbroker.internal.dispatch.Dispatcher;
+import io.objectbroker.internal.dispatch.ExposedObject;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
 import io.objectbroker.internal.transport.Connection;

@@ -110,7 +110,8 @@ public final class BlockingConnection implements AutoCloseable {
   }
 
   /**
-   * Calls {@code method} and waits at most {@code timeoutMillis} for the answer.
+   * Calls {@code method} and waits at most {@code timeoutMillis} for the answer (zero or less:
+   * no limit). The limit applies to each read of the answer; the call is sent without one.
    *
    * @return the result
    * @throws RemoteFailure if the server answered with an error
@@ -126,15 +127,20 @@ public final class BlockingConnection implements AutoCloseable {
           + " bytes, more than the limit of " + peerMaxFrameBytes + " bytes of " + peer);
     }
     int id = ++nextId;
+    // As in Connection, a timeout of zero or less means none.
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
     try {
       write(Protocol.CALL, id, payload);
       while (true) {
-        long left = (deadline - System.nanoTime()) / 1_000_000L;
-        if (left <= 0) {
-          throw new SocketTimeoutException();
+        if (timeoutMillis > 0) {
+          long left = (deadline - System.nanoTime()) / 1_000_000L;
+          if (left <= 0) {
+            throw new SocketTimeoutException();
+          }
+          socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+        } else {
+          socket.setSoTimeout(0);
         }
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
         Header h = readHeader();
         if (h.length > maxFrameBytes) {
           in.skipNBytes(h.length);

@@ -1,4 +1,4 @@
-package io.objectbroker.server;
+package io.objectbroker.internal.dispatch;
 
 import io.objectbroker.NonBlocking;
 import io.objectbroker.Remote;
@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * implements. Nothing else of the object (its class's other methods, {@code Object}'s
  * methods, fields) can be reached: a call names a method, never a class to load.
  */
-final class ExposedObject {
+public final class ExposedObject {
 
   private final String id;
   private final Object target;
@@ -52,7 +52,7 @@ final class ExposedObject {
   }
 
   /** Whether every overload of {@code method} is marked {@link NonBlocking}. */
-  boolean isNonBlocking(String method) {
+  public boolean isNonBlocking(String method) {
     return nonBlocking.contains(method);
   }
 
@@ -61,7 +61,7 @@ final class ExposedObject {
    *
    * @throws IllegalArgumentException if it implements no {@code @Remote} interface
    */
-  static ExposedObject of(String id, Object target) {
+  public static ExposedObject of(String id, Object target) {
     Set<Class<?>> remote = new LinkedHashSet<>();
     for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
       collect(c.getInterfaces(), remote);
@@ -83,20 +83,20 @@ final class ExposedObject {
     }
   }
 
-  String id() {
+  public String id() {
     return id;
   }
 
-  Object target() {
+  public Object target() {
     return target;
   }
 
-  Set<Class<?>> interfaces() {
+  public Set<Class<?>> interfaces() {
     return interfaces;
   }
 
   /** The exposed method names, sorted. */
-  Set<String> methodNames() {
+  public Set<String> methodNames() {
     return new TreeSet<>(methods.keySet());
   }
 
@@ -105,7 +105,7 @@ final class ExposedObject {
    *
    * @throws UnknownMethodException naming what is exposed, or what the method takes
    */
-  Method find(String name, Object[] args) {
+  public Method find(String name, Object[] args) {
     List<Method> candidates = methods.get(name);
     if (candidates == null) {
       throw new UnknownMethodException("object " + id + " has no exposed method '" + name

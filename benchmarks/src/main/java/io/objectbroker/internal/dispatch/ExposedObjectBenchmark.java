@@ -1,4 +1,4 @@
-package io.objectbroker.server;
+package io.objectbroker.internal.dispatch;
 
 import io.objectbroker.bench.EchoService;
 import java.lang.reflect.Method;
@@ -14,7 +14,7 @@ import org.openjdk.jmh.annotations.State;
 /**
  * The server's method dispatch for {@code echo(byte[])}: {@link ExposedObject#find} (by name,
  * arity and argument types) and then {@link Method#invoke}, as the dispatcher does for each
- * call. In this package because {@code ExposedObject} is package-private.
+ * call.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

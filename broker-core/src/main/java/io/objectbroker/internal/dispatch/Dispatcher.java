@@ -1,4 +1,4 @@
-package io.objectbroker.server;
+package io.objectbroker.internal.dispatch;
 
 import io.objectbroker.CallTimeoutException;
 import io.objectbroker.NamingException;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * never an I/O thread, and a full queue answers "server busy" at once. Methods marked
  * {@link io.objectbroker.NonBlocking} run on the I/O thread itself.
  */
-final class Dispatcher implements Connection.CallHandler {
+public final class Dispatcher implements Connection.CallHandler {
 
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
@@ -33,7 +33,7 @@ final class Dispatcher implements Connection.CallHandler {
   private final Supplier<String> server;
 
   /** @param server how messages name this server (its address is known once it is bound) */
-  Dispatcher(Map<String, ExposedObject> objects, KryoCodec codec, ThreadPoolExecutor workers,
+  public Dispatcher(Map<String, ExposedObject> objects, KryoCodec codec, ThreadPoolExecutor workers,
       int queueCapacity, Supplier<String> server) {
     this.objects = objects;
     this.codec = codec;
