@@ -334,6 +334,11 @@ public final class ZooKeeperNameStore implements NameStore {
     return URLDecoder.decode(node, StandardCharsets.UTF_8);
   }
 
+  /** The Curator client, for tests that need to know which ZooKeeper server it talks to. */
+  CuratorFramework client() {
+    return client;
+  }
+
   @Override
   public String describe() {
     return description;
