@@ -37,9 +37,9 @@ import java.util.Set;
  * </pre>
  *
  * A name server answers unless it is bound to a loopback address only or started with {@code
- * --no-discovery}. Requests are sent to the limited broadcast address and to the broadcast
- * address of every interface that is up, again every quarter of the wait in case a datagram
- * is lost; the first well-formed answer wins.
+ * --no-discovery}. Requests are sent to the limited broadcast address, to the broadcast
+ * address of every interface that is up and to this host's loopback address, again every
+ * quarter of the wait in case a datagram is lost; the first well-formed answer wins.
  */
 public final class Discovery {
 
@@ -159,7 +159,11 @@ public final class Discovery {
     return new String(bytes, offset, length, StandardCharsets.US_ASCII).strip().equals(REQUEST);
   }
 
-  /** 255.255.255.255 and the broadcast address of each interface that is up, on {@code port}. */
+  /**
+   * 255.255.255.255, the broadcast address of each interface that is up, and the loopback
+   * address (a name server on this host bound to every interface hears it even where
+   * broadcasts do not loop back), on {@code port}.
+   */
   static List<InetSocketAddress> broadcastTargets(int port) {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
@@ -180,6 +184,7 @@ public final class Discovery {
     } catch (IOException e) {
       // SocketException listing interfaces: the limited broadcast address is still there
     }
+    addresses.add(InetAddress.getLoopbackAddress());
     List<InetSocketAddress> targets = new ArrayList<>();
     for (InetAddress a : addresses) {
       targets.add(new InetSocketAddress(a, port));
