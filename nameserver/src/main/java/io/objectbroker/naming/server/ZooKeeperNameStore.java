@@ -1,5 +1,6 @@
 package io.objectbroker.naming.server;
 
+import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
 import io.objectbroker.naming.Registration;
 import java.net.URLDecoder;
@@ -91,7 +92,8 @@ public final class ZooKeeperNameStore implements NameStore {
    * Connects to ZooKeeper as {@code zookeeper:HOST:PORT[,HOST:PORT...][/chroot]} says (the
    * part after {@code zookeeper:}), and loads the registry.
    *
-   * @throws NamingException if ZooKeeper cannot be reached, or the registry loaded, in time
+   * @throws CommunicationException if ZooKeeper cannot be reached in time
+   * @throws NamingException if the registry cannot be loaded in time
    */
   public static ZooKeeperNameStore open(String spec) {
     return open(spec, DEFAULT_SESSION_TIMEOUT);
@@ -120,7 +122,7 @@ public final class ZooKeeperNameStore implements NameStore {
     ZooKeeperNameStore store = new ZooKeeperNameStore(description, client);
     try {
       if (!client.blockUntilConnected((int) CONNECT_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        throw new NamingException("cannot reach ZooKeeper at " + connect + " within "
+        throw new CommunicationException("cannot reach ZooKeeper at " + connect + " within "
             + CONNECT_TIMEOUT.toSeconds() + " s");
       }
       store.startCache();
