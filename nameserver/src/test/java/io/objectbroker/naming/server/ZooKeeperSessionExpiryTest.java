@@ -56,6 +56,8 @@ class ZooKeeperSessionExpiryTest {
         assertThat(now).isNotEqualTo(before);
         assertThat(ephemeralOwners("z.echo")).containsExactly(now);
       });
+      assertThat(broker.nameServer().lookup("z.echo"))
+          .isEqualTo(server.uri("z.echo").toString());
       assertThat(broker.proxy(Echo.class, "z.echo").echo("back")).isEqualTo("back");
     }
   }
