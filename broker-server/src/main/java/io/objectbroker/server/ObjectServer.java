@@ -27,6 +27,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,6 +62,8 @@ public final class ObjectServer implements AutoCloseable {
   public static final int DEFAULT_QUEUE_CAPACITY = 1024;
   /** How long {@link #close()} waits for calls in flight unless told otherwise. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+  /** The time-to-live of the names registered with the name server unless told otherwise. */
+  public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(30);
 
   private final Builder settings;
   private final KryoCodec codec = new KryoCodec();
@@ -72,6 +76,8 @@ public final class ObjectServer implements AutoCloseable {
   private volatile Channel listening;
   private volatile Address advertised;
   private volatile Broker nameServerClient;
+  private volatile ScheduledExecutorService leaseRenewer;
+  private volatile boolean renewalFailing;
   private volatile boolean closing;
 
   private ObjectServer(Builder b) {
@@ -128,7 +134,7 @@ public final class ObjectServer implements AutoCloseable {
   public void unregister(String name) {
     if (objects.remove(name) != null && nameServerClient != null) {
       try {
-        nameServerClient.nameServer().remove(name);
+        nameServerClient.nameServer().unregister(name, uri(name).toString());
       } catch (BrokerException e) {
         log.warn("could not remove {} from the name server: {}", name, e.getMessage());
       }
@@ -157,6 +163,7 @@ public final class ObjectServer implements AutoCloseable {
         for (String name : objects.keySet()) {
           registerName(name);
         }
+        startRenewingLeases();
       } catch (RuntimeException e) {
         close();
         throw e;
@@ -168,10 +175,49 @@ public final class ObjectServer implements AutoCloseable {
 
   private void registerName(String name) {
     String uri = uri(name).toString();
-    nameServerClient.nameServer().register(name, uri, metadata.getOrDefault(name, Set.of()),
-        true);
-    log.info("registered {} -> {} with the name server at {}", name, uri,
-        settings.nameServer);
+    nameServerClient.nameServer().registerLease(name, uri, metadata.getOrDefault(name, Set.of()),
+        settings.leaseTtl.toMillis(), settings.replica);
+    log.info("registered {} -> {} with the name server at {} (lease of {})", name, uri,
+        settings.nameServer, settings.leaseTtl);
+  }
+
+  /**
+   * Renews the leases every third of their time-to-live, which also registers them again after
+   * the name server lost them (a restart, a ZooKeeper session that expired). A failure is
+   * logged once per outage, and once more when renewals succeed again.
+   */
+  private void startRenewingLeases() {
+    ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "objectbroker-lease-renewer");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = Math.max(1, settings.leaseTtl.toMillis() / 3);
+    renewer.scheduleWithFixedDelay(() -> {
+      try {
+        for (String name : objects.keySet()) {
+          if (!closing) {
+            renewLease(name);
+          }
+        }
+        if (renewalFailing) {
+          renewalFailing = false;
+          log.info("renewing leases with the name server at {} again", settings.nameServer);
+        }
+      } catch (RuntimeException e) { // a BrokerException, or anything that would stop renewals
+        if (!renewalFailing) {
+          renewalFailing = true;
+          log.warn("cannot renew leases with the name server at {}: {} (trying again every {}"
+              + " ms; logged once until it works)", settings.nameServer, e.getMessage(), every);
+        }
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+    leaseRenewer = renewer;
+  }
+
+  private void renewLease(String name) {
+    nameServerClient.nameServer().registerLease(name, uri(name).toString(),
+        metadata.getOrDefault(name, Set.of()), settings.leaseTtl.toMillis(), settings.replica);
   }
 
   private void accepted(Connection c) {
@@ -229,10 +275,19 @@ public final class ObjectServer implements AutoCloseable {
       return;
     }
     closing = true;
+    if (leaseRenewer != null) {
+      leaseRenewer.shutdownNow();
+      try {
+        // A renewal still in flight would register a name again after its removal below.
+        leaseRenewer.awaitTermination(settings.shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (nameServerClient != null) {
       for (String name : objects.keySet()) {
         try {
-          nameServerClient.nameServer().remove(name);
+          nameServerClient.nameServer().unregister(name, uri(name).toString());
         } catch (BrokerException e) {
           log.warn("could not remove {} from the name server: {}", name, e.getMessage());
         }
@@ -298,6 +353,8 @@ public final class ObjectServer implements AutoCloseable {
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
     private int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private Duration leaseTtl = DEFAULT_LEASE_TTL;
+    private boolean replica;
     private final List<Class<?>> types = new ArrayList<>();
 
     private Builder() {}
@@ -382,6 +439,30 @@ public final class ObjectServer implements AutoCloseable {
         throw new IllegalArgumentException("shutdownTimeout: " + timeout + " (expected: >= 0)");
       }
       this.shutdownTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The time-to-live of the names registered with the name server (default 30 s); they are
+     * renewed every third of it, and vanish about that long after this server dies.
+     */
+    public Builder leaseTtl(Duration ttl) {
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.toMillis() < 3 || ttl.compareTo(NameServer.MAX_LEASE_TTL) > 0) {
+        throw new IllegalArgumentException("leaseTtl: " + ttl + " (expected: 3 ms to "
+            + NameServer.MAX_LEASE_TTL + ")");
+      }
+      this.leaseTtl = ttl;
+      return this;
+    }
+
+    /**
+     * Whether this server's names join those of other servers registered under the same names
+     * (replicas; clients spread calls over them), instead of requiring the names free (default
+     * false).
+     */
+    public Builder replica(boolean replica) {
+      this.replica = replica;
       return this;
     }
 
