@@ -26,9 +26,12 @@ final class ConnectionPool implements AutoCloseable {
   private final KryoCodec codec;
   private final int maxFrameBytes;
   private final Duration connectTimeout;
+  private final Connection.CallHandler handler;
   private volatile boolean closed;
 
-  ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout) {
+  ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout,
+      Connection.CallHandler handler) {
+    this.handler = handler;
     this.codec = codec;
     this.maxFrameBytes = maxFrameBytes;
     this.connectTimeout = connectTimeout;
@@ -62,7 +65,7 @@ final class ConnectionPool implements AutoCloseable {
   }
 
   private void open(Address address, CompletableFuture<Connection> target) {
-    Transport.connect(address, codec, maxFrameBytes, connectTimeout, Connection.NO_OBJECTS)
+    Transport.connect(address, codec, maxFrameBytes, connectTimeout, handler)
         .whenComplete((c, err) -> {
           if (err != null) {
             connections.remove(address, target);

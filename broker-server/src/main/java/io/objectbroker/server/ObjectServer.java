@@ -4,7 +4,10 @@ import io.netty.channel.Channel;
 import io.objectbroker.Address;
 import io.objectbroker.BrokerException;
 import io.objectbroker.Uri;
+import io.objectbroker.CallInterceptor;
 import io.objectbroker.client.Broker;
+import io.objectbroker.client.CallOptions;
+import io.objectbroker.client.RefProxies;
 import io.objectbroker.internal.dispatch.Dispatcher;
 import io.objectbroker.internal.dispatch.ExposedObject;
 import io.objectbroker.internal.protocol.KryoCodec;
@@ -27,6 +30,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -91,8 +95,21 @@ public final class ObjectServer implements AutoCloseable {
           return t;
         });
     workers.allowCoreThreadTimeOut(true);
+    // Callbacks a client passes arrive as proxies that call it back over its connection.
+    RefProxies refs = new RefProxies(codec, CallOptions.DEFAULT.withTimeout(b.callbackTimeout),
+        ForkJoinPool.commonPool());
     this.dispatcher = new Dispatcher(objects, codec, workers, b.queueCapacity,
-        () -> advertised == null ? b.host : advertised.toString());
+        () -> "server " + (advertised == null ? b.host : advertised.toString()), refs,
+        b.interceptors);
+    refs.bind(dispatcher);
+  }
+
+  /**
+   * The number of objects this server holds for its clients: results passed by reference
+   * (such as session objects), until each client releases them or disconnects.
+   */
+  public int exportedCount() {
+    return dispatcher.exportedCount();
   }
 
   /** A builder with every setting at its default. */
@@ -356,8 +373,25 @@ public final class ObjectServer implements AutoCloseable {
     private Duration leaseTtl = DEFAULT_LEASE_TTL;
     private boolean replica;
     private final List<Class<?>> types = new ArrayList<>();
+    private final List<CallInterceptor> interceptors = new ArrayList<>();
+    private Duration callbackTimeout = CallOptions.DEFAULT_TIMEOUT;
 
     private Builder() {}
+
+    /**
+     * Adds a hook around every call this server runs: to log each call with its duration and
+     * outcome, or to refuse some (by throwing from {@link CallInterceptor#before}).
+     */
+    public Builder intercept(CallInterceptor interceptor) {
+      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /** How long a call to a client's callback waits for its answer. */
+    public Builder callbackTimeout(Duration timeout) {
+      this.callbackTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
 
     /** The address to bind (default 127.0.0.1); a wildcard address binds every interface. */
     public Builder host(String host) {

@@ -64,6 +64,7 @@ public final class Connection {
   public static final class OutgoingCall extends CompletableFuture<Object> {
     private final int id;
     private final long deadline;
+    private volatile boolean sent;
 
     OutgoingCall(int id, long deadline) {
       this.id = id;
@@ -72,6 +73,11 @@ public final class Connection {
 
     public int id() {
       return id;
+    }
+
+    /** Whether the call was written to the socket: the peer may have run it. */
+    public boolean wasSent() {
+      return sent;
     }
   }
 
@@ -168,7 +174,9 @@ public final class Connection {
     }
     channel.writeAndFlush(new Frame(Protocol.CALL, oneway ? Protocol.FLAG_ONEWAY : 0, id,
         payload)).addListener(f -> {
-          if (!f.isSuccess()) {
+          if (f.isSuccess()) {
+            call.sent = true;
+          } else {
             fail(id, new ConnectionClosedException("cannot send to " + peer + ": "
                 + f.cause().getMessage(), f.cause()));
           }
