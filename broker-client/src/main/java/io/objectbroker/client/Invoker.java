@@ -108,10 +108,10 @@ final class Invoker {
             : call.get();
         return dispatcher.importIfRef(connection, result);
       } catch (TimeoutException e) {
-        connection.forget(call.id());
+        connection.cancel(call.id());
         throw timeout(target, what, timeoutMillis);
       } catch (InterruptedException e) {
-        connection.forget(call.id());
+        connection.cancel(call.id()); // the server stops it too
         Thread.currentThread().interrupt();
         throw new CommunicationException("interrupted while waiting for " + what + " on "
             + target);
@@ -158,11 +158,15 @@ final class Invoker {
     Connection.OutgoingCall call = connection.call(endpoint.objectId(), method,
         dispatcher.exportArgs(connection, args), timeoutMillis, false);
     CompletableFuture<Object> result = new CompletableFuture<>() {
-      // Cancelling the caller's future gives up waiting: a late answer is dropped.
+      // Cancelling the caller's future cancels the call: the server drops it if queued and
+      // interrupts it if running.
       @Override
       public boolean cancel(boolean mayInterruptIfRunning) {
-        connection.forget(call.id());
-        return super.cancel(mayInterruptIfRunning);
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        if (cancelled) {
+          connection.cancel(call.id());
+        }
+        return cancelled;
       }
     };
     // The connection completes the call with a TimeoutException once its deadline passed.

@@ -75,6 +75,8 @@ class CallStylesTest {
 
     @Idempotent
     int recordIdempotent(int i);
+
+    String sleepUntilInterrupted() throws InterruptedException;
   }
 
   static final class ServiceImpl implements Service {
@@ -83,6 +85,20 @@ class CallStylesTest {
     final AtomicInteger counted = new AtomicInteger();
     final Map<Integer, Integer> recorded = new ConcurrentHashMap<>();
     final CountDownLatch blocking = new CountDownLatch(1);
+    final CountDownLatch sleeping = new CountDownLatch(1);
+    final CountDownLatch interrupted = new CountDownLatch(1);
+
+    @Override
+    public String sleepUntilInterrupted() throws InterruptedException {
+      sleeping.countDown();
+      try {
+        new CountDownLatch(1).await(); // until interrupted
+        return "never";
+      } catch (InterruptedException e) {
+        interrupted.countDown();
+        throw e;
+      }
+    }
 
     @Override
     public CompletableFuture<Integer> slowAdd(int a, int b) {
@@ -201,7 +217,8 @@ class CallStylesTest {
 
   @Test
   void onewayCallsReturnAtOnceAndRunInTheOrderSent() {
-    ObjectServer server = serve(ObjectServer.builder());
+    // Far more calls than the queue holds: the server holds the sender back, drops none.
+    ObjectServer server = serve(ObjectServer.builder().queueCapacity(64));
     Service svc = proxy(broker(), server);
     svc.failOneway(); // no answer, so nothing to throw; the server logs it and goes on
     for (int i = 0; i < 2000; i++) {
@@ -375,5 +392,30 @@ class CallStylesTest {
     Session s = proxy(broker, server).open("carol");
     server.close();
     assertThatThrownBy(s::user).isInstanceOf(ConnectionClosedException.class);
+  }
+
+  @Test
+  void cancellingARunningCallInterruptsItOnTheServer() throws Exception {
+    ObjectServer server = serve(ObjectServer.builder());
+    Broker broker = broker();
+    CompletableFuture<Object> call = broker.dynamic(proxy(broker, server))
+        .callAsync("sleepUntilInterrupted");
+    assertThat(impl.sleeping.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(call.cancel(true)).isTrue();
+    assertThat(impl.interrupted.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(proxy(broker, server).counted()).isEqualTo(1); // the worker is free again
+  }
+
+  @Test
+  void cancellingAQueuedCallDropsIt() throws Exception {
+    ObjectServer server = serve(ObjectServer.builder().workerThreads(1));
+    Broker broker = broker();
+    Service svc = proxy(broker, server);
+    CompletableFuture<Object> blocker = broker.dynamic(svc).callAsync("block", 500L);
+    assertThat(impl.blocking.await(5, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Object> queued = broker.dynamic(svc).callAsync("counted");
+    queued.cancel(true);
+    assertThat(blocker.get(5, TimeUnit.SECONDS)).isEqualTo("done");
+    assertThat(svc.counted()).isEqualTo(1); // the cancelled one never ran
   }
 }

@@ -91,6 +91,10 @@ public final class Dispatcher implements Connection.CallHandler {
     final Map<String, ExposedObject> exports = new ConcurrentHashMap<>();
     final Map<Object, RemoteRef> exported = Collections.synchronizedMap(new IdentityHashMap<>());
     final Map<String, Object> imports = new ConcurrentHashMap<>();
+    /** Calls waiting for a worker: true once the peer cancelled one. */
+    final Map<Integer, Boolean> queued = new ConcurrentHashMap<>();
+    /** Calls running on a worker, by request id; guarded by itself for interrupts. */
+    final Map<Integer, Thread> running = new java.util.HashMap<>();
     final OnewayLane lane;
 
     PerConnection(Connection connection) {
@@ -207,11 +211,47 @@ public final class Dispatcher implements Connection.CallHandler {
       state(connection).lane.add(call, received);
       return;
     }
+    PerConnection state = state(connection);
+    int id = call.requestId();
+    state.queued.put(id, false);
     try {
-      workers.execute(() -> run(connection, call, received));
+      workers.execute(() -> {
+        if (Boolean.TRUE.equals(state.queued.remove(id))) {
+          call.release(); // cancelled while it waited: nobody wants its answer
+          return;
+        }
+        synchronized (state.running) {
+          state.running.put(id, Thread.currentThread());
+        }
+        try {
+          run(connection, call, received);
+        } finally {
+          synchronized (state.running) {
+            state.running.remove(id);
+            Thread.interrupted(); // a cancel that came too late is not for the next call
+          }
+        }
+      });
     } catch (RejectedExecutionException e) {
+      state.queued.remove(id);
       call.release();
       refuse(connection, call);
+    }
+  }
+
+  @Override
+  public void onCancel(Connection connection, int requestId) {
+    PerConnection state = connections.get(connection);
+    if (state == null) {
+      return;
+    }
+    state.queued.replace(requestId, false, true);
+    synchronized (state.running) {
+      Thread t = state.running.get(requestId);
+      if (t != null) {
+        log.debug("interrupting call {} from {}: cancelled", requestId, connection.peer());
+        t.interrupt();
+      }
     }
   }
 
@@ -229,8 +269,9 @@ public final class Dispatcher implements Connection.CallHandler {
 
   /**
    * The oneway calls of one connection, run one at a time on the worker pool in the order they
-   * came. At most {@code queueCapacity} wait; more are dropped (and logged), as a oneway call
-   * has no answer to carry "busy".
+   * came. A oneway call has no answer to carry "busy", so none is dropped: once {@code
+   * queueCapacity} wait, the connection stops reading until half of them ran, and the sender
+   * is held back by TCP.
    */
   private final class OnewayLane {
     private record Task(Frame frame, long received) {}
@@ -245,14 +286,17 @@ public final class Dispatcher implements Connection.CallHandler {
     }
 
     void add(Frame frame, long received) {
-      if (size.incrementAndGet() > queueCapacity) {
-        size.decrementAndGet();
-        frame.release();
-        refuse(connection, frame);
-        return;
-      }
       queue.add(new Task(frame, received));
+      if (size.incrementAndGet() == queueCapacity) {
+        connection.pauseReading(true);
+      }
       schedule();
+    }
+
+    private void taken() {
+      if (size.decrementAndGet() == queueCapacity / 2) {
+        connection.pauseReading(false);
+      }
     }
 
     private void schedule() {
@@ -263,7 +307,7 @@ public final class Dispatcher implements Connection.CallHandler {
         workers.execute(this::drain);
       } catch (RejectedExecutionException e) {
         for (Task t; (t = queue.poll()) != null; ) {
-          size.decrementAndGet();
+          taken();
           t.frame().release();
           refuse(connection, t.frame());
         }
@@ -279,7 +323,7 @@ public final class Dispatcher implements Connection.CallHandler {
           if (t == null) {
             break;
           }
-          size.decrementAndGet();
+          taken();
           run(connection, t.frame(), t.received());
         }
       } finally {
