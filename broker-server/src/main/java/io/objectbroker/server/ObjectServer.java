@@ -60,6 +60,10 @@ public final class ObjectServer implements AutoCloseable {
   public static final int DEFAULT_QUEUE_CAPACITY = 1024;
   /** How long {@link #close()} waits for calls in flight unless told otherwise. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+  /** How long a finished long call's result is kept unless told otherwise. */
+  public static final Duration DEFAULT_RESULT_RETENTION = Duration.ofMinutes(10);
+  /** How many finished long calls' results are kept at most unless told otherwise. */
+  public static final int DEFAULT_MAX_RETAINED_RESULTS = 10_000;
 
   private final Builder settings;
   private final KryoCodec codec = new KryoCodec();
@@ -68,6 +72,7 @@ public final class ObjectServer implements AutoCloseable {
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private final ThreadPoolExecutor workers;
   private final Dispatcher dispatcher;
+  private final BuiltinCallService calls;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile Channel listening;
   private volatile Address advertised;
@@ -85,7 +90,9 @@ public final class ObjectServer implements AutoCloseable {
           return t;
         });
     workers.allowCoreThreadTimeOut(true);
-    this.dispatcher = new Dispatcher(objects, codec, workers, b.queueCapacity,
+    this.calls = new BuiltinCallService(objects, codec, workers, b.resultRetention,
+        b.maxRetainedResults, () -> advertised == null ? b.host : advertised.toString());
+    this.dispatcher = new Dispatcher(calls.servedWith(objects), codec, workers, b.queueCapacity,
         () -> advertised == null ? b.host : advertised.toString());
   }
 
@@ -110,6 +117,7 @@ public final class ObjectServer implements AutoCloseable {
   public ObjectServer register(String name, Object object, Set<String> tags) {
     Objects.requireNonNull(object, "object");
     Uri.name(name); // checks the name
+    BuiltinCallService.checkNotReserved(name);
     ExposedObject exposed = ExposedObject.of(name, object);
     for (Class<?> i : exposed.interfaces()) {
       codec.register(i);
@@ -208,6 +216,11 @@ public final class ObjectServer implements AutoCloseable {
     return connections.size();
   }
 
+  /** The number of finished long calls whose results the server retains now. */
+  public long retainedResultCount() {
+    return calls.retainedResults();
+  }
+
   /** Bytes written to all connections and not yet taken by their sockets. */
   long pendingWriteBytes() {
     return connections.stream().mapToLong(Connection::pendingWriteBytes).sum();
@@ -298,6 +311,8 @@ public final class ObjectServer implements AutoCloseable {
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
     private int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private Duration resultRetention = DEFAULT_RESULT_RETENTION;
+    private int maxRetainedResults = DEFAULT_MAX_RETAINED_RESULTS;
     private final List<Class<?>> types = new ArrayList<>();
 
     private Builder() {}
@@ -382,6 +397,32 @@ public final class ObjectServer implements AutoCloseable {
         throw new IllegalArgumentException("shutdownTimeout: " + timeout + " (expected: >= 0)");
       }
       this.shutdownTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long a finished long call's result is kept for clients to fetch, fetched or not;
+     * then it is dropped, and fetching it fails with {@link io.objectbroker.UnknownCallException}.
+     */
+    public Builder resultRetention(Duration retention) {
+      Objects.requireNonNull(retention, "retention");
+      if (retention.isNegative() || retention.isZero()) {
+        throw new IllegalArgumentException("resultRetention: " + retention
+            + " (expected: > 0)");
+      }
+      this.resultRetention = retention;
+      return this;
+    }
+
+    /**
+     * How many finished long calls' results are kept at most; beyond that, the least used are
+     * dropped first.
+     */
+    public Builder maxRetainedResults(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxRetainedResults: " + n + " (expected: >= 1)");
+      }
+      this.maxRetainedResults = n;
       return this;
     }
 

@@ -1,0 +1,231 @@
+package io.objectbroker.server;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Scheduler;
+import io.objectbroker.ServerBusyException;
+import io.objectbroker.UnknownCallException;
+import io.objectbroker.internal.calls.CallOutcome;
+import io.objectbroker.internal.calls.CallService;
+import io.objectbroker.internal.dispatch.ExposedObject;
+import io.objectbroker.internal.protocol.KryoCodec;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The long calls of one object server, by the id their client gave them: each runs as a
+ * worker task of its own, and its outcome is retained in a Caffeine cache for clients to
+ * fetch, from any connection.
+ *
+ * <ul>
+ *   <li>A running call is never dropped (it weighs nothing and does not expire); the worker
+ *       queue bounds how many there are, since a submit the queue refuses is answered "busy"
+ *       and not kept.
+ *   <li>A finished call's outcome is kept for the retention period after it finished, fetched
+ *       or not (a fetch whose answer was lost can be repeated, and another client can fetch
+ *       it too), then dropped.
+ *   <li>At most {@code maxRetained} finished outcomes are kept. Beyond that Caffeine drops
+ *       the least used ones (its policy weighs how often a key was asked for), which favours
+ *       results clients are polling over results no client asked for; it is not strictly the
+ *       oldest that go.
+ *   <li>The ids of dropped outcomes are remembered as long again (twice as many ids as
+ *       results, or more), so that a fetch is told its result expired or was pushed out,
+ *       rather than that the id is unknown, and a retried submit of such an id is refused
+ *       instead of run a second time.
+ * </ul>
+ *
+ * <p>Everything is in memory: a restarted server knows none of the ids it had.
+ */
+final class LongCallStore {
+
+  private static final Logger log = LoggerFactory.getLogger(LongCallStore.class);
+
+  // An id weighs far less than a result: remember more of them than of results.
+  private static final long MIN_TOMBSTONES = 1024;
+
+  private final Cache<UUID, Entry> calls;
+  private final Cache<UUID, RemovalCause> dropped;
+  private final KryoCodec codec;
+  private final Executor workers;
+  private final Duration retention;
+  private final int maxRetained;
+  private final Supplier<String> server;
+
+  LongCallStore(KryoCodec codec, Executor workers, Duration retention, int maxRetained,
+      Supplier<String> server) {
+    this.codec = codec;
+    this.workers = workers;
+    this.retention = retention;
+    this.maxRetained = maxRetained;
+    this.server = server;
+    this.dropped = Caffeine.newBuilder()
+        .maximumSize(Math.max(2L * maxRetained, MIN_TOMBSTONES))
+        .expireAfterWrite(retention)
+        .build();
+    long retentionNanos = retention.toNanos();
+    this.calls = Caffeine.newBuilder()
+        .maximumWeight(maxRetained)
+        .weigher((UUID id, Entry e) -> e.isFinished ? 1 : 0)
+        .expireAfter(new Expiry<UUID, Entry>() {
+          @Override
+          public long expireAfterCreate(UUID id, Entry e, long now) {
+            return e.isFinished ? retentionNanos : Long.MAX_VALUE;
+          }
+
+          @Override
+          public long expireAfterUpdate(UUID id, Entry e, long now, long current) {
+            return e.isFinished ? retentionNanos : Long.MAX_VALUE;
+          }
+
+          @Override
+          public long expireAfterRead(UUID id, Entry e, long now, long current) {
+            return current;
+          }
+        })
+        // Runs as the entry is evicted, so no fetch sees neither the entry nor its tombstone.
+        .evictionListener((UUID id, Entry e, RemovalCause cause) -> {
+          if (id != null && cause.wasEvicted()) {
+            dropped.put(id, cause);
+          }
+        })
+        // Drops expired outcomes on time even when no client comes back for them.
+        .scheduler(Scheduler.systemScheduler())
+        .build();
+  }
+
+  /**
+   * Starts {@code method(args)} on {@code target} as the long call {@code id}, unless the id is
+   * known.
+   *
+   * @return whether the call was started now
+   */
+  boolean submit(UUID id, ExposedObject target, Method method, Object[] args) {
+    RemovalCause gone = dropped.getIfPresent(id);
+    if (gone != null) {
+      throw new UnknownCallException(describe(id) + " ran already and is not run again; "
+          + whyDropped(gone));
+    }
+    Entry mine = new Entry(target.id(), method.getName(), new CompletableFuture<>(), false);
+    Entry known = calls.asMap().putIfAbsent(id, mine);
+    if (known != null) {
+      if (!known.objectId.equals(target.id()) || !known.method.equals(method.getName())) {
+        throw new IllegalArgumentException(describe(id) + " was submitted for "
+            + known.objectId + "." + known.method + ", not " + target.id() + "."
+            + method.getName() + "; a retried submit names the same object and method, and a"
+            + " new call takes a new id");
+      }
+      log.debug("long call {} ({}.{}) submitted again; not run again", id, known.objectId,
+          known.method);
+      return false;
+    }
+    try {
+      workers.execute(() -> run(id, mine, target, method, args));
+    } catch (RejectedExecutionException e) {
+      calls.asMap().remove(id, mine);
+      throw new ServerBusyException("server " + server.get() + " cannot start long call "
+          + target.id() + "." + method.getName() + ": its worker queue is full; try again"
+          + " later with the same id");
+    }
+    log.debug("long call {} ({}.{}) started", id, target.id(), method.getName());
+    return true;
+  }
+
+  private void run(UUID id, Entry running, ExposedObject target, Method method, Object[] args) {
+    CallOutcome outcome = CallOutcomes.invoke(codec, target, method, args);
+    // The finished entry weighs 1 and expires after the retention period: from now on.
+    calls.asMap().replace(id, running, new Entry(running.objectId, running.method,
+        running.outcome, true));
+    running.outcome.complete(outcome);
+    log.debug("long call {} ({}.{}) finished: {}", id, running.objectId, running.method,
+        outcome.state());
+  }
+
+  /**
+   * The outcome of the long call {@code id}, waiting up to {@code waitMillis} (capped at
+   * {@link CallService#MAX_FETCH_WAIT_MILLIS}); {@link CallOutcome#RUNNING} if it has not
+   * finished by then.
+   */
+  CallOutcome fetch(UUID id, String objectId, long waitMillis) {
+    Entry e = calls.getIfPresent(id);
+    if (e == null) {
+      throw unknown(id);
+    }
+    if (!e.objectId.equals(objectId)) {
+      throw new UnknownCallException(describe(id) + " was submitted to object " + e.objectId
+          + ", not " + objectId);
+    }
+    long wait = Math.max(0, Math.min(waitMillis, CallService.MAX_FETCH_WAIT_MILLIS));
+    try {
+      return e.outcome.get(wait, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException x) {
+      return CallOutcome.RUNNING;
+    } catch (InterruptedException x) {
+      Thread.currentThread().interrupt();
+      return CallOutcome.RUNNING;
+    } catch (ExecutionException x) {
+      // Outcomes are always completed normally; a failure is an outcome too.
+      throw new IllegalStateException(x.getCause());
+    }
+  }
+
+  /** The number of finished outcomes retained now. */
+  long retainedCount() {
+    calls.cleanUp();
+    return calls.policy().eviction().orElseThrow().weightedSize().orElse(0);
+  }
+
+  private UnknownCallException unknown(UUID id) {
+    RemovalCause cause = dropped.getIfPresent(id);
+    if (cause == null) {
+      calls.cleanUp(); // an expired entry not yet evicted: evict it, to say so
+      cause = dropped.getIfPresent(id);
+    }
+    if (cause != null) {
+      return new UnknownCallException(describe(id) + " finished, but " + whyDropped(cause));
+    }
+    return new UnknownCallException(describe(id) + " is not known: it was never submitted"
+        + " there, or the server restarted since (long-call results are kept in memory"
+        + " only), or its result was dropped long ago");
+  }
+
+  private String whyDropped(RemovalCause cause) {
+    if (cause == RemovalCause.SIZE) {
+      return "its result was dropped to make room: the server keeps at most " + maxRetained
+          + " results (maxRetainedResults)";
+    }
+    return "its result expired: the server keeps a result for " + retention
+        + " after the call finished (resultRetention)";
+  }
+
+  private String describe(UUID id) {
+    return "long call " + id + " on server " + server.get();
+  }
+
+  /** A long call, running or finished; identity matters (see {@code replace}). */
+  private static final class Entry {
+    final String objectId;
+    final String method;
+    final CompletableFuture<CallOutcome> outcome;
+    final boolean isFinished;
+
+    Entry(String objectId, String method, CompletableFuture<CallOutcome> outcome,
+        boolean isFinished) {
+      this.objectId = objectId;
+      this.method = method;
+      this.outcome = outcome;
+      this.isFinished = isFinished;
+    }
+  }
+}
