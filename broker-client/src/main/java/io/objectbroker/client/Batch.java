@@ -5,6 +5,10 @@ import io.objectbroker.ProtocolException;
 import io.objectbroker.SerializationException;
 import io.objectbroker.internal.calls.BatchCall;
 import io.objectbroker.internal.calls.CallOutcome;
+import io.objectbroker.Remote;
+import java.lang.reflect.Array;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -31,6 +35,9 @@ import java.util.Objects;
  * unknown ({@link io.objectbroker.NamingException}), the server is unreachable or busy, or the
  * answer does not come within the call timeout, which covers the whole batch.
  *
+ * <p>Calls are added by method name ({@link #add}), or by calling the methods of a typed
+ * proxy that records them ({@link #proxy}).
+ *
  * <p>Made by {@link RemoteObject#batch()}. A batch is a list being built, not safe for use
  * from several threads; {@link #run} may be called again, and runs the calls again.
  */
@@ -38,6 +45,9 @@ public final class Batch {
 
   private final CallServiceClient service;
   private final List<BatchCall> calls = new ArrayList<>();
+  // The interface method of each call added through a proxy, null for one added by name: it
+  // says which checked exceptions the call's result may throw as themselves.
+  private final List<Method> declared = new ArrayList<>();
 
   Batch(CallServiceClient service) {
     this.service = service;
@@ -50,7 +60,55 @@ public final class Batch {
   public Batch add(String method, Object... args) {
     Objects.requireNonNull(method, "method");
     calls.add(new BatchCall(method, args == null ? new Object[0] : args.clone()));
+    declared.add(null);
     return this;
+  }
+
+  /**
+   * A proxy of {@code remoteInterface} that adds a call to this batch for each of its methods
+   * called, instead of making it; each returns at once with 0, false or null. The results come
+   * from {@link #run}, in order, as for calls added by name; an exception the interface method
+   * declares is thrown by {@link BatchResult#get()} as itself.
+   *
+   * <pre>{@code
+   * Batch batch = broker.remote("example.calc").batch();
+   * Calculator calc = batch.proxy(Calculator.class);
+   * calc.add(1, 2);
+   * calc.divide(1, 0);
+   * List<BatchResult> results = batch.run();
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if {@code remoteInterface} is not an interface marked
+   *     {@code @Remote}
+   */
+  public <T> T proxy(Class<T> remoteInterface) {
+    Objects.requireNonNull(remoteInterface, "remoteInterface");
+    if (!remoteInterface.isInterface() || !remoteInterface.isAnnotationPresent(Remote.class)) {
+      throw new IllegalArgumentException("remoteInterface: " + remoteInterface.getName()
+          + " (expected: an interface marked @" + Remote.class.getName() + ")");
+    }
+    service.register(remoteInterface);
+    String name = "batch proxy of " + remoteInterface.getSimpleName() + " for "
+        + service.target();
+    InvocationHandler recorder = (proxy, method, args) -> {
+      if (method.getDeclaringClass() == Object.class) {
+        switch (method.getName()) {
+          case "equals":
+            return proxy == args[0];
+          case "hashCode":
+            return System.identityHashCode(proxy);
+          default:
+            return name;
+        }
+      }
+      add(method.getName(), args);
+      declared.set(declared.size() - 1, method);
+      Class<?> type = method.getReturnType();
+      return type.isPrimitive() && type != void.class ? Array.get(Array.newInstance(type, 1), 0)
+          : null;
+    };
+    return remoteInterface.cast(java.lang.reflect.Proxy.newProxyInstance(
+        remoteInterface.getClassLoader(), new Class<?>[] {remoteInterface}, recorder));
   }
 
   /** The number of calls added. */
@@ -77,6 +135,7 @@ public final class Batch {
       return List.of();
     }
     List<BatchCall> sent = new ArrayList<>(calls);
+    List<Method> methods = new ArrayList<>(declared);
     String what = "batch of " + sent.size() + " calls to " + service.target().id();
     Object answer = service.call("batch", what,
         objectId -> new Object[] {objectId, sent, options.isStopOnError()});
@@ -90,7 +149,7 @@ public final class Batch {
     for (int i = 0; i < sent.size(); i++) {
       String method = sent.get(i).method();
       CallOutcome outcome = (CallOutcome) outcomes.get(i);
-      BatchResult r = result(i, method, outcome, firstFailure);
+      BatchResult r = result(i, method, methods.get(i), outcome, firstFailure);
       // The failure that stopped the batch on the server; not one of reading a value here.
       if (firstFailure == null && outcome.state() == CallOutcome.State.FAILED) {
         firstFailure = r;
@@ -100,7 +159,7 @@ public final class Batch {
     return Collections.unmodifiableList(results);
   }
 
-  private BatchResult result(int index, String method, CallOutcome outcome,
+  private BatchResult result(int index, String method, Method declaredBy, CallOutcome outcome,
       BatchResult firstFailure) {
     String what = service.target().id() + "." + method;
     switch (outcome.state()) {
@@ -111,7 +170,7 @@ public final class Batch {
           return BatchResult.failed(index, method, e);
         }
       case FAILED:
-        return BatchResult.failed(index, method, service.error(outcome, what));
+        return BatchResult.failed(index, method, service.error(outcome, what, declaredBy));
       case SKIPPED:
         Throwable cause = firstFailure == null ? null : firstFailure.error().orElse(null);
         return BatchResult.skipped(index, method, new CallSkippedException(what + " (call "

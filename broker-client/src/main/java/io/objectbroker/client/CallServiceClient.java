@@ -7,6 +7,7 @@ import io.objectbroker.internal.calls.CallOutcome;
 import io.objectbroker.internal.calls.CallService;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.KryoCodec.RemoteError;
+import java.lang.reflect.Method;
 import java.util.function.Function;
 
 /**
@@ -60,8 +61,18 @@ final class CallServiceClient {
     }
   }
 
-  /** The exception of a {@link CallOutcome.State#FAILED} outcome, as a single call's. */
-  Throwable error(CallOutcome outcome, String what) {
+  /** Registers the types a remote interface's methods carry, for calls through it. */
+  void register(Class<?> remoteInterface) {
+    codec.register(remoteInterface);
+  }
+
+  /**
+   * The exception of a {@link CallOutcome.State#FAILED} outcome, as a single call's.
+   *
+   * @param declared the interface method called, whose checked exceptions may be rebuilt as
+   *     themselves; null for a call by name
+   */
+  Throwable error(CallOutcome outcome, String what, Method declared) {
     RemoteError error;
     ByteBuf payload = Unpooled.wrappedBuffer(outcome.payload());
     try {
@@ -69,6 +80,6 @@ final class CallServiceClient {
     } finally {
       payload.release();
     }
-    return Failures.rebuild(codec, error, target, what, null);
+    return Failures.rebuild(codec, error, target, what, declared);
   }
 }

@@ -148,7 +148,7 @@ public final class LongCall {
         case OK:
           return service.value(outcome);
         case FAILED:
-          throw Invoker.sneaky(service.error(outcome, what));
+          throw Invoker.sneaky(service.error(outcome, what, null));
         case RUNNING:
           if (deadline - System.nanoTime() <= 0) {
             throw new CallTimeoutException(what + " on " + service.target()

@@ -102,6 +102,11 @@ final class BuiltinCallService implements CallService {
     };
   }
 
+  /** Drops the retained long-call results: the server has closed. */
+  void close() {
+    longCalls.clear();
+  }
+
   /** The number of long-call results retained now. */
   long retainedResults() {
     return longCalls.retainedCount();

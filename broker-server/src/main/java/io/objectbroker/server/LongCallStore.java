@@ -180,6 +180,12 @@ final class LongCallStore {
     }
   }
 
+  /** Drops every outcome and id, for a server that closed: none can be fetched any more. */
+  void clear() {
+    calls.invalidateAll();
+    dropped.invalidateAll();
+  }
+
   /** The number of finished outcomes retained now. */
   long retainedCount() {
     calls.cleanUp();

@@ -263,6 +263,7 @@ public final class ObjectServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    calls.close();
     for (Connection c : connections) {
       c.close("server is shutting down");
     }

@@ -1,6 +1,7 @@
 package io.objectbroker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.objectbroker.CallSkippedException;
@@ -159,6 +160,39 @@ class BatchTest {
         .add("threadOfNonBlocking").run();
     assertThat(results).allSatisfy(r ->
         assertThat((String) r.get()).startsWith("objectbroker-worker-"));
+  }
+
+  @Test
+  void callsAreAddedThroughATypedProxyToo() {
+    Batch batch = calc.batch();
+    Calculator recorder = batch.proxy(Calculator.class);
+    assertThat(recorder.add(1, 2)).as("recorded, not made").isZero();
+    assertThat(recorder.divide(1, 4)).isZero();
+    assertThatCode(() -> recorder.fail("bad input")).doesNotThrowAnyException();
+    assertThat(recorder.move(new Point(1, 2), 5)).isNull();
+    batch.add("echo", "by name");
+    assertThat(recorder.toString()).startsWith("batch proxy of Calculator");
+
+    List<BatchResult> results = batch.run();
+
+    assertThat(results).extracting(BatchResult::method)
+        .containsExactly("add", "divide", "fail", "move", "echo");
+    assertThat(results.get(0).get()).isEqualTo(3);
+    assertThat(results.get(1).get()).isEqualTo(0.25);
+    // A checked exception the interface declares is thrown as itself.
+    assertThatThrownBy(results.get(2)::get)
+        .isInstanceOf(CalculatorException.class)
+        .hasMessage("bad input");
+    assertThat(results.get(3).get()).isEqualTo(new Point(6, 2));
+    assertThat(results.get(4).get()).isEqualTo("by name");
+  }
+
+  @Test
+  void onlyRemoteInterfacesMakeBatchProxies() {
+    assertThatThrownBy(() -> calc.batch().proxy(Runnable.class))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("remoteInterface: java.lang.Runnable (expected: an interface marked"
+            + " @io.objectbroker.Remote)");
   }
 
   @Test

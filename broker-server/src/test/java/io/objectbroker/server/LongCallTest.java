@@ -213,6 +213,7 @@ class LongCallTest {
     assertThat(call.result(WAIT)).isEqualTo("done before");
     int port = server.address().port();
     server.close();
+    assertThat(server.retainedResultCount()).as("a closed server keeps nothing").isZero();
 
     ObjectServer restarted = serve(ObjectServer.builder().port(port));
     try (Broker fresh = broker()) {
