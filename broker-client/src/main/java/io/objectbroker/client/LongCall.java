@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  * <p>The server keeps a finished call's result for a while (its {@code resultRetention},
  * 10 minutes by default), fetched or not, and a bounded number of them; after that, and after
  * a server restart, fetching it fails with {@link io.objectbroker.UnknownCallException}.
+ * Results are kept in memory only: a server that restarted knows none of its former ids, and
+ * runs a call again if its submit is retried then.
  * Safe for use from many threads.
  */
 public final class LongCall {
@@ -56,12 +58,7 @@ public final class LongCall {
     Objects.requireNonNull(method, "method");
     LongCall call = new LongCall(UUID.randomUUID(), method,
         args == null ? new Object[0] : args.clone(), service);
-    try {
-      call.send();
-    } catch (ConnectionClosedException e) {
-      // It may or may not have arrived; the id makes sending it again safe.
-      call.send();
-    }
+    call.send();
     return call;
   }
 
@@ -87,7 +84,8 @@ public final class LongCall {
 
   /**
    * Sends the submit again, with the same id: for a caller that does not know whether it
-   * arrived. The server runs the call only if it did not know the id.
+   * arrived. The server runs the call only if it did not know the id (a server that restarted
+   * since knows no ids, and runs it again).
    *
    * @return true if the server had not known the id and started the call now; false if it
    *     knew it (running or finished), and ran nothing
@@ -121,7 +119,17 @@ public final class LongCall {
     return fetchOnce(service, id, 0, what()).state() != CallOutcome.State.RUNNING;
   }
 
+  // Sends the submit, and once more if the connection closed under it: it may or may not have
+  // arrived, and the id makes sending it again safe.
   private boolean send() {
+    try {
+      return sendOnce();
+    } catch (ConnectionClosedException e) {
+      return sendOnce();
+    }
+  }
+
+  private boolean sendOnce() {
     Object started = service.call("submit", what(),
         objectId -> new Object[] {id, objectId, method, args});
     return Boolean.TRUE.equals(started);

@@ -13,6 +13,8 @@ import io.objectbroker.internal.dispatch.ExposedObject;
 import io.objectbroker.internal.protocol.KryoCodec;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -46,7 +48,11 @@ import org.slf4j.LoggerFactory;
  *       instead of run a second time.
  * </ul>
  *
- * <p>Everything is in memory: a restarted server knows none of the ids it had.
+ * <p>Everything is in memory: a restarted server knows none of the ids it had, so fetching
+ * one fails with {@link UnknownCallException} (naming when this server started), and a submit
+ * retried after the restart runs the call again: its first run's outcome was lost with the
+ * server, which is at-least-once across restarts, exactly-once within one server's life (as
+ * long as the id is remembered).
  */
 final class LongCallStore {
 
@@ -62,6 +68,7 @@ final class LongCallStore {
   private final Duration retention;
   private final int maxRetained;
   private final Supplier<String> server;
+  private final Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
   LongCallStore(KryoCodec codec, Executor workers, Duration retention, int maxRetained,
       Supplier<String> server) {
@@ -202,8 +209,9 @@ final class LongCallStore {
       return new UnknownCallException(describe(id) + " finished, but " + whyDropped(cause));
     }
     return new UnknownCallException(describe(id) + " is not known: it was never submitted"
-        + " there, or the server restarted since (long-call results are kept in memory"
-        + " only), or its result was dropped long ago");
+        + " there, or it was submitted before the server restarted (this one has run since "
+        + started + "; long-call results are kept in memory only), or its result was"
+        + " dropped long ago");
   }
 
   private String whyDropped(RemovalCause cause) {

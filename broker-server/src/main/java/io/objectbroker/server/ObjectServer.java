@@ -49,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * with {@link io.objectbroker.ServerBusyException} at once. The server advertises the address
  * it binds, or, bound to a wildcard address, this host's first non-loopback address; never
  * {@code 0.0.0.0}.
+ *
+ * <p>Next to the user's objects, every server serves a built-in call service under the
+ * reserved id {@code objectbroker.calls}, for batches and long calls on those objects (see
+ * {@code RemoteObject.batch()} and {@code RemoteObject.submit(...)}); it keeps long calls'
+ * results for {@link Builder#resultRetention}, at most {@link Builder#maxRetainedResults}.
  */
 public final class ObjectServer implements AutoCloseable {
 

@@ -208,6 +208,22 @@ class LongCallTest {
   }
 
   @Test
+  void aSubmitRetriedAfterARestartRunsTheCallAgainOverANewConnection() {
+    LongCall call = tasksOn(server, broker).submit("run", "again");
+    assertThat(call.result(WAIT)).isEqualTo("done again");
+    int port = server.address().port();
+    server.close();
+    ObjectServer restarted = serve(ObjectServer.builder().port(port));
+
+    // The broker's connection to the old server is closed: the retry takes a new one.
+    assertThat(call.resubmit()).as("the restarted server did not know the id").isTrue();
+    assertThat(call.result(WAIT)).isEqualTo("done again");
+    assertThat(call.resubmit()).isFalse();
+    assertThat(tasks.runs.get()).isEqualTo(2);
+    assertThat(restarted.retainedResultCount()).isEqualTo(1);
+  }
+
+  @Test
   void aRestartedServerKnowsNoneOfItsFormerCalls() {
     LongCall call = tasksOn(server, broker).submit("run", "before");
     assertThat(call.result(WAIT)).isEqualTo("done before");
@@ -220,7 +236,8 @@ class LongCallTest {
       assertThatThrownBy(() -> fresh.fetch(restarted.uri("tasks").toString(), call.id(), WAIT))
           .isInstanceOf(UnknownCallException.class)
           .hasMessageContaining("is not known")
-          .hasMessageContaining("the server restarted since");
+          .hasMessageContaining("submitted before the server restarted (this one has run"
+              + " since 20");
     }
   }
 
