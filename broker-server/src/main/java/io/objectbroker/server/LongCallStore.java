@@ -3,8 +3,8 @@ package io.objectbroker.server;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.objectbroker.ServerBusyException;
 import io.objectbroker.UnknownCallException;
 import io.objectbroker.internal.calls.CallOutcome;
@@ -42,10 +42,12 @@ import org.slf4j.LoggerFactory;
  *       the least used ones (its policy weighs how often a key was asked for), which favours
  *       results clients are polling over results no client asked for; it is not strictly the
  *       oldest that go.
- *   <li>The ids of dropped outcomes are remembered as long again (twice as many ids as
- *       results, or more), so that a fetch is told its result expired or was pushed out,
- *       rather than that the id is unknown, and a retried submit of such an id is refused
- *       instead of run a second time.
+ *   <li>The id of a finished call is remembered apart from its outcome, for the retention
+ *       period and as long again, at least a minute (and twice as many ids as outcomes, or
+ *       more): after its outcome is dropped, a fetch is told that it expired or was pushed
+ *       out, rather than that the id is unknown, and a retried submit of the id is refused
+ *       instead of run a second time. The id is written when the call finishes, before its
+ *       outcome can expire, so no submit slips between the two.
  * </ul>
  *
  * <p>Everything is in memory: a restarted server knows none of the ids it had, so fetching
@@ -59,10 +61,13 @@ final class LongCallStore {
   private static final Logger log = LoggerFactory.getLogger(LongCallStore.class);
 
   // An id weighs far less than a result: remember more of them than of results.
-  private static final long MIN_TOMBSTONES = 1024;
+  private static final long MIN_FINISHED_IDS = 1024;
+  private static final Duration MIN_ID_MEMORY = Duration.ofMinutes(1);
 
   private final Cache<UUID, Entry> calls;
-  private final Cache<UUID, RemovalCause> dropped;
+  // When each finished call finished, by the ticker.
+  private final Cache<UUID, Long> finished;
+  private final Ticker ticker;
   private final KryoCodec codec;
   private final Executor workers;
   private final Duration retention;
@@ -72,17 +77,27 @@ final class LongCallStore {
 
   LongCallStore(KryoCodec codec, Executor workers, Duration retention, int maxRetained,
       Supplier<String> server) {
+    this(codec, workers, retention, maxRetained, server, Ticker.systemTicker(),
+        Scheduler.systemScheduler());
+  }
+
+  /** With the time source and the scheduler of expiry given: for tests. */
+  LongCallStore(KryoCodec codec, Executor workers, Duration retention, int maxRetained,
+      Supplier<String> server, Ticker ticker, Scheduler scheduler) {
     this.codec = codec;
     this.workers = workers;
     this.retention = retention;
     this.maxRetained = maxRetained;
     this.server = server;
-    this.dropped = Caffeine.newBuilder()
-        .maximumSize(Math.max(2L * maxRetained, MIN_TOMBSTONES))
-        .expireAfterWrite(retention)
+    this.ticker = ticker;
+    this.finished = Caffeine.newBuilder()
+        .ticker(ticker)
+        .maximumSize(Math.max(2L * maxRetained, MIN_FINISHED_IDS))
+        .expireAfterWrite(retention.plus(max(retention, MIN_ID_MEMORY)))
         .build();
     long retentionNanos = retention.toNanos();
     this.calls = Caffeine.newBuilder()
+        .ticker(ticker)
         .maximumWeight(maxRetained)
         .weigher((UUID id, Entry e) -> e.isFinished ? 1 : 0)
         .expireAfter(new Expiry<UUID, Entry>() {
@@ -101,14 +116,8 @@ final class LongCallStore {
             return current;
           }
         })
-        // Runs as the entry is evicted, so no fetch sees neither the entry nor its tombstone.
-        .evictionListener((UUID id, Entry e, RemovalCause cause) -> {
-          if (id != null && cause.wasEvicted()) {
-            dropped.put(id, cause);
-          }
-        })
         // Drops expired outcomes on time even when no client comes back for them.
-        .scheduler(Scheduler.systemScheduler())
+        .scheduler(scheduler)
         .build();
   }
 
@@ -119,11 +128,6 @@ final class LongCallStore {
    * @return whether the call was started now
    */
   boolean submit(UUID id, ExposedObject target, Method method, Object[] args) {
-    RemovalCause gone = dropped.getIfPresent(id);
-    if (gone != null) {
-      throw new UnknownCallException(describe(id) + " ran already and is not run again; "
-          + whyDropped(gone));
-    }
     Entry mine = new Entry(target.id(), method.getName(), new CompletableFuture<>(), false);
     Entry known = calls.asMap().putIfAbsent(id, mine);
     if (known != null) {
@@ -136,6 +140,14 @@ final class LongCallStore {
       log.debug("long call {} ({}.{}) submitted again; not run again", id, known.objectId,
           known.method);
       return false;
+    }
+    // Absent, or its outcome dropped: a running call is never dropped, so if this id ran, it
+    // finished, and its id was written before its outcome could go.
+    Long finishedAt = finished.getIfPresent(id);
+    if (finishedAt != null) {
+      calls.asMap().remove(id, mine);
+      throw new UnknownCallException(describe(id) + " ran already and is not run again; "
+          + whyDropped(finishedAt));
     }
     try {
       workers.execute(() -> run(id, mine, target, method, args));
@@ -151,6 +163,7 @@ final class LongCallStore {
 
   private void run(UUID id, Entry running, ExposedObject target, Method method, Object[] args) {
     CallOutcome outcome = CallOutcomes.invoke(codec, target, method, args);
+    finished.put(id, ticker.read());
     // The finished entry weighs 1 and expires after the retention period: from now on.
     calls.asMap().replace(id, running, new Entry(running.objectId, running.method,
         running.outcome, true));
@@ -190,7 +203,7 @@ final class LongCallStore {
   /** Drops every outcome and id, for a server that closed: none can be fetched any more. */
   void clear() {
     calls.invalidateAll();
-    dropped.invalidateAll();
+    finished.invalidateAll();
   }
 
   /** The number of finished outcomes retained now. */
@@ -200,13 +213,9 @@ final class LongCallStore {
   }
 
   private UnknownCallException unknown(UUID id) {
-    RemovalCause cause = dropped.getIfPresent(id);
-    if (cause == null) {
-      calls.cleanUp(); // an expired entry not yet evicted: evict it, to say so
-      cause = dropped.getIfPresent(id);
-    }
-    if (cause != null) {
-      return new UnknownCallException(describe(id) + " finished, but " + whyDropped(cause));
+    Long finishedAt = finished.getIfPresent(id);
+    if (finishedAt != null) {
+      return new UnknownCallException(describe(id) + " finished, but " + whyDropped(finishedAt));
     }
     return new UnknownCallException(describe(id) + " is not known: it was never submitted"
         + " there, or it was submitted before the server restarted (this one has run since "
@@ -214,13 +223,17 @@ final class LongCallStore {
         + " dropped long ago");
   }
 
-  private String whyDropped(RemovalCause cause) {
-    if (cause == RemovalCause.SIZE) {
+  private String whyDropped(long finishedAt) {
+    if (ticker.read() - finishedAt < retention.toNanos()) {
       return "its result was dropped to make room: the server keeps at most " + maxRetained
           + " results (maxRetainedResults)";
     }
     return "its result expired: the server keeps a result for " + retention
         + " after the call finished (resultRetention)";
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   private String describe(UUID id) {
