@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
@@ -158,6 +159,22 @@ public final class Broker implements AutoCloseable {
   /** The number of this client's objects (callbacks) that servers hold references to. */
   public int exportedCount() {
     return dispatcher.exportedCount();
+  }
+
+  /**
+   * The result of the long call {@code callId}, submitted to the object at {@code uri} by this
+   * or any other broker ({@link RemoteObject#submit}), waiting up to {@code wait} for it to
+   * finish.
+   *
+   * @throws io.objectbroker.CallTimeoutException if the call has not finished within
+   *     {@code wait} (it goes on running)
+   * @throws io.objectbroker.UnknownCallException if the server does not know the id: never
+   *     submitted there, its result dropped (expired or pushed out), or the server restarted
+   * @throws RuntimeException what the call threw, as a single call's exception would be
+   */
+  public Object fetch(String uri, UUID callId, Duration wait) {
+    Objects.requireNonNull(callId, "callId");
+    return LongCall.fetch(new CallServiceClient(parse(uri), options, invoker), callId, wait);
   }
 
   /** A proxy for this broker's name server. */

@@ -293,6 +293,11 @@ final class Invoker {
     return new CommunicationException(what + " on " + target + " failed: " + cause, cause);
   }
 
+  /** The direct URI of {@code target}: a name is resolved (through the cache). */
+  Uri direct(Uri target) {
+    return target.isName() ? resolver.resolve(target) : target;
+  }
+
   private static Address address(Uri direct) {
     return direct.address().orElseThrow();
   }

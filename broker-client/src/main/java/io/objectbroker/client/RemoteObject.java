@@ -66,6 +66,26 @@ public final class RemoteObject {
     invoker.invokeOneway(target, bound, method, args, target.id() + "." + method);
   }
 
+  /**
+   * A new, empty batch of calls to this object: many calls sent as one message, their results
+   * returned in order, a failure reported per call. See {@link Batch}.
+   */
+  public Batch batch() {
+    return new Batch(new CallServiceClient(target, options, invoker));
+  }
+
+  /**
+   * Starts {@code method(args)} as a long call and returns at once, with its id: the server
+   * runs it on its worker pool and keeps its outcome, which this or any other broker fetches
+   * by the id, even after this one has closed. See {@link LongCall}.
+   *
+   * @throws io.objectbroker.UnknownMethodException if the object exposes no such method
+   * @throws io.objectbroker.ServerBusyException if the server's worker queue is full
+   */
+  public LongCall submit(String method, Object... args) {
+    return LongCall.submit(new CallServiceClient(target, options, invoker), method, args);
+  }
+
   /** A copy that calls with other options. */
   public RemoteObject withOptions(CallOptions options) {
     return new RemoteObject(target, bound, options, invoker, callbacks);

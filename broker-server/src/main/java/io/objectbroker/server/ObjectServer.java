@@ -55,6 +55,11 @@ import org.slf4j.LoggerFactory;
  * with {@link io.objectbroker.ServerBusyException} at once. The server advertises the address
  * it binds, or, bound to a wildcard address, this host's first non-loopback address; never
  * {@code 0.0.0.0}.
+ *
+ * <p>Next to the user's objects, every server serves a built-in call service under the
+ * reserved id {@code objectbroker.calls}, for batches and long calls on those objects (see
+ * {@code RemoteObject.batch()} and {@code RemoteObject.submit(...)}); it keeps long calls'
+ * results for {@link Builder#resultRetention}, at most {@link Builder#maxRetainedResults}.
  */
 public final class ObjectServer implements AutoCloseable {
 
@@ -68,6 +73,10 @@ public final class ObjectServer implements AutoCloseable {
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
   /** The time-to-live of the names registered with the name server unless told otherwise. */
   public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(30);
+  /** How long a finished long call's result is kept unless told otherwise. */
+  public static final Duration DEFAULT_RESULT_RETENTION = Duration.ofMinutes(10);
+  /** How many finished long calls' results are kept at most unless told otherwise. */
+  public static final int DEFAULT_MAX_RETAINED_RESULTS = 10_000;
 
   private final Builder settings;
   private final KryoCodec codec = new KryoCodec();
@@ -76,6 +85,7 @@ public final class ObjectServer implements AutoCloseable {
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private final ThreadPoolExecutor workers;
   private final Dispatcher dispatcher;
+  private final BuiltinCallService calls;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile Channel listening;
   private volatile Address advertised;
@@ -95,12 +105,14 @@ public final class ObjectServer implements AutoCloseable {
           return t;
         });
     workers.allowCoreThreadTimeOut(true);
+    this.calls = new BuiltinCallService(objects, codec, workers, b.resultRetention,
+        b.maxRetainedResults, () -> advertised == null ? b.host : advertised.toString());
     // Callbacks a client passes arrive as proxies that call it back over its connection.
     RefProxies refs = new RefProxies(codec, CallOptions.DEFAULT.withTimeout(b.callbackTimeout),
         ForkJoinPool.commonPool());
-    this.dispatcher = new Dispatcher(objects, codec, workers, b.queueCapacity,
-        () -> "server " + (advertised == null ? b.host : advertised.toString()), refs,
-        b.interceptors);
+    this.dispatcher = new Dispatcher(calls.servedWith(objects), codec, workers,
+        b.queueCapacity, () -> "server " + (advertised == null ? b.host : advertised.toString()),
+        refs, b.interceptors);
     refs.bind(dispatcher);
   }
 
@@ -133,6 +145,7 @@ public final class ObjectServer implements AutoCloseable {
   public ObjectServer register(String name, Object object, Set<String> tags) {
     Objects.requireNonNull(object, "object");
     Uri.name(name); // checks the name
+    BuiltinCallService.checkNotReserved(name);
     ExposedObject exposed = ExposedObject.of(name, object);
     for (Class<?> i : exposed.interfaces()) {
       codec.register(i);
@@ -271,6 +284,11 @@ public final class ObjectServer implements AutoCloseable {
     return connections.size();
   }
 
+  /** The number of finished long calls whose results the server retains now. */
+  public long retainedResultCount() {
+    return calls.retainedResults();
+  }
+
   /** Bytes written to all connections and not yet taken by their sockets. */
   long pendingWriteBytes() {
     return connections.stream().mapToLong(Connection::pendingWriteBytes).sum();
@@ -322,6 +340,7 @@ public final class ObjectServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    calls.close();
     for (Connection c : connections) {
       c.close("server is shutting down");
     }
@@ -372,6 +391,8 @@ public final class ObjectServer implements AutoCloseable {
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Duration leaseTtl = DEFAULT_LEASE_TTL;
     private boolean replica;
+    private Duration resultRetention = DEFAULT_RESULT_RETENTION;
+    private int maxRetainedResults = DEFAULT_MAX_RETAINED_RESULTS;
     private final List<Class<?>> types = new ArrayList<>();
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private Duration callbackTimeout = CallOptions.DEFAULT_TIMEOUT;
@@ -491,12 +512,38 @@ public final class ObjectServer implements AutoCloseable {
     }
 
     /**
+     * How long a finished long call's result is kept for clients to fetch, fetched or not;
+     * then it is dropped, and fetching it fails with {@link io.objectbroker.UnknownCallException}.
+     */
+    public Builder resultRetention(Duration retention) {
+      Objects.requireNonNull(retention, "retention");
+      if (retention.isNegative() || retention.isZero()) {
+        throw new IllegalArgumentException("resultRetention: " + retention
+            + " (expected: > 0)");
+      }
+      this.resultRetention = retention;
+      return this;
+    }
+
+    /**
      * Whether this server's names join those of other servers registered under the same names
      * (replicas; clients spread calls over them), instead of requiring the names free (default
      * false).
      */
     public Builder replica(boolean replica) {
       this.replica = replica;
+      return this;
+    }
+
+    /**
+     * How many finished long calls' results are kept at most; beyond that, the least used are
+     * dropped first.
+     */
+    public Builder maxRetainedResults(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxRetainedResults: " + n + " (expected: >= 1)");
+      }
+      this.maxRetainedResults = n;
       return this;
     }
 
