@@ -6,6 +6,7 @@ import io.objectbroker.CommunicationException;
 import io.objectbroker.ConnectTimeoutException;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.transport.Connection;
+import io.objectbroker.internal.transport.KeepAlive;
 import io.objectbroker.internal.transport.Transport;
 import java.time.Duration;
 import java.util.Map;
@@ -26,12 +27,15 @@ final class ConnectionPool implements AutoCloseable {
   private final KryoCodec codec;
   private final int maxFrameBytes;
   private final Duration connectTimeout;
+  private final KeepAlive keepAlive;
   private volatile boolean closed;
 
-  ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout) {
+  ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout,
+      KeepAlive keepAlive) {
     this.codec = codec;
     this.maxFrameBytes = maxFrameBytes;
     this.connectTimeout = connectTimeout;
+    this.keepAlive = keepAlive;
   }
 
   /**
@@ -62,7 +66,8 @@ final class ConnectionPool implements AutoCloseable {
   }
 
   private void open(Address address, CompletableFuture<Connection> target) {
-    Transport.connect(address, codec, maxFrameBytes, connectTimeout, Connection.NO_OBJECTS)
+    Transport.connect(address, codec, maxFrameBytes, connectTimeout, keepAlive,
+        Connection.NO_OBJECTS)
         .whenComplete((c, err) -> {
           if (err != null) {
             connections.remove(address, target);
