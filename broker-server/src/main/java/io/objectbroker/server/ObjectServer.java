@@ -403,7 +403,8 @@ public final class ObjectServer implements AutoCloseable {
      * directory) instead of TCP; URIs then name the path, as {@code OB:name@./path.sock}, and
      * so do the registrations with the name server. A socket file left by a server that died
      * is replaced; a live server's is not (the start fails). The file is removed on
-     * {@link ObjectServer#close()}.
+     * {@link ObjectServer#close()}. A relative path reaches the socket only from the same
+     * working directory: register an absolute one for clients that run elsewhere.
      */
     public Builder unixSocket(Path path) {
       Address.unix(path); // checks the path
