@@ -46,8 +46,12 @@ class UnixSocketTest {
 
   @AfterEach
   void stop() {
-    broker.close();
-    server.close();
+    if (broker != null) {
+      broker.close();
+    }
+    if (server != null) {
+      server.close();
+    }
   }
 
   @Test
