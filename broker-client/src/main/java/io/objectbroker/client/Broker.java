@@ -1,7 +1,9 @@
 package io.objectbroker.client;
 
 import io.objectbroker.Address;
+import io.objectbroker.CallInterceptor;
 import io.objectbroker.Uri;
+import io.objectbroker.internal.dispatch.Dispatcher;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
 import io.objectbroker.internal.transport.KeepAlive;
@@ -15,6 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,6 +49,13 @@ public final class Broker implements AutoCloseable {
   public static final Duration DEFAULT_KEEPALIVE_INTERVAL = KeepAlive.DEFAULT_INTERVAL;
   /** Silence after which a connection is given up unless told otherwise: 45 s. */
   public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = KeepAlive.DEFAULT_TIMEOUT;
+  /** How often a call is tried again after its connection failed, unless told otherwise. */
+  public static final int DEFAULT_RETRIES = 3;
+  /** The wait before the first retry unless told otherwise; doubled before each next one. */
+  public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(100);
+  /** Threads that run callbacks from servers unless told otherwise. */
+  public static final int DEFAULT_CALLBACK_THREADS = 8;
+  private static final int CALLBACK_QUEUE = 1024;
 
   private final KryoCodec codec;
   private final ConnectionPool pool;
@@ -51,6 +63,8 @@ public final class Broker implements AutoCloseable {
   private final Invoker invoker;
   private final CallOptions options;
   private final ExecutorService callbacks;
+  private final ThreadPoolExecutor callbackWorkers;
+  private final Dispatcher dispatcher;
   private final Map<Address, NameServer> nameServers = new ConcurrentHashMap<>();
 
   private Broker(Builder b) {
@@ -58,9 +72,6 @@ public final class Broker implements AutoCloseable {
     codec.register(NameServer.class);
     codec.register(b.types.toArray(Class<?>[]::new));
     this.options = b.options;
-    this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, b.keepAlive);
-    this.resolver = new NameResolver(b.nameServer, b.nameCacheTtl, this::nameServerAt);
-    this.invoker = new Invoker(pool, resolver, codec);
     // Completes async calls, so that user code never runs on (and never stalls) an I/O thread:
     // a work-stealing pool, one thread per core, hands off cheaply and never grows.
     AtomicInteger n = new AtomicInteger();
@@ -70,6 +81,25 @@ public final class Broker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     }, null, true);
+    // Runs the calls a server makes on the objects this client passed it (callbacks). Only
+    // those can be called: a client serves nothing else. Its threads exist only while busy.
+    AtomicInteger m = new AtomicInteger();
+    this.callbackWorkers = new ThreadPoolExecutor(b.callbackThreads, b.callbackThreads, 30,
+        TimeUnit.SECONDS, new ArrayBlockingQueue<>(CALLBACK_QUEUE), r -> {
+          Thread t = new Thread(r, "objectbroker-client-worker-" + m.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    callbackWorkers.allowCoreThreadTimeOut(true);
+    RefProxies refs = new RefProxies(codec, options, callbacks);
+    this.dispatcher = new Dispatcher(Map.of(), codec, callbackWorkers, CALLBACK_QUEUE,
+        () -> "client", refs, List.of());
+    this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, dispatcher,
+        b.keepAlive);
+    this.resolver = new NameResolver(b.nameServer, b.nameCacheTtl, this::nameServerAt);
+    this.invoker = new Invoker(pool, resolver, codec, dispatcher, b.interceptors, b.retries,
+        b.backoff);
+    refs.bind(invoker);
   }
 
   /** A broker that resolves names through the name server at {@code nameServer} (host:port). */
@@ -95,7 +125,7 @@ public final class Broker implements AutoCloseable {
 
   /** A typed proxy that calls with {@code options}. */
   public <T> T proxy(Class<T> remoteInterface, String uri, CallOptions options) {
-    T proxy = ProxyHandler.create(remoteInterface, parse(uri), options, invoker);
+    T proxy = ProxyHandler.create(remoteInterface, parse(uri), options, invoker, callbacks);
     codec.register(remoteInterface);
     return proxy;
   }
@@ -107,7 +137,33 @@ public final class Broker implements AutoCloseable {
 
   /** A dynamic proxy that calls with {@code options}. */
   public RemoteObject remote(String uri, CallOptions options) {
-    return new RemoteObject(parse(uri), options, invoker, callbacks);
+    return new RemoteObject(parse(uri), null, options, invoker, callbacks);
+  }
+
+  /**
+   * The dynamic form of a typed proxy (made by any broker), to call it by name or without
+   * waiting: {@code broker.dynamic(calc).callAsync("add", 1, 2)}.
+   *
+   * @throws IllegalArgumentException if {@code proxy} is not a proxy
+   */
+  public RemoteObject dynamic(Object proxy) {
+    ProxyHandler h = ProxyHandler.of(proxy);
+    return new RemoteObject(h.target(), h.bound(), h.options(), h.invoker(), callbacks);
+  }
+
+  /**
+   * Releases a remote reference (an object a server returned by reference): the server may
+   * drop the object. Closing the connection releases them all.
+   *
+   * @throws IllegalArgumentException if {@code proxy} is not a remote reference
+   */
+  public void release(Object proxy) {
+    RefProxies.release(proxy);
+  }
+
+  /** The number of this client's objects (callbacks) that servers hold references to. */
+  public int exportedCount() {
+    return dispatcher.exportedCount();
   }
 
   /** A proxy for this broker's name server. */
@@ -140,12 +196,13 @@ public final class Broker implements AutoCloseable {
   public void close() {
     pool.close();
     callbacks.shutdown();
+    callbackWorkers.shutdown();
   }
 
   // One proxy per name server: making a proxy reflects over the interface.
   private NameServer nameServerAt(Address address) {
     return nameServers.computeIfAbsent(address, a -> ProxyHandler.create(NameServer.class,
-        Uri.direct(NameServer.OBJECT_ID, a), options, invoker));
+        Uri.direct(NameServer.OBJECT_ID, a), options, invoker, callbacks));
   }
 
   /** A URI, or a bare name taken as {@code OBNAME:name}. */
@@ -163,8 +220,42 @@ public final class Broker implements AutoCloseable {
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     private KeepAlive keepAlive = KeepAlive.DEFAULT;
     private final List<Class<?>> types = new ArrayList<>();
+    private final List<CallInterceptor> interceptors = new ArrayList<>();
+    private int retries = DEFAULT_RETRIES;
+    private Duration backoff = DEFAULT_BACKOFF;
+    private int callbackThreads = DEFAULT_CALLBACK_THREADS;
 
     private Builder() {}
+
+    /** Adds a hook around every call this broker makes, e.g. to log or time it. */
+    public Builder intercept(CallInterceptor interceptor) {
+      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * How a call reconnects when its server went away (restarted, or moved: names are
+     * resolved again): up to {@code retries} more tries, waiting {@code backoff}, then twice
+     * that, and so on. A call already sent is tried again only if {@link
+     * io.objectbroker.Idempotent}. Zero retries: fail at once.
+     */
+    public Builder reconnect(int retries, Duration backoff) {
+      if (retries < 0) {
+        throw new IllegalArgumentException("retries: " + retries + " (expected: >= 0)");
+      }
+      this.retries = retries;
+      this.backoff = Objects.requireNonNull(backoff, "backoff");
+      return this;
+    }
+
+    /** How many threads run the calls servers make on this client's callbacks. */
+    public Builder callbackThreads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("callbackThreads: " + threads + " (expected: >= 1)");
+      }
+      this.callbackThreads = threads;
+      return this;
+    }
 
     /**
      * The name server, {@code host:port}; by default the value of the {@code OB_NS}

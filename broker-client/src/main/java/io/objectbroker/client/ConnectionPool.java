@@ -27,11 +27,13 @@ final class ConnectionPool implements AutoCloseable {
   private final KryoCodec codec;
   private final int maxFrameBytes;
   private final Duration connectTimeout;
+  private final Connection.CallHandler handler;
   private final KeepAlive keepAlive;
   private volatile boolean closed;
 
   ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout,
-      KeepAlive keepAlive) {
+      Connection.CallHandler handler, KeepAlive keepAlive) {
+    this.handler = handler;
     this.codec = codec;
     this.maxFrameBytes = maxFrameBytes;
     this.connectTimeout = connectTimeout;
@@ -66,8 +68,7 @@ final class ConnectionPool implements AutoCloseable {
   }
 
   private void open(Address address, CompletableFuture<Connection> target) {
-    Transport.connect(address, codec, maxFrameBytes, connectTimeout, keepAlive,
-        Connection.NO_OBJECTS)
+    Transport.connect(address, codec, maxFrameBytes, connectTimeout, keepAlive, handler)
         .whenComplete((c, err) -> {
           if (err != null) {
             connections.remove(address, target);

@@ -2,14 +2,20 @@ package io.objectbroker.client;
 
 import io.objectbroker.Address;
 import io.objectbroker.BrokerException;
+import io.objectbroker.CallInterceptor;
 import io.objectbroker.CallTimeoutException;
 import io.objectbroker.CommunicationException;
+import io.objectbroker.ConnectTimeoutException;
 import io.objectbroker.ConnectionClosedException;
+import io.objectbroker.Idempotent;
 import io.objectbroker.Uri;
+import io.objectbroker.internal.dispatch.Dispatcher;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.transport.Connection;
 import io.objectbroker.internal.transport.RemoteFailure;
 import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -18,47 +24,122 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Makes one synchronous call: resolves the URI, takes a pooled connection, sends, waits within
- * the timeout, and turns a failure into the exception the caller sees.
+ * Makes calls: finds the connection (resolving the name, reconnecting when the server went
+ * away), sends, waits within the timeout, and turns a failure into the exception the caller
+ * sees. Objects with a remote interface go as references; references that come back become
+ * proxies over the same connection.
+ *
+ * <p>A call's target is a URI, reached through the pool, or a connection it is bound to (a
+ * remote reference, which lives and dies with its connection).
  */
 final class Invoker {
+
+  /** Where a call goes: the object id on a connection. */
+  private record Endpoint(Connection connection, String objectId) {}
 
   private final ConnectionPool pool;
   private final NameResolver resolver;
   private final KryoCodec codec;
+  private final Dispatcher dispatcher;
+  private final List<CallInterceptor> interceptors;
+  private final int retries;
+  private final Duration backoff;
 
-  Invoker(ConnectionPool pool, NameResolver resolver, KryoCodec codec) {
+  /**
+   * @param pool null for an invoker of bound targets only (a server calling back)
+   * @param retries how many times a call is tried again after its connection failed
+   * @param backoff the wait before the first retry, doubled before each next one
+   */
+  Invoker(ConnectionPool pool, NameResolver resolver, KryoCodec codec, Dispatcher dispatcher,
+      List<CallInterceptor> interceptors, int retries, Duration backoff) {
     this.pool = pool;
     this.resolver = resolver;
     this.codec = codec;
+    this.dispatcher = dispatcher;
+    this.interceptors = List.copyOf(interceptors);
+    this.retries = retries;
+    this.backoff = backoff;
+  }
+
+  KryoCodec codec() {
+    return codec;
   }
 
   /**
-   * Calls {@code method} on the object at {@code target}.
+   * Calls {@code method} on the object at {@code target}, or on {@code bound} if not null.
    *
    * @param what how messages name the method, e.g. "ProvisioningService.provision"
    * @param declared the interface method, to know which checked exceptions may be re-thrown
-   *     as they are; null for a dynamic call
+   *     as they are and whether it is idempotent; null for a dynamic call
    */
-  Object invoke(Uri target, String method, Object[] args, CallOptions options, String what,
-      Method declared) {
-    Uri direct = target.isName() ? resolver.resolve(target) : target;
-    Connection connection = connect(target, direct, what);
-    long timeoutMillis = options.timeout().toMillis();
-    Connection.OutgoingCall call =
-        connection.call(direct.id(), method, args, timeoutMillis, false);
+  Object invoke(Uri target, Connection bound, String method, Object[] args,
+      CallOptions options, String what, Method declared) {
+    CallInterceptor.Call info = before(target, method, args);
+    long started = System.nanoTime();
     try {
-      return call.get(timeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      connection.forget(call.id());
-      throw timeout(target, what, timeoutMillis);
+      Object result = invokeWithRetries(target, bound, method, args, options, what, declared);
+      after(info, started, null);
+      return result;
+    } catch (RuntimeException | Error e) {
+      after(info, started, e);
+      throw e;
+    }
+  }
+
+  private Object invokeWithRetries(Uri target, Connection bound, String method, Object[] args,
+      CallOptions options, String what, Method declared) {
+    long timeoutMillis = options.timeout().toMillis();
+    for (int attempt = 0; ; attempt++) {
+      Endpoint endpoint;
+      try {
+        endpoint = endpoint(target, bound, what);
+      } catch (CommunicationException e) {
+        if (mayRetry(bound, attempt, e) && !(e instanceof ConnectTimeoutException)) {
+          pause(attempt);
+          continue;
+        }
+        throw e;
+      }
+      Connection connection = endpoint.connection();
+      Connection.OutgoingCall call = connection.call(endpoint.objectId(), method,
+          dispatcher.exportArgs(connection, args), timeoutMillis, false);
+      try {
+        Object result = timeoutMillis > 0 ? call.get(timeoutMillis, TimeUnit.MILLISECONDS)
+            : call.get();
+        return dispatcher.importIfRef(connection, result);
+      } catch (TimeoutException e) {
+        connection.cancel(call.id());
+        throw timeout(target, what, timeoutMillis);
+      } catch (InterruptedException e) {
+        connection.cancel(call.id()); // the server stops it too
+        Thread.currentThread().interrupt();
+        throw new CommunicationException("interrupted while waiting for " + what + " on "
+            + target);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        // A call that never left may always go again; one that did, only if idempotent: the
+        // server may have run it before its connection broke.
+        if (cause instanceof ConnectionClosedException closed && mayRetry(bound, attempt, closed)
+            && (!call.wasSent() || declared != null
+                && declared.isAnnotationPresent(Idempotent.class))) {
+          pause(attempt);
+          continue;
+        }
+        throw sneaky(translate(cause, target, what, declared, timeoutMillis));
+      }
+    }
+  }
+
+  private boolean mayRetry(Connection bound, int attempt, CommunicationException e) {
+    return bound == null && pool != null && attempt < retries;
+  }
+
+  private void pause(int attempt) {
+    try {
+      Thread.sleep(backoff.toMillis() << Math.min(attempt, 16)); // backoff between attempts
     } catch (InterruptedException e) {
-      connection.forget(call.id());
       Thread.currentThread().interrupt();
-      throw new CommunicationException("interrupted while waiting for " + what + " on "
-          + target);
-    } catch (ExecutionException e) {
-      throw sneaky(translate(e.getCause(), target, what, declared, timeoutMillis));
+      throw new CommunicationException("interrupted while reconnecting");
     }
   }
 
@@ -67,23 +148,79 @@ final class Invoker {
    * result or the exception {@link #invoke} would have thrown. Resolving the name and opening
    * the connection, when not done yet, happen on the calling thread.
    */
-  CompletableFuture<Object> invokeAsync(Uri target, String method, Object[] args,
-      CallOptions options, String what, Method declared, Executor executor) {
-    Uri direct = target.isName() ? resolver.resolve(target) : target;
-    Connection connection = connect(target, direct, what);
+  CompletableFuture<Object> invokeAsync(Uri target, Connection bound, String method,
+      Object[] args, CallOptions options, String what, Method declared, Executor executor) {
+    CallInterceptor.Call info = before(target, method, args);
+    long started = System.nanoTime();
+    Endpoint endpoint = endpoint(target, bound, what);
+    Connection connection = endpoint.connection();
     long timeoutMillis = options.timeout().toMillis();
-    Connection.OutgoingCall call =
-        connection.call(direct.id(), method, args, timeoutMillis, false);
-    CompletableFuture<Object> result = new CompletableFuture<>();
+    Connection.OutgoingCall call = connection.call(endpoint.objectId(), method,
+        dispatcher.exportArgs(connection, args), timeoutMillis, false);
+    CompletableFuture<Object> result = new CompletableFuture<>() {
+      // Cancelling the caller's future cancels the call: the server drops it if queued and
+      // interrupts it if running.
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        if (cancelled) {
+          connection.cancel(call.id());
+        }
+        return cancelled;
+      }
+    };
     // The connection completes the call with a TimeoutException once its deadline passed.
     call.whenCompleteAsync((value, error) -> {
       if (error == null) {
-        result.complete(value);
+        try {
+          Object imported = dispatcher.importIfRef(connection, value);
+          after(info, started, null);
+          result.complete(imported);
+        } catch (RuntimeException e) {
+          after(info, started, e);
+          result.completeExceptionally(e);
+        }
       } else {
-        result.completeExceptionally(translate(error, target, what, declared, timeoutMillis));
+        Throwable t = translate(error, target, what, declared, timeoutMillis);
+        after(info, started, t);
+        result.completeExceptionally(t);
       }
     }, orInline(executor));
     return result;
+  }
+
+  /** Sends a oneway call: no answer, so nothing to wait for and nothing to report. */
+  void invokeOneway(Uri target, Connection bound, String method, Object[] args, String what) {
+    CallInterceptor.Call info = before(target, method, args);
+    long started = System.nanoTime();
+    Endpoint endpoint = endpoint(target, bound, what);
+    Connection connection = endpoint.connection();
+    connection.call(endpoint.objectId(), method, dispatcher.exportArgs(connection, args), 0,
+        true);
+    after(info, started, null);
+  }
+
+  private CallInterceptor.Call before(Uri target, String method, Object[] args) {
+    if (interceptors.isEmpty()) {
+      return null;
+    }
+    CallInterceptor.Call info = new CallInterceptor.Call(target.id(), method,
+        args == null ? new Object[0] : args, target.address().map(Address::toString).orElse(
+            target.toString()));
+    for (CallInterceptor interceptor : interceptors) {
+      interceptor.before(info);
+    }
+    return info;
+  }
+
+  private void after(CallInterceptor.Call info, long started, Throwable error) {
+    if (info == null) {
+      return;
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    for (CallInterceptor interceptor : interceptors) {
+      interceptor.after(info, took, error);
+    }
   }
 
   // Once the broker is closed its callback pool refuses work, yet the calls still in flight
@@ -98,20 +235,28 @@ final class Invoker {
     };
   }
 
-  private Connection connect(Uri target, Uri direct, String what) {
+  private Endpoint endpoint(Uri target, Connection bound, String what) {
+    if (bound != null) {
+      if (!bound.isOpen()) {
+        throw new ConnectionClosedException(what + " on " + target + ": the connection of this"
+            + " remote reference is closed (references do not outlive their connection)");
+      }
+      return new Endpoint(bound, target.id());
+    }
+    Uri direct = target.isName() ? resolver.resolve(target) : target;
     try {
-      return pool.get(address(direct));
+      return new Endpoint(pool.get(address(direct)), direct.id());
     } catch (CommunicationException e) {
       if (!target.isName()) {
         throw Failures.withContext(e, what + " on " + target);
       }
-      // The server may have moved: ask the name server again, once.
+      // The server may have moved: ask the name server again.
       resolver.invalidate(target);
       Uri again = resolver.resolve(target);
       if (again.equals(direct)) {
         throw Failures.withContext(e, what + " on " + target + " (" + direct + ")");
       }
-      return pool.get(address(again));
+      return new Endpoint(pool.get(address(again)), again.id());
     }
   }
 
@@ -129,7 +274,7 @@ final class Invoker {
     if (cause instanceof RemoteFailure f) {
       return Failures.rebuild(codec, f.error(), target, what, declared);
     }
-    if (cause instanceof ConnectionClosedException && target.isName()) {
+    if (cause instanceof ConnectionClosedException && target.isName() && resolver != null) {
       resolver.invalidate(target);
     }
     if (cause instanceof BrokerException be) {

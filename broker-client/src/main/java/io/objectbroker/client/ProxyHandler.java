@@ -1,31 +1,74 @@
 package io.objectbroker.client;
 
+import io.objectbroker.Oneway;
 import io.objectbroker.Remote;
 import io.objectbroker.Uri;
+import io.objectbroker.internal.transport.Connection;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
-/** The behaviour of a typed proxy: every interface method becomes a remote call. */
+/**
+ * The behaviour of a typed proxy: every interface method becomes a remote call. A method that
+ * returns a {@link CompletableFuture} (or {@link CompletionStage}) is called without waiting;
+ * a {@link Oneway} method is sent without an answer.
+ */
 final class ProxyHandler implements InvocationHandler {
 
   private final Class<?> remoteInterface;
   private final Uri target;
+  private final Connection bound;
   private final CallOptions options;
   private final Invoker invoker;
+  private final Executor callbacks;
   private final Map<Method, String> names = new HashMap<>();
 
-  private ProxyHandler(Class<?> remoteInterface, Uri target, CallOptions options,
-      Invoker invoker) {
+  private ProxyHandler(Class<?> remoteInterface, Uri target, Connection bound,
+      CallOptions options, Invoker invoker, Executor callbacks) {
     this.remoteInterface = remoteInterface;
     this.target = target;
+    this.bound = bound;
     this.options = options;
     this.invoker = invoker;
+    this.callbacks = callbacks;
     for (Method m : remoteInterface.getMethods()) {
       names.put(m, remoteInterface.getSimpleName() + "." + m.getName());
+      if (m.isAnnotationPresent(Oneway.class) && m.getReturnType() != void.class) {
+        throw new IllegalArgumentException(remoteInterface.getSimpleName() + "." + m.getName()
+            + " is @Oneway but returns " + m.getReturnType().getSimpleName()
+            + "; a oneway method returns void, as no answer comes back");
+      }
     }
+  }
+
+  /** The handler behind {@code proxy}, if it is a proxy made here. */
+  static ProxyHandler of(Object proxy) {
+    if (proxy != null && Proxy.isProxyClass(proxy.getClass())
+        && Proxy.getInvocationHandler(proxy) instanceof ProxyHandler h) {
+      return h;
+    }
+    throw new IllegalArgumentException("not an ObjectBroker proxy: " + proxy);
+  }
+
+  Uri target() {
+    return target;
+  }
+
+  Connection bound() {
+    return bound;
+  }
+
+  CallOptions options() {
+    return options;
+  }
+
+  Invoker invoker() {
+    return invoker;
   }
 
   /**
@@ -34,7 +77,13 @@ final class ProxyHandler implements InvocationHandler {
    * @throws IllegalArgumentException if the type is not an interface marked {@link Remote}
    */
   static <T> T create(Class<T> remoteInterface, Uri target, CallOptions options,
-      Invoker invoker) {
+      Invoker invoker, Executor callbacks) {
+    return create(remoteInterface, target, null, options, invoker, callbacks);
+  }
+
+  /** A proxy whose calls go over {@code bound} (null: through the pool, by {@code target}). */
+  static <T> T create(Class<T> remoteInterface, Uri target, Connection bound,
+      CallOptions options, Invoker invoker, Executor callbacks) {
     if (!remoteInterface.isInterface()) {
       throw new IllegalArgumentException(remoteInterface.getName()
           + " is not an interface; proxies are made for @Remote interfaces");
@@ -45,7 +94,7 @@ final class ProxyHandler implements InvocationHandler {
     }
     Object proxy = Proxy.newProxyInstance(remoteInterface.getClassLoader(),
         new Class<?>[] {remoteInterface},
-        new ProxyHandler(remoteInterface, target, options, invoker));
+        new ProxyHandler(remoteInterface, target, bound, options, invoker, callbacks));
     return remoteInterface.cast(proxy);
   }
 
@@ -61,6 +110,16 @@ final class ProxyHandler implements InvocationHandler {
     if (method.isDefault()) {
       return InvocationHandler.invokeDefault(proxy, method, args);
     }
-    return invoker.invoke(target, method.getName(), args, options, names.get(method), method);
+    String what = names.get(method);
+    if (method.isAnnotationPresent(Oneway.class)) {
+      invoker.invokeOneway(target, bound, method.getName(), args, what);
+      return null;
+    }
+    Class<?> returns = method.getReturnType();
+    if (returns == CompletableFuture.class || returns == CompletionStage.class) {
+      return invoker.invokeAsync(target, bound, method.getName(), args, options, what, method,
+          callbacks);
+    }
+    return invoker.invoke(target, bound, method.getName(), args, options, what, method);
   }
 }

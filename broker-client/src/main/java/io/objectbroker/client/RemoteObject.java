@@ -1,6 +1,7 @@
 package io.objectbroker.client;
 
 import io.objectbroker.Uri;
+import io.objectbroker.internal.transport.Connection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -19,12 +20,15 @@ import java.util.concurrent.Executor;
 public final class RemoteObject {
 
   private final Uri target;
+  private final Connection bound;
   private final CallOptions options;
   private final Invoker invoker;
   private final Executor callbacks;
 
-  RemoteObject(Uri target, CallOptions options, Invoker invoker, Executor callbacks) {
+  RemoteObject(Uri target, Connection bound, CallOptions options, Invoker invoker,
+      Executor callbacks) {
     this.target = target;
+    this.bound = bound;
     this.options = options;
     this.invoker = invoker;
     this.callbacks = callbacks;
@@ -39,7 +43,8 @@ public final class RemoteObject {
    *     as itself when unchecked
    */
   public Object call(String method, Object... args) {
-    return invoker.invoke(target, method, args, options, target.id() + "." + method, null);
+    return invoker.invoke(target, bound, method, args, options, target.id() + "." + method,
+        null);
   }
 
   /**
@@ -49,13 +54,21 @@ public final class RemoteObject {
    * when the timeout passes first).
    */
   public CompletableFuture<Object> callAsync(String method, Object... args) {
-    return invoker.invokeAsync(target, method, args, options, target.id() + "." + method, null,
-        callbacks);
+    return invoker.invokeAsync(target, bound, method, args, options,
+        target.id() + "." + method, null, callbacks);
+  }
+
+  /**
+   * Sends {@code method} as a oneway call: returns at once, with no result and no error (a
+   * failure is logged on the server).
+   */
+  public void callOneway(String method, Object... args) {
+    invoker.invokeOneway(target, bound, method, args, target.id() + "." + method);
   }
 
   /** A copy that calls with other options. */
   public RemoteObject withOptions(CallOptions options) {
-    return new RemoteObject(target, options, invoker, callbacks);
+    return new RemoteObject(target, bound, options, invoker, callbacks);
   }
 
   /** Where the object is, as given. */

@@ -3,6 +3,7 @@ package io.objectbroker.naming;
 import io.objectbroker.NamingException;
 import io.objectbroker.NonBlocking;
 import io.objectbroker.Remote;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
@@ -16,6 +17,14 @@ import java.util.Set;
  * <p>The read methods are {@link NonBlocking}: a name server answers them from memory on its
  * I/O threads, so a lookup costs no more than any small call. A store must therefore serve
  * reads without blocking (from memory or a local cache); writes may block.
+ *
+ * <h2>Leases and replicas</h2>
+ * A name registered with {@link #register} is permanent. A name registered with {@link
+ * #registerLease} lasts for its time-to-live and is renewed by registering it again; an object
+ * server does so every third of the time-to-live, so that its names vanish soon after it dies
+ * and come back after a name server restarts. Expired leases are invisible to every read at
+ * once and purged soon after. Several URIs may be registered under one name as replicas:
+ * {@link #lookupAll} returns them all and {@link #lookup} one of them.
  */
 @Remote
 public interface NameServer {
@@ -32,6 +41,9 @@ public interface NameServer {
   /** The name server's address unless told otherwise. */
   String DEFAULT_ADDRESS = "127.0.0.1:" + DEFAULT_PORT;
 
+  /** The longest lease a name server grants. */
+  Duration MAX_LEASE_TTL = Duration.ofDays(1);
+
   /**
    * Registers {@code name} for {@code uri}.
    *
@@ -43,7 +55,20 @@ public interface NameServer {
       throws NamingException;
 
   /**
-   * The URI registered for {@code name}.
+   * Registers {@code name} for {@code uri} as a lease that ends {@code ttlMillis} from now;
+   * calling it again for the same name and URI renews the lease (and re-creates it if it was
+   * lost, e.g. to a name server restart).
+   *
+   * @param replica false if the name must be free or held by this same URI only; true to keep
+   *     the other URIs registered under the name (several servers behind one name)
+   * @throws NamingException if the name is taken (replica false), the time-to-live is out of
+   *     range, or the name or URI is malformed
+   */
+  void registerLease(String name, String uri, Set<String> metadata, long ttlMillis,
+      boolean replica) throws NamingException;
+
+  /**
+   * The URI registered for {@code name}; of several replicas, one of them.
    *
    * @throws NamingException if the name is not registered
    */
@@ -57,6 +82,14 @@ public interface NameServer {
    */
   @NonBlocking
   Registration lookupRegistration(String name) throws NamingException;
+
+  /**
+   * Every live registration of {@code name} (several for replicas), sorted by URI.
+   *
+   * @throws NamingException if the name is not registered
+   */
+  @NonBlocking
+  List<Registration> lookupAll(String name) throws NamingException;
 
   /** Registrations whose names start with {@code prefix} ("" for all), sorted by name. */
   @NonBlocking
@@ -79,6 +112,19 @@ public interface NameServer {
 
   /** Removes {@code name}; whether it was registered. */
   boolean remove(String name);
+
+  /**
+   * Removes the registration of {@code name} for {@code uri} only, keeping other replicas; a
+   * server's graceful close uses it. Whether it was registered.
+   */
+  boolean unregister(String name, String uri);
+
+  /**
+   * Replaces the metadata tags of {@code name} (of each of its replicas).
+   *
+   * @throws NamingException if the name is not registered
+   */
+  void setMetadata(String name, Set<String> metadata) throws NamingException;
 
   /** Removes every name starting with {@code prefix}; how many were removed. */
   int removePrefix(String prefix);

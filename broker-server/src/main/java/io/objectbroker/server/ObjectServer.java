@@ -4,7 +4,10 @@ import io.netty.channel.Channel;
 import io.objectbroker.Address;
 import io.objectbroker.BrokerException;
 import io.objectbroker.Uri;
+import io.objectbroker.CallInterceptor;
 import io.objectbroker.client.Broker;
+import io.objectbroker.client.CallOptions;
+import io.objectbroker.client.RefProxies;
 import io.objectbroker.internal.dispatch.Dispatcher;
 import io.objectbroker.internal.dispatch.ExposedObject;
 import io.objectbroker.internal.protocol.KryoCodec;
@@ -29,6 +32,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,6 +74,8 @@ public final class ObjectServer implements AutoCloseable {
   public static final Duration DEFAULT_KEEPALIVE_INTERVAL = KeepAlive.DEFAULT_INTERVAL;
   /** Silence after which a client's connection is closed unless told otherwise: 45 s. */
   public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = KeepAlive.DEFAULT_TIMEOUT;
+  /** The time-to-live of the names registered with the name server unless told otherwise. */
+  public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(30);
 
   private final Builder settings;
   private final KryoCodec codec = new KryoCodec();
@@ -80,6 +88,8 @@ public final class ObjectServer implements AutoCloseable {
   private volatile Channel listening;
   private volatile Address advertised;
   private volatile Broker nameServerClient;
+  private volatile ScheduledExecutorService leaseRenewer;
+  private volatile boolean renewalFailing;
   private volatile boolean closing;
 
   private ObjectServer(Builder b) {
@@ -93,8 +103,21 @@ public final class ObjectServer implements AutoCloseable {
           return t;
         });
     workers.allowCoreThreadTimeOut(true);
+    // Callbacks a client passes arrive as proxies that call it back over its connection.
+    RefProxies refs = new RefProxies(codec, CallOptions.DEFAULT.withTimeout(b.callbackTimeout),
+        ForkJoinPool.commonPool());
     this.dispatcher = new Dispatcher(objects, codec, workers, b.queueCapacity,
-        () -> advertised == null ? b.host : advertised.toString());
+        () -> "server " + (advertised == null ? b.host : advertised.toString()), refs,
+        b.interceptors);
+    refs.bind(dispatcher);
+  }
+
+  /**
+   * The number of objects this server holds for its clients: results passed by reference
+   * (such as session objects), until each client releases them or disconnects.
+   */
+  public int exportedCount() {
+    return dispatcher.exportedCount();
   }
 
   /** A builder with every setting at its default. */
@@ -136,7 +159,7 @@ public final class ObjectServer implements AutoCloseable {
   public void unregister(String name) {
     if (objects.remove(name) != null && nameServerClient != null) {
       try {
-        nameServerClient.nameServer().remove(name);
+        nameServerClient.nameServer().unregister(name, uri(name).toString());
       } catch (BrokerException e) {
         log.warn("could not remove {} from the name server: {}", name, e.getMessage());
       }
@@ -168,6 +191,7 @@ public final class ObjectServer implements AutoCloseable {
         for (String name : objects.keySet()) {
           registerName(name);
         }
+        startRenewingLeases();
       } catch (RuntimeException e) {
         close();
         throw e;
@@ -179,10 +203,49 @@ public final class ObjectServer implements AutoCloseable {
 
   private void registerName(String name) {
     String uri = uri(name).toString();
-    nameServerClient.nameServer().register(name, uri, metadata.getOrDefault(name, Set.of()),
-        true);
-    log.info("registered {} -> {} with the name server at {}", name, uri,
-        settings.nameServer);
+    nameServerClient.nameServer().registerLease(name, uri, metadata.getOrDefault(name, Set.of()),
+        settings.leaseTtl.toMillis(), settings.replica);
+    log.info("registered {} -> {} with the name server at {} (lease of {})", name, uri,
+        settings.nameServer, settings.leaseTtl);
+  }
+
+  /**
+   * Renews the leases every third of their time-to-live, which also registers them again after
+   * the name server lost them (a restart, a ZooKeeper session that expired). A failure is
+   * logged once per outage, and once more when renewals succeed again.
+   */
+  private void startRenewingLeases() {
+    ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "objectbroker-lease-renewer");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = Math.max(1, settings.leaseTtl.toMillis() / 3);
+    renewer.scheduleWithFixedDelay(() -> {
+      try {
+        for (String name : objects.keySet()) {
+          if (!closing) {
+            renewLease(name);
+          }
+        }
+        if (renewalFailing) {
+          renewalFailing = false;
+          log.info("renewing leases with the name server at {} again", settings.nameServer);
+        }
+      } catch (RuntimeException e) { // a BrokerException, or anything that would stop renewals
+        if (!renewalFailing) {
+          renewalFailing = true;
+          log.warn("cannot renew leases with the name server at {}: {} (trying again every {}"
+              + " ms; logged once until it works)", settings.nameServer, e.getMessage(), every);
+        }
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+    leaseRenewer = renewer;
+  }
+
+  private void renewLease(String name) {
+    nameServerClient.nameServer().registerLease(name, uri(name).toString(),
+        metadata.getOrDefault(name, Set.of()), settings.leaseTtl.toMillis(), settings.replica);
   }
 
   private void accepted(Connection c) {
@@ -240,10 +303,19 @@ public final class ObjectServer implements AutoCloseable {
       return;
     }
     closing = true;
+    if (leaseRenewer != null) {
+      leaseRenewer.shutdownNow();
+      try {
+        // A renewal still in flight would register a name again after its removal below.
+        leaseRenewer.awaitTermination(settings.shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (nameServerClient != null) {
       for (String name : objects.keySet()) {
         try {
-          nameServerClient.nameServer().remove(name);
+          nameServerClient.nameServer().unregister(name, uri(name).toString());
         } catch (BrokerException e) {
           log.warn("could not remove {} from the name server: {}", name, e.getMessage());
         }
@@ -311,9 +383,28 @@ public final class ObjectServer implements AutoCloseable {
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Path unixSocket;
     private KeepAlive keepAlive = KeepAlive.DEFAULT;
+    private Duration leaseTtl = DEFAULT_LEASE_TTL;
+    private boolean replica;
     private final List<Class<?>> types = new ArrayList<>();
+    private final List<CallInterceptor> interceptors = new ArrayList<>();
+    private Duration callbackTimeout = CallOptions.DEFAULT_TIMEOUT;
 
     private Builder() {}
+
+    /**
+     * Adds a hook around every call this server runs: to log each call with its duration and
+     * outcome, or to refuse some (by throwing from {@link CallInterceptor#before}).
+     */
+    public Builder intercept(CallInterceptor interceptor) {
+      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /** How long a call to a client's callback waits for its answer. */
+    public Builder callbackTimeout(Duration timeout) {
+      this.callbackTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
 
     /** The address to bind (default 127.0.0.1); a wildcard address binds every interface. */
     public Builder host(String host) {
@@ -399,6 +490,20 @@ public final class ObjectServer implements AutoCloseable {
     }
 
     /**
+     * The time-to-live of the names registered with the name server (default 30 s); they are
+     * renewed every third of it, and vanish about that long after this server dies.
+     */
+    public Builder leaseTtl(Duration ttl) {
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.toMillis() < 3 || ttl.compareTo(NameServer.MAX_LEASE_TTL) > 0) {
+        throw new IllegalArgumentException("leaseTtl: " + ttl + " (expected: 3 ms to "
+            + NameServer.MAX_LEASE_TTL + ")");
+      }
+      this.leaseTtl = ttl;
+      return this;
+    }
+
+    /**
      * Listens on a Unix domain socket at {@code path} (absolute, or relative to the working
      * directory) instead of TCP; URIs then name the path, as {@code OB:name@./path.sock}, and
      * so do the registrations with the name server. A socket file left by a server that died
@@ -409,6 +514,16 @@ public final class ObjectServer implements AutoCloseable {
     public Builder unixSocket(Path path) {
       Address.unix(path); // checks the path
       this.unixSocket = path;
+      return this;
+    }
+
+    /**
+     * Whether this server's names join those of other servers registered under the same names
+     * (replicas; clients spread calls over them), instead of requiring the names free (default
+     * false).
+     */
+    public Builder replica(boolean replica) {
+      this.replica = replica;
       return this;
     }
 

@@ -1,67 +1,334 @@
 package io.objectbroker.internal.dispatch;
 
+import io.objectbroker.CallInterceptor;
 import io.objectbroker.CallTimeoutException;
 import io.objectbroker.NamingException;
+import io.objectbroker.SecurityException;
 import io.objectbroker.ServerBusyException;
 import io.objectbroker.internal.protocol.Frame;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
+import io.objectbroker.internal.protocol.RemoteRef;
 import io.objectbroker.internal.transport.Connection;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs calls from the I/O threads on the bounded worker pool: a slow method holds a worker,
- * never an I/O thread, and a full queue answers "server busy" at once. Methods marked
- * {@link io.objectbroker.NonBlocking} run on the I/O thread itself.
+ * Runs the calls a peer sends, on either side of a connection: a server's calls, and a
+ * client's callbacks.
+ *
+ * <p>Calls run on the bounded worker pool: a slow method holds a worker, never an I/O thread,
+ * and a full queue answers "server busy" at once. Methods marked
+ * {@link io.objectbroker.NonBlocking} run on the I/O thread itself. Oneway calls of one
+ * connection run one after another, in the order sent, unless marked unordered.
+ *
+ * <p>Besides the objects served to everyone, each connection has the objects exported to it:
+ * callbacks its peer was given, and results passed by reference (see {@link RemoteRef}). They
+ * live until the peer releases them or the connection closes. A reference the peer passes in
+ * becomes a proxy that calls back over the same connection; nothing else of the peer can be
+ * called.
  */
 public final class Dispatcher implements Connection.CallHandler {
 
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  /** Makes a proxy of a reference the peer passed: its calls go back over that connection. */
+  public interface RefImporter {
+    /** @throws IllegalArgumentException if none of the reference's interfaces is known here */
+    Object importRef(Connection connection, RemoteRef ref);
+  }
 
   private final Map<String, ExposedObject> objects;
   private final KryoCodec codec;
   private final ThreadPoolExecutor workers;
   private final int queueCapacity;
   private final Supplier<String> server;
+  private final RefImporter importer;
+  private final List<CallInterceptor> interceptors;
+  private final Map<Connection, PerConnection> connections = new ConcurrentHashMap<>();
+  private final AtomicLong nextRef = new AtomicLong();
 
-  /** @param server how messages name this server (its address is known once it is bound) */
-  public Dispatcher(Map<String, ExposedObject> objects, KryoCodec codec, ThreadPoolExecutor workers,
-      int queueCapacity, Supplier<String> server) {
+  /**
+   * @param objects the objects served to every peer, by id
+   * @param server how messages name this side (its address is known once it is bound)
+   * @param importer makes proxies of references the peer passes; null to refuse them
+   */
+  public Dispatcher(Map<String, ExposedObject> objects, KryoCodec codec,
+      ThreadPoolExecutor workers, int queueCapacity, Supplier<String> server,
+      RefImporter importer, List<CallInterceptor> interceptors) {
     this.objects = objects;
     this.codec = codec;
     this.workers = workers;
     this.queueCapacity = queueCapacity;
     this.server = server;
+    this.importer = importer;
+    this.interceptors = List.copyOf(interceptors);
   }
+
+  // ------------------------------------------------------------------ references
+
+  /** What one connection has: the objects exported to it, its imports, its oneway lane. */
+  private final class PerConnection {
+    final Map<String, ExposedObject> exports = new ConcurrentHashMap<>();
+    final Map<Object, RemoteRef> exported = Collections.synchronizedMap(new IdentityHashMap<>());
+    final Map<String, Object> imports = new ConcurrentHashMap<>();
+    /** Calls waiting for a worker: true once the peer cancelled one. */
+    final Map<Integer, Boolean> queued = new ConcurrentHashMap<>();
+    /** Calls running on a worker, by request id; guarded by itself for interrupts. */
+    final Map<Integer, Thread> running = new java.util.HashMap<>();
+    final OnewayLane lane;
+
+    PerConnection(Connection connection) {
+      lane = new OnewayLane(connection);
+    }
+  }
+
+  private PerConnection state(Connection connection) {
+    PerConnection state = connections.get(connection);
+    if (state != null) {
+      return state;
+    }
+    state = connections.computeIfAbsent(connection, PerConnection::new);
+    // Whatever was exported to a connection is dropped with it.
+    connection.closeFuture().thenRun(() -> connections.remove(connection));
+    return state;
+  }
+
+  /**
+   * Exports {@code target} to the peer of {@code connection} (the same reference if it was
+   * already), for the life of the connection or until the peer releases it.
+   */
+  public RemoteRef export(Connection connection, Object target) {
+    PerConnection state = state(connection);
+    synchronized (state.exported) {
+      RemoteRef ref = state.exported.get(target);
+      if (ref == null) {
+        String id = "ref-" + nextRef.incrementAndGet();
+        ExposedObject exposed = ExposedObject.of(id, target);
+        ref = new RemoteRef(id, exposed.interfaces().stream().map(Class::getName).toList());
+        state.exports.put(id, exposed);
+        state.exported.put(target, ref);
+      }
+      return ref;
+    }
+  }
+
+  /** The value as sent: an object with a remote interface goes by reference. */
+  public Object exportIfRemote(Connection connection, Object value) {
+    return ExposedObject.isRemote(value) ? export(connection, value) : value;
+  }
+
+  /** The arguments as sent: objects with a remote interface go by reference. */
+  public Object[] exportArgs(Connection connection, Object[] args) {
+    Object[] out = args;
+    for (int i = 0; args != null && i < args.length; i++) {
+      if (ExposedObject.isRemote(args[i])) {
+        if (out == args) {
+          out = args.clone();
+        }
+        out[i] = export(connection, args[i]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The value as received: a reference becomes a proxy over {@code connection} (the same one
+   * each time the same reference comes).
+   *
+   * @throws SecurityException if this side accepts no references
+   */
+  public Object importIfRef(Connection connection, Object value) {
+    if (!(value instanceof RemoteRef ref)) {
+      return value;
+    }
+    if (importer == null) {
+      throw new SecurityException("this side accepts no remote references");
+    }
+    return state(connection).imports.computeIfAbsent(ref.objectId(),
+        id -> importer.importRef(connection, ref));
+  }
+
+  /** The number of objects exported to peers, over all connections. */
+  public int exportedCount() {
+    return connections.values().stream().mapToInt(s -> s.exports.size()).sum();
+  }
+
+  private ExposedObject lookup(Connection connection, String id) {
+    ExposedObject object = objects.get(id);
+    if (object == null) {
+      PerConnection state = connections.get(connection);
+      object = state == null ? null : state.exports.get(id);
+    }
+    return object;
+  }
+
+  private void release(Connection connection, Object[] args) {
+    PerConnection state = connections.get(connection);
+    if (state == null || args.length != 1 || !(args[0] instanceof String id)) {
+      return;
+    }
+    synchronized (state.exported) {
+      ExposedObject gone = state.exports.remove(id);
+      if (gone != null) {
+        state.exported.remove(gone.target());
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ calls
 
   @Override
   public void onCall(Connection connection, Frame call) {
     long received = System.nanoTime();
     KryoCodec.Target target = codec.peekTarget(call.content());
-    if (target != null) {
-      ExposedObject object = objects.get(target.objectId());
-      if (object != null && object.isNonBlocking(target.method())) {
-        run(connection, call, received); // on this I/O thread: see NonBlocking
-        return;
+    ExposedObject object = target == null ? null : lookup(connection, target.objectId());
+    if (object != null && object.isNonBlocking(target.method())) {
+      run(connection, call, received); // on this I/O thread: see NonBlocking
+      return;
+    }
+    if (call.hasFlag(Protocol.FLAG_ONEWAY)
+        && !(object != null && object.isUnorderedOneway(target.method()))) {
+      state(connection).lane.add(call, received);
+      return;
+    }
+    PerConnection state = state(connection);
+    int id = call.requestId();
+    state.queued.put(id, false);
+    try {
+      workers.execute(() -> {
+        if (Boolean.TRUE.equals(state.queued.remove(id))) {
+          call.release(); // cancelled while it waited: nobody wants its answer
+          return;
+        }
+        synchronized (state.running) {
+          state.running.put(id, Thread.currentThread());
+        }
+        try {
+          run(connection, call, received);
+        } finally {
+          synchronized (state.running) {
+            state.running.remove(id);
+            Thread.interrupted(); // a cancel that came too late is not for the next call
+          }
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      state.queued.remove(id);
+      call.release();
+      refuse(connection, call);
+    }
+  }
+
+  @Override
+  public void onCancel(Connection connection, int requestId) {
+    PerConnection state = connections.get(connection);
+    if (state == null) {
+      return;
+    }
+    state.queued.replace(requestId, false, true);
+    synchronized (state.running) {
+      Thread t = state.running.get(requestId);
+      if (t != null) {
+        log.debug("interrupting call {} from {}: cancelled", requestId, connection.peer());
+        t.interrupt();
       }
     }
-    try {
-      workers.execute(() -> run(connection, call, received));
-    } catch (RejectedExecutionException e) {
-      call.release();
-      if (!call.hasFlag(Protocol.FLAG_ONEWAY)) {
-        connection.replyError(call.requestId(), new ServerBusyException(workers.isShutdown()
-            ? "server " + server.get() + " is shutting down"
-            : "server " + server.get() + " is busy: " + queueCapacity
-                + " calls are queued, the limit; try again later"));
+  }
+
+  private void refuse(Connection connection, Frame call) {
+    ServerBusyException busy = new ServerBusyException(workers.isShutdown()
+        ? server.get() + " is shutting down"
+        : server.get() + " is busy: " + queueCapacity
+            + " calls are queued, the limit; try again later");
+    if (call.hasFlag(Protocol.FLAG_ONEWAY)) {
+      log.warn("dropped a oneway call from {}: {}", connection.peer(), busy.getMessage());
+    } else {
+      connection.replyError(call.requestId(), busy);
+    }
+  }
+
+  /**
+   * The oneway calls of one connection, run one at a time on the worker pool in the order they
+   * came. A oneway call has no answer to carry "busy", so none is dropped: once {@code
+   * queueCapacity} wait, the connection stops reading until half of them ran, and the sender
+   * is held back by TCP.
+   */
+  private final class OnewayLane {
+    private record Task(Frame frame, long received) {}
+
+    private final Connection connection;
+    private final Queue<Task> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    OnewayLane(Connection connection) {
+      this.connection = connection;
+    }
+
+    void add(Frame frame, long received) {
+      queue.add(new Task(frame, received));
+      if (size.incrementAndGet() == queueCapacity) {
+        connection.pauseReading(true);
+      }
+      schedule();
+    }
+
+    private void taken() {
+      if (size.decrementAndGet() == queueCapacity / 2) {
+        connection.pauseReading(false);
+      }
+    }
+
+    private void schedule() {
+      if (queue.isEmpty() || !scheduled.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        workers.execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        for (Task t; (t = queue.poll()) != null; ) {
+          taken();
+          t.frame().release();
+          refuse(connection, t.frame());
+        }
+        scheduled.set(false);
+      }
+    }
+
+    // A batch at a time, so that one busy connection does not hold a worker forever.
+    private void drain() {
+      try {
+        for (int i = 0; i < 64; i++) {
+          Task t = queue.poll();
+          if (t == null) {
+            break;
+          }
+          taken();
+          run(connection, t.frame(), t.received());
+        }
+      } finally {
+        scheduled.set(false);
+        schedule();
       }
     }
   }
@@ -83,37 +350,94 @@ public final class Dispatcher implements Connection.CallHandler {
         throw new CallTimeoutException(what + " waited " + waitedMillis + " ms in the queue of "
             + server.get() + ", past its timeout of " + call.timeoutMillis() + " ms; not run");
       }
-      ExposedObject target = objects.get(call.objectId());
-      if (target == null) {
-        throw new NamingException("no object " + call.objectId() + " on server " + server.get());
-      }
-      Method method = target.find(call.method(), call.args());
-      Object result;
-      try {
-        result = method.invoke(target.target(), call.args());
-      } catch (InvocationTargetException e) {
-        Throwable cause = e.getCause();
-        log.debug("{} from {} threw {}", what, connection.peer(), cause.toString());
-        if (oneway) {
-          log.warn("oneway call {} from {} failed", what, connection.peer(), cause);
-        } else {
-          connection.replyError(id, cause);
+      if (RemoteRef.RELEASE_OBJECT.equals(call.objectId())) {
+        release(connection, call.args());
+        if (!oneway) {
+          connection.reply(id, null);
         }
         return;
       }
-      log.debug("{} from {} done", what, connection.peer());
-      if (!oneway) {
-        connection.reply(id, result);
+      ExposedObject target = lookup(connection, call.objectId());
+      if (target == null) {
+        throw new NamingException("no object " + call.objectId() + " on " + server.get());
       }
+      Object[] args = call.args();
+      for (int i = 0; i < args.length; i++) {
+        args[i] = importIfRef(connection, args[i]);
+      }
+      Method method = target.find(call.method(), args);
+      CallInterceptor.Call info =
+          new CallInterceptor.Call(call.objectId(), call.method(), args, connection.peer());
+      for (CallInterceptor interceptor : interceptors) {
+        interceptor.before(info); // may refuse the call by throwing
+      }
+      long started = System.nanoTime();
+      Object result;
+      try {
+        result = method.invoke(target.target(), args);
+      } catch (InvocationTargetException e) {
+        finish(connection, id, oneway, info, started, null, e.getCause());
+        return;
+      }
+      if (result instanceof CompletionStage<?> stage) {
+        // An asynchronous method: answered when its future completes, on whichever thread.
+        stage.whenComplete((value, error) -> finish(connection, id, oneway, info, started,
+            value, error instanceof CompletionException && error.getCause() != null
+                ? error.getCause() : error));
+        return;
+      }
+      finish(connection, id, oneway, info, started, result, null);
     } catch (RuntimeException | Error e) {
-      // The broker's own refusals (unknown object or method, bad payload, deadline) and
-      // anything that went wrong around the call: the caller gets it, the server goes on.
+      // The broker's own refusals (unknown object or method, bad payload, deadline, a hook's
+      // refusal) and anything that went wrong around the call: the caller gets it, the
+      // server goes on.
       log.debug("{} from {} refused: {}", what, connection.peer(), e.toString());
-      if (!oneway) {
-        connection.replyError(id, e);
+      if (oneway) {
+        log.warn("oneway call {} from {} refused: {}", what, connection.peer(), e.toString());
+      } else {
+        replyError(connection, id, e);
       }
     } catch (IllegalAccessException e) {
-      connection.replyError(id, new IllegalStateException("cannot call " + what + ": " + e));
+      if (!oneway) {
+        replyError(connection, id,
+            new IllegalStateException("cannot call " + what + ": " + e));
+      }
+    }
+  }
+
+  private void finish(Connection connection, int id, boolean oneway, CallInterceptor.Call info,
+      long started, Object result, Throwable error) {
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    for (CallInterceptor interceptor : interceptors) {
+      try {
+        interceptor.after(info, took, error);
+      } catch (RuntimeException e) {
+        log.warn("call hook {} failed after {}", interceptor, info, e);
+      }
+    }
+    if (error != null) {
+      log.debug("{} from {} threw {}", info, connection.peer(), error.toString());
+      if (oneway) {
+        log.warn("oneway call {} from {} failed", info, connection.peer(), error);
+      } else {
+        replyError(connection, id, error);
+      }
+    } else if (!oneway) {
+      try {
+        connection.reply(id, exportIfRemote(connection, result));
+      } catch (RuntimeException e) {
+        replyError(connection, id, e);
+      }
+    }
+  }
+
+  // An exception whose message cannot even be read still gets the caller an answer.
+  private static void replyError(Connection connection, int id, Throwable error) {
+    try {
+      connection.replyError(id, error);
+    } catch (RuntimeException e) {
+      connection.replyError(id, new IllegalStateException(error.getClass().getName()
+          + " (its message could not be read: " + e.getClass().getName() + ")"));
     }
   }
 }

@@ -27,6 +27,7 @@ public final class ExposedObject {
   private final Set<Class<?>> interfaces;
   private final Map<String, List<Method>> methods = new HashMap<>();
   private final Set<String> nonBlocking = new java.util.HashSet<>();
+  private final Set<String> unorderedOneway = new java.util.HashSet<>();
 
   private ExposedObject(String id, Object target, Set<Class<?>> interfaces) {
     this.id = id;
@@ -47,6 +48,10 @@ public final class ExposedObject {
     methods.forEach((name, overloads) -> {
       if (overloads.stream().allMatch(m -> m.isAnnotationPresent(NonBlocking.class))) {
         nonBlocking.add(name);
+      }
+      if (overloads.stream().allMatch(m -> m.isAnnotationPresent(io.objectbroker.Oneway.class)
+          && !m.getAnnotation(io.objectbroker.Oneway.class).ordered())) {
+        unorderedOneway.add(name);
       }
     });
   }
@@ -72,6 +77,27 @@ public final class ExposedObject {
           + " the interface it serves with @" + Remote.class.getName());
     }
     return new ExposedObject(id, target, remote);
+  }
+
+  private static final ClassValue<Boolean> REMOTE = new ClassValue<>() {
+    @Override
+    protected Boolean computeValue(Class<?> type) {
+      Set<Class<?>> remote = new LinkedHashSet<>();
+      for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+        collect(c.getInterfaces(), remote);
+      }
+      return !remote.isEmpty();
+    }
+  };
+
+  /** Whether {@code value} implements a {@code @Remote} interface: it travels by reference. */
+  public static boolean isRemote(Object value) {
+    return value != null && REMOTE.get(value.getClass());
+  }
+
+  /** Whether {@code method} is oneway and may run out of order ({@code ordered = false}). */
+  public boolean isUnorderedOneway(String method) {
+    return unorderedOneway.contains(method);
   }
 
   private static void collect(Class<?>[] candidates, Set<Class<?>> into) {

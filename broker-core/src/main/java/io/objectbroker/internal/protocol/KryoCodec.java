@@ -114,7 +114,7 @@ public final class KryoCodec {
   private final Map<Integer, Class<?>> userTypesById = new ConcurrentHashMap<>();
   private final List<Class<?>> userTypes = new CopyOnWriteArrayList<>();
   private final Map<String, Class<? extends Throwable>> exceptions = new ConcurrentHashMap<>();
-  private final Set<Class<?>> walkedInterfaces = ConcurrentHashMap.newKeySet();
+  private final Map<String, Class<?>> remoteInterfaces = new ConcurrentHashMap<>();
   private final Pool<Session> pool = new Pool<>(true, false, MAX_POOLED) {
     @Override
     protected Session create() {
@@ -126,6 +126,7 @@ public final class KryoCodec {
     for (Class<? extends Throwable> type : JDK_EXCEPTIONS) {
       exceptions.put(type.getName(), type);
     }
+    registerClass(RemoteRef.class);
   }
 
   /**
@@ -154,7 +155,7 @@ public final class KryoCodec {
    * classes must be registered by hand, unless they are builtins like {@code List}).
    */
   public void registerRemoteInterface(Class<?> remoteInterface) {
-    if (!walkedInterfaces.add(remoteInterface)) {
+    if (remoteInterfaces.putIfAbsent(remoteInterface.getName(), remoteInterface) != null) {
       return;
     }
     Set<Type> seen = new HashSet<>();
@@ -170,6 +171,14 @@ public final class KryoCodec {
         registerException(e.asSubclass(Throwable.class));
       }
     }
+  }
+
+  /**
+   * The remote interface of that name, if registered here (directly, or met in the signature
+   * of a registered one): the types a {@link RemoteRef} may be made a proxy of.
+   */
+  public Optional<Class<?>> remoteInterface(String name) {
+    return Optional.ofNullable(remoteInterfaces.get(name));
   }
 
   /** The exception class of that name, if it may be rebuilt here. */
@@ -219,6 +228,10 @@ public final class KryoCodec {
         return;
       }
       registerClass(c);
+      return;
+    }
+    if (c.isInterface() && c.isAnnotationPresent(Remote.class)) {
+      registerRemoteInterface(c); // passed by reference: a callback, or a returned session
       return;
     }
     if (c.isInterface() || Modifier.isAbstract(c.getModifiers()) && !c.isEnum()) {

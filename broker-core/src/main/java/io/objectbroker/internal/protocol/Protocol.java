@@ -11,7 +11,7 @@ package io.objectbroker.internal.protocol;
  *      0     2  magic           0x4F42, "OB"; anything else closes the connection
  *      2     1  version         protocol version of the sender (1); checked in the handshake
  *      3     1  type            HELLO 1, HELLO_ACK 2, CALL 3, RESULT 4, ERROR 5, PING 6,
- *                               PONG 7, CLOSE 8
+ *                               PONG 7, CLOSE 8, CANCEL 9
  *      4     2  flags           bit 0 ONEWAY (a CALL that gets no answer); others reserved, 0
  *      6     4  request id      pairs a CALL with its RESULT or ERROR, and a PING with its
  *                               PONG; calls are multiplexed, answered in any order, and flow
@@ -33,6 +33,8 @@ package io.objectbroker.internal.protocol;
  *                   per frame: string class, string method, string file (nullable), varint line
  * PING, PONG        empty
  * CLOSE             UTF-8 reason; the sender closes the connection after it
+ * CANCEL            empty; the request id names a CALL the sender no longer waits for: the
+ *                   receiver drops it if queued, interrupts it if running, and answers nothing
  * </pre>
  *
  * <p>The handshake: the connecting side sends HELLO, the accepting side answers HELLO_ACK if
@@ -52,6 +54,7 @@ public final class Protocol {
   public static final byte PING = 6;
   public static final byte PONG = 7;
   public static final byte CLOSE = 8;
+  public static final byte CANCEL = 9;
 
   /** A CALL that expects no answer. */
   public static final int FLAG_ONEWAY = 1;
@@ -60,7 +63,7 @@ public final class Protocol {
   public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
   private static final String[] NAMES = {
-    "0", "HELLO", "HELLO_ACK", "CALL", "RESULT", "ERROR", "PING", "PONG", "CLOSE"
+    "0", "HELLO", "HELLO_ACK", "CALL", "RESULT", "ERROR", "PING", "PONG", "CLOSE", "CANCEL"
   };
 
   private Protocol() {}

@@ -43,6 +43,9 @@ public final class Connection {
   public interface CallHandler {
     /** Handles a call; the handler owns the frame and must release it. */
     void onCall(Connection connection, Frame call);
+
+    /** The peer no longer waits for call {@code requestId}: drop or interrupt it. */
+    default void onCancel(Connection connection, int requestId) {}
   }
 
   /** The handler of a side that serves no objects: every call is refused. */
@@ -64,6 +67,7 @@ public final class Connection {
   public static final class OutgoingCall extends CompletableFuture<Object> {
     private final int id;
     private final long deadline;
+    private volatile boolean sent;
 
     OutgoingCall(int id, long deadline) {
       this.id = id;
@@ -72,6 +76,11 @@ public final class Connection {
 
     public int id() {
       return id;
+    }
+
+    /** Whether the call was written to the socket: the peer may have run it. */
+    public boolean wasSent() {
+      return sent;
     }
   }
 
@@ -93,6 +102,8 @@ public final class Connection {
   private volatile int peerMaxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
   private volatile BrokerException closeCause;
   private volatile ScheduledFuture<?> sweeper;
+  private volatile boolean handlerPaused;
+  private volatile boolean writesPaused;
 
   Connection(Channel channel, KryoCodec codec, CallHandler handler, boolean isClient,
       int maxFrameBytes, String peer) {
@@ -116,6 +127,21 @@ public final class Connection {
   /** Completes when the handshake succeeded; fails with the reason it did not. */
   public CompletableFuture<Connection> handshake() {
     return handshake;
+  }
+
+  /**
+   * Stops (or resumes) reading from the peer, for a handler whose queue for this connection is
+   * full: the peer's calls then wait in the socket buffers, and, once those are full, in the
+   * peer itself. Reading resumes only when neither this nor unread answers hold it.
+   */
+  public void pauseReading(boolean pause) {
+    handlerPaused = pause;
+    updateAutoRead();
+  }
+
+  private void updateAutoRead() {
+    channel.eventLoop().execute(() ->
+        channel.config().setAutoRead(!handlerPaused && !(writesPaused && !isClient)));
   }
 
   /** Bytes written to this connection and not yet taken by the socket. */
@@ -168,7 +194,9 @@ public final class Connection {
     }
     channel.writeAndFlush(new Frame(Protocol.CALL, oneway ? Protocol.FLAG_ONEWAY : 0, id,
         payload)).addListener(f -> {
-          if (!f.isSuccess()) {
+          if (f.isSuccess()) {
+            call.sent = true;
+          } else {
             fail(id, new ConnectionClosedException("cannot send to " + peer + ": "
                 + f.cause().getMessage(), f.cause()));
           }
@@ -179,6 +207,21 @@ public final class Connection {
   /** Forgets a call whose caller stopped waiting; a late answer is dropped. */
   public void forget(int id) {
     pending.remove(id);
+  }
+
+  /**
+   * Gives up a call: forgets it, and tells the peer, which drops it if still queued and
+   * interrupts it if running.
+   */
+  public void cancel(int id) {
+    pending.remove(id);
+    sendCancel(id);
+  }
+
+  private void sendCancel(int id) {
+    if (id != 0 && channel.isActive() && closeCause == null) {
+      channel.writeAndFlush(new Frame(Protocol.CANCEL, 0, id, Unpooled.EMPTY_BUFFER));
+    }
   }
 
   /** Answers a call with its result, or with the error of serializing it. */
@@ -266,6 +309,7 @@ public final class Connection {
     for (OutgoingCall call : pending.values()) {
       if (now - call.deadline >= 0 && pending.remove(call.id, call)) {
         call.completeExceptionally(new TimeoutException());
+        sendCancel(call.id); // the peer need not finish what nobody waits for
       }
     }
   }
@@ -328,6 +372,7 @@ public final class Connection {
           case Protocol.PING -> channel.writeAndFlush(
               new Frame(Protocol.PONG, 0, frame.requestId(), Unpooled.EMPTY_BUFFER));
           case Protocol.PONG -> { }
+          case Protocol.CANCEL -> handler.onCancel(Connection.this, frame.requestId());
           case Protocol.CLOSE -> {
             closeCause = new ConnectionClosedException(
                 peer + " closed the connection: " + reason(frame));
@@ -442,9 +487,8 @@ public final class Connection {
     // other.
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      if (!isClient) {
-        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
-      }
+      writesPaused = !ctx.channel().isWritable();
+      updateAutoRead();
       ctx.fireChannelWritabilityChanged();
     }
 

@@ -20,11 +20,12 @@ import java.util.concurrent.TimeUnit;
  * clock is read here. Sits after the frame encoder, so that its PINGs are encoded.
  *
  * <p>Silence is counted only once the handshake is done (before, a PING would break it, and
- * the connect or handshake timeout applies). A side that stopped reading on purpose (the
- * accepting side throttles a peer that does not read its answers) hears nothing either; then
- * it sends no PING (it would not read the PONG), and the peer counts as alive while the bytes
- * waiting to be written to it go down: a peer that is gone takes nothing, and is let go at the
- * timeout.
+ * the connect or handshake timeout applies). A side that stopped reading on purpose hears
+ * nothing either, and sends no PING (it would not read the PONG). If it paused for itself (its
+ * own queue for the connection is full; nothing waits to be written), the silence is its own
+ * and not counted. If it throttles a peer that does not read its answers, the peer counts as
+ * alive while the bytes waiting to be written to it go down: a peer that is gone takes
+ * nothing, and is let go at the timeout.
  */
 final class KeepAliveHandler extends IdleStateHandler {
 
@@ -49,11 +50,12 @@ final class KeepAliveHandler extends IdleStateHandler {
     if (isReading) {
       pendingAtLastCheck = Long.MAX_VALUE;
     } else {
-      // This side stopped reading (it throttles a peer that does not read its answers): it
-      // hears nothing, and would not read a PONG. The peer counts as alive while it takes
-      // what this side wrote.
+      // This side stopped reading: it hears nothing, and would not read a PONG. If nothing
+      // waits to be written, it paused for itself (its own queue is full): not the peer's
+      // silence. Otherwise it throttles a peer that does not read its answers: the peer counts
+      // as alive while it takes them.
       long pending = connection.pendingWriteBytes();
-      if (pending < pendingAtLastCheck) {
+      if (pending == 0 || pending < pendingAtLastCheck) {
         silentIntervals = 0;
       }
       pendingAtLastCheck = pending;

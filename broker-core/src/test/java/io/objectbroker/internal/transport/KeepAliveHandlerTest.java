@@ -145,21 +145,28 @@ class KeepAliveHandlerTest {
   @Test
   void aThrottlingSideKeepsAPeerThatTakesItsAnswersAndDropsOneThatDoesNot() {
     handshake();
+    // Answers wait to be written, the peer does not read them: this side stops reading.
     channel.config().setAutoRead(false);
-    // An answer waits to be written: the peer does not read.
     channel.write(new Frame(Protocol.RESULT, 0, 1, Unpooled.wrappedBuffer(new byte[100])));
-    assertThat(connection.pendingWriteBytes()).isPositive();
+    long before = connection.pendingWriteBytes();
+    assertThat(before).isPositive();
     advance(INTERVAL);
     advance(INTERVAL);
     assertThat(nextOutboundType()).as("no PING while not reading").isZero();
-    channel.flush(); // the peer took it
+
+    // The peer takes the first answer; a smaller one is left waiting, and stays so.
+    channel.flush();
     assertThat(nextOutboundType()).isEqualTo(Protocol.RESULT);
+    channel.write(new Frame(Protocol.RESULT, 0, 2, Unpooled.wrappedBuffer(new byte[10])));
+    assertThat(connection.pendingWriteBytes()).isPositive().isLessThan(before);
     advance(INTERVAL);
     advance(INTERVAL);
     advance(INTERVAL);
-    assertThat(channel.isActive()).as("the silence counts from when the peer took the answer").isTrue();
+    assertThat(channel.isActive()).as("the silence counts from when the peer took the answer")
+        .isTrue();
     advance(INTERVAL);
     assertThat(channel.isActive()).isFalse();
+    assertThat(nextOutboundType()).isEqualTo(Protocol.RESULT); // flushed by the close
     Frame close = channel.readOutbound();
     try {
       assertThat(close.content().toString(StandardCharsets.UTF_8)).isEqualTo(
@@ -167,6 +174,20 @@ class KeepAliveHandlerTest {
     } finally {
       close.release();
     }
+  }
+
+  @Test
+  void aSidePausedForItselfNeverGivesThePeerUp() {
+    handshake();
+    channel.config().setAutoRead(false); // its own queue is full; nothing waits to be written
+    for (int i = 0; i < 10; i++) {
+      advance(INTERVAL);
+    }
+    assertThat(nextOutboundType()).isZero();
+    assertThat(channel.isActive()).isTrue();
+    channel.config().setAutoRead(true);
+    advance(INTERVAL);
+    assertThat(nextOutboundType()).isEqualTo(Protocol.PING);
   }
 
   @Test

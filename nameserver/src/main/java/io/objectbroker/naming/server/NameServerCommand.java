@@ -2,8 +2,9 @@ package io.objectbroker.naming.server;
 
 import io.objectbroker.Address;
 import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
-import io.objectbroker.server.ObjectServer;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +13,15 @@ import picocli.CommandLine.Option;
 @Command(name = "nameserver", mixinStandardHelpOptions = true,
     version = NameServerService.VERSION,
     description = "Runs the ObjectBroker name server in the foreground.",
-    footer = {"", "Environment:", "  OB_NS   the name server's host:port (default 127.0.0.1:9090)"})
+    footer = {"", "Stores (--store):",
+        "  memory                                  registrations in memory (the default)",
+        "  file:PATH                               in a file (H2 MVStore); survives kill -9",
+        "  zookeeper:HOST:PORT[,HOST:PORT...][/chroot]",
+        "                                          in ZooKeeper, shared by several name servers",
+        "                                          (chroot default " + ZooKeeperNameStore.DEFAULT_CHROOT + ")",
+        "", "Discovery: answered on UDP port " + Discovery.DEFAULT_PORT + " unless bound to a"
+        + " loopback address or --no-discovery.",
+        "", "Environment:", "  OB_NS   the name server's host:port (default 127.0.0.1:9090)"})
 public final class NameServerCommand implements Callable<Integer> {
 
   @Option(names = "--ns", paramLabel = "HOST:PORT",
@@ -26,20 +35,73 @@ public final class NameServerCommand implements Callable<Integer> {
   @Option(names = "--port", description = "Port to bind, overriding --ns.")
   Integer port;
 
+  @Option(names = "--store", paramLabel = "STORE", defaultValue = "memory",
+      description = "Where registrations are kept (default: ${DEFAULT-VALUE}); see below.")
+  String store;
+
+  @Option(names = "--no-discovery", description = "Do not answer UDP discovery requests.")
+  boolean noDiscovery;
+
+  @Option(names = "--discovery-port", paramLabel = "PORT",
+      defaultValue = "" + Discovery.DEFAULT_PORT,
+      description = "UDP port of discovery (default: ${DEFAULT-VALUE}).")
+  int discoveryPort;
+
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
   @Override
   public Integer call() throws InterruptedException {
     Address address = Address.parse(ns, NameServer.DEFAULT_PORT);
+    if (address.isUnix() && (host == null || port == null)) {
+      throw new Cli.UsageException("--ns: " + ns
+          + " (expected: HOST:PORT; the name server listens on TCP)");
+    }
     String h = host != null ? host : address.host();
     int p = port != null ? port : address.port();
-    ObjectServer server = NameServerService.serve(h, p, new MemoryNameStore());
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nameserver-shutdown"));
-    System.out.println("name server ready on " + server.address()
-        + " (uri " + server.uri(NameServer.OBJECT_ID) + ")");
-    server.awaitClose();
+    NameServerHost.Options options = NameServerHost.options().host(h).port(p)
+        .discovery(!noDiscovery).discoveryPort(discoveryPort);
+    NameStore opened = openStore(store);
+    NameServerHost running;
+    try {
+      running = NameServerHost.start(options, opened);
+    } catch (RuntimeException e) {
+      opened.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "nameserver-shutdown"));
+    System.out.println("name server ready on " + running.server().address()
+        + " (uri " + running.server().uri(NameServer.OBJECT_ID) + ", store "
+        + opened.describe() + ", discovery "
+        + (running.discoveryPort() < 0 ? "off" : "on UDP port " + running.discoveryPort())
+        + ")");
+    running.server().awaitClose();
     return Cli.OK;
+  }
+
+  /**
+   * Opens the store that {@code spec} names: {@code memory}, {@code file:PATH} or
+   * {@code zookeeper:HOST:PORT[,...][/chroot]}.
+   *
+   * @throws Cli.UsageException if the specification is none of these
+   * @throws io.objectbroker.NamingException if the store cannot be opened
+   */
+  static NameStore openStore(String spec) {
+    if (spec.equals("memory")) {
+      return new MemoryNameStore();
+    }
+    if (spec.startsWith("file:") && spec.length() > "file:".length()) {
+      return FileNameStore.open(Path.of(spec.substring("file:".length())));
+    }
+    if (spec.startsWith("zookeeper:") && spec.length() > "zookeeper:".length()) {
+      try {
+        return ZooKeeperNameStore.open(spec.substring("zookeeper:".length()));
+      } catch (IllegalArgumentException e) {
+        throw new Cli.UsageException(e.getMessage());
+      }
+    }
+    throw new Cli.UsageException("store: " + spec
+        + " (expected: memory, file:PATH or zookeeper:HOST:PORT[,HOST:PORT...][/chroot])");
   }
 
   public static void main(String[] args) {

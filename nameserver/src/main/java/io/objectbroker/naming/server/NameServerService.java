@@ -5,9 +5,13 @@ import io.objectbroker.Uri;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.Registration;
 import io.objectbroker.server.ObjectServer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -15,8 +19,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The name server's logic over a {@link NameStore}: checks names, URIs and patterns, and logs
- * one line per change. Serve it with {@link #serve}.
+ * The name server's logic over a {@link NameStore}: checks names, URIs, patterns and
+ * time-to-lives, decides which registrations are live (expired leases are invisible at once),
+ * and logs one line per change. Serve it with {@link NameServerHost#start}, or {@link #serve}.
+ *
+ * <p>What is live is decided here, by {@link #clock} (wall-clock time, since name servers that
+ * share a store compare the expiry times stored in it), so every store behaves the same.
+ * {@link #sweep()} purges expired leases from the store; {@link NameServerHost} runs it
+ * periodically.
  */
 public final class NameServerService implements NameServer {
 
@@ -26,39 +36,89 @@ public final class NameServerService implements NameServer {
   static final int MAX_PATTERN_LENGTH = 512;
 
   /** The version {@link #ping()} answers. */
-  public static final String VERSION = "ObjectBroker name server 0.1";
+  public static final String VERSION = "ObjectBroker name server 0.2";
 
   private final NameStore store;
+  private final Clock clock;
+  /** Spreads {@link #lookup} over the replicas of a name. */
+  private final AtomicInteger nextReplica = new AtomicInteger();
 
   public NameServerService(NameStore store) {
+    this(store, Clock.systemUTC());
+  }
+
+  /** A service that tells live leases from expired ones by {@code clock}. */
+  public NameServerService(NameStore store, Clock clock) {
     this.store = Objects.requireNonNull(store, "store");
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /**
-   * Serves a name server on {@code host:port} (port 0: any free port), started.
+   * Serves a name server on {@code host:port} (port 0: any free port), started, without
+   * discovery. The store is not closed with the server; prefer {@link NameServerHost#start}.
    *
    * @throws io.objectbroker.CommunicationException if the address cannot be bound
    */
   public static ObjectServer serve(String host, int port, NameStore store) {
-    ObjectServer server = ObjectServer.builder().host(host).port(port).build();
-    server.register(OBJECT_ID, new NameServerService(store));
-    return server.start();
+    return NameServerHost.start(NameServerHost.options().host(host).port(port)
+        .discovery(false).closeStore(false), store).server();
+  }
+
+  /** The store this service keeps its registrations in. */
+  public NameStore store() {
+    return store;
   }
 
   @Override
   public void register(String name, String uri, Set<String> metadata, boolean replace) {
-    checkName(name);
-    try {
-      Uri.parse(Objects.requireNonNull(uri, "uri"));
-    } catch (IllegalArgumentException e) {
-      throw new NamingException("cannot register " + name + ": " + e.getMessage());
-    }
-    Registration r = new Registration(name, uri, metadata == null ? Set.of() : metadata);
-    if (!store.put(r, replace)) {
-      throw new NamingException("name " + name + " is taken (by "
-          + store.get(name).map(Registration::uri).orElse("?") + ")");
-    }
+    Registration r = new Registration(checkName(name), checkUri(name, uri), tags(metadata));
+    store.update(name, current -> {
+      List<Registration> live = live(current, now());
+      if (!replace && !live.isEmpty()) {
+        throw taken(name, live);
+      }
+      return List.of(r);
+    });
     log.info("registered {}", r);
+  }
+
+  @Override
+  public void registerLease(String name, String uri, Set<String> metadata, long ttlMillis,
+      boolean replica) {
+    checkName(name);
+    checkUri(name, uri);
+    if (ttlMillis < 1 || ttlMillis > MAX_LEASE_TTL.toMillis()) {
+      throw new NamingException("cannot register " + name + ": ttlMillis: " + ttlMillis
+          + " (expected: 1-" + MAX_LEASE_TTL.toMillis() + ")");
+    }
+    Set<String> tags = tags(metadata);
+    long[] at = new long[1];
+    List<Registration> before = store.update(name, current -> {
+      long now = now();
+      at[0] = now;
+      List<Registration> others = new ArrayList<>();
+      for (Registration r : live(current, now)) {
+        if (!r.uri().equals(uri)) {
+          others.add(r);
+        }
+      }
+      if (!replica && !others.isEmpty()) {
+        throw taken(name, others);
+      }
+      Registration lease = new Registration(name, uri, tags, now + ttlMillis);
+      if (!replica) {
+        return List.of(lease);
+      }
+      others.add(lease);
+      return others;
+    });
+    boolean renewal = live(before, at[0]).stream().anyMatch(r -> r.uri().equals(uri));
+    if (renewal) {
+      log.debug("renewed the lease of {} -> {} for {} ms", name, uri, ttlMillis);
+    } else {
+      log.info("registered {} -> {} {} (lease of {} ms{})", name, uri, tags, ttlMillis,
+          replica ? ", replica" : "");
+    }
   }
 
   @Override
@@ -68,25 +128,36 @@ public final class NameServerService implements NameServer {
 
   @Override
   public Registration lookupRegistration(String name) {
-    return store.get(name).orElseThrow(() -> new NamingException("unknown name " + name));
+    List<Registration> all = lookupAll(name);
+    return all.size() == 1 ? all.get(0)
+        : all.get(Math.floorMod(nextReplica.getAndIncrement(), all.size()));
+  }
+
+  @Override
+  public List<Registration> lookupAll(String name) {
+    List<Registration> live = live(store.get(name), now());
+    if (live.isEmpty()) {
+      throw new NamingException("unknown name " + name);
+    }
+    return live;
   }
 
   @Override
   public List<Registration> list(String prefix) {
     String p = prefix == null ? "" : prefix;
-    return store.list(n -> n.startsWith(p));
+    return live(store.list(n -> n.startsWith(p)), now());
   }
 
   @Override
   public List<Registration> listMatching(String regex) {
-    return store.list(matcher(regex));
+    return live(store.list(matcher(regex)), now());
   }
 
   @Override
   public List<Registration> lookupByMetadata(Set<String> all, Set<String> any) {
     Set<String> a = all == null ? Set.of() : all;
     Set<String> b = any == null ? Set.of() : any;
-    return store.list(n -> true).stream()
+    return live(store.list(n -> true), now()).stream()
         .filter(r -> r.metadata().containsAll(a))
         .filter(r -> b.isEmpty() || b.stream().anyMatch(r.metadata()::contains))
         .toList();
@@ -94,23 +165,48 @@ public final class NameServerService implements NameServer {
 
   @Override
   public boolean remove(String name) {
-    return logRemoved(store.removeIf(name::equals)) > 0;
+    return removeNames(List.of(name)) > 0;
+  }
+
+  @Override
+  public boolean unregister(String name, String uri) {
+    Objects.requireNonNull(uri, "uri");
+    long now = now();
+    List<Registration> before = store.update(name,
+        current -> current.stream().filter(r -> !r.uri().equals(uri)).toList());
+    List<Registration> removed =
+        live(before, now).stream().filter(r -> r.uri().equals(uri)).toList();
+    removed.forEach(r -> log.info("unregistered {}", r));
+    return !removed.isEmpty();
+  }
+
+  @Override
+  public void setMetadata(String name, Set<String> metadata) {
+    Set<String> tags = tags(metadata);
+    store.update(name, current -> {
+      List<Registration> live = live(current, now());
+      if (live.isEmpty()) {
+        throw new NamingException("unknown name " + name);
+      }
+      return live.stream().map(r -> r.withMetadata(tags)).toList();
+    });
+    log.info("set the metadata of {} to {}", name, tags);
   }
 
   @Override
   public int removePrefix(String prefix) {
     String p = prefix == null ? "" : prefix;
-    return logRemoved(store.removeIf(n -> n.startsWith(p)));
+    return removeNames(names(store.list(n -> n.startsWith(p))));
   }
 
   @Override
   public int removeMatching(String regex) {
-    return logRemoved(store.removeIf(matcher(regex)));
+    return removeNames(names(store.list(matcher(regex))));
   }
 
   @Override
   public int count() {
-    return store.size();
+    return names(live(store.list(n -> true), now())).size();
   }
 
   @Override
@@ -118,18 +214,87 @@ public final class NameServerService implements NameServer {
     return VERSION;
   }
 
-  private static int logRemoved(List<Registration> removed) {
-    for (Registration r : removed) {
-      log.info("removed {}", r);
+  /**
+   * Removes expired leases from the store; how many. Reads ignore them anyway; this keeps the
+   * store from growing with the names of servers long gone.
+   */
+  public int sweep() {
+    long now = now();
+    int purged = 0;
+    for (String name : names(store.list(n -> true))) {
+      if (store.get(name).stream().noneMatch(r -> r.isExpiredAt(now))) {
+        continue;
+      }
+      List<Registration> before = store.update(name, current -> live(current, now));
+      for (Registration r : before) {
+        if (r.isExpiredAt(now)) {
+          log.info("lease expired: {}", r);
+          purged++;
+        }
+      }
     }
-    return removed.size();
+    return purged;
   }
 
-  private static void checkName(String name) {
+  private int removeNames(List<String> names) {
+    int removed = 0;
+    for (String name : names) {
+      long now = now();
+      List<Registration> before = store.update(name, current -> List.of());
+      List<Registration> live = live(before, now);
+      live.forEach(r -> log.info("removed {}", r));
+      if (!live.isEmpty()) {
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  private long now() {
+    return clock.millis();
+  }
+
+  private static List<Registration> live(List<Registration> regs, long now) {
+    for (Registration r : regs) {
+      if (r.isExpiredAt(now)) {
+        return regs.stream().filter(x -> !x.isExpiredAt(now)).toList();
+      }
+    }
+    return regs;
+  }
+
+  private static List<String> names(List<Registration> regs) {
+    Set<String> names = new LinkedHashSet<>();
+    for (Registration r : regs) {
+      names.add(r.name());
+    }
+    return List.copyOf(names);
+  }
+
+  private static NamingException taken(String name, List<Registration> holders) {
+    return new NamingException("name " + name + " is taken (by "
+        + String.join(", ", holders.stream().map(Registration::uri).toList()) + ")");
+  }
+
+  private static Set<String> tags(Set<String> metadata) {
+    return metadata == null ? Set.of() : Set.copyOf(metadata);
+  }
+
+  private static String checkName(String name) {
     try {
       Uri.name(Objects.requireNonNull(name, "name"));
+      return name;
     } catch (IllegalArgumentException e) {
       throw new NamingException("bad name: " + e.getMessage());
+    }
+  }
+
+  private static String checkUri(String name, String uri) {
+    try {
+      Uri.parse(Objects.requireNonNull(uri, "uri"));
+      return uri;
+    } catch (IllegalArgumentException e) {
+      throw new NamingException("cannot register " + name + ": " + e.getMessage());
     }
   }
 

@@ -94,9 +94,10 @@ class NameServerTest {
     ObjectServer server = ObjectServer.builder().nameServer(nameServerHost.address()).build();
     server.register("svc.echo", (Echo) s -> s, Set.of("demo")).start();
     try {
-      assertThat(ns.lookupRegistration("svc.echo"))
-          .isEqualTo(new Registration("svc.echo", server.uri("svc.echo").toString(),
-              Set.of("demo")));
+      Registration r = ns.lookupRegistration("svc.echo");
+      assertThat(r.uri()).isEqualTo(server.uri("svc.echo").toString());
+      assertThat(r.metadata()).containsExactly("demo");
+      assertThat(r.isLease()).as("an object server's names are leases").isTrue();
       Echo echo = broker.proxy(Echo.class, "OBNAME:svc.echo");
       assertThat(echo.echo("hi")).isEqualTo("hi");
       assertThat(broker.proxy(Echo.class, "svc.echo").echo("bare")).isEqualTo("bare");

@@ -1,0 +1,224 @@
+package io.objectbroker.naming.server;
+
+import io.objectbroker.naming.Discovery;
+import io.objectbroker.naming.NameServer;
+import io.objectbroker.server.ObjectServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running name server: the {@link NameServerService} over its store, served by an {@link
+ * ObjectServer}, with the periodic sweep of expired leases and, unless bound to loopback only
+ * or told not to, a {@link Discovery} responder. Closing it closes all of them, and the store.
+ *
+ * <pre>{@code
+ * try (NameServerHost ns = NameServerHost.start(NameServerHost.options().port(0),
+ *     FileNameStore.open(Path.of("names.db")))) {
+ *   System.out.println(ns.server().address());
+ * }
+ * }</pre>
+ */
+public final class NameServerHost implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(NameServerHost.class);
+
+  private final ObjectServer server;
+  private final NameServerService service;
+  private final ScheduledExecutorService sweeper;
+  private final DiscoveryResponder discovery;
+  private final Options options;
+
+  private NameServerHost(ObjectServer server, NameServerService service,
+      ScheduledExecutorService sweeper, DiscoveryResponder discovery, Options options) {
+    this.server = server;
+    this.service = service;
+    this.sweeper = sweeper;
+    this.discovery = discovery;
+    this.options = options;
+  }
+
+  /** Options with every setting at its default. */
+  public static Options options() {
+    return Options.DEFAULT;
+  }
+
+  /**
+   * Serves a name server over {@code store}, started.
+   *
+   * @throws io.objectbroker.CommunicationException if the address cannot be bound
+   * @throws io.objectbroker.NamingException if the discovery port cannot be bound
+   */
+  public static NameServerHost start(Options options, NameStore store) {
+    NameServerService service = new NameServerService(store, options.clock);
+    ObjectServer server = ObjectServer.builder().host(options.host).port(options.port).build();
+    server.register(NameServer.OBJECT_ID, service);
+    server.start();
+    DiscoveryResponder discovery = null;
+    try {
+      if (options.discovery && !isLoopback(options.host)) {
+        discovery = DiscoveryResponder.start(new InetSocketAddress(options.discoveryPort),
+            server.address());
+      }
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "objectbroker-lease-sweeper");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = options.sweepInterval.toMillis();
+    sweeper.scheduleWithFixedDelay(() -> {
+      try {
+        service.sweep();
+      } catch (RuntimeException e) {
+        log.warn("sweeping expired leases failed: {}", e.getMessage());
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+    NameServerHost host = new NameServerHost(server, service, sweeper, discovery, options);
+    // Whoever closes the ObjectServer directly (serve()) stops the rest too.
+    Thread watcher = new Thread(() -> {
+      try {
+        server.awaitClose();
+        host.closeRest();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "objectbroker-nameserver-close");
+    watcher.setDaemon(true);
+    watcher.start();
+    log.info("name server on {} with store {}", server.address(), store.describe());
+    return host;
+  }
+
+  /** The object server serving the name server. */
+  public ObjectServer server() {
+    return server;
+  }
+
+  /** The name server itself. */
+  public NameServerService service() {
+    return service;
+  }
+
+  /** The UDP port discovery requests are answered on; -1 without discovery. */
+  public int discoveryPort() {
+    return discovery == null ? -1 : discovery.port();
+  }
+
+  /** Stops serving, sweeping and answering discovery, then closes the store (if so set). */
+  @Override
+  public void close() {
+    server.close();
+    closeRest();
+  }
+
+  private synchronized void closeRest() {
+    if (sweeper.isShutdown()) {
+      return;
+    }
+    sweeper.shutdownNow();
+    if (discovery != null) {
+      discovery.close();
+    }
+    if (options.closeStore) {
+      service.store().close();
+    }
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /**
+   * How a name server is served; immutable, each {@code withX}-style setter returns a checked
+   * copy.
+   */
+  public static final class Options {
+    /** How often expired leases are purged from the store unless told otherwise. */
+    public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(5);
+
+    static final Options DEFAULT = new Options("127.0.0.1", NameServer.DEFAULT_PORT, true,
+        Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true);
+
+    private final String host;
+    private final int port;
+    private final boolean discovery;
+    private final int discoveryPort;
+    private final Duration sweepInterval;
+    private final Clock clock;
+    private final boolean closeStore;
+
+    private Options(String host, int port, boolean discovery, int discoveryPort,
+        Duration sweepInterval, Clock clock, boolean closeStore) {
+      this.host = host;
+      this.port = port;
+      this.discovery = discovery;
+      this.discoveryPort = discoveryPort;
+      this.sweepInterval = sweepInterval;
+      this.clock = clock;
+      this.closeStore = closeStore;
+    }
+
+    /** The address to bind (default 127.0.0.1, where discovery is off). */
+    public Options host(String host) {
+      Objects.requireNonNull(host, "host");
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+    }
+
+    /** The TCP port (default 9090; 0: any free port). */
+    public Options port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+      }
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+    }
+
+    /** Whether to answer discovery requests (default true; never when bound to loopback). */
+    public Options discovery(boolean on) {
+      return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore);
+    }
+
+    /** The UDP port of discovery (default {@value Discovery#DEFAULT_PORT}; 0: any free port). */
+    public Options discoveryPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("discoveryPort: " + port + " (expected: 0-65535)");
+      }
+      return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore);
+    }
+
+    /** How often expired leases are purged (default 5 s); reads never show them anyway. */
+    public Options sweepInterval(Duration every) {
+      Objects.requireNonNull(every, "every");
+      if (every.toMillis() < 1) {
+        throw new IllegalArgumentException("sweepInterval: " + every + " (expected: >= 1 ms)");
+      }
+      return new Options(host, port, discovery, discoveryPort, every, clock, closeStore);
+    }
+
+    /** The wall clock that decides when leases expire (a test's own clock). */
+    public Options clock(Clock clock) {
+      Objects.requireNonNull(clock, "clock");
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+    }
+
+    /** Whether closing the name server closes the store (default true). */
+    public Options closeStore(boolean close) {
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close);
+    }
+  }
+}
