@@ -96,7 +96,7 @@ public final class Broker implements AutoCloseable {
         () -> "client", refs, List.of());
     this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, dispatcher,
         b.keepAlive);
-    this.resolver = new NameResolver(b.nameServer, b.nameCacheTtl, this::nameServerAt);
+    this.resolver = new NameResolver(b.nameServers, b.nameCacheTtl, this::nameServerAt);
     this.invoker = new Invoker(pool, resolver, codec, dispatcher, b.interceptors, b.retries,
         b.backoff);
     refs.bind(invoker);
@@ -171,7 +171,7 @@ public final class Broker implements AutoCloseable {
     return nameServerAt(resolver.defaultNameServer());
   }
 
-  /** The address of this broker's name server. */
+  /** The address of this broker's name server (of several, the one tried first). */
   public Address nameServerAddress() {
     return resolver.defaultNameServer();
   }
@@ -213,7 +213,7 @@ public final class Broker implements AutoCloseable {
 
   /** Settings of a {@link Broker}; each setter checks its value. */
   public static final class Builder {
-    private Address nameServer = defaultNameServer();
+    private List<Address> nameServers = defaultNameServers();
     private CallOptions options = CallOptions.DEFAULT;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration nameCacheTtl = DEFAULT_NAME_CACHE_TTL;
@@ -258,17 +258,27 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * The name server, {@code host:port}; by default the value of the {@code OB_NS}
-     * environment variable, or {@code 127.0.0.1:9090}.
+     * The name server, {@code host:port}, or several, {@code host:port,host:port}: a lookup
+     * goes to the one that answered last, and to the others when it cannot be reached. By
+     * default the value of the {@code OB_NS} environment variable, or {@code 127.0.0.1:9090}.
      */
-    public Builder nameServer(String hostPort) {
-      this.nameServer = Address.parse(hostPort, NameServer.DEFAULT_PORT);
+    public Builder nameServer(String hostPorts) {
+      this.nameServers = parseNameServers(hostPorts);
       return this;
     }
 
     /** The name server's address. */
     public Builder nameServer(Address address) {
-      this.nameServer = Objects.requireNonNull(address, "address");
+      this.nameServers = List.of(Objects.requireNonNull(address, "address"));
+      return this;
+    }
+
+    /** Several name servers sharing one registry, tried in turn. */
+    public Builder nameServers(List<Address> addresses) {
+      if (addresses.isEmpty()) {
+        throw new IllegalArgumentException("nameServers: none (expected: at least one)");
+      }
+      this.nameServers = List.copyOf(addresses);
       return this;
     }
 
@@ -342,10 +352,23 @@ public final class Broker implements AutoCloseable {
       return d;
     }
 
-    private static Address defaultNameServer() {
+    private static List<Address> defaultNameServers() {
       String env = System.getenv(NameServer.ENV_VAR);
-      return Address.parse(env == null || env.isBlank() ? NameServer.DEFAULT_ADDRESS : env,
-          NameServer.DEFAULT_PORT);
+      return parseNameServers(env == null || env.isBlank() ? NameServer.DEFAULT_ADDRESS : env);
+    }
+
+    private static List<Address> parseNameServers(String hostPorts) {
+      List<Address> list = new ArrayList<>();
+      for (String part : hostPorts.split(",")) {
+        if (!part.isBlank()) {
+          list.add(Address.parse(part, NameServer.DEFAULT_PORT));
+        }
+      }
+      if (list.isEmpty()) {
+        throw new IllegalArgumentException("name server: '" + hostPorts
+            + "' (expected: host:port[,host:port...])");
+      }
+      return List.copyOf(list);
     }
   }
 }

@@ -34,8 +34,11 @@ import java.util.concurrent.TimeoutException;
  */
 final class Invoker {
 
-  /** Where a call goes: the object id on a connection. */
-  private record Endpoint(Connection connection, String objectId) {}
+  /** Where a call goes: the object id on a connection (and the direct URI it came from). */
+  private record Endpoint(Connection connection, String objectId, Uri direct) {}
+
+  /** How many replicas of a name one call tries before it gives up. */
+  private static final int MAX_REPLICAS_TRIED = 8;
 
   private final ConnectionPool pool;
   private final NameResolver resolver;
@@ -122,7 +125,9 @@ final class Invoker {
         if (cause instanceof ConnectionClosedException closed && mayRetry(bound, attempt, closed)
             && (!call.wasSent() || declared != null
                 && declared.isAnnotationPresent(Idempotent.class))) {
-          pause(attempt);
+          if (!target.isName() || !resolver.failed(target, endpoint.direct())) {
+            pause(attempt); // no other replica to go to at once
+          }
           continue;
         }
         throw sneaky(translate(cause, target, what, declared, timeoutMillis));
@@ -241,22 +246,27 @@ final class Invoker {
         throw new ConnectionClosedException(what + " on " + target + ": the connection of this"
             + " remote reference is closed (references do not outlive their connection)");
       }
-      return new Endpoint(bound, target.id());
+      return new Endpoint(bound, target.id(), target);
     }
     Uri direct = target.isName() ? resolver.resolve(target) : target;
-    try {
-      return new Endpoint(pool.get(address(direct)), direct.id());
-    } catch (CommunicationException e) {
-      if (!target.isName()) {
-        throw Failures.withContext(e, what + " on " + target);
+    for (int tries = 0; ; tries++) {
+      try {
+        return new Endpoint(pool.get(address(direct)), direct.id(), direct);
+      } catch (CommunicationException e) {
+        if (!target.isName()) {
+          throw Failures.withContext(e, what + " on " + target);
+        }
+        // This replica went away: the next one, or, when none is left, the name server again
+        // (the server may have moved).
+        if (!resolver.failed(target, direct)) {
+          resolver.invalidate(target);
+        }
+        Uri again = resolver.resolve(target);
+        if (again.equals(direct) || tries >= MAX_REPLICAS_TRIED) {
+          throw Failures.withContext(e, what + " on " + target + " (" + direct + ")");
+        }
+        direct = again;
       }
-      // The server may have moved: ask the name server again.
-      resolver.invalidate(target);
-      Uri again = resolver.resolve(target);
-      if (again.equals(direct)) {
-        throw Failures.withContext(e, what + " on " + target + " (" + direct + ")");
-      }
-      return new Endpoint(pool.get(address(again)), again.id());
     }
   }
 

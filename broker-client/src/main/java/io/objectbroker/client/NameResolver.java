@@ -3,30 +3,79 @@ package io.objectbroker.client;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.objectbroker.Address;
+import io.objectbroker.BrokerException;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
 import io.objectbroker.naming.NameServer;
+import io.objectbroker.naming.Registration;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * Turns {@code OBNAME:} URIs into direct ones through a name server, caching the answers
- * (bounded, with expiry). A name whose server could not be reached is invalidated, so the
- * next call asks the name server again and finds a server that moved.
+ * (bounded, with expiry).
+ *
+ * <p>A name may stand for several servers (replicas): calls go to them in turn (round robin),
+ * and one that cannot be reached is skipped for a while, so that calls go on on the others.
+ * When every replica failed, the name server is asked again, and finds a server that moved.
+ * With several name servers, a lookup goes to the one that answered last, then to the others
+ * in turn when it cannot be reached.
  */
 final class NameResolver {
 
   /** How many names are cached at most. */
   static final int MAX_CACHED_NAMES = 10_000;
 
-  private final Cache<Uri, Uri> cache;
-  private final Address defaultNameServer;
-  private final Function<Address, NameServer> nameServers;
+  /** How long a replica that could not be reached is skipped. */
+  static final Duration SKIP_FAILED = Duration.ofSeconds(5);
 
-  NameResolver(Address defaultNameServer, Duration ttl,
+  private final Cache<Uri, Replicas> cache;
+  private final List<Address> nameServerList;
+  private final Function<Address, NameServer> nameServers;
+  private volatile int preferred;
+
+  /** The servers behind one name, taken in turn. */
+  private static final class Replicas {
+    final List<Uri> uris;
+    final AtomicInteger next = new AtomicInteger();
+    final Map<Uri, Long> skippedUntil = new ConcurrentHashMap<>();
+
+    Replicas(List<Uri> uris) {
+      this.uris = uris;
+    }
+
+    /** The next replica not skipped, or null if every one is. */
+    Uri pick() {
+      int n = uris.size();
+      if (n == 1 && skippedUntil.isEmpty()) {
+        return uris.get(0);
+      }
+      long now = System.nanoTime();
+      int start = next.getAndIncrement();
+      for (int i = 0; i < n; i++) {
+        Uri u = uris.get(Math.floorMod(start + i, n));
+        Long until = skippedUntil.get(u);
+        if (until == null || now - until >= 0) {
+          return u;
+        }
+      }
+      return null;
+    }
+  }
+
+  NameResolver(List<Address> nameServerList, Duration ttl,
       Function<Address, NameServer> nameServers) {
-    this.defaultNameServer = defaultNameServer;
+    if (nameServerList.isEmpty()) {
+      throw new IllegalArgumentException("nameServers: none (expected: at least one)");
+    }
+    this.nameServerList = List.copyOf(nameServerList);
     this.nameServers = nameServers;
     this.cache = Caffeine.newBuilder()
         .maximumSize(MAX_CACHED_NAMES)
@@ -35,25 +84,75 @@ final class NameResolver {
   }
 
   /**
-   * The direct URI a name stands for.
+   * The direct URI to call for a name: one of its replicas.
    *
    * @throws NamingException if the name is not registered, or registered with a bad URI
    */
   Uri resolve(Uri name) {
-    Uri hit = cache.getIfPresent(name);
-    if (hit != null) {
-      return hit;
+    Replicas replicas = cache.getIfPresent(name);
+    if (replicas != null) {
+      Uri pick = replicas.pick();
+      if (pick != null) {
+        return pick;
+      }
     }
-    Address ns = name.address().orElse(defaultNameServer);
-    String text;
-    try {
-      text = nameServers.apply(ns).lookup(name.id());
-    } catch (CommunicationException | NamingException e) {
-      throw Failures.withContext(Failures.innermost(e), resolving(name, ns));
+    replicas = lookup(name);
+    cache.put(name, replicas);
+    return replicas.pick();
+  }
+
+  private Replicas lookup(Uri name) {
+    List<Address> candidates = name.address().map(List::of).orElse(nameServerList);
+    int first = name.address().isPresent() ? 0 : preferred;
+    BrokerException failure = null;
+    for (int i = 0; i < candidates.size(); i++) {
+      int index = (first + i) % candidates.size();
+      Address ns = candidates.get(index);
+      List<Registration> found;
+      try {
+        found = nameServers.apply(ns).lookupAll(name.id());
+      } catch (NamingException e) {
+        throw Failures.withContext(Failures.innermost(e), resolving(name, ns));
+      } catch (CommunicationException e) {
+        // This name server cannot be reached: try the next one.
+        failure = Failures.withContext(Failures.innermost(e), resolving(name, ns));
+        continue;
+      }
+      if (!name.address().isPresent()) {
+        preferred = index;
+      }
+      List<Uri> uris = new ArrayList<>(found.size());
+      for (Registration r : found) {
+        uris.add(direct(name, r.uri()));
+      }
+      if (uris.isEmpty()) {
+        throw new NamingException(resolving(name, ns) + ": no live registration");
+      }
+      return new Replicas(List.copyOf(uris));
     }
-    Uri direct = direct(name, text);
-    cache.put(name, direct);
-    return direct;
+    if (candidates.size() == 1) {
+      throw failure;
+    }
+    throw new CommunicationException("cannot resolve " + name.id() + ": none of the name servers "
+        + candidates + " answered; last: " + failure.getMessage(), failure);
+  }
+
+  /**
+   * Notes that {@code direct}, a replica of {@code name}, could not be reached: it is skipped
+   * for a while. Returns whether another replica is left to try.
+   */
+  boolean failed(Uri name, Uri direct) {
+    Replicas replicas = cache.getIfPresent(name);
+    if (replicas == null) {
+      return false;
+    }
+    replicas.skippedUntil.put(direct,
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SKIP_FAILED.toMillis()));
+    if (replicas.pick() != null) {
+      return true;
+    }
+    cache.invalidate(name); // every one failed: ask the name server again next time
+    return false;
   }
 
   /**
@@ -85,7 +184,12 @@ final class NameResolver {
     cache.invalidate(name);
   }
 
+  /** The name server tried first. */
   Address defaultNameServer() {
-    return defaultNameServer;
+    return nameServerList.get(preferred);
+  }
+
+  List<Address> nameServers() {
+    return nameServerList;
   }
 }

@@ -140,6 +140,9 @@ public final class Connection {
   }
 
   private void updateAutoRead() {
+    if (!channel.isActive()) {
+      return;
+    }
     channel.eventLoop().execute(() ->
         channel.config().setAutoRead(!handlerPaused && !(writesPaused && !isClient)));
   }
