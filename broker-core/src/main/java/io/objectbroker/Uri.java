@@ -9,11 +9,15 @@ import java.util.Optional;
  *
  * <pre>
  * OB:objectId@host:port            direct: the object {@code objectId} on the server at host:port
+ * OB:objectId@/run/ob.sock         direct, on the server at a Unix socket (absolute path)
+ * OB:objectId@./ob.sock            direct, on a Unix socket relative to the working directory
  * OBNAME:logical.name              by name: resolved through the broker's name server
  * OBNAME:logical.name@host:port    by name: resolved through the name server at host:port
  * </pre>
  *
- * <p>{@link #parse(String)} and {@link #toString()} round-trip. Ids and names may not contain
+ * <p>The location after {@code @} is an {@link Address}: one that starts with {@code /},
+ * {@code ./} or {@code ../} is a socket path. {@link #parse(String)} and {@link #toString()}
+ * round-trip. Ids and names may not contain
  * {@code @} or white space.
  */
 public final class Uri {
@@ -71,7 +75,8 @@ public final class Uri {
       throw new IllegalArgumentException("uri: " + text + " (" + e.getMessage() + ")", e);
     }
     throw new IllegalArgumentException(
-        "uri: " + text + " (expected: OB:objectId@host:port or OBNAME:name[@host:port])");
+        "uri: " + text + " (expected: OB:objectId@host:port, OB:objectId@/path.sock or"
+        + " OBNAME:name[@host:port])");
   }
 
   /** Whether this URI names an object to be resolved through a name server. */

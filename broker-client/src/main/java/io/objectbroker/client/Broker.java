@@ -6,6 +6,7 @@ import io.objectbroker.Uri;
 import io.objectbroker.internal.dispatch.Dispatcher;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
+import io.objectbroker.internal.transport.KeepAlive;
 import io.objectbroker.naming.NameServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +46,10 @@ public final class Broker implements AutoCloseable {
   public static final Duration DEFAULT_NAME_CACHE_TTL = Duration.ofSeconds(60);
   /** The largest payload accepted from a server unless told otherwise: 16 MiB. */
   public static final int DEFAULT_MAX_FRAME_BYTES = Protocol.DEFAULT_MAX_FRAME_BYTES;
+  /** Silence after which a server is pinged unless told otherwise: 15 s. */
+  public static final Duration DEFAULT_KEEPALIVE_INTERVAL = KeepAlive.DEFAULT_INTERVAL;
+  /** Silence after which a connection is given up unless told otherwise: 45 s. */
+  public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = KeepAlive.DEFAULT_TIMEOUT;
   /** How often a call is tried again after its connection failed, unless told otherwise. */
   public static final int DEFAULT_RETRIES = 3;
   /** The wait before the first retry unless told otherwise; doubled before each next one. */
@@ -90,7 +95,8 @@ public final class Broker implements AutoCloseable {
     RefProxies refs = new RefProxies(codec, options, callbacks);
     this.dispatcher = new Dispatcher(Map.of(), codec, callbackWorkers, CALLBACK_QUEUE,
         () -> "client", refs, List.of());
-    this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, dispatcher);
+    this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, dispatcher,
+        b.keepAlive);
     this.resolver = new NameResolver(b.nameServers, b.nameCacheTtl, this::nameServerAt);
     this.invoker = new Invoker(pool, resolver, codec, dispatcher, b.interceptors, b.retries,
         b.backoff);
@@ -229,6 +235,7 @@ public final class Broker implements AutoCloseable {
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration nameCacheTtl = DEFAULT_NAME_CACHE_TTL;
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+    private KeepAlive keepAlive = KeepAlive.DEFAULT;
     private final List<Class<?>> types = new ArrayList<>();
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private int retries = DEFAULT_RETRIES;
@@ -316,6 +323,28 @@ public final class Broker implements AutoCloseable {
         throw new IllegalArgumentException("maxFrameBytes: " + bytes + " (expected: >= 1024)");
       }
       this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Pings a server after {@code interval} in which nothing came from it, and gives its
+     * connection up after {@code timeout} without any frame (defaults
+     * {@link #DEFAULT_KEEPALIVE_INTERVAL}, {@link #DEFAULT_KEEPALIVE_TIMEOUT}). A server that
+     * stopped answering without closing its socket (its host crashed, a cable was pulled) is
+     * so noticed within the timeout: the calls in flight on that connection fail then with
+     * {@link io.objectbroker.ConnectionClosedException} instead of at their call timeouts,
+     * and the next call connects again.
+     *
+     * @throws IllegalArgumentException unless {@code 0 < interval < timeout}
+     */
+    public Builder keepAlive(Duration interval, Duration timeout) {
+      this.keepAlive = KeepAlive.of(interval, timeout);
+      return this;
+    }
+
+    /** Sends no pings: a silent server is noticed only by the timeouts of calls. */
+    public Builder noKeepAlive() {
+      this.keepAlive = KeepAlive.OFF;
       return this;
     }
 

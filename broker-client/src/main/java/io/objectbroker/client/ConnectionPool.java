@@ -6,6 +6,7 @@ import io.objectbroker.CommunicationException;
 import io.objectbroker.ConnectTimeoutException;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.transport.Connection;
+import io.objectbroker.internal.transport.KeepAlive;
 import io.objectbroker.internal.transport.Transport;
 import java.time.Duration;
 import java.util.Map;
@@ -27,14 +28,16 @@ final class ConnectionPool implements AutoCloseable {
   private final int maxFrameBytes;
   private final Duration connectTimeout;
   private final Connection.CallHandler handler;
+  private final KeepAlive keepAlive;
   private volatile boolean closed;
 
   ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout,
-      Connection.CallHandler handler) {
+      Connection.CallHandler handler, KeepAlive keepAlive) {
     this.handler = handler;
     this.codec = codec;
     this.maxFrameBytes = maxFrameBytes;
     this.connectTimeout = connectTimeout;
+    this.keepAlive = keepAlive;
   }
 
   /**
@@ -65,7 +68,7 @@ final class ConnectionPool implements AutoCloseable {
   }
 
   private void open(Address address, CompletableFuture<Connection> target) {
-    Transport.connect(address, codec, maxFrameBytes, connectTimeout, handler)
+    Transport.connect(address, codec, maxFrameBytes, connectTimeout, keepAlive, handler)
         .whenComplete((c, err) -> {
           if (err != null) {
             connections.remove(address, target);

@@ -143,7 +143,8 @@ public final class Discovery {
     }
     try {
       Address a = Address.parse(text.substring(ANSWER_PREFIX.length() + 1));
-      return a.port() == 0 ? Optional.empty() : Optional.of(a);
+      // A socket path means nothing to a host across the LAN.
+      return a.isUnix() || a.port() == 0 ? Optional.empty() : Optional.of(a);
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }

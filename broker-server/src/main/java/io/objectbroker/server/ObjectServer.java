@@ -13,12 +13,14 @@ import io.objectbroker.internal.dispatch.ExposedObject;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
 import io.objectbroker.internal.transport.Connection;
+import io.objectbroker.internal.transport.KeepAlive;
 import io.objectbroker.internal.transport.Transport;
 import io.objectbroker.naming.NameServer;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * can be called. Calls run on a bounded worker pool; when its queue is full, a call is answered
  * with {@link io.objectbroker.ServerBusyException} at once. The server advertises the address
  * it binds, or, bound to a wildcard address, this host's first non-loopback address; never
- * {@code 0.0.0.0}.
+ * {@code 0.0.0.0}. Or it listens on a {@linkplain Builder#unixSocket Unix socket}, and its
+ * URIs name the socket's path. Idle client connections are pinged, and a client silent for
+ * the {@linkplain Builder#keepAlive keepalive timeout} is let go.
  *
  * <p>Next to the user's objects, every server serves a built-in call service under the
  * reserved id {@code objectbroker.calls}, for batches and long calls on those objects (see
@@ -71,6 +75,10 @@ public final class ObjectServer implements AutoCloseable {
   public static final int DEFAULT_QUEUE_CAPACITY = 1024;
   /** How long {@link #close()} waits for calls in flight unless told otherwise. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+  /** Silence after which a client is pinged unless told otherwise: 15 s. */
+  public static final Duration DEFAULT_KEEPALIVE_INTERVAL = KeepAlive.DEFAULT_INTERVAL;
+  /** Silence after which a client's connection is closed unless told otherwise: 45 s. */
+  public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = KeepAlive.DEFAULT_TIMEOUT;
   /** The time-to-live of the names registered with the name server unless told otherwise. */
   public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(30);
   /** How long a finished long call's result is kept unless told otherwise. */
@@ -182,10 +190,13 @@ public final class ObjectServer implements AutoCloseable {
     if (listening != null) {
       throw new IllegalStateException("server is started already");
     }
-    Channel ch = Transport.bind(settings.host, settings.port, codec, settings.maxFrameBytes,
+    Address bindAddress = settings.unixSocket != null ? Address.unix(settings.unixSocket)
+        : new Address(settings.host, settings.port);
+    Channel ch = Transport.bind(bindAddress, codec, settings.maxFrameBytes, settings.keepAlive,
         dispatcher, this::accepted);
     listening = ch;
-    advertised = new Address(advertisedHost(settings), Transport.localPort(ch));
+    advertised = bindAddress.isUnix() ? bindAddress
+        : new Address(advertisedHost(settings), Transport.localPort(ch));
     if (settings.nameServer != null) {
       try {
         nameServerClient = Broker.builder().nameServer(settings.nameServer)
@@ -389,6 +400,8 @@ public final class ObjectServer implements AutoCloseable {
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
     private int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private Path unixSocket;
+    private KeepAlive keepAlive = KeepAlive.DEFAULT;
     private Duration leaseTtl = DEFAULT_LEASE_TTL;
     private boolean replica;
     private Duration resultRetention = DEFAULT_RESULT_RETENTION;
@@ -526,6 +539,20 @@ public final class ObjectServer implements AutoCloseable {
     }
 
     /**
+     * Listens on a Unix domain socket at {@code path} (absolute, or relative to the working
+     * directory) instead of TCP; URIs then name the path, as {@code OB:name@./path.sock}, and
+     * so do the registrations with the name server. A socket file left by a server that died
+     * is replaced; a live server's is not (the start fails). The file is removed on
+     * {@link ObjectServer#close()}. A relative path reaches the socket only from the same
+     * working directory: register an absolute one for clients that run elsewhere.
+     */
+    public Builder unixSocket(Path path) {
+      Address.unix(path); // checks the path
+      this.unixSocket = path;
+      return this;
+    }
+
+    /**
      * Whether this server's names join those of other servers registered under the same names
      * (replicas; clients spread calls over them), instead of requiring the names free (default
      * false).
@@ -547,6 +574,25 @@ public final class ObjectServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Pings a client after {@code interval} in which nothing came from it, and closes its
+     * connection after {@code timeout} without any frame (defaults
+     * {@link #DEFAULT_KEEPALIVE_INTERVAL}, {@link #DEFAULT_KEEPALIVE_TIMEOUT}): a client that
+     * died with its host is let go, and whatever the server keeps for it released.
+     *
+     * @throws IllegalArgumentException unless {@code 0 < interval < timeout}
+     */
+    public Builder keepAlive(Duration interval, Duration timeout) {
+      this.keepAlive = KeepAlive.of(interval, timeout);
+      return this;
+    }
+
+    /** Sends no pings: a silent client's connection stays open until its socket closes. */
+    public Builder noKeepAlive() {
+      this.keepAlive = KeepAlive.OFF;
+      return this;
+    }
+
     /** Registers classes for serialization beyond those of the served interfaces. */
     public Builder registerTypes(Class<?>... types) {
       this.types.addAll(List.of(types));
@@ -554,6 +600,10 @@ public final class ObjectServer implements AutoCloseable {
     }
 
     public ObjectServer build() {
+      if (unixSocket != null && (port != 0 || advertisedHost != null)) {
+        throw new IllegalArgumentException("unixSocket: " + Address.unix(unixSocket)
+            + " (expected: no port or advertisedHost with it; a Unix socket has neither)");
+      }
       return new ObjectServer(this);
     }
   }

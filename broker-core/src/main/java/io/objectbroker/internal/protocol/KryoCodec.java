@@ -300,6 +300,7 @@ public final class KryoCodec {
     // JDK classes whose fields Kryo may not reach by reflection (module encapsulation).
     kryo.addDefaultSerializer(UUID.class, new DefaultSerializers.UUIDSerializer());
     kryo.addDefaultSerializer(URI.class, new DefaultSerializers.URISerializer());
+    kryo.addDefaultSerializer(Address.class, new AddressSerializer());
     kryo.addDefaultSerializer(Arrays.asList().getClass(),
         new DefaultSerializers.ArraysAsListSerializer());
     kryo.setMaxDepth(BoundedSerializers.MAX_DEPTH);

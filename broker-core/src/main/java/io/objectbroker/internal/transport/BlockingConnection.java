@@ -20,8 +20,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,7 +35,7 @@ public final class BlockingConnection implements AutoCloseable {
   // Heap buffers: written straight from their arrays, and no pooled allocator to start up.
   private static final ByteBufAllocator HEAP = new UnpooledByteBufAllocator(false);
 
-  private final Socket socket;
+  private final BlockingSocket socket;
   private final DataInputStream in;
   private final DataOutputStream out;
   private final KryoCodec codec;
@@ -46,18 +44,19 @@ public final class BlockingConnection implements AutoCloseable {
   private int peerMaxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
   private int nextId;
 
-  private BlockingConnection(Socket socket, KryoCodec codec, Address peer, int maxFrameBytes)
-      throws IOException {
+  private BlockingConnection(BlockingSocket socket, KryoCodec codec, Address peer,
+      int maxFrameBytes) throws IOException {
     this.socket = socket;
     this.codec = codec;
     this.peer = peer.toString();
     this.maxFrameBytes = maxFrameBytes;
-    this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-    this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+    this.in = new DataInputStream(new BufferedInputStream(socket.input()));
+    this.out = new DataOutputStream(new BufferedOutputStream(socket.output()));
   }
 
   /**
-   * Connects to {@code address} and performs the handshake, within {@code timeout}.
+   * Connects to {@code address}, over TCP or a Unix socket, and performs the handshake, within
+   * {@code timeout}.
    *
    * @throws ConnectTimeoutException if that takes longer
    * @throws CommunicationException naming the address if it cannot be reached
@@ -66,11 +65,10 @@ public final class BlockingConnection implements AutoCloseable {
   public static BlockingConnection open(Address address, KryoCodec codec, int maxFrameBytes,
       Duration timeout) {
     int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
-    Socket socket = new Socket();
+    BlockingSocket socket = null;
     try {
-      socket.setTcpNoDelay(true);
-      socket.connect(new InetSocketAddress(address.host(), address.port()), millis);
-      socket.setSoTimeout(millis);
+      socket = BlockingSocket.connect(address, millis);
+      socket.setReadTimeout(millis);
       BlockingConnection c = new BlockingConnection(socket, codec, address, maxFrameBytes);
       c.handshake();
       return c;
@@ -137,9 +135,9 @@ public final class BlockingConnection implements AutoCloseable {
           if (left <= 0) {
             throw new SocketTimeoutException();
           }
-          socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+          socket.setReadTimeout((int) Math.min(Integer.MAX_VALUE, left));
         } else {
-          socket.setSoTimeout(0);
+          socket.setReadTimeout(0);
         }
         Header h = readHeader();
         if (h.length > maxFrameBytes) {
@@ -227,7 +225,10 @@ public final class BlockingConnection implements AutoCloseable {
     closeQuietly(socket);
   }
 
-  private static void closeQuietly(Socket socket) {
+  private static void closeQuietly(BlockingSocket socket) {
+    if (socket == null) {
+      return;
+    }
     try {
       socket.close();
     } catch (IOException e) {

@@ -270,6 +270,22 @@ public final class Connection {
     }
   }
 
+  /**
+   * Closes at once, for a peer that stopped answering: a CLOSE naming the reason goes out if
+   * the socket takes it, but nothing waits for the peer to read it. In-flight calls fail with
+   * a {@link ConnectionClosedException} naming the reason.
+   */
+  public void abort(String reason) {
+    if (closeCause == null) {
+      closeCause = new ConnectionClosedException("connection to " + peer + " closed: " + reason);
+    }
+    if (channel.isActive()) {
+      channel.writeAndFlush(new Frame(Protocol.CLOSE, 0, 0,
+          Unpooled.copiedBuffer(reason, StandardCharsets.UTF_8)));
+    }
+    channel.close();
+  }
+
   /** Completes when the channel has closed. */
   public CompletableFuture<Void> closeFuture() {
     CompletableFuture<Void> f = new CompletableFuture<>();

@@ -10,7 +10,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -23,14 +24,16 @@ import io.objectbroker.internal.protocol.FrameEncoder;
 import io.objectbroker.internal.protocol.KryoCodec;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Opens connections and listening sockets on one process-wide set of I/O threads (daemon
- * threads, so they never keep a JVM alive).
+ * Opens connections and listening sockets, TCP or Unix domain sockets (Netty's NIO transport
+ * over the JDK's own Unix sockets, so no native library), on one process-wide set of I/O
+ * threads (daemon threads, so they never keep a JVM alive).
  */
 public final class Transport {
 
@@ -74,29 +77,39 @@ public final class Transport {
   }
 
   /**
-   * Connects to {@code address} and performs the handshake, all within {@code timeout}.
+   * Connects to {@code address} and performs the handshake, all within {@code timeout}, with
+   * the {@linkplain KeepAlive#DEFAULT default keepalive}.
    *
    * @return a future that fails with {@link ConnectTimeoutException}, a
    *     {@link CommunicationException} naming the address, or the handshake's refusal
    */
   public static CompletableFuture<Connection> connect(Address address, KryoCodec codec,
       int maxFrameBytes, Duration timeout, Connection.CallHandler handler) {
+    return connect(address, codec, maxFrameBytes, timeout, KeepAlive.DEFAULT, handler);
+  }
+
+  /**
+   * Connects to {@code address}, over TCP or a Unix socket, and performs the handshake, all
+   * within {@code timeout}; the connection then pings its peer as {@code keepAlive} says.
+   *
+   * @return a future that fails with {@link ConnectTimeoutException}, a
+   *     {@link CommunicationException} naming the address, or the handshake's refusal
+   */
+  public static CompletableFuture<Connection> connect(Address address, KryoCodec codec,
+      int maxFrameBytes, Duration timeout, KeepAlive keepAlive,
+      Connection.CallHandler handler) {
     CompletableFuture<Connection> result = new CompletableFuture<>();
     long timeoutMillis = Math.max(1, timeout.toMillis());
     Bootstrap b = new Bootstrap()
         .group(group())
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
             timeoutMillis))
-        .handler(new ChannelInitializer<SocketChannel>() {
+        .handler(new ChannelInitializer<Channel>() {
           @Override
-          protected void initChannel(SocketChannel ch) {
+          protected void initChannel(Channel ch) {
             Connection c = new Connection(ch, codec, handler, true, maxFrameBytes,
                 address.toString());
-            ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, true),
-                new FrameDecoder(maxFrameBytes), FrameEncoder.INSTANCE,
-                c.new Handler());
+            addHandlers(ch, c, maxFrameBytes, keepAlive);
             c.handshake().whenComplete((ok, err) -> {
               if (err != null) {
                 result.completeExceptionally(err);
@@ -106,7 +119,11 @@ public final class Transport {
             });
           }
         });
-    ChannelFuture f = b.connect(address.host(), address.port());
+    ChannelFuture f = address.isUnix()
+        ? b.channel(NioDomainSocketChannel.class)
+            .connect(UnixDomainSocketAddress.of(address.path()))
+        : b.channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true)
+            .connect(address.host(), address.port());
     f.addListener(x -> {
       if (!x.isSuccess()) {
         Throwable c = x.cause();
@@ -127,37 +144,75 @@ public final class Transport {
   }
 
   /**
-   * Listens on {@code host:port} (port 0: any free port); every accepted connection is
-   * handshaken and handed to {@code onConnection}.
+   * Listens on {@code host:port} (port 0: any free port) with the
+   * {@linkplain KeepAlive#DEFAULT default keepalive}; every accepted connection is handshaken
+   * and handed to {@code onConnection}.
    *
    * @return the listening channel
    * @throws CommunicationException naming the address if it cannot be bound
    */
   public static Channel bind(String host, int port, KryoCodec codec, int maxFrameBytes,
       Connection.CallHandler handler, Consumer<Connection> onConnection) {
+    return bind(new Address(host, port), codec, maxFrameBytes, KeepAlive.DEFAULT, handler,
+        onConnection);
+  }
+
+  /**
+   * Listens on {@code address}: TCP (port 0: any free port) or a Unix socket. A stale socket
+   * file (its server is gone) is replaced; a live server's is not. The socket file is removed
+   * when the listening channel closes. Every accepted connection is handshaken, pings its peer
+   * as {@code keepAlive} says, and is handed to {@code onConnection}.
+   *
+   * @return the listening channel
+   * @throws CommunicationException naming the address if it cannot be bound
+   */
+  public static Channel bind(Address address, KryoCodec codec, int maxFrameBytes,
+      KeepAlive keepAlive, Connection.CallHandler handler, Consumer<Connection> onConnection) {
     ServerBootstrap b = new ServerBootstrap()
         .group(group())
-        .channel(NioServerSocketChannel.class)
-        .option(ChannelOption.SO_REUSEADDR, true)
-        .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WRITE_WATER_MARK)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
+        .childHandler(new ChannelInitializer<Channel>() {
           @Override
-          protected void initChannel(SocketChannel ch) {
+          protected void initChannel(Channel ch) {
             Connection c = new Connection(ch, codec, handler, false, maxFrameBytes,
-                describe(ch.remoteAddress()));
-            ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, true),
-                new FrameDecoder(maxFrameBytes), FrameEncoder.INSTANCE,
-                c.new Handler());
+                describe(ch.remoteAddress(), address));
+            addHandlers(ch, c, maxFrameBytes, keepAlive);
             onConnection.accept(c);
           }
         });
-    ChannelFuture f = b.bind(host, port).awaitUninterruptibly();
+    ChannelFuture f;
+    UnixSocketFile file = null;
+    if (address.isUnix()) {
+      file = UnixSocketFile.claim(address);
+      f = b.channel(NioServerDomainSocketChannel.class).handler(file)
+          .bind(UnixDomainSocketAddress.of(address.path())).awaitUninterruptibly();
+    } else {
+      f = b.channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_REUSEADDR, true)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .bind(address.host(), address.port()).awaitUninterruptibly();
+    }
     if (!f.isSuccess()) {
-      throw new CommunicationException("cannot listen on " + new Address(host, port) + ": "
+      throw new CommunicationException("cannot listen on " + address + ": "
           + f.cause().getMessage(), f.cause());
     }
+    if (file != null) {
+      file.bound();
+      UnixSocketFile bound = file;
+      // A listener closed other than through its pipeline (its event loop stopped) too.
+      f.channel().closeFuture().addListener(x -> bound.remove());
+    }
     return f.channel();
+  }
+
+  private static void addHandlers(Channel ch, Connection c, int maxFrameBytes,
+      KeepAlive keepAlive) {
+    ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, true),
+        new FrameDecoder(maxFrameBytes), FrameEncoder.INSTANCE);
+    if (keepAlive.isEnabled()) {
+      ch.pipeline().addLast(new KeepAliveHandler(c, keepAlive));
+    }
+    ch.pipeline().addLast(c.new Handler());
   }
 
   /** The port a listening channel is bound to. */
@@ -165,9 +220,12 @@ public final class Transport {
     return ((InetSocketAddress) listening.localAddress()).getPort();
   }
 
-  private static String describe(SocketAddress a) {
+  private static String describe(SocketAddress a, Address local) {
     if (a instanceof InetSocketAddress i) {
       return new Address(i.getHostString(), i.getPort()).toString();
+    }
+    if (local.isUnix()) {
+      return "a client on " + local; // the clients of a Unix socket are unnamed
     }
     return String.valueOf(a);
   }

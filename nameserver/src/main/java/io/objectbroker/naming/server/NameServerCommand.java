@@ -53,6 +53,10 @@ public final class NameServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     Address address = Address.parse(ns, NameServer.DEFAULT_PORT);
+    if (address.isUnix() && (host == null || port == null)) {
+      throw new Cli.UsageException("--ns: " + ns
+          + " (expected: HOST:PORT; the name server listens on TCP)");
+    }
     String h = host != null ? host : address.host();
     int p = port != null ? port : address.port();
     NameServerHost.Options options = NameServerHost.options().host(h).port(p)

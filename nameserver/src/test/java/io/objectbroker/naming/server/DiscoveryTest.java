@@ -54,7 +54,7 @@ class DiscoveryTest {
             DatagramPacket p = new DatagramPacket(buf, buf.length);
             liar.receive(p);
             for (String junk : List.of("OBNS-HERE 1 not-an-address", "OBNS-HERE 1 h:0",
-                "hello", "OBNS-HERE 2 10.0.0.1:9090")) {
+                "hello", "OBNS-HERE 2 10.0.0.1:9090", "OBNS-HERE 1 /run/ns.sock")) {
               byte[] b = junk.getBytes(StandardCharsets.US_ASCII);
               liar.send(new DatagramPacket(b, b.length, p.getSocketAddress()));
             }
