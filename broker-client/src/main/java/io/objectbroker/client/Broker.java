@@ -4,6 +4,7 @@ import io.objectbroker.Address;
 import io.objectbroker.CallInterceptor;
 import io.objectbroker.Uri;
 import io.objectbroker.internal.dispatch.Dispatcher;
+import io.objectbroker.internal.dispatch.Hooks;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
 import io.objectbroker.internal.transport.KeepAlive;
@@ -94,7 +95,7 @@ public final class Broker implements AutoCloseable {
     callbackWorkers.allowCoreThreadTimeOut(true);
     RefProxies refs = new RefProxies(codec, options, callbacks);
     this.dispatcher = new Dispatcher(Map.of(), codec, callbackWorkers, CALLBACK_QUEUE,
-        () -> "client", refs, List.of());
+        () -> "client", refs, Hooks.NONE);
     this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, dispatcher,
         b.keepAlive);
     this.resolver = new NameResolver(b.nameServers, b.nameCacheTtl, this::nameServerAt);

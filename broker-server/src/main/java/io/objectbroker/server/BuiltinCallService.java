@@ -4,7 +4,10 @@ import io.objectbroker.NamingException;
 import io.objectbroker.internal.calls.BatchCall;
 import io.objectbroker.internal.calls.CallOutcome;
 import io.objectbroker.internal.calls.CallService;
+import io.objectbroker.CallInterceptor;
+import io.objectbroker.internal.dispatch.Dispatcher;
 import io.objectbroker.internal.dispatch.ExposedObject;
+import io.objectbroker.internal.dispatch.Hooks;
 import io.objectbroker.internal.protocol.KryoCodec;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -39,6 +42,7 @@ final class BuiltinCallService implements CallService {
   private final LongCallStore longCalls;
   private final Supplier<String> server;
   private final ExposedObject exposed;
+  private final Hooks hooks;
 
   /**
    * @param objects the user's objects, by id, as the server serves them
@@ -47,12 +51,13 @@ final class BuiltinCallService implements CallService {
    * @param server how messages name the server
    */
   BuiltinCallService(Map<String, ExposedObject> objects, KryoCodec codec, Executor workers,
-      Duration resultRetention, int maxRetainedResults, Supplier<String> server) {
+      Duration resultRetention, int maxRetainedResults, Supplier<String> server, Hooks hooks) {
     this.objects = objects;
+    this.hooks = hooks;
     this.codec = codec;
     this.server = server;
     this.longCalls = new LongCallStore(codec, workers, resultRetention, maxRetainedResults,
-        server);
+        server, hooks);
     codec.register(CallService.class);
     this.exposed = ExposedObject.of(OBJECT_ID, this);
   }
@@ -126,7 +131,10 @@ final class BuiltinCallService implements CallService {
       try {
         Object[] args = args(call.args());
         Method method = target.find(call.method(), args);
-        outcome = CallOutcomes.invoke(codec, target, method, args);
+        // Each call meets the server's hooks as if it came alone.
+        outcome = CallOutcomes.invoke(codec, target, method, args, hooks,
+            new CallInterceptor.Call(objectId, call.method(), args, Dispatcher.currentPeer()),
+            true);
       } catch (RuntimeException e) { // no such method, or a malformed item
         outcome = CallOutcomes.failed(codec, e);
       }
@@ -143,7 +151,8 @@ final class BuiltinCallService implements CallService {
     Objects.requireNonNull(callId, "callId");
     ExposedObject target = target(objectId);
     Object[] a = args(args);
-    return longCalls.submit(callId, target, target.find(method, a), a);
+    return longCalls.submit(callId, target, target.find(method, a), a,
+        new CallInterceptor.Call(objectId, method, a, Dispatcher.currentPeer()));
   }
 
   @Override

@@ -6,7 +6,9 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.objectbroker.SerializationException;
 import io.objectbroker.internal.calls.CallOutcome;
+import io.objectbroker.CallInterceptor;
 import io.objectbroker.internal.dispatch.ExposedObject;
+import io.objectbroker.internal.dispatch.Hooks;
 import io.objectbroker.internal.protocol.KryoCodec;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -24,18 +26,42 @@ final class CallOutcomes {
    * whatever it throws becomes a failed outcome.
    */
   static CallOutcome invoke(KryoCodec codec, ExposedObject target, Method method, Object[] args) {
-    Object value;
+    return invoke(codec, target, method, args, Hooks.NONE, null, false);
+  }
+
+  /**
+   * Runs the call between the server's hooks, as a call on its own would: a hook may refuse
+   * it, and they see its duration and outcome.
+   *
+   * @param call the call as the hooks see it; null for none
+   * @param before whether to run the before hooks (false: they ran when the call came)
+   */
+  static CallOutcome invoke(KryoCodec codec, ExposedObject target, Method method, Object[] args,
+      Hooks hooks, CallInterceptor.Call call, boolean before) {
+    if (call != null && before) {
+      try {
+        hooks.before(call);
+      } catch (RuntimeException e) {
+        return failed(codec, e);
+      }
+    }
+    long started = System.nanoTime();
+    Object value = null;
+    Throwable error = null;
     try {
       value = method.invoke(target.target(), args);
     } catch (InvocationTargetException e) {
-      return failed(codec, e.getCause());
+      error = e.getCause();
     } catch (IllegalAccessException e) {
-      return failed(codec, new IllegalStateException("cannot call " + target.id() + "."
-          + method.getName() + ": " + e));
+      error = new IllegalStateException("cannot call " + target.id() + "." + method.getName()
+          + ": " + e);
     } catch (RuntimeException | Error e) {
-      return failed(codec, e);
+      error = e;
     }
-    return ok(codec, value);
+    if (call != null) {
+      hooks.after(call, started, error);
+    }
+    return error != null ? failed(codec, error) : ok(codec, value);
   }
 
   /** A successful outcome; a value that cannot be serialized makes a failed one instead. */

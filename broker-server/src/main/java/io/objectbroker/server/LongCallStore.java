@@ -9,7 +9,9 @@ import io.objectbroker.ServerBusyException;
 import io.objectbroker.UnknownCallException;
 import io.objectbroker.internal.calls.CallOutcome;
 import io.objectbroker.internal.calls.CallService;
+import io.objectbroker.CallInterceptor;
 import io.objectbroker.internal.dispatch.ExposedObject;
+import io.objectbroker.internal.dispatch.Hooks;
 import io.objectbroker.internal.protocol.KryoCodec;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -73,12 +75,14 @@ final class LongCallStore {
   private final Duration retention;
   private final int maxRetained;
   private final Supplier<String> server;
+  private Hooks hooks = Hooks.NONE;
   private final Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
   LongCallStore(KryoCodec codec, Executor workers, Duration retention, int maxRetained,
-      Supplier<String> server) {
+      Supplier<String> server, Hooks hooks) {
     this(codec, workers, retention, maxRetained, server, Ticker.systemTicker(),
         Scheduler.systemScheduler());
+    this.hooks = hooks;
   }
 
   /** With the time source and the scheduler of expiry given: for tests. */
@@ -128,6 +132,18 @@ final class LongCallStore {
    * @return whether the call was started now
    */
   boolean submit(UUID id, ExposedObject target, Method method, Object[] args) {
+    return submit(id, target, method, args, null);
+  }
+
+  /**
+   * As {@link #submit(UUID, ExposedObject, Method, Object[])}, between the server's hooks: they
+   * may refuse the call now, and see its outcome when it ran.
+   */
+  boolean submit(UUID id, ExposedObject target, Method method, Object[] args,
+      CallInterceptor.Call call) {
+    if (call != null) {
+      hooks.before(call);
+    }
     Entry mine = new Entry(target.id(), method.getName(), new CompletableFuture<>(), false);
     Entry known = calls.asMap().putIfAbsent(id, mine);
     if (known != null) {
@@ -150,7 +166,7 @@ final class LongCallStore {
           + whyDropped(finishedAt));
     }
     try {
-      workers.execute(() -> run(id, mine, target, method, args));
+      workers.execute(() -> run(id, mine, target, method, args, call));
     } catch (RejectedExecutionException e) {
       calls.asMap().remove(id, mine);
       throw new ServerBusyException("server " + server.get() + " cannot start long call "
@@ -161,8 +177,9 @@ final class LongCallStore {
     return true;
   }
 
-  private void run(UUID id, Entry running, ExposedObject target, Method method, Object[] args) {
-    CallOutcome outcome = CallOutcomes.invoke(codec, target, method, args);
+  private void run(UUID id, Entry running, ExposedObject target, Method method, Object[] args,
+      CallInterceptor.Call call) {
+    CallOutcome outcome = CallOutcomes.invoke(codec, target, method, args, hooks, call, false);
     finished.put(id, ticker.read());
     // The finished entry weighs 1 and expires after the retention period: from now on.
     calls.asMap().replace(id, running, new Entry(running.objectId, running.method,

@@ -10,6 +10,7 @@ import io.objectbroker.client.CallOptions;
 import io.objectbroker.client.RefProxies;
 import io.objectbroker.internal.dispatch.Dispatcher;
 import io.objectbroker.internal.dispatch.ExposedObject;
+import io.objectbroker.internal.dispatch.Hooks;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
 import io.objectbroker.internal.transport.Connection;
@@ -113,14 +114,15 @@ public final class ObjectServer implements AutoCloseable {
           return t;
         });
     workers.allowCoreThreadTimeOut(true);
+    Hooks hooks = new Hooks(b.interceptors);
     this.calls = new BuiltinCallService(objects, codec, workers, b.resultRetention,
-        b.maxRetainedResults, () -> advertised == null ? b.host : advertised.toString());
+        b.maxRetainedResults, () -> advertised == null ? b.host : advertised.toString(), hooks);
     // Callbacks a client passes arrive as proxies that call it back over its connection.
     RefProxies refs = new RefProxies(codec, CallOptions.DEFAULT.withTimeout(b.callbackTimeout),
         ForkJoinPool.commonPool());
     this.dispatcher = new Dispatcher(calls.servedWith(objects), codec, workers,
         b.queueCapacity, () -> "server " + (advertised == null ? b.host : advertised.toString()),
-        refs, b.interceptors);
+        refs, hooks);
     refs.bind(dispatcher);
   }
 

@@ -418,4 +418,38 @@ class CallStylesTest {
     assertThat(blocker.get(5, TimeUnit.SECONDS)).isEqualTo("done");
     assertThat(svc.counted()).isEqualTo(1); // the cancelled one never ran
   }
+
+  @Test
+  void hooksSeeTheCallsInsideBatchesAndLongCallsToo() {
+    List<String> log = new CopyOnWriteArrayList<>();
+    ObjectServer server = serve(ObjectServer.builder().intercept(new CallInterceptor() {
+      @Override
+      public void before(Call call) {
+        if (call.method().equals("secret")) {
+          throw new SecurityException(call + " is refused");
+        }
+      }
+
+      @Override
+      public void after(Call call, Duration took, Throwable error) {
+        log.add(call + (call.peer() == null ? " (no peer)" : "") + " "
+            + (error == null ? "ok" : error.getClass().getSimpleName()));
+      }
+    }));
+    io.objectbroker.client.RemoteObject svc = broker().remote(server.uri("svc").toString());
+    List<io.objectbroker.client.BatchResult> results =
+        svc.batch().add("counted").add("secret").run();
+    assertThat(results.get(0).isOk()).isTrue();
+    assertThatThrownBy(results.get(1)::get).isInstanceOf(SecurityException.class)
+        .hasMessage("svc.secret is refused");
+    assertThatThrownBy(() -> svc.submit("secret")).isInstanceOf(SecurityException.class);
+    io.objectbroker.client.LongCall call = svc.submit("counted");
+    assertThat(call.result(Duration.ofSeconds(10))).isEqualTo(2);
+    // Each inner call is seen as itself, with the peer of the batch or submit that carried it.
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> log.stream().filter("svc.counted ok"::equals).count() == 2);
+    assertThat(log).contains("objectbroker.calls.batch ok",
+        "objectbroker.calls.submit SecurityException").noneMatch(l -> l.contains("secret"))
+        .noneMatch(l -> l.contains("no peer"));
+  }
 }

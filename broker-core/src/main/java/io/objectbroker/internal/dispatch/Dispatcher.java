@@ -12,10 +12,8 @@ import io.objectbroker.internal.protocol.RemoteRef;
 import io.objectbroker.internal.transport.Connection;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletionException;
@@ -57,13 +55,23 @@ public final class Dispatcher implements Connection.CallHandler {
     Object importRef(Connection connection, RemoteRef ref);
   }
 
+  private static final ThreadLocal<String> PEER = new ThreadLocal<>();
+
+  /**
+   * The peer whose call this thread is running (for objects that run calls on their own, such
+   * as batches, to tell their hooks); null outside a call.
+   */
+  public static String currentPeer() {
+    return PEER.get();
+  }
+
   private final Map<String, ExposedObject> objects;
   private final KryoCodec codec;
   private final ThreadPoolExecutor workers;
   private final int queueCapacity;
   private final Supplier<String> server;
   private final RefImporter importer;
-  private final List<CallInterceptor> interceptors;
+  private final Hooks hooks;
   private final Map<Connection, PerConnection> connections = new ConcurrentHashMap<>();
   private final AtomicLong nextRef = new AtomicLong();
 
@@ -74,14 +82,14 @@ public final class Dispatcher implements Connection.CallHandler {
    */
   public Dispatcher(Map<String, ExposedObject> objects, KryoCodec codec,
       ThreadPoolExecutor workers, int queueCapacity, Supplier<String> server,
-      RefImporter importer, List<CallInterceptor> interceptors) {
+      RefImporter importer, Hooks hooks) {
     this.objects = objects;
     this.codec = codec;
     this.workers = workers;
     this.queueCapacity = queueCapacity;
     this.server = server;
     this.importer = importer;
-    this.interceptors = List.copyOf(interceptors);
+    this.hooks = hooks;
   }
 
   // ------------------------------------------------------------------ references
@@ -368,16 +376,17 @@ public final class Dispatcher implements Connection.CallHandler {
       Method method = target.find(call.method(), args);
       CallInterceptor.Call info =
           new CallInterceptor.Call(call.objectId(), call.method(), args, connection.peer());
-      for (CallInterceptor interceptor : interceptors) {
-        interceptor.before(info); // may refuse the call by throwing
-      }
+      hooks.before(info); // may refuse the call by throwing
       long started = System.nanoTime();
       Object result;
+      PEER.set(connection.peer());
       try {
         result = method.invoke(target.target(), args);
       } catch (InvocationTargetException e) {
         finish(connection, id, oneway, info, started, null, e.getCause());
         return;
+      } finally {
+        PEER.remove();
       }
       if (result instanceof CompletionStage<?> stage) {
         // An asynchronous method: answered when its future completes, on whichever thread.
@@ -407,14 +416,7 @@ public final class Dispatcher implements Connection.CallHandler {
 
   private void finish(Connection connection, int id, boolean oneway, CallInterceptor.Call info,
       long started, Object result, Throwable error) {
-    Duration took = Duration.ofNanos(System.nanoTime() - started);
-    for (CallInterceptor interceptor : interceptors) {
-      try {
-        interceptor.after(info, took, error);
-      } catch (RuntimeException e) {
-        log.warn("call hook {} failed after {}", interceptor, info, e);
-      }
-    }
+    hooks.after(info, started, error);
     if (error != null) {
       log.debug("{} from {} threw {}", info, connection.peer(), error.toString());
       if (oneway) {
