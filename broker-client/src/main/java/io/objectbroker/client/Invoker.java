@@ -155,13 +155,21 @@ final class Invoker {
    */
   CompletableFuture<Object> invokeAsync(Uri target, Connection bound, String method,
       Object[] args, CallOptions options, String what, Method declared, Executor executor) {
-    CallInterceptor.Call info = before(target, method, args);
+    CallInterceptor.Call info;
     long started = System.nanoTime();
-    Endpoint endpoint = endpoint(target, bound, what);
-    Connection connection = endpoint.connection();
+    Connection connection;
+    Connection.OutgoingCall call;
     long timeoutMillis = options.timeout().toMillis();
-    Connection.OutgoingCall call = connection.call(endpoint.objectId(), method,
-        dispatcher.exportArgs(connection, args), timeoutMillis, false);
+    try {
+      info = before(target, method, args);
+      Endpoint endpoint = endpoint(target, bound, what);
+      connection = endpoint.connection();
+      call = connection.call(endpoint.objectId(), method,
+          dispatcher.exportArgs(connection, args), timeoutMillis, false);
+    } catch (RuntimeException e) {
+      // Not resolved, not connected, not serializable: the future says so, as for any failure.
+      return CompletableFuture.failedFuture(e);
+    }
     CompletableFuture<Object> result = new CompletableFuture<>() {
       // Cancelling the caller's future cancels the call: the server drops it if queued and
       // interrupts it if running.
@@ -249,6 +257,8 @@ final class Invoker {
       return new Endpoint(bound, target.id(), target);
     }
     Uri direct = target.isName() ? resolver.resolve(target) : target;
+    java.util.Set<Uri> tried = new java.util.HashSet<>();
+    tried.add(direct);
     for (int tries = 0; ; tries++) {
       try {
         return new Endpoint(pool.get(address(direct)), direct.id(), direct);
@@ -262,7 +272,7 @@ final class Invoker {
           resolver.invalidate(target);
         }
         Uri again = resolver.resolve(target);
-        if (again.equals(direct) || tries >= MAX_REPLICAS_TRIED) {
+        if (!tried.add(again) || tries >= MAX_REPLICAS_TRIED) { // each replica once per try
           throw Failures.withContext(e, what + " on " + target + " (" + direct + ")");
         }
         direct = again;
@@ -291,6 +301,11 @@ final class Invoker {
       return Failures.withContext(be, what + " on " + target);
     }
     return new CommunicationException(what + " on " + target + " failed: " + cause, cause);
+  }
+
+  /** Forgets the proxy of a released reference, so that the same id comes back fresh. */
+  void forgetImport(Connection connection, String objectId) {
+    dispatcher.forgetImport(connection, objectId);
   }
 
   /** The direct URI of {@code target}: a name is resolved (through the cache). */

@@ -67,6 +67,11 @@ final class BuiltinCallService implements CallService {
    *     object may take
    */
   static void checkNotReserved(String name) {
+    if (name.startsWith(io.objectbroker.internal.protocol.RemoteRef.RELEASE_OBJECT)) {
+      throw new IllegalArgumentException("name: " + name + " (expected: another name; names"
+          + " starting with " + io.objectbroker.internal.protocol.RemoteRef.RELEASE_OBJECT
+          + " are reserved for remote references)");
+    }
     if (OBJECT_ID.equals(name)) {
       throw new IllegalArgumentException("name: " + name + " (expected: another name; this"
           + " one is reserved for the server's built-in call service)");

@@ -307,6 +307,13 @@ public final class ObjectServer implements AutoCloseable {
     return connections.stream().mapToLong(Connection::pendingWriteBytes).sum();
   }
 
+  /** Breaks every connection at once, as a failed network would: for tests. */
+  void dropConnections(String reason) {
+    for (Connection c : connections) {
+      c.abort(reason);
+    }
+  }
+
   /** Blocks until the server is closed, by {@link #close()} from another thread. */
   public void awaitClose() throws InterruptedException {
     closed.await();

@@ -57,6 +57,15 @@ public final class Dispatcher implements Connection.CallHandler {
 
   private static final ThreadLocal<String> PEER = new ThreadLocal<>();
 
+  /** The payload bytes of oneway calls one connection may have waiting before it is paused. */
+  static final long LANE_BYTES = 16 << 20;
+
+  /** How many oneway calls past the limit may still arrive before a connection is closed. */
+  static final int LANE_SLACK_CALLS = 100_000;
+
+  /** How many references one connection may hold in each direction. */
+  static final int MAX_REFS = 10_000;
+
   /**
    * The peer whose call this thread is running (for objects that run calls on their own, such
    * as batches, to tell their hooks); null outside a call.
@@ -130,7 +139,11 @@ public final class Dispatcher implements Connection.CallHandler {
     synchronized (state.exported) {
       RemoteRef ref = state.exported.get(target);
       if (ref == null) {
-        String id = "ref-" + nextRef.incrementAndGet();
+        if (state.exports.size() >= MAX_REFS) {
+          throw new SecurityException(connection.peer() + " holds " + MAX_REFS
+              + " references to objects of this side, the limit; release some");
+        }
+        String id = RemoteRef.ID_PREFIX + nextRef.incrementAndGet();
         ExposedObject exposed = ExposedObject.of(id, target);
         ref = new RemoteRef(id, exposed.interfaces().stream().map(Class::getName).toList());
         state.exports.put(id, exposed);
@@ -172,8 +185,24 @@ public final class Dispatcher implements Connection.CallHandler {
     if (importer == null) {
       throw new SecurityException("this side accepts no remote references");
     }
-    return state(connection).imports.computeIfAbsent(ref.objectId(),
-        id -> importer.importRef(connection, ref));
+    Map<String, Object> imports = state(connection).imports;
+    Object known = imports.get(ref.objectId());
+    if (known != null) {
+      return known;
+    }
+    if (imports.size() >= MAX_REFS) {
+      throw new SecurityException(connection.peer() + " passed " + MAX_REFS
+          + " references, the limit; it must release some");
+    }
+    return imports.computeIfAbsent(ref.objectId(), id -> importer.importRef(connection, ref));
+  }
+
+  /** Forgets the proxy of a reference this side released. */
+  public void forgetImport(Connection connection, String objectId) {
+    PerConnection state = connections.get(connection);
+    if (state != null) {
+      state.imports.remove(objectId);
+    }
   }
 
   /** The number of objects exported to peers, over all connections. */
@@ -224,11 +253,11 @@ public final class Dispatcher implements Connection.CallHandler {
     state.queued.put(id, false);
     try {
       workers.execute(() -> {
-        if (Boolean.TRUE.equals(state.queued.remove(id))) {
-          call.release(); // cancelled while it waited: nobody wants its answer
-          return;
-        }
-        synchronized (state.running) {
+        synchronized (state.running) { // one step, so that a CANCEL finds it queued or running
+          if (Boolean.TRUE.equals(state.queued.remove(id))) {
+            call.release(); // cancelled while it waited: nobody wants its answer
+            return;
+          }
           state.running.put(id, Thread.currentThread());
         }
         try {
@@ -253,8 +282,8 @@ public final class Dispatcher implements Connection.CallHandler {
     if (state == null) {
       return;
     }
-    state.queued.replace(requestId, false, true);
     synchronized (state.running) {
+      state.queued.replace(requestId, false, true);
       Thread t = state.running.get(requestId);
       if (t != null) {
         log.debug("interrupting call {} from {}: cancelled", requestId, connection.peer());
@@ -287,22 +316,41 @@ public final class Dispatcher implements Connection.CallHandler {
     private final Connection connection;
     private final Queue<Task> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
+    private final AtomicLong bytes = new AtomicLong();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private volatile boolean paused;
 
     OnewayLane(Connection connection) {
       this.connection = connection;
     }
 
     void add(Frame frame, long received) {
+      int n = size.incrementAndGet();
+      long b = bytes.addAndGet(frame.content().readableBytes());
+      if (n > queueCapacity + LANE_SLACK_CALLS || b > 4 * LANE_BYTES) {
+        // Far past the limit: still sending while told to wait (a pause takes effect after the
+        // read in progress, and this side reads on while it waits for its own answers).
+        size.decrementAndGet();
+        bytes.addAndGet(-frame.content().readableBytes());
+        frame.release();
+        log.warn("closing the connection of {}: {} oneway calls ({} bytes) wait, far past the"
+            + " limit", connection.peer(), n, b);
+        connection.close("too many oneway calls waiting (" + n + "); send slower");
+        return;
+      }
       queue.add(new Task(frame, received));
-      if (size.incrementAndGet() == queueCapacity) {
+      if ((n >= queueCapacity || b >= LANE_BYTES) && !paused) {
+        paused = true;
         connection.pauseReading(true);
       }
       schedule();
     }
 
-    private void taken() {
-      if (size.decrementAndGet() == queueCapacity / 2) {
+    private void taken(Frame frame) {
+      int n = size.decrementAndGet();
+      long b = bytes.addAndGet(-frame.content().readableBytes());
+      if (paused && n <= queueCapacity / 2 && b <= LANE_BYTES / 2) {
+        paused = false;
         connection.pauseReading(false);
       }
     }
@@ -315,7 +363,7 @@ public final class Dispatcher implements Connection.CallHandler {
         workers.execute(this::drain);
       } catch (RejectedExecutionException e) {
         for (Task t; (t = queue.poll()) != null; ) {
-          taken();
+          taken(t.frame());
           t.frame().release();
           refuse(connection, t.frame());
         }
@@ -331,7 +379,7 @@ public final class Dispatcher implements Connection.CallHandler {
           if (t == null) {
             break;
           }
-          taken();
+          taken(t.frame());
           run(connection, t.frame(), t.received());
         }
       } finally {

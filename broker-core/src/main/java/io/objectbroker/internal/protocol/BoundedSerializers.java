@@ -8,8 +8,11 @@ import com.esotericsoftware.kryo.io.ByteBufferInput;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.CollectionSerializer;
+import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
 import com.esotericsoftware.kryo.serializers.MapSerializer;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -38,15 +41,20 @@ final class BoundedSerializers {
   private BoundedSerializers() {}
 
   /**
-   * Makes a registration refuse impossible lengths: arrays, and collections and maps on Kryo's
-   * general serializers (which presize by the length they read). Other serializers allocate
-   * nothing by length.
+   * Makes a registration refuse impossible lengths: arrays, big numbers (their magnitude's
+   * bytes), and collections and maps on Kryo's serializers that presize by the length they
+   * read. The other serializers of the builtin types allocate nothing by a length they read.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   static void bound(Registration r) {
     Serializer<?> s = r.getSerializer();
-    if (r.getType().isArray() && !(s instanceof BoundedArraySerializer)) {
+    Class<?> type = r.getType();
+    if ((type.isArray() || type == BigInteger.class || type == BigDecimal.class)
+        && !(s instanceof BoundedArraySerializer)) {
       r.setSerializer(new BoundedArraySerializer((Serializer) s));
+    } else if (s instanceof DefaultSerializers.ArraysAsListSerializer
+        && !(s instanceof BoundedArraysAsListSerializer)) {
+      r.setSerializer(new BoundedArraysAsListSerializer());
     } else if (s.getClass() == CollectionSerializer.class) {
       r.setSerializer(new BoundedCollectionSerializer<>());
     } else if (s.getClass() == MapSerializer.class) {
@@ -67,7 +75,21 @@ final class BoundedSerializers {
     }
   }
 
-  /** Kryo's array serializers all start with the length plus one as a positive varint. */
+  /** {@code Arrays.asList(...)}, checking the length before it presizes. */
+  private static final class BoundedArraysAsListSerializer
+      extends DefaultSerializers.ArraysAsListSerializer {
+    @Override
+    @SuppressWarnings("rawtypes")
+    protected List create(Kryo kryo, Input input, Class type, int size) {
+      checkLength(input, size, "list");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  /**
+   * Kryo's array serializers, and those of BigInteger and BigDecimal (the magnitude's bytes),
+   * all start with the length plus one as a positive varint.
+   */
   private static final class BoundedArraySerializer extends Serializer<Object> {
     private final Serializer<Object> delegate;
 
@@ -87,7 +109,7 @@ final class BoundedSerializers {
       long length = Integer.toUnsignedLong(input.readVarInt(true)) - 1;
       long left = input.limit() - input.position();
       input.setPosition(start);
-      checkLength(length, left, "array");
+      checkLength(length, left, type.isArray() ? "array" : type.getSimpleName());
       return delegate.read(kryo, input, type);
     }
 

@@ -348,6 +348,7 @@ public final class KryoCodec {
       }
       return copy(alloc, out);
     } catch (RuntimeException e) {
+      s.failed = true;
       throw serializationError("argument of " + method, e);
     } finally {
       release(s);
@@ -369,6 +370,7 @@ public final class KryoCodec {
       String method = in.readString();
       return objectId == null || method == null ? null : new Target(objectId, method);
     } catch (RuntimeException e) {
+      s.failed = true;
       return null;
     } finally {
       release(s);
@@ -397,6 +399,7 @@ public final class KryoCodec {
       }
       return new Call(objectId, method, timeout, args);
     } catch (RuntimeException e) {
+      s.failed = true;
       throw serializationError("call", e);
     } finally {
       release(s);
@@ -411,6 +414,7 @@ public final class KryoCodec {
       s.kryo.writeClassAndObject(s.output, value);
       return copy(alloc, s.output);
     } catch (RuntimeException e) {
+      s.failed = true;
       throw serializationError("result", e);
     } finally {
       release(s);
@@ -423,6 +427,7 @@ public final class KryoCodec {
     try {
       return s.kryo.readClassAndObject(s.input(payload));
     } catch (RuntimeException e) {
+      s.failed = true;
       throw serializationError("result", e);
     } finally {
       release(s);
@@ -475,6 +480,7 @@ public final class KryoCodec {
     } catch (SerializationException e) {
       throw e;
     } catch (RuntimeException e) {
+      s.failed = true;
       // A corrupt length can surface as any runtime exception of the JDK, not only Kryo's.
       throw new SerializationException("malformed error payload: " + e.getMessage(), e);
     } finally {
@@ -496,10 +502,14 @@ public final class KryoCodec {
     return s;
   }
 
+  // A Kryo that failed mid-object may keep state of it (generic types pushed and not popped):
+  // it is dropped, not pooled, so that the next payload starts clean.
   private void release(Session s) {
     s.releaseInput();
     s.trimOutput();
-    pool.free(s);
+    if (!s.failed) {
+      pool.free(s);
+    }
   }
 
   private static ByteBuf copy(ByteBufAllocator alloc, Output out) {
@@ -544,6 +554,7 @@ public final class KryoCodec {
     final BoundedSerializers.ArrayInput arrayInput = new BoundedSerializers.ArrayInput();
     final BoundedSerializers.BufferInput bufferInput = new BoundedSerializers.BufferInput();
     int applied;
+    boolean failed;
 
     Session(Kryo kryo) {
       this.kryo = kryo;

@@ -16,4 +16,7 @@ public record RemoteRef(String objectId, List<String> interfaces) {
   /** The id of the object that releases references: {@code release(String objectId)}. */
   public static final String RELEASE_OBJECT = "objectbroker.ref";
   public static final String RELEASE_METHOD = "release";
+
+  /** How the ids of exported objects start; no object served by name may use it. */
+  public static final String ID_PREFIX = RELEASE_OBJECT + "-";
 }

@@ -139,12 +139,23 @@ public final class Connection {
     updateAutoRead();
   }
 
+  // While this side waits for answers to its own calls it keeps reading whatever holds it
+  // back: its answers come on the same connection, and if both sides stopped reading until the
+  // other did, neither would.
   private void updateAutoRead() {
     if (!channel.isActive()) {
       return;
     }
-    channel.eventLoop().execute(() ->
-        channel.config().setAutoRead(!handlerPaused && !(writesPaused && !isClient)));
+    channel.eventLoop().execute(() -> {
+      boolean hold = handlerPaused || writesPaused && !isClient;
+      channel.config().setAutoRead(!hold || !pending.isEmpty());
+    });
+  }
+
+  private void pendingChanged() {
+    if (handlerPaused || writesPaused) {
+      updateAutoRead();
+    }
   }
 
   /** Bytes written to this connection and not yet taken by the socket. */
@@ -183,6 +194,7 @@ public final class Connection {
       call.complete(null);
     } else {
       pending.put(id, call);
+      pendingChanged();
     }
     if (!oneway && sweeper == null) {
       startSweeper();
@@ -210,6 +222,7 @@ public final class Connection {
   /** Forgets a call whose caller stopped waiting; a late answer is dropped. */
   public void forget(int id) {
     pending.remove(id);
+    pendingChanged();
   }
 
   /**
@@ -217,7 +230,11 @@ public final class Connection {
    * interrupts it if running.
    */
   public void cancel(int id) {
-    pending.remove(id);
+    OutgoingCall call = pending.remove(id);
+    if (call != null) {
+      call.completeExceptionally(new java.util.concurrent.CancellationException());
+    }
+    pendingChanged();
     sendCancel(id);
   }
 
@@ -312,6 +329,7 @@ public final class Connection {
     for (OutgoingCall call : pending.values()) {
       if (now - call.deadline >= 0 && pending.remove(call.id, call)) {
         call.completeExceptionally(new TimeoutException());
+        pendingChanged();
         sendCancel(call.id); // the peer need not finish what nobody waits for
       }
     }
@@ -319,6 +337,7 @@ public final class Connection {
 
   private void fail(int id, Throwable cause) {
     OutgoingCall call = pending.remove(id);
+    pendingChanged();
     if (call != null) {
       call.completeExceptionally(cause);
     }
@@ -434,6 +453,7 @@ public final class Connection {
 
     private void onResult(Frame frame) {
       OutgoingCall call = pending.remove(frame.requestId());
+      pendingChanged();
       if (call == null) {
         return; // the caller gave up (timeout) before the answer came
       }
@@ -448,6 +468,7 @@ public final class Connection {
 
     private void onError(Frame frame) {
       OutgoingCall call = pending.remove(frame.requestId());
+      pendingChanged();
       if (call == null) {
         return;
       }

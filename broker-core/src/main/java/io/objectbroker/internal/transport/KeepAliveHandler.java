@@ -55,6 +55,11 @@ final class KeepAliveHandler extends IdleStateHandler {
       // silence. Otherwise it throttles a peer that does not read its answers: the peer counts
       // as alive while it takes them.
       long pending = connection.pendingWriteBytes();
+      if (pending == 0) {
+        // Paused for itself, yet alive: a PING tells the peer so, which would otherwise hear
+        // nothing from this side while its queue drains, and give up on it.
+        ctx.writeAndFlush(new Frame(Protocol.PING, 0, 0, Unpooled.EMPTY_BUFFER));
+      }
       if (pending == 0 || pending < pendingAtLastCheck) {
         silentIntervals = 0;
       }

@@ -213,14 +213,14 @@ class KryoCodecTest {
       assertThatThrownBy(() -> codec.decodeResult(buf))
           .as(empty.getClass().getSimpleName())
           .isInstanceOf(SerializationException.class)
-          .hasMessageContaining("array of " + HUGE + " elements");
+          .hasMessageContaining(" of " + HUGE + " elements");
     }
   }
 
   @Test
   void collectionsClaimingMoreElementsThanBytesAreRefused() {
     for (Object empty : List.of(new ArrayList<>(), new java.util.HashSet<>(), new HashMap<>(),
-        List.of())) {
+        List.of(), Arrays.asList())) {
       byte[] prefix = prefixOf(empty);
       ByteBuf buf = empty instanceof Map
           ? payload(prefix, out -> out.writeVarInt(HUGE + 1, true))
@@ -269,5 +269,31 @@ class KryoCodecTest {
     assertThat((byte[]) roundTrip(codec, bytes)).isEqualTo(bytes);
     assertThat(roundTrip(codec, nested)).isEqualTo(nested);
     assertThat(roundTrip(codec, new TreeSet<>(Set.of("b", "a")))).isEqualTo(Set.of("a", "b"));
+  }
+
+  @Test
+  void aBigDecimalClaimingAHugeMagnitudeIsRefused() {
+    // BigDecimal's long form: the magnitude's byte count plus one, then the bytes, then scale.
+    BigDecimal big = new BigDecimal(BigInteger.TWO.pow(100), 3);
+    ByteBuf full = codec.encodeResult(ByteBufAllocator.DEFAULT, big);
+    try {
+      byte[] bytes = new byte[full.readableBytes()];
+      full.getBytes(0, bytes);
+      int magnitude = BigInteger.TWO.pow(100).toByteArray().length;
+      // the class id, then the length (1 byte), the magnitude, and the scale (1 byte)
+      byte[] prefix = Arrays.copyOf(bytes, bytes.length - 1 - magnitude - 1);
+      ByteBuf buf = payload(prefix, out -> out.writeVarInt(HUGE + 1, true));
+      assertThatThrownBy(() -> codec.decodeResult(buf))
+          .isInstanceOf(SerializationException.class)
+          .hasMessageContaining("BigDecimal of " + HUGE + " elements");
+      assertThat(roundTrip(codec, big)).isEqualTo(big);
+      ByteBuf bigInteger = payload(Arrays.copyOf(prefixOf(BigInteger.ONE),
+          prefixOf(BigInteger.ONE).length - 1), out -> out.writeVarInt(HUGE + 1, true));
+      assertThatThrownBy(() -> codec.decodeResult(bigInteger))
+          .hasMessageContaining("BigInteger of " + HUGE + " elements");
+      assertThat(roundTrip(codec, Arrays.asList(1, 2))).isEqualTo(List.of(1, 2));
+    } finally {
+      full.release();
+    }
   }
 }

@@ -182,6 +182,8 @@ class KeepAliveHandlerTest {
     channel.config().setAutoRead(false); // its own queue is full; nothing waits to be written
     for (int i = 0; i < 10; i++) {
       advance(INTERVAL);
+      // still pinging, so that the peer, hearing nothing else, does not give this side up
+      assertThat(nextOutboundType()).isEqualTo(Protocol.PING);
     }
     assertThat(nextOutboundType()).isZero();
     assertThat(channel.isActive()).isTrue();
