@@ -8,6 +8,7 @@ import io.objectbroker.internal.dispatch.Hooks;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
 import io.objectbroker.internal.transport.KeepAlive;
+import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -288,6 +289,17 @@ public final class Broker implements AutoCloseable {
     /** The name server's address. */
     public Builder nameServer(Address address) {
       this.nameServers = List.of(Objects.requireNonNull(address, "address"));
+      return this;
+    }
+
+    /**
+     * Finds the name server by UDP broadcast on the LAN (Pyro's {@code locate_ns}), now: the
+     * first that answers within {@code wait}.
+     *
+     * @throws io.objectbroker.NamingException if none answers in time, naming the port
+     */
+    public Builder discoverNameServer(Duration wait) {
+      this.nameServers = List.of(Discovery.locate(wait));
       return this;
     }
 

@@ -99,4 +99,13 @@ class DiscoveryTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("port: 0 (expected: 1-65535)");
   }
+
+  @Test
+  void aBrokerThatDiscoversNoNameServerSaysSo() {
+    // Nothing answers discovery on this machine's default port during the tests.
+    assertThatThrownBy(() -> io.objectbroker.client.Broker.builder()
+        .discoverNameServer(Duration.ofMillis(300)))
+        .isInstanceOf(NamingException.class)
+        .hasMessageContaining("no name server answered on UDP port " + Discovery.DEFAULT_PORT);
+  }
 }
