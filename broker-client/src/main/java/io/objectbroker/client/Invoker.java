@@ -304,8 +304,8 @@ final class Invoker {
   }
 
   /** Forgets the proxy of a released reference, so that the same id comes back fresh. */
-  void forgetImport(Connection connection, String objectId) {
-    dispatcher.forgetImport(connection, objectId);
+  int forgetImport(Connection connection, String objectId) {
+    return dispatcher.forgetImport(connection, objectId);
   }
 
   /** The direct URI of {@code target}: a name is resolved (through the cache). */

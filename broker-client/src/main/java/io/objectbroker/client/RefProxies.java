@@ -76,10 +76,10 @@ public final class RefProxies implements Dispatcher.RefImporter {
     if (h.bound() == null) {
       throw new IllegalArgumentException(proxy + " is a proxy by URI, not a remote reference");
     }
-    h.invoker().forgetImport(h.bound(), h.target().id());
-    if (h.bound().isOpen()) {
+    int copies = h.invoker().forgetImport(h.bound(), h.target().id());
+    if (copies > 0 && h.bound().isOpen()) {
       h.bound().call(RemoteRef.RELEASE_OBJECT, RemoteRef.RELEASE_METHOD,
-          new Object[] {h.target().id()}, 0, true);
+          new Object[] {h.target().id(), copies}, 0, true);
     }
   }
 }

@@ -77,6 +77,10 @@ class CallStylesTest {
     int recordIdempotent(int i);
 
     String sleepUntilInterrupted() throws InterruptedException;
+
+    Session same();
+
+    CompletableFuture<String> never();
   }
 
   static final class ServiceImpl implements Service {
@@ -87,6 +91,26 @@ class CallStylesTest {
     final CountDownLatch blocking = new CountDownLatch(1);
     final CountDownLatch sleeping = new CountDownLatch(1);
     final CountDownLatch interrupted = new CountDownLatch(1);
+    final Session same = () -> "same";
+    final CountDownLatch neverCancelled = new CountDownLatch(1);
+    final CountDownLatch neverCalled = new CountDownLatch(1);
+
+    @Override
+    public Session same() {
+      return same;
+    }
+
+    @Override
+    public CompletableFuture<String> never() {
+      CompletableFuture<String> f = new CompletableFuture<>();
+      f.whenComplete((v, e) -> {
+        if (f.isCancelled()) {
+          neverCancelled.countDown();
+        }
+      });
+      neverCalled.countDown();
+      return f;
+    }
 
     @Override
     public String sleepUntilInterrupted() throws InterruptedException {
@@ -468,5 +492,29 @@ class CallStylesTest {
     assertThat(log).contains("objectbroker.calls.batch ok",
         "objectbroker.calls.submit SecurityException").noneMatch(l -> l.contains("secret"))
         .noneMatch(l -> l.contains("no peer"));
+  }
+
+  @Test
+  void aReferenceSentAgainOutlivesTheReleaseOfTheCopiesBeforeIt() {
+    ObjectServer server = serve(ObjectServer.builder());
+    Broker broker = broker();
+    Service svc = proxy(broker, server);
+    Session first = svc.same();
+    assertThat(svc.same()).isSameAs(first); // one proxy per reference and connection
+    assertThat(server.exportedCount()).isEqualTo(1);
+    broker.release(first); // both copies it received
+    await().atMost(Duration.ofSeconds(5)).until(() -> server.exportedCount() == 0);
+    Session again = svc.same();
+    assertThat(again).isNotSameAs(first);
+    assertThat(again.user()).isEqualTo("same");
+  }
+
+  @Test
+  void cancellingACallOfAnAsyncMethodCancelsItsFutureOnTheServer() throws Exception {
+    ObjectServer server = serve(ObjectServer.builder());
+    CompletableFuture<String> call = proxy(broker(), server).never();
+    assertThat(impl.neverCalled.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(call.cancel(true)).isTrue();
+    assertThat(impl.neverCancelled.await(5, TimeUnit.SECONDS)).isTrue();
   }
 }

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -103,15 +104,22 @@ public final class Dispatcher implements Connection.CallHandler {
 
   // ------------------------------------------------------------------ references
 
+  /** A reference received: its proxy, and how many copies of it came. */
+  private record Imported(Object proxy, AtomicInteger received) {}
+
   /** What one connection has: the objects exported to it, its imports, its oneway lane. */
   private final class PerConnection {
     final Map<String, ExposedObject> exports = new ConcurrentHashMap<>();
     final Map<Object, RemoteRef> exported = Collections.synchronizedMap(new IdentityHashMap<>());
-    final Map<String, Object> imports = new ConcurrentHashMap<>();
+    /** Copies of each exported reference sent and not released yet; guarded by exported. */
+    final Map<String, Integer> sent = new java.util.HashMap<>();
+    final Map<String, Imported> imports = new ConcurrentHashMap<>();
     /** Calls waiting for a worker: true once the peer cancelled one. */
     final Map<Integer, Boolean> queued = new ConcurrentHashMap<>();
     /** Calls running on a worker, by request id; guarded by itself for interrupts. */
     final Map<Integer, Thread> running = new java.util.HashMap<>();
+    /** Futures of asynchronous methods not complete yet, by request id. */
+    final Map<Integer, CompletableFuture<?>> stages = new ConcurrentHashMap<>();
     final OnewayLane lane;
 
     PerConnection(Connection connection) {
@@ -149,6 +157,7 @@ public final class Dispatcher implements Connection.CallHandler {
         state.exports.put(id, exposed);
         state.exported.put(target, ref);
       }
+      state.sent.merge(ref.objectId(), 1, Integer::sum);
       return ref;
     }
   }
@@ -185,24 +194,25 @@ public final class Dispatcher implements Connection.CallHandler {
     if (importer == null) {
       throw new SecurityException("this side accepts no remote references");
     }
-    Map<String, Object> imports = state(connection).imports;
-    Object known = imports.get(ref.objectId());
-    if (known != null) {
-      return known;
-    }
-    if (imports.size() >= MAX_REFS) {
+    Map<String, Imported> imports = state(connection).imports;
+    if (imports.size() >= MAX_REFS && !imports.containsKey(ref.objectId())) {
       throw new SecurityException(connection.peer() + " passed " + MAX_REFS
           + " references, the limit; it must release some");
     }
-    return imports.computeIfAbsent(ref.objectId(), id -> importer.importRef(connection, ref));
+    Imported imported = imports.computeIfAbsent(ref.objectId(),
+        id -> new Imported(importer.importRef(connection, ref), new AtomicInteger()));
+    imported.received().incrementAndGet();
+    return imported.proxy();
   }
 
-  /** Forgets the proxy of a reference this side released. */
-  public void forgetImport(Connection connection, String objectId) {
+  /**
+   * Forgets the proxy of a reference this side releases; how many copies of it came, for the
+   * release to carry (0 if none is known).
+   */
+  public int forgetImport(Connection connection, String objectId) {
     PerConnection state = connections.get(connection);
-    if (state != null) {
-      state.imports.remove(objectId);
-    }
+    Imported gone = state == null ? null : state.imports.remove(objectId);
+    return gone == null ? 0 : gone.received().get();
   }
 
   /** The number of objects exported to peers, over all connections. */
@@ -219,15 +229,21 @@ public final class Dispatcher implements Connection.CallHandler {
     return object;
   }
 
+  // The peer released the copies of a reference it received. One sent meanwhile (a result
+  // that returns the same object again) keeps it alive: the peer holds a new proxy of it.
   private void release(Connection connection, Object[] args) {
     PerConnection state = connections.get(connection);
-    if (state == null || args.length != 1 || !(args[0] instanceof String id)) {
+    if (state == null || args.length != 2 || !(args[0] instanceof String id)
+        || !(args[1] instanceof Integer copies)) {
       return;
     }
     synchronized (state.exported) {
-      ExposedObject gone = state.exports.remove(id);
-      if (gone != null) {
-        state.exported.remove(gone.target());
+      Integer left = state.sent.computeIfPresent(id, (k, n) -> n - copies > 0 ? n - copies : null);
+      if (left == null) {
+        ExposedObject gone = state.exports.remove(id);
+        if (gone != null) {
+          state.exported.remove(gone.target());
+        }
       }
     }
   }
@@ -281,6 +297,10 @@ public final class Dispatcher implements Connection.CallHandler {
     PerConnection state = connections.get(connection);
     if (state == null) {
       return;
+    }
+    CompletableFuture<?> stage = state.stages.remove(requestId);
+    if (stage != null) {
+      stage.cancel(true);
     }
     synchronized (state.running) {
       state.queued.replace(requestId, false, true);
@@ -437,10 +457,18 @@ public final class Dispatcher implements Connection.CallHandler {
         PEER.remove();
       }
       if (result instanceof CompletionStage<?> stage) {
-        // An asynchronous method: answered when its future completes, on whichever thread.
-        stage.whenComplete((value, error) -> finish(connection, id, oneway, info, started,
-            value, error instanceof CompletionException && error.getCause() != null
-                ? error.getCause() : error));
+        // An asynchronous method: answered when its future completes, on whichever thread;
+        // a CANCEL cancels that future.
+        Map<Integer, CompletableFuture<?>> pendingStages = state(connection).stages;
+        if (!oneway) {
+          pendingStages.put(id, stage.toCompletableFuture());
+        }
+        stage.whenComplete((value, error) -> {
+          pendingStages.remove(id);
+          finish(connection, id, oneway, info, started, value,
+              error instanceof CompletionException && error.getCause() != null
+                  ? error.getCause() : error);
+        });
         return;
       }
       finish(connection, id, oneway, info, started, result, null);

@@ -13,7 +13,11 @@ import java.util.List;
  */
 public record RemoteRef(String objectId, List<String> interfaces) {
 
-  /** The id of the object that releases references: {@code release(String objectId)}. */
+  /**
+   * The id of the object that releases references: {@code release(String objectId, int
+   * copies)}, the copies of the reference the releasing side received. The holder drops the
+   * object once every copy it sent was released.
+   */
   public static final String RELEASE_OBJECT = "objectbroker.ref";
   public static final String RELEASE_METHOD = "release";
 
