@@ -24,8 +24,17 @@ import java.util.List;
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
 
+  /** A payload this large is gathered in a buffer of its size, not in the cumulation. */
+  static final int LARGE_PAYLOAD = 64 * 1024;
+
   private final int maxPayloadBytes;
   private long bytesToSkip;
+  // A large frame being gathered: its header, and its payload so far.
+  private int largeVersion;
+  private byte largeType;
+  private int largeFlags;
+  private int largeRequestId;
+  private ByteBuf largePayload;
 
   public FrameDecoder(int maxPayloadBytes) {
     if (maxPayloadBytes < 0) {
@@ -37,6 +46,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (largePayload != null) {
+      gather(in, out);
+      return;
+    }
     if (bytesToSkip > 0) {
       int n = (int) Math.min(bytesToSkip, in.readableBytes());
       in.skipBytes(n);
@@ -66,10 +79,39 @@ public final class FrameDecoder extends ByteToMessageDecoder {
       return;
     }
     if (in.readableBytes() < Protocol.HEADER_LENGTH + length) {
+      if (length >= LARGE_PAYLOAD) {
+        // Copied once into a buffer of its size, rather than into a cumulation that doubles
+        // (and copies everything again) as the payload comes in.
+        in.skipBytes(Protocol.HEADER_LENGTH);
+        largeVersion = version;
+        largeType = type;
+        largeFlags = flags;
+        largeRequestId = requestId;
+        largePayload = ctx.alloc().buffer((int) length, (int) length);
+        gather(in, out);
+      }
       return;
     }
     in.skipBytes(Protocol.HEADER_LENGTH);
     ByteBuf payload = in.readRetainedSlice((int) length);
     out.add(new Frame(version, type, flags, requestId, payload));
+  }
+
+  private void gather(ByteBuf in, List<Object> out) {
+    int n = Math.min(in.readableBytes(), largePayload.writableBytes());
+    largePayload.writeBytes(in, n);
+    if (!largePayload.isWritable()) {
+      ByteBuf payload = largePayload;
+      largePayload = null;
+      out.add(new Frame(largeVersion, largeType, largeFlags, largeRequestId, payload));
+    }
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    if (largePayload != null) {
+      largePayload.release(); // the connection closed mid-frame
+      largePayload = null;
+    }
   }
 }

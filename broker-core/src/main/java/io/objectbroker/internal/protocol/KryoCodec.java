@@ -546,7 +546,9 @@ public final class KryoCodec {
   private static final byte[] EMPTY = new byte[0];
   private static final java.nio.ByteBuffer EMPTY_BUFFER = java.nio.ByteBuffer.allocateDirect(0);
   private static final int OUTPUT_SIZE = 4096;
-  private static final int MAX_RETAINED_OUTPUT = 1 << 20;
+  // Large enough to keep the buffer of 1 MiB payloads (it grows to twice that): a pooled
+  // session that regrew it for every such call would copy each payload twice more.
+  private static final int MAX_RETAINED_OUTPUT = 4 << 20;
 
   private static final class Session {
     final Kryo kryo;
