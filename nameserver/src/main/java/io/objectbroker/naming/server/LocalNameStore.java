@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -17,16 +16,12 @@ abstract class LocalNameStore implements NameStore {
 
   static final Comparator<Registration> BY_URI = Comparator.comparing(Registration::uri);
 
-  /** Name to its registrations: an immutable list sorted by URI, never empty. */
-  private final ConcurrentSkipListMap<String, List<Registration>> entries =
-      new ConcurrentSkipListMap<>();
+  private final RegistrationTable entries = new RegistrationTable();
 
   /** Fills the store, before it is used, with what was saved earlier. */
   final void load(Map<String, List<Registration>> saved) {
     saved.forEach((name, regs) -> {
-      if (!regs.isEmpty()) {
-        entries.put(name, sorted(regs));
-      }
+      entries.set(name, regs);
     });
   }
 
@@ -38,18 +33,12 @@ abstract class LocalNameStore implements NameStore {
 
   @Override
   public List<Registration> get(String name) {
-    return entries.getOrDefault(name, List.of());
+    return entries.get(name);
   }
 
   @Override
   public List<Registration> list(Predicate<String> nameFilter) {
-    List<Registration> out = new ArrayList<>();
-    for (Map.Entry<String, List<Registration>> e : entries.entrySet()) {
-      if (nameFilter.test(e.getKey())) {
-        out.addAll(e.getValue());
-      }
-    }
-    return out;
+    return entries.list(nameFilter);
   }
 
   @Override
@@ -61,11 +50,7 @@ abstract class LocalNameStore implements NameStore {
       return before;
     }
     save(name, after);
-    if (after.isEmpty()) {
-      entries.remove(name);
-    } else {
-      entries.put(name, after);
-    }
+    entries.set(name, after);
     return before;
   }
 

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -75,9 +74,8 @@ public final class ZooKeeperNameStore implements NameStore {
   private final String description;
   private final CuratorFramework client;
   private final CuratorCache cache;
-  /** Name to its registrations (an immutable list sorted by URI), as the cache shows them. */
-  private final ConcurrentSkipListMap<String, List<Registration>> entries =
-      new ConcurrentSkipListMap<>();
+  /** The registrations as the cache shows them. */
+  private final RegistrationTable entries = new RegistrationTable();
   /** Name to the modification zxid of its node, as the cache shows it. */
   private final Map<String, Long> nameZxids = new ConcurrentHashMap<>();
   private final Object cacheMonitor = new Object();
@@ -184,40 +182,30 @@ public final class ZooKeeperNameStore implements NameStore {
     if (parts.length == 1) {
       if (deleted) {
         nameZxids.remove(name);
-        entries.remove(name);
+        entries.set(name, List.of());
       } else {
         nameZxids.put(name, data.getStat().getMzxid());
       }
       return;
     }
     String uri = decode(parts[1]);
-    List<Registration> next = new ArrayList<>(entries.getOrDefault(name, List.of()));
+    List<Registration> next = new ArrayList<>(entries.get(name));
     next.removeIf(r -> r.uri().equals(uri));
     if (!deleted) {
       Registration r = RegistrationCodec.decodeOne(name, data.getData());
       next.add(new Registration(name, uri, r.metadata(), r.expiresAtMillis()));
     }
-    if (next.isEmpty()) {
-      entries.remove(name);
-    } else {
-      entries.put(name, LocalNameStore.sorted(next));
-    }
+    entries.set(name, next);
   }
 
   @Override
   public List<Registration> get(String name) {
-    return entries.getOrDefault(name, List.of());
+    return entries.get(name);
   }
 
   @Override
   public List<Registration> list(Predicate<String> nameFilter) {
-    List<Registration> out = new ArrayList<>();
-    for (Map.Entry<String, List<Registration>> e : entries.entrySet()) {
-      if (nameFilter.test(e.getKey())) {
-        out.addAll(e.getValue());
-      }
-    }
-    return out;
+    return entries.list(nameFilter);
   }
 
   @Override
