@@ -188,8 +188,4 @@ final class NameResolver {
   Address defaultNameServer() {
     return nameServerList.get(preferred);
   }
-
-  List<Address> nameServers() {
-    return nameServerList;
-  }
 }

@@ -12,7 +12,6 @@ import io.objectbroker.internal.protocol.RemoteRef;
 import io.objectbroker.internal.transport.Connection;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Queue;
@@ -110,8 +109,9 @@ public final class Dispatcher implements Connection.CallHandler {
   /** What one connection has: the objects exported to it, its imports, its oneway lane. */
   private final class PerConnection {
     final Map<String, ExposedObject> exports = new ConcurrentHashMap<>();
-    final Map<Object, RemoteRef> exported = Collections.synchronizedMap(new IdentityHashMap<>());
-    /** Copies of each exported reference sent and not released yet; guarded by exported. */
+    /** Each exported object's reference, by identity; guarded by itself, as is sent. */
+    final Map<Object, RemoteRef> exported = new IdentityHashMap<>();
+    /** Copies of each exported reference sent and not released yet. */
     final Map<String, Integer> sent = new java.util.HashMap<>();
     final Map<String, Imported> imports = new ConcurrentHashMap<>();
     /** Calls waiting for a worker: true once the peer cancelled one. */

@@ -219,12 +219,6 @@ public final class Connection {
     return call;
   }
 
-  /** Forgets a call whose caller stopped waiting; a late answer is dropped. */
-  public void forget(int id) {
-    pending.remove(id);
-    pendingChanged();
-  }
-
   /**
    * Gives up a call: forgets it, and tells the peer, which drops it if still queued and
    * interrupts it if running.
