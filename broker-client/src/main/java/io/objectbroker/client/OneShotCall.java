@@ -12,6 +12,8 @@ import io.objectbroker.internal.transport.RemoteFailure;
 import io.objectbroker.naming.NameServer;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * One call from a short-lived process, such as a command-line client: it resolves the name,
@@ -23,53 +25,137 @@ import java.util.Objects;
  * Object images = OneShotCall.call(Address.parse("127.0.0.1:9090"), "example.provisioning",
  *     "listAllImages", new Object[0], Duration.ofSeconds(10), ProvisioningService.class);
  * }</pre>
+ *
+ * <p>Setting up the serializer is the largest cost of such a call. {@link #prepare} starts it on
+ * a background thread, so that it overlaps the caller's own start-up (parsing its arguments)
+ * and the connection to the name server:
+ *
+ * <pre>{@code
+ * OneShotCall oneShot = OneShotCall.prepare(ProvisioningService.class); // first thing in main
+ * ...
+ * Object images = oneShot.invoke(nameServer, "example.provisioning", "listAllImages",
+ *     new Object[0], Duration.ofSeconds(10));
+ * }</pre>
  */
 public final class OneShotCall {
 
-  private OneShotCall() {}
+  private final KryoCodec codec = new KryoCodec();
+  private final FutureTask<KryoCodec> ready;
+
+  private OneShotCall(Class<?>[] types) {
+    Class<?>[] copy = types.clone();
+    ready = new FutureTask<>(() -> {
+      // Interfaces are taken as remote without reading their @Remote: the first annotation a
+      // process reads costs it the generation of proxy classes, a tenth of a one-shot run.
+      codec.registerRemoteInterface(NameServer.class);
+      for (Class<?> type : copy) {
+        if (type.isInterface()) {
+          codec.registerRemoteInterface(type);
+        } else {
+          codec.register(type);
+        }
+      }
+      codec.prepare();
+      return codec;
+    });
+    Thread t = new Thread(ready, "objectbroker-one-shot-setup");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
+   * Starts setting up the serialization of {@code types} on a background thread and returns at
+   * once; {@link #invoke} waits for it when it first needs it.
+   *
+   * @param types the target's remote interface (its signatures' types are registered) and any
+   *     other classes to register for serialization, as {@code Broker.Builder.registerTypes}
+   */
+  public static OneShotCall prepare(Class<?>... types) {
+    return new OneShotCall(types);
+  }
 
   /**
    * Calls {@code method} with {@code args} on the object at {@code uri} ({@code OB:},
    * {@code OBNAME:} or a bare name, resolved through {@code nameServer}). Connecting, the
    * lookup and the call each wait at most {@code timeout}.
    *
-   * @param types classes to register for serialization, as {@code Broker.Builder.registerTypes}
+   * @param types the target's remote interface (its signatures' types are registered) and any
+   *     other classes to register for serialization, as {@code Broker.Builder.registerTypes}
    * @return the method's result
    */
   public static Object call(Address nameServer, String uri, String method, Object[] args,
       Duration timeout, Class<?>... types) {
+    return prepare(types).invoke(nameServer, uri, method, args, timeout);
+  }
+
+  /**
+   * Calls {@code method} with {@code args} on the object at {@code uri}, as
+   * {@link #call(Address, String, String, Object[], Duration, Class...)} does with the types
+   * given to {@link #prepare}. An instance may make several calls, one at a time.
+   *
+   * @return the method's result
+   * @throws IllegalArgumentException if one of the prepared types cannot be registered
+   */
+  public Object invoke(Address nameServer, String uri, String method, Object[] args,
+      Duration timeout) {
     Objects.requireNonNull(method, "method");
     Broker.Builder.positive("timeout", timeout);
-    KryoCodec codec = new KryoCodec();
-    codec.register(NameServer.class);
-    codec.register(types);
     Uri target = Broker.parse(uri);
     Uri direct = target;
     if (target.isName()) {
       Address ns = target.address().orElse(nameServer);
       try {
-        Object registered = invoke(codec, Uri.direct(NameServer.OBJECT_ID, ns), "lookup",
+        Object registered = callOnce(Uri.direct(NameServer.OBJECT_ID, ns), "lookup",
             new Object[] {target.id()}, timeout, "NameServer.lookup");
         direct = NameResolver.direct(target, (String) registered);
       } catch (CommunicationException | NamingException e) {
         throw Failures.withContext(Failures.innermost(e), NameResolver.resolving(target, ns));
       }
     }
-    return invoke(codec, direct, method, args, timeout, target.id() + "." + method);
+    return callOnce(direct, method, args, timeout, target.id() + "." + method);
   }
 
-  private static Object invoke(KryoCodec codec, Uri direct, String method, Object[] args,
-      Duration timeout, String what) {
+  private Object callOnce(Uri direct, String method, Object[] args, Duration timeout,
+      String what) {
     Duration connect = timeout.compareTo(Broker.DEFAULT_CONNECT_TIMEOUT) < 0 ? timeout
         : Broker.DEFAULT_CONNECT_TIMEOUT;
     Address address = direct.address().orElseThrow();
+    // The connection is made while the serializer is still being set up; only the call waits.
     try (BlockingConnection c = BlockingConnection.open(address, codec,
         Protocol.DEFAULT_MAX_FRAME_BYTES, connect)) {
+      awaitSetUp();
       return c.call(direct.id(), method, args, timeout.toMillis());
     } catch (RemoteFailure f) {
       throw Invoker.sneaky(Failures.rebuild(codec, f.error(), direct, what, null));
     } catch (BrokerException e) {
       throw Failures.withContext(e, what + " on " + direct);
+    }
+  }
+
+  private void awaitSetUp() {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          ready.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true; // the set-up is short and bounded: finish waiting, then restore
+        }
+      }
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException("serializer set-up failed", cause);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.objectbroker.internal.protocol;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.ByteBufferInput;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
@@ -289,7 +290,16 @@ public final class KryoCodec {
   }
 
   private static Kryo newKryo() {
-    Kryo kryo = new Kryo();
+    Kryo kryo = new Kryo() {
+      // Only user classes can carry Kryo's @DefaultSerializer. Looking for it on the JDK's
+      // value-based classes (Optional, java.time) would parse their @ValueBased and generate
+      // proxy classes for it: about a tenth of a one-shot process's run, for nothing.
+      @Override
+      @SuppressWarnings("rawtypes") // as Kryo declares it
+      protected Serializer<?> getDefaultSerializerForAnnotatedType(Class type) {
+        return isJdk(type) ? null : super.getDefaultSerializerForAnnotatedType(type);
+      }
+    };
     kryo.setRegistrationRequired(true);
     // No back-references: faster, and values on the wire are trees (a cycle is an error).
     kryo.setReferences(false);
@@ -336,6 +346,29 @@ public final class KryoCodec {
       long timeoutMillis, Object[] args) {
     Session s = obtain();
     try {
+      return copy(alloc, writeCall(s, objectId, method, timeoutMillis, args));
+    } finally {
+      release(s);
+    }
+  }
+
+  /**
+   * Encodes a CALL payload into an array of its size, for a caller without Netty buffers
+   * ({@code BlockingConnection}: a one-shot process does not start Netty at all).
+   */
+  public byte[] encodeCall(String objectId, String method, long timeoutMillis, Object[] args) {
+    Session s = obtain();
+    try {
+      Output out = writeCall(s, objectId, method, timeoutMillis, args);
+      return Arrays.copyOf(out.getBuffer(), out.position());
+    } finally {
+      release(s);
+    }
+  }
+
+  private static Output writeCall(Session s, String objectId, String method,
+      long timeoutMillis, Object[] args) {
+    try {
       Output out = s.output;
       out.reset();
       out.writeString(objectId);
@@ -346,12 +379,10 @@ public final class KryoCodec {
       for (int i = 0; i < n; i++) {
         s.kryo.writeClassAndObject(out, args[i]);
       }
-      return copy(alloc, out);
+      return out;
     } catch (RuntimeException e) {
       s.failed = true;
       throw serializationError("argument of " + method, e);
-    } finally {
-      release(s);
     }
   }
 
@@ -425,12 +456,28 @@ public final class KryoCodec {
   public Object decodeResult(ByteBuf payload) {
     Session s = obtain();
     try {
-      return s.kryo.readClassAndObject(s.input(payload));
+      return readResult(s, s.input(payload));
+    } finally {
+      release(s);
+    }
+  }
+
+  /** Decodes a RESULT payload held in an array. */
+  public Object decodeResult(byte[] payload) {
+    Session s = obtain();
+    try {
+      return readResult(s, s.input(payload));
+    } finally {
+      release(s);
+    }
+  }
+
+  private static Object readResult(Session s, Input in) {
+    try {
+      return s.kryo.readClassAndObject(in);
     } catch (RuntimeException e) {
       s.failed = true;
       throw serializationError("result", e);
-    } finally {
-      release(s);
     }
   }
 
@@ -460,11 +507,28 @@ public final class KryoCodec {
   public RemoteError decodeError(ByteBuf payload) {
     Session s = obtain();
     try {
-      Input in = s.input(payload);
+      return readError(s, s.input(payload));
+    } finally {
+      release(s);
+    }
+  }
+
+  /** Decodes an ERROR payload held in an array. */
+  public RemoteError decodeError(byte[] payload) {
+    Session s = obtain();
+    try {
+      return readError(s, s.input(payload));
+    } finally {
+      release(s);
+    }
+  }
+
+  private static RemoteError readError(Session s, Input in) {
+    try {
       String type = in.readString();
       String message = in.readString();
       int n = in.readVarInt(true);
-      if (type == null || n < 0 || n > payload.readableBytes()) {
+      if (type == null || n < 0 || n > in.limit() - in.position()) {
         throw new SerializationException("malformed error payload");
       }
       StackTraceElement[] trace = new StackTraceElement[n];
@@ -483,9 +547,16 @@ public final class KryoCodec {
       s.failed = true;
       // A corrupt length can surface as any runtime exception of the JDK, not only Kryo's.
       throw new SerializationException("malformed error payload: " + e.getMessage(), e);
-    } finally {
-      release(s);
     }
+  }
+
+  /**
+   * Sets up a serializer session now, with the types registered so far, so that the first
+   * payload does not wait for it (a process that makes one call may do this on another thread
+   * while it connects).
+   */
+  public void prepare() {
+    release(obtain());
   }
 
   private Session obtain() {
@@ -570,6 +641,11 @@ public final class KryoCodec {
       }
       bufferInput.setBuffer(buf.nioBuffer());
       return bufferInput;
+    }
+
+    Input input(byte[] payload) {
+      arrayInput.setBuffer(payload);
+      return arrayInput;
     }
 
     // Drops the reference to the payload so that a pooled session does not pin it, and any

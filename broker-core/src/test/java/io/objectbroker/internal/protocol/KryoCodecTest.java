@@ -153,6 +153,98 @@ class KryoCodecTest {
     }
   }
 
+  private static byte[] bytes(ByteBuf buf) {
+    return io.netty.buffer.ByteBufUtil.getBytes(buf);
+  }
+
+  @Test
+  void arrayPayloadsAreTheSameBytesAsBufferPayloads() {
+    Object[] args = {"a", 2, List.of("x", "y")};
+    byte[] call = codec.encodeCall("obj", "m", 1500, args);
+    ByteBuf buf = codec.encodeCall(ByteBufAllocator.DEFAULT, "obj", "m", 1500, args);
+    try {
+      assertThat(call).isEqualTo(bytes(buf));
+    } finally {
+      buf.release();
+    }
+    ByteBuf result = codec.encodeResult(ByteBufAllocator.DEFAULT, List.of("img1", "img2"));
+    ByteBuf error = codec.encodeError(ByteBufAllocator.DEFAULT, new IllegalStateException("bad"));
+    try {
+      assertThat(codec.decodeResult(bytes(result)))
+          .isEqualTo(List.of("img1", "img2"));
+      KryoCodec.RemoteError r = codec.decodeError(bytes(error));
+      assertThat(r.type()).isEqualTo(IllegalStateException.class.getName());
+      assertThat(r.message()).isEqualTo("bad");
+      assertThat(r.stackTrace()).isNotEmpty();
+    } finally {
+      result.release();
+      error.release();
+    }
+  }
+
+  @Test
+  void malformedArrayPayloadsAreSerializationErrors() {
+    // An error that claims a million stack frames in a few bytes, and random bytes.
+    Output out = new Output(64);
+    out.writeString(IllegalStateException.class.getName());
+    out.writeString("m");
+    out.writeVarInt(1_000_000, true);
+    byte[] lying = out.toBytes();
+    assertThatThrownBy(() -> codec.decodeError(lying))
+        .isInstanceOf(SerializationException.class).hasMessageContaining("malformed error");
+    byte[] junk = new byte[64];
+    new java.util.Random(7).nextBytes(junk);
+    for (int i = 0; i < 64; i++) {
+      byte[] prefix = Arrays.copyOf(junk, i);
+      assertThatThrownBy(() -> codec.decodeResult(prefix))
+          .isInstanceOf(SerializationException.class);
+    }
+    // The codec is still usable after the failures.
+    ByteBuf ok = codec.encodeResult(ByteBufAllocator.DEFAULT, "ok");
+    try {
+      assertThat(codec.decodeResult(bytes(ok))).isEqualTo("ok");
+    } finally {
+      ok.release();
+    }
+  }
+
+  /** Counts its uses: Kryo's {@code @DefaultSerializer} on a user class is honoured. */
+  public static final class TagSerializer extends com.esotericsoftware.kryo.Serializer<Tag> {
+    static final java.util.concurrent.atomic.AtomicInteger WRITES =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void write(com.esotericsoftware.kryo.Kryo kryo, Output output, Tag tag) {
+      WRITES.incrementAndGet();
+      output.writeString(tag.label.toUpperCase(java.util.Locale.ROOT));
+    }
+
+    @Override
+    public Tag read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in,
+        Class<? extends Tag> type) {
+      return new Tag(in.readString());
+    }
+  }
+
+  @com.esotericsoftware.kryo.DefaultSerializer(TagSerializer.class)
+  static final class Tag {
+    final String label;
+
+    Tag(String label) {
+      this.label = label;
+    }
+  }
+
+  @Test
+  void aUserClassKeepsTheSerializerItsAnnotationNames() {
+    codec.register(Tag.class);
+    int before = TagSerializer.WRITES.get();
+    Object back = roundTrip(codec, new Tag("gold"));
+    assertThat(back).isInstanceOf(Tag.class);
+    assertThat(((Tag) back).label).isEqualTo("GOLD");
+    assertThat(TagSerializer.WRITES.get()).isEqualTo(before + 1);
+  }
+
   @Test
   void garbageIsASerializationErrorNotACrash() {
     byte[] junk = new byte[64];

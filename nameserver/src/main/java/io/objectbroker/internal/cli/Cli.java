@@ -145,24 +145,38 @@ public final class Cli {
   public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String text) {
-      Matcher m = DURATION.matcher(text.strip());
-      if (!m.matches()) {
-        throw new CommandLine.TypeConversionException("'" + text
-            + "' is not a duration (expected: e.g. 500ms, 10s, 2m, 1h)");
+      try {
+        return parseDuration(text);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
       }
-      long n = Long.parseLong(m.group(1));
-      String unit = m.group(2) == null ? "s" : m.group(2);
-      Duration d = switch (unit) {
-        case "ms" -> Duration.ofMillis(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofSeconds(n);
-      };
-      if (d.isZero()) {
-        throw new CommandLine.TypeConversionException("'" + text + "' (expected: > 0)");
-      }
-      return d;
     }
+  }
+
+  /**
+   * A duration as the commands write it: {@code 500ms}, {@code 10s} (also {@code 10}),
+   * {@code 2m}, {@code 1h}; more than zero.
+   *
+   * @throws IllegalArgumentException with the one line to show the user
+   */
+  public static Duration parseDuration(String text) {
+    Matcher m = DURATION.matcher(text.strip());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("'" + text
+          + "' is not a duration (expected: e.g. 500ms, 10s, 2m, 1h)");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    Duration d = switch (unit) {
+      case "ms" -> Duration.ofMillis(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofSeconds(n);
+    };
+    if (d.isZero()) {
+      throw new IllegalArgumentException("'" + text + "' (expected: > 0)");
+    }
+    return d;
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");

@@ -76,6 +76,26 @@ class OneShotCallTest {
   }
 
   @Test
+  void aPreparedOneShotCallMakesSeveralCalls() {
+    OneShotCall oneShot = OneShotCall.prepare(Echo.class);
+    assertThat(oneShot.invoke(ns, "svc.echo", "echo", new Object[] {"one"},
+        Duration.ofSeconds(5))).isEqualTo("echo one");
+    assertThat(oneShot.invoke(ns, "svc.echo", "echo", new Object[] {"two"},
+        Duration.ofSeconds(5))).isEqualTo("echo two");
+  }
+
+  @Test
+  void aTypeThatCannotBeRegisteredFailsTheCallThatNeedsIt() {
+    // Registration runs in the background; its failure reaches the caller, not a log.
+    OneShotCall oneShot = OneShotCall.prepare(Echo.class, java.util.AbstractList.class);
+    assertThatThrownBy(() -> oneShot.invoke(ns, "svc.echo", "echo", new Object[] {"x"},
+        Duration.ofSeconds(5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("java.util.AbstractList")
+        .hasMessageContaining("expected: a concrete class");
+  }
+
+  @Test
   void aSlowAnswerIsACallTimeout() {
     assertThatThrownBy(() -> OneShotCall.call(ns, "svc.echo", "echo", new Object[] {"slow"},
         Duration.ofMillis(300), Echo.class))

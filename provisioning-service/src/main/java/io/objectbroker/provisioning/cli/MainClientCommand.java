@@ -66,9 +66,16 @@ public final class MainClientCommand implements Callable<Integer> {
   boolean verbose;
 
   private final PrintStream out;
+  private final OneShotCall oneShot;
 
   public MainClientCommand(PrintStream out) {
+    this(out, null);
+  }
+
+  /** {@code oneShot}: prepared for {@link ProvisioningService}; null to prepare it when needed. */
+  MainClientCommand(PrintStream out, OneShotCall oneShot) {
     this.out = out;
+    this.oneShot = oneShot;
   }
 
   @Override
@@ -84,8 +91,10 @@ public final class MainClientCommand implements Callable<Integer> {
           + ", not " + args.size() + ": usage: mainclient " + usage(method, m));
     }
     Object[] values = convert(m, args);
-    Object result = OneShotCall.call(Address.parse(ns, NameServer.DEFAULT_PORT), name,
-        m.getName(), values, timeout, ProvisioningService.class);
+    OneShotCall client = oneShot != null ? oneShot
+        : OneShotCall.prepare(ProvisioningService.class);
+    Object result = client.invoke(Address.parse(ns, NameServer.DEFAULT_PORT), name, m.getName(),
+        values, timeout);
     print(m, result);
     return Cli.OK;
   }
@@ -146,7 +155,19 @@ public final class MainClientCommand implements Callable<Integer> {
   }
 
   static String snake(String camel) {
-    return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    // A loop, not replaceAll: this runs for every method at start-up, before any regex is needed.
+    StringBuilder b = new StringBuilder(camel.length() + 4);
+    for (int i = 0; i < camel.length(); i++) {
+      char c = camel.charAt(i);
+      if (Character.isUpperCase(c) && i > 0) {
+        char prev = camel.charAt(i - 1);
+        if (Character.isLowerCase(prev) || Character.isDigit(prev)) {
+          b.append('_');
+        }
+      }
+      b.append(Character.toLowerCase(c));
+    }
+    return b.toString();
   }
 
   private static Map<String, Method> methods() {
@@ -177,7 +198,8 @@ public final class MainClientCommand implements Callable<Integer> {
    * at its default; null for anything else, which goes to the full parser. The plain form needs
    * no parsing, and setting up the parser costs a one-shot call over 100 ms.
    */
-  static MainClientCommand plainForm(String[] args, PrintStream out, String ns) {
+  static MainClientCommand plainForm(String[] args, PrintStream out, String ns,
+      OneShotCall oneShot) {
     if (args.length == 0) {
       return null;
     }
@@ -186,26 +208,27 @@ public final class MainClientCommand implements Callable<Integer> {
         return null; // options, "--", negative numbers and @files: the parser's business
       }
     }
-    MainClientCommand c = new MainClientCommand(out);
+    MainClientCommand c = new MainClientCommand(out, oneShot);
     c.method = args[0];
     c.args = List.of(args).subList(1, args.length);
     c.ns = ns;
-    c.timeout = new Cli.DurationConverter().convert(DEFAULT_TIMEOUT);
+    c.timeout = Cli.parseDuration(DEFAULT_TIMEOUT); // not the converter: picocli stays unloaded
     c.name = ProvisioningService.DEFAULT_NAME;
     return c;
   }
 
   /** Runs the command; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    return run(args, out, err, defaultNameServer());
+    return run(args, out, err, defaultNameServer(), null);
   }
 
   /**
    * Runs the command; {@code plainNameServer} is the name server of the plain form (the
    * parser's default for {@code --ns} reads {@code OB_NS} itself).
    */
-  static int run(String[] args, PrintStream out, PrintStream err, String plainNameServer) {
-    MainClientCommand plain = plainForm(args, out, plainNameServer);
+  static int run(String[] args, PrintStream out, PrintStream err, String plainNameServer,
+      OneShotCall oneShot) {
+    MainClientCommand plain = plainForm(args, out, plainNameServer, oneShot);
     if (plain != null) {
       try {
         return plain.call();
@@ -213,7 +236,7 @@ public final class MainClientCommand implements Callable<Integer> {
         return Cli.report("mainclient", e, false, err);
       }
     }
-    CommandLine cl = new CommandLine(new MainClientCommand(out));
+    CommandLine cl = new CommandLine(new MainClientCommand(out, oneShot));
     String[] footer = cl.getCommandSpec().usageMessage().footer();
     List<String> lines = new ArrayList<>(List.of(footer));
     lines.set(1, "Methods:%n" + methodList());
@@ -222,8 +245,10 @@ public final class MainClientCommand implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    Cli.useLogging("cli");
     Cli.useShortLivedClientSettings();
-    Cli.exit(run(args, System.out, System.err, defaultNameServer()));
+    // The serializer is set up on another core while this one starts the command and connects.
+    OneShotCall oneShot = OneShotCall.prepare(ProvisioningService.class);
+    Cli.useLogging("cli");
+    Cli.exit(run(args, System.out, System.err, defaultNameServer(), oneShot));
   }
 }

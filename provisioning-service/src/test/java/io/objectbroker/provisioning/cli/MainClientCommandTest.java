@@ -2,6 +2,7 @@ package io.objectbroker.provisioning.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.objectbroker.client.OneShotCall;
 import io.objectbroker.client.Broker;
 import io.objectbroker.naming.server.MemoryNameStore;
 import io.objectbroker.naming.server.NameServerService;
@@ -75,7 +76,8 @@ class MainClientCommandTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = MainClientCommand.run(args,
         new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), nameServer.address().toString());
+        new PrintStream(err, true, StandardCharsets.UTF_8), nameServer.address().toString(),
+        OneShotCall.prepare(ProvisioningService.class)); // as main() does
     return new Result(exit, out.toString(StandardCharsets.UTF_8),
         err.toString(StandardCharsets.UTF_8));
   }

@@ -51,7 +51,8 @@ class MainClientOverUnixSocketTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = MainClientCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), nameServer.address().toString());
+        new PrintStream(err, true, StandardCharsets.UTF_8), nameServer.address().toString(),
+        null);
     return new String[] {Integer.toString(exit), out.toString(StandardCharsets.UTF_8),
         err.toString(StandardCharsets.UTF_8)};
   }
