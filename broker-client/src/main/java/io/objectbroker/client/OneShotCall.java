@@ -12,8 +12,6 @@ import io.objectbroker.internal.transport.RemoteFailure;
 import io.objectbroker.naming.NameServer;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 
 /**
  * One call from a short-lived process, such as a command-line client: it resolves the name,
@@ -39,28 +37,71 @@ import java.util.concurrent.FutureTask;
  */
 public final class OneShotCall {
 
-  private final KryoCodec codec = new KryoCodec();
-  private final FutureTask<KryoCodec> ready;
+  private final SetUp setUp;
 
   private OneShotCall(Class<?>[] types) {
-    Class<?>[] copy = types.clone();
-    ready = new FutureTask<>(() -> {
-      // Interfaces are taken as remote without reading their @Remote: the first annotation a
-      // process reads costs it the generation of proxy classes, a tenth of a one-shot run.
-      codec.registerRemoteInterface(NameServer.class);
-      for (Class<?> type : copy) {
-        if (type.isInterface()) {
-          codec.registerRemoteInterface(type);
-        } else {
-          codec.register(type);
+    setUp = new SetUp(types.clone());
+    setUp.start();
+  }
+
+  /**
+   * Builds the codec on its own thread. A plain thread, not a lambda in an executor: the first
+   * lambda of a process bootstraps method handles for milliseconds, which the set-up should
+   * overlap rather than wait for.
+   */
+  private static final class SetUp extends Thread {
+    private final Class<?>[] types;
+    private KryoCodec codec; // read after join()
+    private Throwable failure;
+
+    SetUp(Class<?>[] types) {
+      super("objectbroker-one-shot-setup");
+      setDaemon(true);
+      this.types = types;
+    }
+
+    @Override
+    public void run() {
+      try {
+        KryoCodec c = new KryoCodec();
+        // Interfaces are taken as remote without reading their @Remote: the first annotation
+        // a process reads costs it the generation of proxy classes, a tenth of a one-shot run.
+        c.registerRemoteInterface(NameServer.class);
+        for (Class<?> type : types) {
+          if (type.isInterface()) {
+            c.registerRemoteInterface(type);
+          } else {
+            c.register(type);
+          }
+        }
+        c.prepare();
+        codec = c;
+      } catch (RuntimeException | Error e) {
+        failure = e;
+      }
+    }
+
+    KryoCodec await() {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // the set-up is short and bounded: finish waiting, then restore
         }
       }
-      codec.prepare();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      if (failure instanceof RuntimeException r) {
+        throw r;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
       return codec;
-    });
-    Thread t = new Thread(ready, "objectbroker-one-shot-setup");
-    t.setDaemon(true);
-    t.start();
+    }
   }
 
   /**
@@ -121,41 +162,15 @@ public final class OneShotCall {
         : Broker.DEFAULT_CONNECT_TIMEOUT;
     Address address = direct.address().orElseThrow();
     // The connection is made while the serializer is still being set up; only the call waits.
-    try (BlockingConnection c = BlockingConnection.open(address, codec,
+    KryoCodec k = null;
+    try (BlockingConnection c = BlockingConnection.open(address,
         Protocol.DEFAULT_MAX_FRAME_BYTES, connect)) {
-      awaitSetUp();
-      return c.call(direct.id(), method, args, timeout.toMillis());
+      k = setUp.await();
+      return c.call(k, direct.id(), method, args, timeout.toMillis());
     } catch (RemoteFailure f) {
-      throw Invoker.sneaky(Failures.rebuild(codec, f.error(), direct, what, null));
+      throw Invoker.sneaky(Failures.rebuild(k, f.error(), direct, what, null));
     } catch (BrokerException e) {
       throw Failures.withContext(e, what + " on " + direct);
-    }
-  }
-
-  private void awaitSetUp() {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          ready.get();
-          return;
-        } catch (InterruptedException e) {
-          interrupted = true; // the set-up is short and bounded: finish waiting, then restore
-        }
-      }
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException("serializer set-up failed", cause);
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 }

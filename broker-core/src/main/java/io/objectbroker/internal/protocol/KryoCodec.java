@@ -311,6 +311,7 @@ public final class KryoCodec {
     kryo.addDefaultSerializer(UUID.class, new DefaultSerializers.UUIDSerializer());
     kryo.addDefaultSerializer(URI.class, new DefaultSerializers.URISerializer());
     kryo.addDefaultSerializer(Address.class, new AddressSerializer());
+    kryo.addDefaultSerializer(Date.class, new DateSerializer());
     kryo.addDefaultSerializer(Arrays.asList().getClass(),
         new DefaultSerializers.ArraysAsListSerializer());
     kryo.setMaxDepth(BoundedSerializers.MAX_DEPTH);

@@ -33,16 +33,14 @@ public final class BlockingConnection implements AutoCloseable {
   private final BlockingSocket socket;
   private final DataInputStream in;
   private final DataOutputStream out;
-  private final KryoCodec codec;
   private final String peer;
   private final int maxFrameBytes;
   private int peerMaxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
   private int nextId;
 
-  private BlockingConnection(BlockingSocket socket, KryoCodec codec, Address peer,
-      int maxFrameBytes) throws IOException {
+  private BlockingConnection(BlockingSocket socket, Address peer, int maxFrameBytes)
+      throws IOException {
     this.socket = socket;
-    this.codec = codec;
     this.peer = peer.toString();
     this.maxFrameBytes = maxFrameBytes;
     this.in = new DataInputStream(new BufferedInputStream(socket.input()));
@@ -57,14 +55,13 @@ public final class BlockingConnection implements AutoCloseable {
    * @throws CommunicationException naming the address if it cannot be reached
    * @throws ProtocolException if the server refuses the handshake
    */
-  public static BlockingConnection open(Address address, KryoCodec codec, int maxFrameBytes,
-      Duration timeout) {
+  public static BlockingConnection open(Address address, int maxFrameBytes, Duration timeout) {
     int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
     BlockingSocket socket = null;
     try {
       socket = BlockingSocket.connect(address, millis);
       socket.setReadTimeout(millis);
-      BlockingConnection c = new BlockingConnection(socket, codec, address, maxFrameBytes);
+      BlockingConnection c = new BlockingConnection(socket, address, maxFrameBytes);
       c.handshake();
       return c;
     } catch (SocketTimeoutException e) {
@@ -113,7 +110,8 @@ public final class BlockingConnection implements AutoCloseable {
    * @throws CallTimeoutException if no answer came in time (the connection is then unusable)
    * @throws ConnectionClosedException if the connection broke
    */
-  public Object call(String objectId, String method, Object[] args, long timeoutMillis) {
+  public Object call(KryoCodec codec, String objectId, String method, Object[] args,
+      long timeoutMillis) {
     byte[] payload = codec.encodeCall(objectId, method, timeoutMillis, args);
     if (payload.length > peerMaxFrameBytes) {
       int size = payload.length;

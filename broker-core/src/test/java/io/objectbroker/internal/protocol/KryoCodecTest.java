@@ -68,7 +68,7 @@ class KryoCodecTest {
         List.of(), List.of(1, 2, 3), Set.of("x"), Map.of("a", 1), Collections.emptyList(),
         Collections.singletonList(1), Arrays.asList(1, 2), BigInteger.TEN, BigDecimal.ONE,
         UUID.randomUUID(), URI.create("http://example.com/x"), Optional.of(1), Optional.empty(),
-        Duration.ofSeconds(5), Instant.now(), LocalDate.of(2026, 11, 22),
+        Duration.ofSeconds(5), Instant.now(), LocalDate.of(2026, 11, 22), new java.util.Date(7),
         new Address("127.0.0.1", 9090), Uri.parse("OBNAME:x@h:1"),
         Address.parse("./ob.sock"), Uri.parse("OB:x@/run/ob.sock"));
     for (Object v : values) {

@@ -160,7 +160,7 @@ public final class Cli {
    * @throws IllegalArgumentException with the one line to show the user
    */
   public static Duration parseDuration(String text) {
-    Matcher m = DURATION.matcher(text.strip());
+    Matcher m = Durations.DURATION.matcher(text.strip());
     if (!m.matches()) {
       throw new IllegalArgumentException("'" + text
           + "' is not a duration (expected: e.g. 500ms, 10s, 2m, 1h)");
@@ -179,7 +179,10 @@ public final class Cli {
     return d;
   }
 
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
+  // In a holder: the settings of main() run before any regex is needed.
+  private static final class Durations {
+    static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
+  }
 
   /** A command's own usage error, found after parsing (exit 2). */
   public static final class UsageException extends RuntimeException {

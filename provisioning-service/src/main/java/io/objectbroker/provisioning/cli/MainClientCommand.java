@@ -40,8 +40,13 @@ public final class MainClientCommand implements Callable<Integer> {
 
   static final String DEFAULT_TIMEOUT = "30s";
 
-  /** The service's methods by command-line name: {@code detach_node} for detachNode. */
-  static final Map<String, Method> METHODS = methods();
+  /**
+   * The service's methods by command-line name: {@code detach_node} for detachNode. In a holder
+   * class, so that main() starts the one-shot call's set-up before this reflection runs.
+   */
+  private static final class Methods {
+    static final Map<String, Method> BY_NAME = methods();
+  }
 
   @Parameters(index = "0", paramLabel = "METHOD", description = "The method to call.")
   String method;
@@ -80,10 +85,10 @@ public final class MainClientCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Method m = METHODS.get(method);
+    Method m = Methods.BY_NAME.get(method);
     if (m == null) {
       throw new UsageException("unknown method '" + method + "'; known methods: "
-          + String.join(", ", METHODS.keySet()));
+          + String.join(", ", Methods.BY_NAME.keySet()));
     }
     if (args.size() != m.getParameterCount()) {
       int n = m.getParameterCount();
@@ -120,12 +125,14 @@ public final class MainClientCommand implements Callable<Integer> {
     return values;
   }
 
-  private static final Pattern SIZE = Pattern.compile("(\\d{1,15})([KMGT]?)(i?B)?",
-      Pattern.CASE_INSENSITIVE);
+  private static final class Sizes {
+    static final Pattern SIZE = Pattern.compile("(\\d{1,15})([KMGT]?)(i?B)?",
+        Pattern.CASE_INSENSITIVE);
+  }
 
   /** "10G" is 10 GiB; a plain number is bytes. */
   static long parseSize(String text) {
-    Matcher s = SIZE.matcher(text.strip());
+    Matcher s = Sizes.SIZE.matcher(text.strip());
     if (!s.matches()) {
       throw new UsageException("'" + text + "' is not a size (expected: e.g. 1048576, 512M,"
           + " 10G)");
@@ -182,7 +189,7 @@ public final class MainClientCommand implements Callable<Integer> {
 
   /** The methods' usage lines, for --help. */
   static String methodList() {
-    return METHODS.entrySet().stream()
+    return Methods.BY_NAME.entrySet().stream()
         .map(e -> "  " + usage(e.getKey(), e.getValue()))
         .collect(Collectors.joining("%n"));
   }
