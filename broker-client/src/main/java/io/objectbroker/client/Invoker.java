@@ -104,6 +104,12 @@ final class Invoker {
         throw e;
       }
       Connection connection = endpoint.connection();
+      if (connection.isIoThread()) {
+        // A @NonBlocking method calling back synchronously: the answer could never be read.
+        throw new IllegalStateException("a blocking call of " + what + " on " + target
+            + " from the I/O thread of its own connection would wait for ever; make it from"
+            + " a method without @NonBlocking, or asynchronously");
+      }
       Connection.OutgoingCall call = connection.call(endpoint.objectId(), method,
           dispatcher.exportArgs(connection, args), timeoutMillis, false);
       try {

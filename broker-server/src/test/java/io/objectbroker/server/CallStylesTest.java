@@ -67,6 +67,9 @@ class CallStylesTest {
 
     String callBack(Listener listener, String text);
 
+    @io.objectbroker.NonBlocking
+    String callBackFromIoThread(Listener listener, String text);
+
     Session open(String user);
 
     String secret();
@@ -176,6 +179,11 @@ class CallStylesTest {
       } catch (RuntimeException e) {
         return "caught " + e.getClass().getSimpleName() + ": " + e.getMessage();
       }
+    }
+
+    @Override
+    public String callBackFromIoThread(Listener listener, String text) {
+      return callBack(listener, text);
     }
 
     @Override
@@ -319,6 +327,22 @@ class CallStylesTest {
     assertThat(svc.callBack(text -> {
       throw new IllegalArgumentException("bad " + text);
     }, "y")).isEqualTo("caught IllegalArgumentException: bad y");
+  }
+
+  @Test
+  void aBlockingCallbackFromTheIoThreadFailsAtOnceInsteadOfHanging() {
+    ObjectServer server = serve(ObjectServer.builder());
+    Service svc = proxy(broker(), server);
+    List<String> received = new CopyOnWriteArrayList<>();
+    long started = System.nanoTime();
+    assertThat(svc.callBackFromIoThread(received::add, "x"))
+        .startsWith("caught IllegalStateException: a blocking call of ")
+        .contains("from the I/O thread of its own connection");
+    // Not the 10 s call timeout: refused before it was sent, and the listener never ran.
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+    assertThat(received).isEmpty();
+    assertThat(svc.callBack(received::add, "y")).isEqualTo("ok");
+    assertThat(received).containsExactly("y");
   }
 
   @Test

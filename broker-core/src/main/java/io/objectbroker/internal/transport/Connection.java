@@ -124,6 +124,14 @@ public final class Connection {
     return channel.isActive();
   }
 
+  /**
+   * Whether the current thread is this connection's I/O thread: the thread that would read
+   * the answer to a call, so that it must never wait for one.
+   */
+  public boolean isIoThread() {
+    return channel.eventLoop().inEventLoop();
+  }
+
   /** Completes when the handshake succeeded; fails with the reason it did not. */
   public CompletableFuture<Connection> handshake() {
     return handshake;
