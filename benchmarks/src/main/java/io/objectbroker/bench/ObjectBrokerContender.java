@@ -45,7 +45,9 @@ final class ObjectBrokerContender implements Contender {
         .register(ECHO, echo)
         .register(PROVISIONING, new MainServer(new NoopImageStore(), new NoopExportLayer()))
         .start();
-    broker = Broker.builder().nameServer(ns).build();
+    // Async answers complete on the I/O thread, as the gRPC contender's (directExecutor): the
+    // load generator's completion action never blocks.
+    broker = Broker.builder().nameServer(ns).asyncExecutor(Runnable::run).build();
     echoUri = server.uri(ECHO);
     proxy = nonBlocking ? broker.proxy(EchoService.class, echoUri.toString())::echo
         : broker.proxy(PooledEchoService.class, echoUri.toString())::echo;

@@ -329,6 +329,34 @@ class CallStylesTest {
     }, "y")).isEqualTo("caught IllegalArgumentException: bad y");
   }
 
+  // The server answers slowAdd after 300 ms: the action is chained long before the answer.
+  private static String threadThatCompletes(Service svc) throws Exception {
+    return svc.slowAdd(1, 2).thenApply(sum -> Thread.currentThread().getName())
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void asyncCallsCompleteOnThePoolTheIoThreadOrTheExecutorTheBrokerIsGiven() throws Exception {
+    ObjectServer server = serve(ObjectServer.builder());
+    assertThat(threadThatCompletes(proxy(broker(), server)))
+        .startsWith("objectbroker-callback-");
+
+    Broker direct = Broker.builder().asyncExecutor(Runnable::run).build();
+    closeLater.add(0, direct);
+    assertThat(threadThatCompletes(proxy(direct, server))).startsWith("objectbroker-io-");
+
+    ExecutorService mine = Executors.newSingleThreadExecutor(r -> new Thread(r, "mine"));
+    closeLater.add(mine::shutdownNow);
+    AtomicInteger handed = new AtomicInteger();
+    Broker custom = Broker.builder().asyncExecutor(task -> {
+      handed.incrementAndGet();
+      mine.execute(task);
+    }).build();
+    closeLater.add(0, custom);
+    assertThat(threadThatCompletes(proxy(custom, server))).isEqualTo("mine");
+    assertThat(handed).hasPositiveValue();
+  }
+
   @Test
   void aBlockingCallbackFromTheIoThreadFailsAtOnceInsteadOfHanging() {
     ObjectServer server = serve(ObjectServer.builder());
