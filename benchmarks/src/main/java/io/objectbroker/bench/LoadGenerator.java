@@ -3,7 +3,11 @@ package io.objectbroker.bench;
 import io.objectbroker.Uri;
 import io.objectbroker.client.Broker;
 import io.objectbroker.provisioning.ProvisioningService;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +16,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -21,11 +26,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Compares ObjectBroker with Java RMI, gRPC, raw Netty and plain sockets on 127.0.0.1, all in
- * this one JVM (each contender's server and its clients share the process), the same work for
- * each: one call at a time, many threads, many calls in flight, 1 MiB payloads, and, for
- * ObjectBroker alone, name resolution and the provisioning service. Prints a table per
- * scenario, the targets ObjectBroker is held to, and one JSON line per result.
+ * Compares ObjectBroker with Java RMI, gRPC, raw Netty and plain sockets on 127.0.0.1, the
+ * same work for each: one call at a time, many threads, many calls in flight, 1 MiB payloads,
+ * and, for ObjectBroker alone, name resolution and the provisioning service. Each contender's
+ * server and clients share a process: by default a fresh JVM per contender and scenario, with
+ * this JVM's flags (as JMH forks), since contenders in one JVM slow each other down (idle
+ * threads, code compiled for another load). Prints a table per scenario, the targets
+ * ObjectBroker is held to, and one JSON line per result.
  *
  * <pre>
  * bin/bench                                   # builds, runs everything (a few minutes)
@@ -34,7 +41,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Compares ObjectBroker with Java RMI, gRPC, raw Netty and plain sockets on"
-        + " 127.0.0.1, all in this JVM.")
+        + " 127.0.0.1, each in a JVM of its own.")
 public final class LoadGenerator implements Callable<Integer> {
 
   /** What is measured; see the table titles. */
@@ -67,10 +74,10 @@ public final class LoadGenerator implements Callable<Integer> {
   private double seconds;
 
   @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
-      description = "Rounds of each scenario: every contender takes its turn once per round,"
-          + " measuring for seconds/N, so that a slow spell of the machine falls on all of"
-          + " them; the warm-up is full in the first round and at most 0.5 s in the others"
-          + " (default: ${DEFAULT-VALUE}).")
+      description = "With --in-process: rounds of each scenario; every contender takes its"
+          + " turn once per round, measuring for seconds/N, so that a slow spell of the machine"
+          + " falls on all of them; the warm-up is full in the first round and at most 0.5 s in"
+          + " the others (default: ${DEFAULT-VALUE}).")
   private int rounds;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "16",
@@ -80,6 +87,17 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--in-flight", paramLabel = "N", defaultValue = "128",
       description = "Calls in flight in the async scenario (default: ${DEFAULT-VALUE}).")
   private int inFlight;
+
+  @Option(names = "--in-process",
+      description = "Run every contender in this JVM (default: each contender, in each"
+          + " scenario, in a JVM of its own started with this JVM's flags, so that none runs"
+          + " beside another's threads or with code the JIT compiled for another load).")
+  private boolean inProcess;
+
+  @Option(names = "--results-only", hidden = true,
+      description = "Print only the results, one machine-readable line each (for the parent"
+          + " JVM of the default mode).")
+  private boolean resultsOnly;
 
   @Option(names = "--label", paramLabel = "TEXT",
       description = "A label for this run, printed in the header and every JSON line.")
@@ -110,7 +128,12 @@ public final class LoadGenerator implements Callable<Integer> {
     firstRound = new Measure(warmup, perRound, MAX_CALLS);
     laterRounds = new Measure(warmup.compareTo(Duration.ofMillis(500)) < 0 ? warmup
         : Duration.ofMillis(500), perRound, MAX_CALLS);
-    header();
+    if (!inProcess) {
+      return runEachInItsOwnJvm();
+    }
+    if (!resultsOnly) {
+      header();
+    }
     List<Contender> started = new ArrayList<>();
     try {
       for (Kind k : EnumSet.copyOf(contenders)) {
@@ -118,16 +141,73 @@ public final class LoadGenerator implements Callable<Integer> {
       }
       Report report = new Report(out, label);
       for (Scenario s : EnumSet.copyOf(scenarios)) {
-        run(s, started, report);
+        List<Result> results = run(s, started);
+        if (resultsOnly) {
+          results.forEach(r -> out.println(r.toLine()));
+        } else {
+          report.table(title(s), results, s == Scenario.MIB);
+        }
       }
-      report.targets();
-      report.json();
+      if (!resultsOnly) {
+        report.targets();
+        report.json();
+      }
     } finally {
       for (Contender c : started) {
         c.close();
       }
     }
     return 0;
+  }
+
+  /**
+   * Runs every contender in every scenario in a JVM of its own, with this JVM's flags and class
+   * path, one after another, and prints their results side by side: no contender runs beside
+   * another's threads, and none with code the JIT compiled for another scenario's load.
+   */
+  private int runEachInItsOwnJvm() throws Exception {
+    header();
+    Report report = new Report(out, label);
+    for (Scenario s : EnumSet.copyOf(scenarios)) {
+      List<Result> rows = new ArrayList<>();
+      for (Kind k : EnumSet.copyOf(contenders)) {
+        rows.addAll(runInItsOwnJvm(k, s));
+      }
+      report.table(title(s), rows, s == Scenario.MIB);
+    }
+    report.targets();
+    report.json();
+    return 0;
+  }
+
+  private List<Result> runInItsOwnJvm(Kind k, Scenario s) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(java));
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+        LoadGenerator.class.getName(), "--in-process", "--results-only",
+        "--contenders", k.name(), "--scenarios", s.name(), "--rounds", "1",
+        "--warmup-seconds", Double.toString(warmupSeconds),
+        "--seconds", Double.toString(seconds),
+        "--threads", Integer.toString(threads), "--in-flight", Integer.toString(inFlight)));
+    Process child = new ProcessBuilder(command)
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    List<Result> results = new ArrayList<>();
+    try (BufferedReader lines = new BufferedReader(
+        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        if (Result.isLine(line)) {
+          results.add(Result.fromLine(line));
+        } else {
+          System.err.println(line);
+        }
+      }
+    }
+    int exit = child.waitFor();
+    if (exit != 0) {
+      throw new IllegalStateException("the JVM of " + k + " in " + s + " exited with " + exit);
+    }
+    return results;
   }
 
   private void header() {
@@ -139,13 +219,16 @@ public final class LoadGenerator implements Callable<Integer> {
         + System.getProperty("os.arch") + ", available processors: "
         + Runtime.getRuntime().availableProcessors());
     out.println("  jvm flags   " + String.join(" ", runtime.getInputArguments()));
-    out.println("  setup       servers and clients in this one JVM, over 127.0.0.1; contenders"
-        + " take turns, in the order " + EnumSet.copyOf(contenders) + ", " + rounds
-        + " round" + (rounds == 1 ? "" : "s") + " per scenario");
+    out.println("  setup       each contender's servers and clients in "
+        + (inProcess ? "this one JVM, contenders taking turns in " + rounds + " round"
+            + (rounds == 1 ? "" : "s") + " per scenario"
+            : "a JVM of its own per scenario (these flags), one after another")
+        + ", over 127.0.0.1, in the order " + EnumSet.copyOf(contenders));
     out.println("              every side hands the application a byte[]; logging at WARN");
     out.printf("  timing      %.1f s warm-up (not counted), then %.1f s measured, per contender"
-        + " and scenario, in %d rounds (later rounds warm up for %.1f s at most); latencies"
-        + " from HdrHistogram%n", warmupSeconds, seconds, rounds, Math.min(warmupSeconds, 0.5));
+        + " and scenario%s; latencies from HdrHistogram%n", warmupSeconds, seconds,
+        inProcess && rounds > 1 ? String.format(Locale.ROOT, ", in %d rounds (later rounds"
+            + " warm up for %.1f s at most)", rounds, Math.min(warmupSeconds, 0.5)) : "");
   }
 
   private static Contender start(Kind k) throws Exception {
@@ -159,29 +242,35 @@ public final class LoadGenerator implements Callable<Integer> {
     };
   }
 
-  private void run(Scenario s, List<Contender> started, Report report) throws Exception {
-    switch (s) {
-      case SYNC -> report.table("sync: 1 thread, " + SMALL + "-byte payload, one call at a"
-          + " time", each(started, c -> echo(c, "sync", 1, small)), false);
-      case THREADS -> report.table("threads: " + threads + " client threads, " + SMALL
-          + "-byte payload; objectbroker, rmi and grpc share one proxy/stub/channel, netty and"
-          + " socket have one connection per thread", each(started,
-              c -> echo(c, "threads", threads, small)), false);
-      case ASYNC -> report.table("async: one connection, up to " + inFlight + " calls in flight,"
-          + " " + SMALL + "-byte payload (p50/p99: send to completion)",
-          each(started, this::async), false);
-      case MIB -> report.table("mib: 1 thread, 1 MiB payload; MB/s = (request + answer payload"
-          + " bytes) / s / 10^6, so each call counts 2 MiB", each(started,
-              c -> echo(c, "mib", 1, large)), true);
-      case NAMES -> report.table("names (objectbroker only, 1 thread): cold ="
+  private List<Result> run(Scenario s, List<Contender> started) throws Exception {
+    return switch (s) {
+      case SYNC -> each(started, c -> echo(c, "sync", 1, small));
+      case THREADS -> each(started, c -> echo(c, "threads", threads, small));
+      case ASYNC -> each(started, this::async);
+      case MIB -> each(started, c -> echo(c, "mib", 1, large));
+      case NAMES -> obOnly(started, "names", this::names);
+      case PROVISION -> obOnly(started, "provision", this::provision);
+    };
+  }
+
+  private String title(Scenario s) {
+    return switch (s) {
+      case SYNC -> "sync: 1 thread, " + SMALL + "-byte payload, one call at a time";
+      case THREADS -> "threads: " + threads + " client threads, " + SMALL + "-byte payload;"
+          + " objectbroker, rmi and grpc share one proxy/stub/channel, netty and socket have one"
+          + " connection per thread";
+      case ASYNC -> "async: one connection, up to " + inFlight + " calls in flight, " + SMALL
+          + "-byte payload (p50/p99: send to completion)";
+      case MIB -> "mib: 1 thread, 1 MiB payload; MB/s = (request + answer payload bytes) / s"
+          + " / 10^6, so each call counts 2 MiB";
+      case NAMES -> "names (objectbroker only, 1 thread): cold ="
           + " broker.nameServer().lookup(name) through a real name server; cached ="
           + " broker.resolve(\"OBNAME:" + ObjectBrokerContender.ECHO + "\") from the cache,"
-          + " counted in batches (no per-call latency); calls/s = lookups/s",
-          obOnly(started, "names", this::names), false);
-      case PROVISION -> report.table("provision (objectbroker only, 1 thread):"
+          + " counted in batches (no per-call latency); calls/s = lookups/s";
+      case PROVISION -> "provision (objectbroker only, 1 thread):"
           + " ProvisioningService.provision(img1, node1) through a typed proxy, on no-op"
-          + " ImageStore and ExportLayer", obOnly(started, "provision", this::provision), false);
-    }
+          + " ImageStore and ExportLayer";
+    };
   }
 
   @FunctionalInterface

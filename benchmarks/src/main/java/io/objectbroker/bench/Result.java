@@ -31,6 +31,34 @@ record Result(String contender, String scenario, Double p50Micros, Double p99Mic
         s.callsPerSecond(), mb, s.calls(), s.errors(), note);
   }
 
+  private static final String LINE = "result\t";
+
+  /** This result as one tab-separated line, for a parent JVM to read back. */
+  String toLine() {
+    return LINE + String.join("\t", contender, scenario, String.valueOf(p50Micros),
+        String.valueOf(p99Micros), String.valueOf(callsPerSecond), String.valueOf(mbPerSecond),
+        Long.toString(calls), Long.toString(errors),
+        note == null ? "null" : note.replaceAll("\\s+", " "));
+  }
+
+  static boolean isLine(String line) {
+    return line.startsWith(LINE);
+  }
+
+  /** The result that {@link #toLine()} wrote. */
+  static Result fromLine(String line) {
+    String[] f = line.substring(LINE.length()).split("\t", -1);
+    if (f.length != 9) {
+      throw new IllegalArgumentException("not a result line: " + line);
+    }
+    return new Result(f[0], f[1], number(f[2]), number(f[3]), number(f[4]), number(f[5]),
+        Long.parseLong(f[6]), Long.parseLong(f[7]), f[8].equals("null") ? null : f[8]);
+  }
+
+  private static Double number(String s) {
+    return s.equals("null") ? null : Double.valueOf(s);
+  }
+
   /** The variant after the dot of the scenario ("cold" of "names.cold"), or null. */
   String variant() {
     int dot = scenario.indexOf('.');
