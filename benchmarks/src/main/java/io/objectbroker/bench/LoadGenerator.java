@@ -112,6 +112,9 @@ public final class LoadGenerator implements Callable<Integer> {
 
   /** Runs the load generator; see {@code --help}. */
   public static void main(String[] args) {
+    // Logging set up before any client thread logs: 16 threads logging while SLF4J starts get
+    // their calls queued and replayed, with a warning on stderr.
+    org.slf4j.LoggerFactory.getILoggerFactory();
     System.exit(new CommandLine(new LoadGenerator())
         .setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
