@@ -253,9 +253,9 @@ public final class MainClientCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Cli.useShortLivedClientSettings();
+    Cli.useLogging("cli"); // before any other thread could log
     // The serializer is set up on another core while this one starts the command and connects.
     OneShotCall oneShot = OneShotCall.prepare(ProvisioningService.class);
-    Cli.useLogging("cli");
     Cli.exit(run(args, System.out, System.err, defaultNameServer(), oneShot));
   }
 }
