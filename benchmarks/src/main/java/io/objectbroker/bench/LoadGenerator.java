@@ -66,7 +66,9 @@ public final class LoadGenerator implements Callable<Integer> {
   private List<Kind> contenders = List.of(Kind.values());
 
   @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "3",
-      description = "Warm-up before each measurement, not counted (default: ${DEFAULT-VALUE}).")
+      description = "Warm-up before each measurement, not counted; longer until the JIT"
+          + " compiles for less than 2% of a second, at most 10 s more"
+          + " (default: ${DEFAULT-VALUE}).")
   private double warmupSeconds;
 
   @Option(names = "--seconds", paramLabel = "S", defaultValue = "5",
@@ -228,8 +230,9 @@ public final class LoadGenerator implements Callable<Integer> {
             : "a JVM of its own per scenario (these flags), one after another")
         + ", over 127.0.0.1, in the order " + EnumSet.copyOf(contenders));
     out.println("              every side hands the application a byte[]; logging at WARN");
-    out.printf("  timing      %.1f s warm-up (not counted), then %.1f s measured, per contender"
-        + " and scenario%s; latencies from HdrHistogram%n", warmupSeconds, seconds,
+    out.printf("  timing      a warm-up of %.1f s, longer until the JIT settles (at most 10 s"
+        + " more; not counted), then %.1f s measured, per contender and scenario%s; latencies"
+        + " from HdrHistogram%n", warmupSeconds, seconds,
         inProcess && rounds > 1 ? String.format(Locale.ROOT, ", in %d rounds (later rounds"
             + " warm up for %.1f s at most)", rounds, Math.min(warmupSeconds, 0.5)) : "");
   }

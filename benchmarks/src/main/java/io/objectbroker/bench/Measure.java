@@ -1,12 +1,14 @@
 package io.objectbroker.bench;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -92,29 +94,22 @@ final class Measure {
     long[] errors = new long[n];
     long[] ended = new long[n];
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-    CountDownLatch go = new CountDownLatch(1);
-    long[] phases = new long[2]; // end of warm-up, end of measuring; published by the latch
+    // Zero while warming up; then the start and end of the measured phase.
+    AtomicLongArray phases = new AtomicLongArray(2);
     Thread[] threads = new Thread[n];
     for (int t = 0; t < n; t++) {
       int me = t;
       latencies[me] = new Histogram(MAX_NANOS, 3);
       threads[t] = new Thread(() -> {
-        try {
-          go.await();
-        } catch (InterruptedException e) {
-          return;
-        }
         Op op = ops.get(me);
         Histogram h = latencies[me];
-        long warmEnd = phases[0];
-        long end = phases[1];
-        for (long i = 0; i < perThread && errors[me] < MAX_ERRORS
-            && System.nanoTime() < warmEnd; i++) {
+        for (long i = 0; i < perThread && errors[me] < MAX_ERRORS && phases.get(1) == 0; i++) {
           if (!call(op, failures)) {
             errors[me]++;
           }
         }
-        while (calls[me] < perThread && errors[me] < MAX_ERRORS) {
+        long end = phases.get(1);
+        while (end != 0 && calls[me] < perThread && errors[me] < MAX_ERRORS) {
           long start = System.nanoTime();
           if (start >= end) {
             break;
@@ -130,13 +125,18 @@ final class Measure {
       }, "bench-client-" + t);
       threads[t].start();
     }
-    phases[0] = System.nanoTime() + warmup.toNanos();
-    phases[1] = phases[0] + measured.toNanos();
-    go.countDown();
+    WarmUp warm = new WarmUp(warmup);
+    while (!warm.done() && anyAlive(threads)) {
+      Thread.sleep(WarmUp.POLL_MILLIS);
+    }
+    warm.report();
+    long measuredFrom = System.nanoTime();
+    phases.set(0, measuredFrom);
+    phases.set(1, measuredFrom + measured.toNanos());
     Histogram all = new Histogram(MAX_NANOS, 3);
     long totalCalls = 0;
     long totalErrors = 0;
-    long lastEnd = phases[0];
+    long lastEnd = measuredFrom;
     for (int t = 0; t < n; t++) {
       threads[t].join();
       all.add(latencies[t]);
@@ -144,7 +144,76 @@ final class Measure {
       totalErrors += errors[t];
       lastEnd = Math.max(lastEnd, ended[t]);
     }
-    return new Sample(all, totalCalls, totalErrors, lastEnd - phases[0], failures.peek());
+    return new Sample(all, totalCalls, totalErrors, lastEnd - measuredFrom, failures.peek());
+  }
+
+  private static boolean anyAlive(Thread[] threads) {
+    for (Thread t : threads) {
+      if (t.isAlive()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The warm-up: at least its given length, then until the JIT settles (compiled for less than
+   * {@link #QUIET_SHARE} of the last second), at most {@link #MAX_EXTRA} longer. A fixed
+   * warm-up measured a contender whose code was still being compiled, on one core above all
+   * (the compiler then takes the core from the calls): its p99 came out in milliseconds.
+   */
+  static final class WarmUp {
+    static final long POLL_MILLIS = 100;
+    private static final double QUIET_SHARE = 0.02;
+    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long MAX_EXTRA_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    private final long started = System.nanoTime();
+    private final long minEnd;
+    private final long maxEnd;
+    private long windowStart;
+    private long compiledAtWindowStart;
+    private long lastPoll;
+
+    WarmUp(Duration min) {
+      long now = System.nanoTime();
+      minEnd = now + min.toNanos();
+      maxEnd = minEnd + MAX_EXTRA_NANOS;
+      windowStart = now;
+      compiledAtWindowStart = compiledMillis();
+    }
+
+    private long compiledMillis() {
+      return jit != null && jit.isCompilationTimeMonitoringSupported()
+          ? jit.getTotalCompilationTime() : 0;
+    }
+
+    /** Whether the warm-up is over; cheap enough to ask after every call. */
+    boolean done() {
+      long now = System.nanoTime();
+      if (now - lastPoll < TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS) && now < maxEnd) {
+        return false;
+      }
+      lastPoll = now;
+      if (now >= maxEnd) {
+        return true;
+      }
+      if (now - windowStart < WINDOW_NANOS) {
+        return false;
+      }
+      long compiled = compiledMillis();
+      boolean quiet = (compiled - compiledAtWindowStart) * 1e6 < QUIET_SHARE * (now - windowStart);
+      windowStart = now;
+      compiledAtWindowStart = compiled;
+      return quiet && now >= minEnd;
+    }
+
+    /** Says on stderr how long the warm-up took (it is over). */
+    void report() {
+      System.err.printf(java.util.Locale.ROOT, "bench:   warmed up for %.1f s%n",
+          (System.nanoTime() - started) / 1e9);
+    }
   }
 
   private static boolean call(Op op, ConcurrentLinkedQueue<Throwable> failures) {
@@ -164,14 +233,15 @@ final class Measure {
    * operations of a few nanoseconds, where reading the clock would dominate).
    */
   Sample throughput(Op op) throws Exception {
-    long warmEnd = System.nanoTime() + warmup.toNanos();
+    WarmUp warm = new WarmUp(warmup);
     long calls = 0;
     long errors = 0;
-    while (calls < maxCalls && System.nanoTime() < warmEnd) {
+    while (calls < maxCalls && !warm.done()) {
       for (int i = 0; i < 1024; i++, calls++) {
         errors += op.call() ? 0 : 1;
       }
     }
+    warm.report();
     calls = 0;
     long start = System.nanoTime();
     long end = start + measured.toNanos();
@@ -195,14 +265,14 @@ final class Measure {
     Semaphore slots = new Semaphore(inFlight);
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     LongAdder errors = new LongAdder();
-    long warmEnd = System.nanoTime() + warmup.toNanos();
-    for (long i = 0; i < maxCalls && System.nanoTime() < warmEnd
-        && errors.sum() < MAX_ERRORS; i++) {
+    WarmUp warm = new WarmUp(warmup);
+    for (long i = 0; i < maxCalls && !warm.done() && errors.sum() < MAX_ERRORS; i++) {
       if (!send(client, payload, slots, failures, errors, null, null)) {
         break;
       }
     }
     awaitAll(slots, inFlight);
+    warm.report();
     ConcurrentHistogram latencies = new ConcurrentHistogram(MAX_NANOS, 3);
     LongAdder calls = new LongAdder();
     long start = System.nanoTime();
