@@ -11,6 +11,8 @@ import io.objectbroker.internal.transport.BlockingConnection;
 import io.objectbroker.internal.transport.RemoteFailure;
 import io.objectbroker.naming.NameServer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -38,9 +40,11 @@ import java.util.Objects;
 public final class OneShotCall {
 
   private final SetUp setUp;
+  private final Class<?>[] types;
 
   private OneShotCall(Class<?>[] types) {
-    setUp = new SetUp(types.clone());
+    this.types = types.clone();
+    setUp = new SetUp(this.types);
     setUp.start();
   }
 
@@ -172,5 +176,43 @@ public final class OneShotCall {
     } catch (BrokerException e) {
       throw Failures.withContext(e, what + " on " + direct);
     }
+  }
+
+  /**
+   * Goes through the client side of failed calls, offline: error answers naming the first
+   * exception the prepared interfaces declare, a JDK exception and an unknown class are rebuilt
+   * into the exceptions {@link #invoke} would throw. For a run that records the classes it loads
+   * (a class-data-sharing archive, as {@code bin/mainclient} makes on its first run), so that a
+   * later failed call, too, finds its classes there instead of in the jars.
+   *
+   * @return the rebuilt exceptions, in that order
+   */
+  public List<Throwable> rehearseFailures() {
+    KryoCodec k = setUp.await();
+    List<String> names = new ArrayList<>();
+    for (Class<?> type : types) {
+      for (java.lang.reflect.Method m : type.isInterface() ? type.getMethods()
+          : new java.lang.reflect.Method[0]) {
+        for (Class<?> e : m.getExceptionTypes()) {
+          if (names.isEmpty() && k.exceptionClass(e.getName()).isPresent()) {
+            names.add(e.getName());
+          }
+        }
+      }
+    }
+    names.add(IllegalStateException.class.getName());
+    names.add("rehearsal.UnknownException");
+    Uri where = Uri.direct("rehearsal", new Address("127.0.0.1", 1));
+    StackTraceElement[] trace = new Throwable().getStackTrace();
+    List<Throwable> rebuilt = new ArrayList<>();
+    for (String name : names) {
+      try {
+        throw Invoker.sneaky(Failures.rebuild(k, new KryoCodec.RemoteError(name, "rehearsal",
+            trace), where, "rehearsal.call", null));
+      } catch (Throwable t) {
+        rebuilt.add(t);
+      }
+    }
+    return rebuilt;
   }
 }

@@ -96,6 +96,15 @@ class OneShotCallTest {
   }
 
   @Test
+  void aRehearsedFailureIsRebuiltAsAFailedCallWouldBe() {
+    java.util.List<Throwable> rebuilt = OneShotCall.prepare(Echo.class).rehearseFailures();
+    assertThat(rebuilt).hasSize(2);
+    assertThat(rebuilt.get(0)).isInstanceOf(IllegalStateException.class).hasMessage("rehearsal");
+    assertThat(rebuilt.get(1)).isInstanceOf(io.objectbroker.RemoteInvocationException.class)
+        .hasMessageContaining("rehearsal.UnknownException");
+  }
+
+  @Test
   void aSlowAnswerIsACallTimeout() {
     assertThatThrownBy(() -> OneShotCall.call(ns, "svc.echo", "echo", new Object[] {"slow"},
         Duration.ofMillis(300), Echo.class))
