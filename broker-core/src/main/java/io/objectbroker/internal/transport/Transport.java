@@ -47,6 +47,14 @@ public final class Transport {
   private static final WriteBufferWaterMark WRITE_WATER_MARK =
       new WriteBufferWaterMark(256 << 10, 1 << 20);
 
+  /**
+   * The system property that sets the number of I/O threads of a process; one per core by
+   * default. On one core a second thread only made calls between a client and a server of the
+   * same process slower: a pinned benchmark ran at either 23 µs or 40 µs a call (p99 50 µs or
+   * 530 µs), depending on whether both ends of its connection fell on the same thread.
+   */
+  public static final String IO_THREADS_PROPERTY = "objectbroker.ioThreads";
+
   private static volatile boolean started;
 
   private static final class Group {
@@ -54,8 +62,8 @@ public final class Transport {
 
     private static EventLoopGroup start() {
       started = true;
-      return new MultiThreadIoEventLoopGroup(
-          Math.max(2, Runtime.getRuntime().availableProcessors()),
+      return new MultiThreadIoEventLoopGroup(Math.max(1, Integer.getInteger(IO_THREADS_PROPERTY,
+          Runtime.getRuntime().availableProcessors())),
           new DefaultThreadFactory("objectbroker-io", true), NioIoHandler.newFactory());
     }
   }
