@@ -13,13 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -75,13 +70,6 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "Length of each measurement (default: ${DEFAULT-VALUE}).")
   private double seconds;
 
-  @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
-      description = "With --in-process: rounds of each scenario; every contender takes its"
-          + " turn once per round, measuring for seconds/N, so that a slow spell of the machine"
-          + " falls on all of them; the warm-up is full in the first round and at most 0.5 s in"
-          + " the others (default: ${DEFAULT-VALUE}).")
-  private int rounds;
-
   @Option(names = "--threads", paramLabel = "N", defaultValue = "16",
       description = "Client threads of the threads scenario (default: ${DEFAULT-VALUE}).")
   private int threads;
@@ -106,8 +94,6 @@ public final class LoadGenerator implements Callable<Integer> {
   private String label;
 
   private final PrintStream out = System.out;
-  private Measure firstRound;
-  private Measure laterRounds;
   private Measure measure;
   private final byte[] small = payload(SMALL);
   private final byte[] large = payload(MIB);
@@ -123,16 +109,12 @@ public final class LoadGenerator implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (warmupSeconds < 0 || seconds <= 0 || rounds < 1 || threads < 1 || inFlight < 1) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "expected:"
-          + " --warmup-seconds >= 0, --seconds > 0, --rounds >= 1, --threads >= 1,"
-          + " --in-flight >= 1");
+    if (warmupSeconds < 0 || seconds <= 0 || threads < 1 || inFlight < 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "expected: --warmup-seconds >= 0, --seconds > 0, --threads >= 1, --in-flight >= 1");
     }
-    Duration perRound = Duration.ofMillis((long) (seconds * 1000 / rounds));
-    Duration warmup = Duration.ofMillis((long) (warmupSeconds * 1000));
-    firstRound = new Measure(warmup, perRound, MAX_CALLS);
-    laterRounds = new Measure(warmup.compareTo(Duration.ofMillis(500)) < 0 ? warmup
-        : Duration.ofMillis(500), perRound, MAX_CALLS);
+    measure = new Measure(Duration.ofMillis((long) (warmupSeconds * 1000)),
+        Duration.ofMillis((long) (seconds * 1000)), MAX_CALLS);
     if (!inProcess) {
       return runEachInItsOwnJvm();
     }
@@ -191,7 +173,7 @@ public final class LoadGenerator implements Callable<Integer> {
     command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         LoadGenerator.class.getName(), "--in-process", "--results-only",
-        "--contenders", k.name(), "--scenarios", s.name(), "--rounds", "1",
+        "--contenders", k.name(), "--scenarios", s.name(),
         "--warmup-seconds", Double.toString(warmupSeconds),
         "--seconds", Double.toString(seconds),
         "--threads", Integer.toString(threads), "--in-flight", Integer.toString(inFlight)));
@@ -225,16 +207,12 @@ public final class LoadGenerator implements Callable<Integer> {
         + Runtime.getRuntime().availableProcessors());
     out.println("  jvm flags   " + String.join(" ", runtime.getInputArguments()));
     out.println("  setup       each contender's servers and clients in "
-        + (inProcess ? "this one JVM, contenders taking turns in " + rounds + " round"
-            + (rounds == 1 ? "" : "s") + " per scenario"
-            : "a JVM of its own per scenario (these flags), one after another")
-        + ", over 127.0.0.1, in the order " + EnumSet.copyOf(contenders));
+        + (inProcess ? "this one JVM" : "a JVM of its own per scenario (these flags)")
+        + ", one after another, over 127.0.0.1, in the order " + EnumSet.copyOf(contenders));
     out.println("              every side hands the application a byte[]; logging at WARN");
     out.printf("  timing      a warm-up of %.1f s, longer until the JIT settles (at most 10 s"
-        + " more; not counted), then %.1f s measured, per contender and scenario%s; latencies"
-        + " from HdrHistogram%n", warmupSeconds, seconds,
-        inProcess && rounds > 1 ? String.format(Locale.ROOT, ", in %d rounds (later rounds"
-            + " warm up for %.1f s at most)", rounds, Math.min(warmupSeconds, 0.5)) : "");
+        + " more; not counted), then %.1f s measured, per contender and scenario; latencies"
+        + " from HdrHistogram%n", warmupSeconds, seconds);
   }
 
   private static Contender start(Kind k) throws Exception {
@@ -281,58 +259,13 @@ public final class LoadGenerator implements Callable<Integer> {
 
   @FunctionalInterface
   private interface Step {
-    List<Measured> run(Contender c) throws Exception;
+    List<Result> run(Contender c) throws Exception;
   }
 
-  /**
-   * What one turn of a contender measured, to be added up over the rounds.
-   *
-   * @param sample null when the contender does not take part; {@code note} then says why
-   */
-  private record Measured(String contender, String scenario, Measure.Sample sample,
-      int payloadBytes, String note) {
-
-    static Measured of(Contender c, String scenario, Measure.Sample sample, int payloadBytes) {
-      return new Measured(c.name(), scenario, sample, payloadBytes, null);
-    }
-
-    static Measured notApplicable(Contender c, String scenario, String why) {
-      return new Measured(c.name(), scenario, null, 0, why);
-    }
-
-    Measured plus(Measured later) {
-      return sample == null ? this
-          : new Measured(contender, scenario, sample.plus(later.sample), payloadBytes, note);
-    }
-
-    Result result() {
-      return sample == null ? Result.notApplicable(contender, scenario, note)
-          : Result.of(contender, scenario, sample, payloadBytes);
-    }
-  }
-
-  // Every contender takes its turn in each round; a contender that does not take part in the
-  // scenario is asked once.
-  private List<Result> each(List<Contender> started, Step step) throws Exception {
-    Map<String, Measured> total = new LinkedHashMap<>();
-    Set<String> absent = new HashSet<>();
-    for (int round = 0; round < rounds; round++) {
-      measure = round == 0 ? firstRound : laterRounds;
-      for (Contender c : started) {
-        if (absent.contains(c.name())) {
-          continue;
-        }
-        for (Measured m : step.run(c)) {
-          if (m.sample() == null) {
-            absent.add(c.name());
-          }
-          total.merge(m.contender() + "/" + m.scenario(), m, Measured::plus);
-        }
-      }
-    }
+  private static List<Result> each(List<Contender> started, Step step) throws Exception {
     List<Result> results = new ArrayList<>();
-    for (Measured m : total.values()) {
-      results.add(m.result());
+    for (Contender c : started) {
+      results.addAll(step.run(c));
     }
     return results;
   }
@@ -340,10 +273,10 @@ public final class LoadGenerator implements Callable<Integer> {
   private List<Result> obOnly(List<Contender> started, String scenario, Step step)
       throws Exception {
     return each(started, c -> c.name().equals(ObjectBrokerContender.NAME) ? step.run(c)
-        : List.of(Measured.notApplicable(c, scenario, "n/a (ObjectBroker only)")));
+        : List.of(Result.notApplicable(c.name(), scenario, "n/a (ObjectBroker only)")));
   }
 
-  private List<Measured> echo(Contender c, String scenario, int threadCount, byte[] payload)
+  private List<Result> echo(Contender c, String scenario, int threadCount, byte[] payload)
       throws Exception {
     progress(scenario, c.name());
     List<Measure.Op> ops = new ArrayList<>();
@@ -353,19 +286,19 @@ public final class LoadGenerator implements Callable<Integer> {
       ops.add(() -> client.echo(payload).length == payload.length);
     }
     Measure.Sample s = measure.closedLoop(ops);
-    return List.of(Measured.of(c, scenario, s, payload == large ? MIB : 0));
+    return List.of(Result.of(c.name(), scenario, s, payload == large ? MIB : 0));
   }
 
-  private List<Measured> async(Contender c) throws Exception {
+  private List<Result> async(Contender c) throws Exception {
     Contender.AsyncEcho client = c.asyncClient();
     if (client == null) {
-      return List.of(Measured.notApplicable(c, "async", "n/a (no async API)"));
+      return List.of(Result.notApplicable(c.name(), "async", "n/a (no async API)"));
     }
     progress("async", c.name());
-    return List.of(Measured.of(c, "async", measure.asyncLoop(client, small, inFlight), 0));
+    return List.of(Result.of(c.name(), "async", measure.asyncLoop(client, small, inFlight), 0));
   }
 
-  private List<Measured> names(Contender c) throws Exception {
+  private List<Result> names(Contender c) throws Exception {
     ObjectBrokerContender ob = (ObjectBrokerContender) c;
     Broker broker = ob.broker();
     String expected = ob.echoUri().toString();
@@ -376,16 +309,16 @@ public final class LoadGenerator implements Callable<Integer> {
     Uri direct = ob.echoUri();
     String name = "OBNAME:" + ObjectBrokerContender.ECHO;
     Measure.Sample cached = measure.throughput(() -> direct.equals(broker.resolve(name)));
-    return List.of(Measured.of(c, "names.cold", cold, 0),
-        Measured.of(c, "names.cached", cached, 0));
+    return List.of(Result.of(c.name(), "names.cold", cold, 0),
+        Result.of(c.name(), "names.cached", cached, 0));
   }
 
-  private List<Measured> provision(Contender c) throws Exception {
+  private List<Result> provision(Contender c) throws Exception {
     ProvisioningService service = ((ObjectBrokerContender) c).provisioning();
     progress("provision", c.name());
     Measure.Sample s = measure.closedLoop(List.of(
         () -> "node1".equals(service.provision("img1", "node1").node())));
-    return List.of(Measured.of(c, "provision", s, 0));
+    return List.of(Result.of(c.name(), "provision", s, 0));
   }
 
   // Progress goes to stderr, so that stdout holds only the report. A full collection first

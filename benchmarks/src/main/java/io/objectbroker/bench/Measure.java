@@ -48,22 +48,6 @@ final class Measure {
       return nanos == 0 ? 0 : calls * 1e9 / nanos;
     }
 
-    /** This sample and a later one of the same loop, as if measured in one go. */
-    Sample plus(Sample later) {
-      Histogram all = null;
-      if (latencies != null || later.latencies != null) {
-        all = new Histogram(MAX_NANOS, 3);
-        if (latencies != null) {
-          all.add(latencies);
-        }
-        if (later.latencies != null) {
-          all.add(later.latencies);
-        }
-      }
-      return new Sample(all, calls + later.calls, errors + later.errors, nanos + later.nanos,
-          firstError != null ? firstError : later.firstError);
-    }
-
     /** A latency percentile in microseconds, or null when latencies were not recorded. */
     Double percentileMicros(double percentile) {
       return latencies == null || latencies.getTotalCount() == 0 ? null
