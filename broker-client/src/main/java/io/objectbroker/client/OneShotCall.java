@@ -40,11 +40,9 @@ import java.util.Objects;
 public final class OneShotCall {
 
   private final SetUp setUp;
-  private final Class<?>[] types;
 
   private OneShotCall(Class<?>[] types) {
-    this.types = types.clone();
-    setUp = new SetUp(this.types);
+    setUp = new SetUp(types.clone());
     setUp.start();
   }
 
@@ -190,14 +188,9 @@ public final class OneShotCall {
   public List<Throwable> rehearseFailures() {
     KryoCodec k = setUp.await();
     List<String> names = new ArrayList<>();
-    for (Class<?> type : types) {
-      for (java.lang.reflect.Method m : type.isInterface() ? type.getMethods()
-          : new java.lang.reflect.Method[0]) {
-        for (Class<?> e : m.getExceptionTypes()) {
-          if (names.isEmpty() && k.exceptionClass(e.getName()).isPresent()) {
-            names.add(e.getName());
-          }
-        }
+    for (Class<?> type : setUp.types) {
+      if (type.isInterface() && names.isEmpty()) {
+        declaredException(k, type).ifPresent(names::add);
       }
     }
     names.add(IllegalStateException.class.getName());
@@ -214,5 +207,17 @@ public final class OneShotCall {
       }
     }
     return rebuilt;
+  }
+
+  // The first exception the interface's methods declare that the codec can rebuild.
+  private static java.util.Optional<String> declaredException(KryoCodec k, Class<?> remote) {
+    for (java.lang.reflect.Method m : remote.getMethods()) {
+      for (Class<?> e : m.getExceptionTypes()) {
+        if (k.exceptionClass(e.getName()).isPresent()) {
+          return java.util.Optional.of(e.getName());
+        }
+      }
+    }
+    return java.util.Optional.empty();
   }
 }

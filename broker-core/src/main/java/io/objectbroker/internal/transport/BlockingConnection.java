@@ -16,6 +16,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -79,8 +80,7 @@ public final class BlockingConnection implements AutoCloseable {
   }
 
   private void handshake() throws IOException {
-    write(Protocol.HELLO, 0, new byte[] {(byte) (maxFrameBytes >>> 24),
-        (byte) (maxFrameBytes >>> 16), (byte) (maxFrameBytes >>> 8), (byte) maxFrameBytes});
+    write(Protocol.HELLO, 0, ByteBuffer.allocate(4).putInt(maxFrameBytes).array());
     Header h = readHeader();
     byte[] payload = readPayload(h);
     if (h.type == Protocol.CLOSE) {
@@ -96,8 +96,7 @@ public final class BlockingConnection implements AutoCloseable {
           + h.version + ", client speaks version " + Protocol.VERSION);
     }
     if (payload.length >= 4) {
-      peerMaxFrameBytes = (payload[0] & 0xFF) << 24 | (payload[1] & 0xFF) << 16
-          | (payload[2] & 0xFF) << 8 | payload[3] & 0xFF;
+      peerMaxFrameBytes = ByteBuffer.wrap(payload).getInt();
     }
   }
 
