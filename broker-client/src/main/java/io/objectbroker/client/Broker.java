@@ -59,10 +59,17 @@ public final class Broker implements AutoCloseable {
   public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(100);
   /** Threads that run callbacks from servers unless told otherwise. */
   public static final int DEFAULT_CALLBACK_THREADS = 8;
+  /**
+   * Blocking connections per server for plain synchronous calls unless told otherwise: see
+   * {@link Builder#syncConnections}.
+   */
+  public static final int DEFAULT_SYNC_CONNECTIONS =
+      Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   private static final int CALLBACK_QUEUE = 1024;
 
   private final KryoCodec codec;
   private final ConnectionPool pool;
+  private final SyncConnections sync;
   private final NameResolver resolver;
   private final Invoker invoker;
   private final CallOptions options;
@@ -104,8 +111,11 @@ public final class Broker implements AutoCloseable {
     this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, dispatcher,
         b.keepAlive);
     this.resolver = new NameResolver(b.nameServers, b.nameCacheTtl, this::nameServerAt);
-    this.invoker = new Invoker(pool, resolver, codec, dispatcher, b.interceptors, b.retries,
-        b.backoff);
+    this.sync = b.syncConnections == 0 ? null
+        : new SyncConnections(b.syncConnections, b.maxFrameBytes, b.connectTimeout,
+            b.keepAlive);
+    this.invoker = new Invoker(pool, sync, resolver, codec, dispatcher, b.interceptors,
+        b.retries, b.backoff);
     refs.bind(invoker);
   }
 
@@ -218,6 +228,9 @@ public final class Broker implements AutoCloseable {
   @Override
   public void close() {
     pool.close();
+    if (sync != null) {
+      sync.close();
+    }
     completionPool.shutdown();
     callbackWorkers.shutdown();
   }
@@ -248,8 +261,32 @@ public final class Broker implements AutoCloseable {
     private Duration backoff = DEFAULT_BACKOFF;
     private int callbackThreads = DEFAULT_CALLBACK_THREADS;
     private Executor asyncExecutor;
+    private int syncConnections = Integer.getInteger("objectbroker.syncConnections", DEFAULT_SYNC_CONNECTIONS);
 
     private Builder() {}
+
+    /**
+     * How many blocking connections to each server this broker keeps for plain synchronous
+     * calls (default {@value #DEFAULT_SYNC_CONNECTIONS}; 0: none). Such a call, one whose
+     * declared result and actual arguments are all passed by value, borrows one, and the
+     * calling thread writes the call and reads its answer itself, as Java RMI's client does:
+     * two thread hand-offs fewer than over the shared connection, which an I/O thread serves.
+     * When all are busy, calls share the multiplexed connection, which serves many threads
+     * better than many sockets do. Async, oneway and batch calls, and calls that pass or
+     * return remote objects, always take the multiplexed connection.
+     *
+     * <p>An interrupt of a thread waiting in such a call closes its connection (the server
+     * finishes the call, unaware); a timeout asks the server to cancel it, as on the shared
+     * connection.
+     */
+    public Builder syncConnections(int perServer) {
+      if (perServer < 0) {
+        throw new IllegalArgumentException("syncConnections: " + perServer
+            + " (expected: >= 0)");
+      }
+      this.syncConnections = perServer;
+      return this;
+    }
 
     /** Adds a hook around every call this broker makes, e.g. to log or time it. */
     public Builder intercept(CallInterceptor interceptor) {

@@ -10,9 +10,13 @@ import io.objectbroker.ConnectionClosedException;
 import io.objectbroker.Idempotent;
 import io.objectbroker.Uri;
 import io.objectbroker.internal.dispatch.Dispatcher;
+import io.objectbroker.internal.dispatch.ExposedObject;
 import io.objectbroker.internal.protocol.KryoCodec;
+import io.objectbroker.internal.protocol.RemoteRef;
+import io.objectbroker.internal.transport.BlockingConnection;
 import io.objectbroker.internal.transport.Connection;
 import io.objectbroker.internal.transport.RemoteFailure;
+import io.objectbroker.internal.transport.Transport;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +26,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * Makes calls: finds the connection (resolving the name, reconnecting when the server went
@@ -34,13 +39,18 @@ import java.util.concurrent.TimeoutException;
  */
 final class Invoker {
 
-  /** Where a call goes: the object id on a connection (and the direct URI it came from). */
-  private record Endpoint(Connection connection, String objectId, Uri direct) {}
+  /**
+   * Where a call goes: the object id on a connection (and the direct URI it came from); the
+   * connection is a {@link Connection}, or a {@link BlockingConnection}, or null when every
+   * blocking connection to that server was lent out.
+   */
+  private record Endpoint<C>(C connection, String objectId, Uri direct) {}
 
   /** How many replicas of a name one call tries before it gives up. */
   private static final int MAX_REPLICAS_TRIED = 8;
 
   private final ConnectionPool pool;
+  private final SyncConnections sync;
   private final NameResolver resolver;
   private final KryoCodec codec;
   private final Dispatcher dispatcher;
@@ -50,12 +60,14 @@ final class Invoker {
 
   /**
    * @param pool null for an invoker of bound targets only (a server calling back)
+   * @param sync the blocking connections of plain synchronous calls; null: none
    * @param retries how many times a call is tried again after its connection failed
    * @param backoff the wait before the first retry, doubled before each next one
    */
-  Invoker(ConnectionPool pool, NameResolver resolver, KryoCodec codec, Dispatcher dispatcher,
-      List<CallInterceptor> interceptors, int retries, Duration backoff) {
+  Invoker(ConnectionPool pool, SyncConnections sync, NameResolver resolver, KryoCodec codec,
+      Dispatcher dispatcher, List<CallInterceptor> interceptors, int retries, Duration backoff) {
     this.pool = pool;
+    this.sync = sync;
     this.resolver = resolver;
     this.codec = codec;
     this.dispatcher = dispatcher;
@@ -77,10 +89,23 @@ final class Invoker {
    */
   Object invoke(Uri target, Connection bound, String method, Object[] args,
       CallOptions options, String what, Method declared) {
+    return invoke(target, bound, method, args, options, what, declared, false);
+  }
+
+  /**
+   * Like {@link #invoke(Uri, Connection, String, Object[], CallOptions, String, Method)}.
+   *
+   * @param plain whether the declared result can never be a remote reference: the call may
+   *     then go over a blocking connection (see {@link SyncConnections}) when its arguments
+   *     hold no remote object either
+   */
+  Object invoke(Uri target, Connection bound, String method, Object[] args,
+      CallOptions options, String what, Method declared, boolean plain) {
     CallInterceptor.Call info = before(target, method, args);
     long started = System.nanoTime();
     try {
-      Object result = invokeWithRetries(target, bound, method, args, options, what, declared);
+      Object result = invokeWithRetries(target, bound, method, args, options, what, declared,
+          plain && bound == null && sync != null && !Transport.onIoThread() && byValue(args));
       after(info, started, null);
       return result;
     } catch (RuntimeException | Error e) {
@@ -89,13 +114,58 @@ final class Invoker {
     }
   }
 
+  private static boolean byValue(Object[] args) {
+    if (args != null) {
+      for (Object arg : args) {
+        if (ExposedObject.isRemote(arg)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   private Object invokeWithRetries(Uri target, Connection bound, String method, Object[] args,
-      CallOptions options, String what, Method declared) {
+      CallOptions options, String what, Method declared, boolean blocking) {
     long timeoutMillis = options.timeout().toMillis();
     for (int attempt = 0; ; attempt++) {
-      Endpoint endpoint;
+      if (blocking) {
+        Endpoint<BlockingConnection> lent;
+        try {
+          lent = endpoint(target, what, sync::borrow);
+        } catch (CommunicationException e) {
+          if (mayRetry(bound, attempt, e) && !(e instanceof ConnectTimeoutException)) {
+            pause(attempt);
+            continue;
+          }
+          throw e;
+        }
+        BlockingConnection c = lent.connection();
+        if (c != null) { // else all are lent out: the multiplexed connection takes this call
+          Address address = address(lent.direct());
+          try {
+            return checkByValue(c.call(codec, lent.objectId(), method, args, timeoutMillis, true),
+                target, what);
+          } catch (CallTimeoutException e) {
+            throw timeout(target, what, timeoutMillis);
+          } catch (ConnectionClosedException e) {
+            if (mayRetry(bound, attempt, e) && (!c.sent() || idempotent(declared))) {
+              if (!target.isName() || !resolver.failed(target, lent.direct())) {
+                pause(attempt);
+              }
+              continue;
+            }
+            throw sneaky(translate(e, target, what, declared, timeoutMillis));
+          } catch (RemoteFailure | BrokerException e) {
+            throw sneaky(translate(e, target, what, declared, timeoutMillis));
+          } finally {
+            sync.release(address, c);
+          }
+        }
+      }
+      Endpoint<Connection> endpoint;
       try {
-        endpoint = endpoint(target, bound, what);
+        endpoint = bound != null ? bound(target, bound, what) : endpoint(target, what, pool::get);
       } catch (CommunicationException e) {
         if (mayRetry(bound, attempt, e) && !(e instanceof ConnectTimeoutException)) {
           pause(attempt);
@@ -129,8 +199,7 @@ final class Invoker {
         // A call that never left may always go again; one that did, only if idempotent: the
         // server may have run it before its connection broke.
         if (cause instanceof ConnectionClosedException closed && mayRetry(bound, attempt, closed)
-            && (!call.wasSent() || declared != null
-                && declared.isAnnotationPresent(Idempotent.class))) {
+            && (!call.wasSent() || idempotent(declared))) {
           if (!target.isName() || !resolver.failed(target, endpoint.direct())) {
             pause(attempt); // no other replica to go to at once
           }
@@ -139,6 +208,21 @@ final class Invoker {
         throw sneaky(translate(cause, target, what, declared, timeoutMillis));
       }
     }
+  }
+
+  private static boolean idempotent(Method declared) {
+    return declared != null && declared.isAnnotationPresent(Idempotent.class);
+  }
+
+  // A plain call's declared result cannot be a remote object; a server whose object returns
+  // one anyway (its interface differs from the caller's) gets a clear error, not a proxy that
+  // could not call over a lent connection.
+  private static Object checkByValue(Object result, Uri target, String what) {
+    if (result instanceof RemoteRef) {
+      throw new CommunicationException(what + " on " + target + " returned a remote object,"
+          + " which its declared result type does not allow");
+    }
+    return result;
   }
 
   private boolean mayRetry(Connection bound, int attempt, CommunicationException e) {
@@ -168,7 +252,8 @@ final class Invoker {
     long timeoutMillis = options.timeout().toMillis();
     try {
       info = before(target, method, args);
-      Endpoint endpoint = endpoint(target, bound, what);
+      Endpoint<Connection> endpoint = bound != null ? bound(target, bound, what)
+          : endpoint(target, what, pool::get);
       connection = endpoint.connection();
       call = connection.call(endpoint.objectId(), method,
           dispatcher.exportArgs(connection, args), timeoutMillis, false);
@@ -212,7 +297,8 @@ final class Invoker {
   void invokeOneway(Uri target, Connection bound, String method, Object[] args, String what) {
     CallInterceptor.Call info = before(target, method, args);
     long started = System.nanoTime();
-    Endpoint endpoint = endpoint(target, bound, what);
+    Endpoint<Connection> endpoint = bound != null ? bound(target, bound, what)
+        : endpoint(target, what, pool::get);
     Connection connection = endpoint.connection();
     connection.call(endpoint.objectId(), method, dispatcher.exportArgs(connection, args), 0,
         true);
@@ -254,20 +340,25 @@ final class Invoker {
     };
   }
 
-  private Endpoint endpoint(Uri target, Connection bound, String what) {
-    if (bound != null) {
-      if (!bound.isOpen()) {
-        throw new ConnectionClosedException(what + " on " + target + ": the connection of this"
-            + " remote reference is closed (references do not outlive their connection)");
-      }
-      return new Endpoint(bound, target.id(), target);
+  private static Endpoint<Connection> bound(Uri target, Connection bound, String what) {
+    if (!bound.isOpen()) {
+      throw new ConnectionClosedException(what + " on " + target + ": the connection of this"
+          + " remote reference is closed (references do not outlive their connection)");
     }
+    return new Endpoint<>(bound, target.id(), target);
+  }
+
+  /**
+   * Resolves {@code target} and connects to it with {@code connect}; a name whose server
+   * cannot be reached goes to its next replica, or to the name server again.
+   */
+  private <C> Endpoint<C> endpoint(Uri target, String what, Function<Address, C> connect) {
     Uri direct = target.isName() ? resolver.resolve(target) : target;
     java.util.Set<Uri> tried = new java.util.HashSet<>();
     tried.add(direct);
     for (int tries = 0; ; tries++) {
       try {
-        return new Endpoint(pool.get(address(direct)), direct.id(), direct);
+        return new Endpoint<>(connect.apply(address(direct)), direct.id(), direct);
       } catch (CommunicationException e) {
         if (!target.isName()) {
           throw Failures.withContext(e, what + " on " + target);

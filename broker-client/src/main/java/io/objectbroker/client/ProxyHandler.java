@@ -4,11 +4,16 @@ import io.objectbroker.Oneway;
 import io.objectbroker.Remote;
 import io.objectbroker.Uri;
 import io.objectbroker.internal.transport.Connection;
+import io.objectbroker.internal.dispatch.ExposedObject;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -27,6 +32,8 @@ final class ProxyHandler implements InvocationHandler {
   private final Invoker invoker;
   private final Executor callbacks;
   private final Map<Method, String> names = new HashMap<>();
+  /** The methods whose result can never be a remote reference (see {@link #byValue}). */
+  private final Set<Method> plain = new HashSet<>();
 
   private ProxyHandler(Class<?> remoteInterface, Uri target, Connection bound,
       CallOptions options, Invoker invoker, Executor callbacks) {
@@ -38,6 +45,9 @@ final class ProxyHandler implements InvocationHandler {
     this.callbacks = callbacks;
     for (Method m : remoteInterface.getMethods()) {
       names.put(m, remoteInterface.getSimpleName() + "." + m.getName());
+      if (byValue(m.getReturnType())) {
+        plain.add(m);
+      }
       if (m.isAnnotationPresent(Oneway.class) && m.getReturnType() != void.class) {
         throw new IllegalArgumentException(remoteInterface.getSimpleName() + "." + m.getName()
             + " is @Oneway but returns " + m.getReturnType().getSimpleName()
@@ -120,6 +130,26 @@ final class ProxyHandler implements InvocationHandler {
       return invoker.invokeAsync(target, bound, method.getName(), args, options, what, method,
           callbacks);
     }
-    return invoker.invoke(target, bound, method.getName(), args, options, what, method);
+    return invoker.invoke(target, bound, method.getName(), args, options, what, method,
+        plain.contains(method));
+  }
+
+  /**
+   * Whether no value of {@code type} can travel by reference: primitives, arrays, final
+   * classes (records, String, the boxes...) and enums that implement no {@code @Remote}
+   * interface, and the JDK's collections.
+   */
+  static boolean byValue(Class<?> type) {
+    if (type.isPrimitive() || type.isArray()) {
+      return true;
+    }
+    if (ExposedObject.isRemoteType(type)) {
+      return false;
+    }
+    if (Modifier.isFinal(type.getModifiers()) || type.isEnum()) {
+      return true;
+    }
+    return type.getName().startsWith("java.util.")
+        && (Collection.class.isAssignableFrom(type) || Map.class.isAssignableFrom(type));
   }
 }

@@ -34,7 +34,7 @@ public final class RefProxies implements Dispatcher.RefImporter {
 
   /** Completes the set-up with the dispatcher of the connections the references come on. */
   public void bind(Dispatcher dispatcher) {
-    bind(new Invoker(null, null, codec, dispatcher, List.of(), 0, Duration.ZERO));
+    bind(new Invoker(null, null, null, codec, dispatcher, List.of(), 0, Duration.ZERO));
   }
 
   void bind(Invoker invoker) {

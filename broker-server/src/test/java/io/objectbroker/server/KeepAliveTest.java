@@ -58,8 +58,9 @@ class KeepAliveTest {
   @Test
   void callsInFlightToAFrozenServerFailWithinTheKeepaliveTimeoutNotTheirCallTimeout()
       throws Exception {
-    start(ObjectServer.builder().noKeepAlive(),
-        Broker.builder().keepAlive(INTERVAL, TIMEOUT).callTimeout(Duration.ofSeconds(30)));
+    // Every call over the shared connection: see the next test for the blocking ones.
+    start(ObjectServer.builder().noKeepAlive(), Broker.builder().syncConnections(0)
+        .keepAlive(INTERVAL, TIMEOUT).callTimeout(Duration.ofSeconds(30)));
     Calculator calc = broker.proxy(Calculator.class, uri());
     RemoteObject dynamic = broker.remote(uri());
     assertThat(calc.add(1, 2)).isEqualTo(3);
@@ -91,6 +92,25 @@ class KeepAliveTest {
   }
 
   @Test
+  void aPlainCallToAFrozenServerFailsWithinTheKeepaliveTimeoutToo() throws Exception {
+    start(ObjectServer.builder().noKeepAlive(),
+        Broker.builder().keepAlive(INTERVAL, TIMEOUT).callTimeout(Duration.ofSeconds(30)));
+    Calculator calc = broker.proxy(Calculator.class, uri());
+    assertThat(calc.add(1, 2)).isEqualTo(3); // over a blocking connection
+    relay.freeze();
+    assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
+        assertThatThrownBy(() -> calc.echo("anyone there?"))
+            .isInstanceOf(ConnectionClosedException.class)
+            .hasMessageContaining("Calculator.echo on " + uri())
+            .hasMessageContaining("connection to " + relay.address() + " closed:"
+                + " no frame from the peer for 600 ms, pinged every 200 ms"
+                + " (keepalive timeout)"));
+    relay.thaw();
+    assertThat(calc.add(2, 2)).isEqualTo(4);
+    assertThat(relay.connectionsAccepted()).isEqualTo(2); // the next call connected again
+  }
+
+  @Test
   void theServerLetsGoOfAFrozenClient() throws Exception {
     start(ObjectServer.builder().keepAlive(INTERVAL, TIMEOUT),
         Broker.builder().noKeepAlive());
@@ -101,11 +121,28 @@ class KeepAliveTest {
   }
 
   @Test
+  void anIdleBlockingConnectionAnswersTheServersPingsAndStaysOpen() throws Exception {
+    Duration interval = Duration.ofMillis(100);
+    Duration timeout = Duration.ofMillis(300);
+    start(ObjectServer.builder().keepAlive(interval, timeout), Broker.builder());
+    Calculator calc = broker.proxy(Calculator.class, uri());
+    assertThat(calc.add(1, 2)).isEqualTo(3); // over a blocking connection, then idle
+    long toClient = relay.bytesToClient();
+    long toServer = relay.bytesToServer();
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+        .until(() -> server.connectionCount() == 1);
+    assertThat(relay.bytesToClient()).isGreaterThan(toClient); // PINGs
+    assertThat(relay.bytesToServer()).isGreaterThan(toServer); // PONGs
+    assertThat(calc.add(2, 3)).isEqualTo(5);
+    assertThat(relay.connectionsAccepted()).isEqualTo(1);
+  }
+
+  @Test
   void aHealthyIdleConnectionStaysOpenOnPingsAndPongs() throws Exception {
     Duration interval = Duration.ofMillis(100);
     Duration timeout = Duration.ofMillis(300);
     start(ObjectServer.builder().keepAlive(interval, timeout),
-        Broker.builder().keepAlive(interval, timeout));
+        Broker.builder().keepAlive(interval, timeout).syncConnections(0));
     Calculator calc = broker.proxy(Calculator.class, uri());
     assertThat(calc.add(1, 2)).isEqualTo(3);
     long toServer = relay.bytesToServer();

@@ -164,7 +164,7 @@ class ObjectServerTest {
   }
 
   @Test
-  void sixteenThreadsShareOneProxyAndOneConnection() throws Exception {
+  void sixteenThreadsShareOneProxyAndFewConnections() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(16);
     try {
       List<Future<Boolean>> results = new ArrayList<>();
@@ -185,7 +185,8 @@ class ObjectServerTest {
       for (Future<Boolean> f : results) {
         assertThat(f.get(60, TimeUnit.SECONDS)).isTrue();
       }
-      assertThat(server.connectionCount()).isEqualTo(1);
+      // The shared connection, and the blocking ones of plain calls, not one per thread.
+      assertThat(server.connectionCount()).isBetween(1, 1 + Broker.DEFAULT_SYNC_CONNECTIONS);
     } finally {
       pool.shutdownNow();
     }

@@ -90,6 +90,11 @@ public final class ExposedObject {
     }
   };
 
+  /** Whether instances of {@code type} implement a {@code @Remote} interface. */
+  public static boolean isRemoteType(Class<?> type) {
+    return REMOTE.get(type);
+  }
+
   /** Whether {@code value} implements a {@code @Remote} interface: it travels by reference. */
   public static boolean isRemote(Object value) {
     return value != null && REMOTE.get(value.getClass());

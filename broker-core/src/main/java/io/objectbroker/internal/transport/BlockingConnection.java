@@ -16,6 +16,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,8 +25,11 @@ import java.time.Duration;
  * A client connection on a plain blocking socket, for a process that makes a call or two and
  * exits (the {@code mainclient} command): no I/O threads, no event loop, not even Netty's
  * buffers, whose start-up alone costs such a process a fifth of its run. It speaks the same
- * protocol, one call at a time, on the calling thread. Not thread-safe; use {@link Connection}
- * for anything long-lived.
+ * protocol, one call at a time, on the calling thread.
+ *
+ * <p>A broker also keeps a few of these for plain synchronous calls, each used by one thread
+ * at a time: the calling thread writes the call and reads the answer itself, as Java RMI's
+ * does, instead of handing both to an I/O thread and waiting to be woken. Not thread-safe.
  */
 public final class BlockingConnection implements AutoCloseable {
 
@@ -38,6 +42,21 @@ public final class BlockingConnection implements AutoCloseable {
   private final int maxFrameBytes;
   private int peerMaxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
   private int nextId;
+  private boolean sent;
+  private boolean usable = true;
+  private int readTimeout = -1;
+  /** Whether a watched call waits for its answer now (see {@link #watch}). */
+  private volatile boolean waiting;
+  /** The deadline of the watched call a watchdog enforces (see {@link #watch}); 0: none. */
+  private volatile long watchedDeadline;
+  /** When the last frame came, or the watched call left ({@link System#nanoTime()}). */
+  private volatile long lastHeard;
+  private long lastPinged;
+  /** Why a watchdog ended the wait: null (not ended), or a keepalive message. */
+  private volatile String expired;
+  private static final String DEADLINE = "deadline";
+  private final java.util.concurrent.locks.ReentrantLock writeLock =
+      new java.util.concurrent.locks.ReentrantLock();
 
   private BlockingConnection(BlockingSocket socket, Address peer, int maxFrameBytes)
       throws IOException {
@@ -63,6 +82,7 @@ public final class BlockingConnection implements AutoCloseable {
       socket = BlockingSocket.connect(address, millis);
       socket.setReadTimeout(millis);
       BlockingConnection c = new BlockingConnection(socket, address, maxFrameBytes);
+      c.readTimeout = millis;
       c.handshake();
       return c;
     } catch (SocketTimeoutException e) {
@@ -106,11 +126,27 @@ public final class BlockingConnection implements AutoCloseable {
    *
    * @return the result
    * @throws RemoteFailure if the server answered with an error
-   * @throws CallTimeoutException if no answer came in time (the connection is then unusable)
-   * @throws ConnectionClosedException if the connection broke
+   * @throws CallTimeoutException if no answer came in time (the connection is then unusable;
+   *     the server is asked to cancel the call)
+   * @throws ConnectionClosedException if the connection broke ({@link #sent()} says whether
+   *     the call had left)
+   * @throws CommunicationException if the thread was interrupted while waiting (the
+   *     connection is then closed; the interrupt status stays set)
    */
   public Object call(KryoCodec codec, String objectId, String method, Object[] args,
       long timeoutMillis) {
+    return call(codec, objectId, method, args, timeoutMillis, false);
+  }
+
+  /**
+   * Like {@link #call(KryoCodec, String, String, Object[], long)}.
+   *
+   * @param watched true: the answer is read without a socket timeout (one read instead of a
+   *     read, a poll and a read: a tenth of a small call's time), and another thread enforces
+   *     the timeout by calling {@link #watch} now and then
+   */
+  public Object call(KryoCodec codec, String objectId, String method, Object[] args,
+      long timeoutMillis, boolean watched) {
     byte[] payload = codec.encodeCall(objectId, method, timeoutMillis, args);
     if (payload.length > peerMaxFrameBytes) {
       int size = payload.length;
@@ -120,18 +156,27 @@ public final class BlockingConnection implements AutoCloseable {
     int id = ++nextId;
     // As in Connection, a timeout of zero or less means none.
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    sent = false;
+    boolean done = false;
     try {
       write(Protocol.CALL, id, payload);
+      sent = true;
+      if (watched) {
+        readTimeout(0);
+        watchedDeadline = timeoutMillis > 0 ? deadline : 0;
+        lastHeard = System.nanoTime();
+        waiting = true;
+      }
       while (true) {
-        if (timeoutMillis > 0) {
+        if (!watched && timeoutMillis > 0) {
           long left = (deadline - System.nanoTime()) / 1_000_000L;
           if (left <= 0) {
             throw new SocketTimeoutException();
           }
-          socket.setReadTimeout((int) Math.min(Integer.MAX_VALUE, left));
-        } else {
-          socket.setReadTimeout(0);
-        }
+          readTimeout((int) Math.min(Integer.MAX_VALUE, left));
+        } else if (!watched) {
+          readTimeout(0);
+        } // else no socket timeout: the watchdog ends the read at the deadline
         Header h = readHeader();
         if (h.length > maxFrameBytes) {
           in.skipNBytes(h.length);
@@ -147,6 +192,7 @@ public final class BlockingConnection implements AutoCloseable {
             if (h.id != id) {
               continue; // the answer to an earlier call that timed out
             }
+            done = true; // the answer is read whole: the connection may serve the next call
             if (h.type == Protocol.RESULT) {
               return codec.decodeResult(body);
             }
@@ -159,14 +205,156 @@ public final class BlockingConnection implements AutoCloseable {
         }
       }
     } catch (SocketTimeoutException e) {
-      throw new CallTimeoutException(objectId + "." + method + " got no answer from " + peer
-          + " within " + timeoutMillis + " ms");
-    } catch (EOFException e) {
-      throw new ConnectionClosedException("connection to " + peer + " closed", e);
+      throw timedOut(id, objectId, method, timeoutMillis);
+    } catch (ClosedByInterruptException e) {
+      throw new CommunicationException("interrupted while waiting for " + objectId + "."
+          + method + " on " + peer);
     } catch (IOException e) {
+      String why = expired;
+      if (why == DEADLINE) {
+        throw timedOut(id, objectId, method, timeoutMillis);
+      } else if (why != null) {
+        throw new ConnectionClosedException("connection to " + peer + " closed: " + why, e);
+      }
+      if (e instanceof EOFException) {
+        throw new ConnectionClosedException("connection to " + peer + " closed", e);
+      }
       throw new ConnectionClosedException("connection to " + peer + " failed: "
           + e.getMessage(), e);
+    } finally {
+      waiting = false;
+      usable &= done;
     }
+  }
+
+  private CallTimeoutException timedOut(int id, String objectId, String method,
+      long timeoutMillis) {
+    try {
+      write(Protocol.CANCEL, id, NO_PAYLOAD); // the server drops or interrupts the call
+    } catch (IOException ignored) {
+      // the call times out all the same
+    }
+    return new CallTimeoutException(objectId + "." + method + " got no answer from " + peer
+        + " within " + timeoutMillis + " ms");
+  }
+
+  private void readTimeout(int millis) throws IOException {
+    if (millis != readTimeout) {
+      socket.setReadTimeout(millis);
+      readTimeout = millis;
+    }
+  }
+
+  /**
+   * Watches a {@linkplain #call(KryoCodec, String, String, Object[], long, boolean) watched
+   * call}, from another thread, at {@code now} ({@link System#nanoTime()}): past its deadline,
+   * ends its wait, and the caller cancels it and gets a {@link CallTimeoutException}. With
+   * {@code keepAlive} on, pings a server silent for its interval and, silent for its timeout,
+   * ends the wait with a {@link ConnectionClosedException} that says so, as the shared
+   * connection's keepalive does.
+   */
+  public void watch(long now, KeepAlive keepAlive) {
+    if (!waiting) {
+      return;
+    }
+    long d = watchedDeadline;
+    if (d != 0 && now - d >= 0) {
+      expire(DEADLINE);
+      return;
+    }
+    if (!keepAlive.isEnabled()) {
+      return;
+    }
+    long silent = now - lastHeard;
+    long interval = keepAlive.interval().toNanos();
+    if (silent >= keepAlive.timeout().toNanos()) {
+      expire("no frame from the peer for " + keepAlive.timeout().toMillis() + " ms, pinged"
+          + " every " + keepAlive.interval().toMillis() + " ms (keepalive timeout)");
+    } else if (silent >= interval && now - lastPinged >= interval && writeLock.tryLock()) {
+      try { // not while the caller writes: its write may be stuck on this very peer
+        lastPinged = now;
+        write(Protocol.PING, 0, NO_PAYLOAD);
+      } catch (IOException e) {
+        expire("ping failed: " + e.getMessage());
+      } finally {
+        writeLock.unlock();
+      }
+    }
+  }
+
+  private void expire(String why) {
+    expired = why;
+    try {
+      socket.shutdownInput(); // the blocked read ends at once, as at the end of the stream
+    } catch (IOException e) {
+      abort();
+    }
+  }
+
+  /** Whether the last call left whole (a server may have run it), even if it then failed. */
+  public boolean sent() {
+    return sent;
+  }
+
+  /**
+   * Whether this connection may take another call: every call so far was answered, and
+   * nothing read since says the peer is gone. An error answer leaves it usable; a timeout, a
+   * broken or closed connection or an unreadable frame does not.
+   */
+  public boolean usable() {
+    return usable;
+  }
+
+  /**
+   * Reads what the server sent while this connection was idle, without waiting for more:
+   * answers its PINGs; a CLOSE (the server shut down, or dropped an idle connection) or an
+   * unreadable frame makes the connection unusable.
+   *
+   * @return {@link #usable()}
+   */
+  public boolean readIdle() {
+    try {
+      while (usable && in.available() > 0) {
+        Header h = readHeader();
+        readPayload(h);
+        switch (h.type) {
+          case Protocol.PING -> write(Protocol.PONG, h.id, NO_PAYLOAD);
+          case Protocol.CLOSE -> usable = false;
+          default -> { } // a late answer to a call that timed out, a PONG
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      usable = false;
+    }
+    return usable;
+  }
+
+  /**
+   * Checks with a PING that the server still answers within {@code timeoutMillis}: a server
+   * that died leaves a socket that only fails once used.
+   *
+   * @return {@link #usable()}
+   */
+  public boolean ping(int timeoutMillis) {
+    try {
+      write(Protocol.PING, 0, NO_PAYLOAD);
+      readTimeout(timeoutMillis);
+      while (usable) {
+        Header h = readHeader();
+        readPayload(h);
+        switch (h.type) {
+          case Protocol.PONG -> {
+            return true;
+          }
+          case Protocol.PING -> write(Protocol.PONG, h.id, NO_PAYLOAD);
+          case Protocol.CLOSE -> usable = false;
+          default -> { }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      usable = false;
+    }
+    return usable;
   }
 
   private record Header(int version, byte type, int id, long length) {}
@@ -182,6 +370,9 @@ public final class BlockingConnection implements AutoCloseable {
     in.readUnsignedShort(); // flags: none that a client acts on
     int id = in.readInt();
     long length = in.readInt() & 0xFFFFFFFFL;
+    if (waiting) {
+      lastHeard = System.nanoTime();
+    }
     return new Header(version, type, id, length);
   }
 
@@ -197,6 +388,15 @@ public final class BlockingConnection implements AutoCloseable {
 
   // The header as FrameEncoder writes it: magic, version, type, flags, id, length.
   private void write(byte type, int id, byte[] payload) throws IOException {
+    writeLock.lock();
+    try {
+      writeFrame(type, id, payload);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private void writeFrame(byte type, int id, byte[] payload) throws IOException {
     out.writeShort(Protocol.MAGIC);
     out.writeByte(Protocol.VERSION);
     out.writeByte(type);
@@ -215,6 +415,12 @@ public final class BlockingConnection implements AutoCloseable {
     } catch (IOException e) {
       // closing anyway
     }
+    closeQuietly(socket);
+  }
+
+  /** Closes the socket without a word: for a connection whose peer may not be reading. */
+  public void abort() {
+    usable = false;
     closeQuietly(socket);
   }
 

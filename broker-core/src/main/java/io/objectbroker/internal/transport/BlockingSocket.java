@@ -10,14 +10,16 @@ import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 
 /**
- * The socket of a {@link BlockingConnection}: a TCP {@link Socket}, or a Unix domain socket.
- * Both read with a timeout. The JDK's Unix sockets are {@link SocketChannel}s, whose streams
- * ignore {@code SO_TIMEOUT}, so this one waits for its bytes on a selector instead.
+ * The socket of a {@link BlockingConnection}: TCP, or a Unix domain socket. Both read with a
+ * timeout, and an interrupt of the reading thread ends its read with a
+ * {@link ClosedByInterruptException}, closing the socket. The JDK's Unix socket streams ignore
+ * {@code SO_TIMEOUT}, so that one waits for its bytes on a selector instead.
  */
 abstract class BlockingSocket implements AutoCloseable {
 
@@ -33,18 +35,26 @@ abstract class BlockingSocket implements AutoCloseable {
   /** How long a read may wait for bytes; 0: for ever. */
   abstract void setReadTimeout(int millis) throws IOException;
 
+  /** Ends reading, from any thread: a read waiting now, and every later one, sees the end. */
+  abstract void shutdownInput() throws IOException;
+
   @Override
   public abstract void close() throws IOException;
 
+  // A SocketChannel rather than a Socket: its streams keep SO_TIMEOUT, and an interrupt of the
+  // reading thread ends the read (closing the channel), as it ends a wait on any other call.
   private static final class Tcp extends BlockingSocket {
-    private final Socket socket = new Socket();
+    private final SocketChannel channel;
+    private final Socket socket;
 
     Tcp(Address address, int connectMillis) throws IOException {
+      channel = SocketChannel.open();
+      socket = channel.socket();
       try {
         socket.setTcpNoDelay(true);
         socket.connect(new InetSocketAddress(address.host(), address.port()), connectMillis);
       } catch (IOException | RuntimeException e) {
-        socket.close();
+        channel.close();
         throw e;
       }
     }
@@ -65,8 +75,13 @@ abstract class BlockingSocket implements AutoCloseable {
     }
 
     @Override
+    void shutdownInput() throws IOException {
+      channel.shutdownInput();
+    }
+
+    @Override
     public void close() throws IOException {
-      socket.close();
+      channel.close();
     }
   }
 
@@ -99,6 +114,15 @@ abstract class BlockingSocket implements AutoCloseable {
     @Override
     InputStream input() {
       return new InputStream() {
+        // 1 when a read would not wait: bytes, or the end of the stream.
+        @Override
+        public int available() throws IOException {
+          key.interestOps(SelectionKey.OP_READ);
+          int ready = selector.selectNow();
+          selector.selectedKeys().clear();
+          return ready > 0 ? 1 : 0;
+        }
+
         @Override
         public int read() throws IOException {
           byte[] one = new byte[1];
@@ -154,11 +178,20 @@ abstract class BlockingSocket implements AutoCloseable {
       key.interestOps(op);
       selector.select(millis);
       selector.selectedKeys().clear();
+      if (Thread.currentThread().isInterrupted()) { // select returns at once, so end here
+        close();
+        throw new ClosedByInterruptException();
+      }
     }
 
     @Override
     void setReadTimeout(int millis) {
       readTimeoutMillis = millis;
+    }
+
+    @Override
+    void shutdownInput() throws IOException {
+      channel.shutdownInput(); // the selector then sees the channel readable, at its end
     }
 
     @Override

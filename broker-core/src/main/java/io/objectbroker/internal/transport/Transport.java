@@ -80,6 +80,14 @@ public final class Transport {
     }
   }
 
+  /**
+   * Whether the calling thread is a Netty I/O thread (this process's, or another library's):
+   * one that must never wait on a socket of its own.
+   */
+  public static boolean onIoThread() {
+    return Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread;
+  }
+
   static EventLoopGroup group() {
     return Group.INSTANCE;
   }

@@ -1,0 +1,232 @@
+package io.objectbroker.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.objectbroker.CallTimeoutException;
+import io.objectbroker.CommunicationException;
+import io.objectbroker.Remote;
+import io.objectbroker.client.Broker;
+import io.objectbroker.client.CallOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Plain synchronous calls over the broker's blocking connections: the calling thread does its
+ * own I/O, and everything a call over the shared connection does still holds (timeouts that
+ * cancel, interrupts, closed and idle connections, more callers than connections).
+ */
+class SyncConnectionsTest {
+
+  @Remote
+  public interface Counter {
+    int next();
+
+    /** Waits until {@code n} callers are inside at once, then answers how many came. */
+    int meet(int n) throws InterruptedException;
+
+    String sleepUntilInterrupted() throws InterruptedException;
+
+    Listener listener(); // not a plain result: always over the shared connection
+
+    String tell(Listener listener, String text); // a remote argument: the shared connection
+  }
+
+  @Remote
+  public interface Listener {
+    String heard(String text);
+  }
+
+  static final class CounterImpl implements Counter {
+    final AtomicInteger count = new AtomicInteger();
+    final AtomicInteger inside = new AtomicInteger();
+    final CountDownLatch sleeping = new CountDownLatch(1);
+    final CountDownLatch interrupted = new CountDownLatch(1);
+    volatile CountDownLatch meeting;
+
+    @Override
+    public int next() {
+      return count.incrementAndGet();
+    }
+
+    @Override
+    public int meet(int n) throws InterruptedException {
+      CountDownLatch m = meeting;
+      m.countDown();
+      assertThat(m.await(10, TimeUnit.SECONDS)).isTrue();
+      return n;
+    }
+
+    @Override
+    public String sleepUntilInterrupted() throws InterruptedException {
+      sleeping.countDown();
+      try {
+        new CountDownLatch(1).await();
+        return "never";
+      } catch (InterruptedException e) {
+        interrupted.countDown();
+        throw e;
+      }
+    }
+
+    @Override
+    public Listener listener() {
+      return text -> "server heard " + text;
+    }
+
+    @Override
+    public String tell(Listener listener, String text) {
+      return listener.heard(text);
+    }
+  }
+
+  private final CounterImpl impl = new CounterImpl();
+  private final List<AutoCloseable> closeLater = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : closeLater) {
+      c.close();
+    }
+  }
+
+  private ObjectServer serve() {
+    // Calls left sleeping on the server are not waited for.
+    ObjectServer server = ObjectServer.builder().shutdownTimeout(Duration.ZERO).build()
+        .register("counter", impl).start();
+    closeLater.add(server);
+    return server;
+  }
+
+  private Broker broker(Broker.Builder b) {
+    Broker broker = b.build();
+    closeLater.add(0, broker);
+    return broker;
+  }
+
+  @Test
+  void plainCallsTakeABlockingConnectionAndTheOthersTheSharedOne() {
+    ObjectServer server = serve();
+    Counter counter = broker(Broker.builder()).proxy(Counter.class,
+        server.uri("counter").toString());
+    assertThat(counter.next()).isEqualTo(1);
+    assertThat(counter.next()).isEqualTo(2);
+    assertThat(server.connectionCount()).isEqualTo(1); // one blocking connection, reused
+    assertThat(counter.listener().heard("hi")).isEqualTo("server heard hi");
+    assertThat(counter.tell(text -> "client heard " + text, "yo")).isEqualTo("client heard yo");
+    assertThat(server.connectionCount()).isEqualTo(2); // and the shared one, for references
+  }
+
+  @Test
+  void withNoBlockingConnectionsEveryCallSharesOne() {
+    ObjectServer server = serve();
+    Counter counter = broker(Broker.builder().syncConnections(0)).proxy(Counter.class,
+        server.uri("counter").toString());
+    assertThat(counter.next()).isEqualTo(1);
+    assertThat(counter.listener().heard("hi")).isEqualTo("server heard hi");
+    assertThat(server.connectionCount()).isEqualTo(1);
+  }
+
+  @Test
+  void moreCallersThanConnectionsShareTheMultiplexedOne() throws Exception {
+    ObjectServer server = serve();
+    Counter counter = broker(Broker.builder().syncConnections(1)).proxy(Counter.class,
+        server.uri("counter").toString());
+    int callers = 4;
+    impl.meeting = new CountDownLatch(callers); // answers only once all four are in at once
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      List<Future<Integer>> calls = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        calls.add(pool.submit(() -> counter.meet(callers)));
+      }
+      for (Future<Integer> call : calls) {
+        assertThat(call.get(15, TimeUnit.SECONDS)).isEqualTo(callers);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(server.connectionCount()).isEqualTo(2); // one blocking, one shared
+  }
+
+  @Test
+  void aTimeoutCancelsTheCallOnTheServerAndTheNextCallWorks() throws Exception {
+    ObjectServer server = serve();
+    Broker broker = broker(Broker.builder());
+    Counter impatient = broker.proxy(Counter.class, server.uri("counter").toString(),
+        CallOptions.DEFAULT.withTimeout(Duration.ofMillis(300)));
+    assertThatThrownBy(impatient::sleepUntilInterrupted)
+        .isInstanceOf(CallTimeoutException.class).hasMessageContaining("300 ms");
+    assertThat(impl.interrupted.await(5, TimeUnit.SECONDS)).isTrue(); // CANCEL reached it
+    assertThat(impatient.next()).isEqualTo(1); // on a fresh connection
+  }
+
+  @Test
+  void anInterruptEndsTheWaitAndKeepsTheInterruptStatus() throws Exception {
+    ObjectServer server = serve();
+    Counter counter = broker(Broker.builder()).proxy(Counter.class,
+        server.uri("counter").toString());
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
+    Thread caller = new Thread(() -> {
+      try {
+        counter.sleepUntilInterrupted();
+      } catch (Throwable t) {
+        failure.set(t);
+        stillInterrupted.set(Thread.currentThread().isInterrupted());
+      }
+    });
+    caller.start();
+    assertThat(impl.sleeping.await(5, TimeUnit.SECONDS)).isTrue();
+    caller.interrupt();
+    caller.join(5000);
+    assertThat(caller.isAlive()).isFalse();
+    assertThat(failure.get()).isInstanceOf(CommunicationException.class)
+        .hasMessageContaining("interrupted");
+    assertThat(stillInterrupted.get()).isTrue();
+    assertThat(counter.next()).isEqualTo(1); // the next call opens another connection
+  }
+
+  @Test
+  void anIdleConnectionTheServerClosedIsNotUsedSoANonIdempotentCallStillRuns() {
+    ObjectServer server = serve();
+    // No retries: a call that met the closed connection would fail.
+    Counter counter = broker(Broker.builder().reconnect(0, Duration.ofMillis(1)))
+        .proxy(Counter.class, server.uri("counter").toString());
+    assertThat(counter.next()).isEqualTo(1);
+    server.dropConnections("the server dropped it");
+    await().atMost(Duration.ofSeconds(5)).until(() -> server.connectionCount() == 0);
+    assertThat(counter.next()).isEqualTo(2);
+    assertThat(impl.count.get()).isEqualTo(2);
+  }
+
+  @Test
+  void closingTheBrokerEndsACallWaitingOnABlockingConnection() throws Exception {
+    ObjectServer server = serve();
+    Broker broker = Broker.builder().build();
+    Counter counter = broker.proxy(Counter.class, server.uri("counter").toString());
+    CompletableFuture<Object> call = CompletableFuture.supplyAsync(() -> {
+      try {
+        return counter.sleepUntilInterrupted();
+      } catch (InterruptedException e) {
+        return e;
+      }
+    });
+    assertThat(impl.sleeping.await(5, TimeUnit.SECONDS)).isTrue();
+    broker.close();
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(CommunicationException.class);
+  }
+}
