@@ -267,15 +267,18 @@ public final class Broker implements AutoCloseable {
 
     /**
      * How many blocking connections to each server this broker keeps for plain synchronous
-     * calls (default {@value #DEFAULT_SYNC_CONNECTIONS}; 0: none). Such a call, one whose
-     * declared result and actual arguments are all passed by value, borrows one, and the
+     * calls (default {@link #DEFAULT_SYNC_CONNECTIONS}: half the cores, at least 1; 0: none).
+     * Such a call, one whose declared result and actual arguments are all passed by value (and
+     * carry no byte array over 64 KiB, which the shared connection moves with fewer copies),
+     * borrows one, and the
      * calling thread writes the call and reads its answer itself, as Java RMI's client does:
      * two thread hand-offs fewer than over the shared connection, which an I/O thread serves.
      * When all are busy, calls share the multiplexed connection, which serves many threads
      * better than many sockets do. Async, oneway and batch calls, and calls that pass or
      * return remote objects, always take the multiplexed connection.
      *
-     * <p>An interrupt of a thread waiting in such a call closes its connection (the server
+     * <p>The default may also be set with {@code -Dobjectbroker.syncConnections=N}. An
+     * interrupt of a thread waiting in such a call closes its connection (the server
      * finishes the call, unaware); a timeout asks the server to cancel it, as on the shared
      * connection.
      */

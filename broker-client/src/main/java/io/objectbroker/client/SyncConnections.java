@@ -109,7 +109,7 @@ final class SyncConnections implements AutoCloseable {
   private BlockingConnection open(Address address, Slot slot) {
     BlockingConnection c;
     try {
-      c = BlockingConnection.open(address, maxFrameBytes, connectTimeout);
+      c = BlockingConnection.open(address, maxFrameBytes, connectTimeout, true);
     } catch (RuntimeException | Error e) {
       synchronized (slot) {
         slot.open--;

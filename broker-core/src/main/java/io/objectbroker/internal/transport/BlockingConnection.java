@@ -76,10 +76,22 @@ public final class BlockingConnection implements AutoCloseable {
    * @throws ProtocolException if the server refuses the handshake
    */
   public static BlockingConnection open(Address address, int maxFrameBytes, Duration timeout) {
+    return open(address, maxFrameBytes, timeout, false);
+  }
+
+  /**
+   * Like {@link #open(Address, int, Duration)}.
+   *
+   * @param interruptible whether an interrupt of a thread waiting for an answer ends the wait
+   *     (closing the connection); a one-shot process, which nothing interrupts, starts faster
+   *     without
+   */
+  public static BlockingConnection open(Address address, int maxFrameBytes, Duration timeout,
+      boolean interruptible) {
     int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
     BlockingSocket socket = null;
     try {
-      socket = BlockingSocket.connect(address, millis);
+      socket = BlockingSocket.connect(address, millis, interruptible);
       socket.setReadTimeout(millis);
       BlockingConnection c = new BlockingConnection(socket, address, maxFrameBytes);
       c.readTimeout = millis;

@@ -17,15 +17,22 @@ import java.nio.channels.SocketChannel;
 
 /**
  * The socket of a {@link BlockingConnection}: TCP, or a Unix domain socket. Both read with a
- * timeout, and an interrupt of the reading thread ends its read with a
- * {@link ClosedByInterruptException}, closing the socket. The JDK's Unix socket streams ignore
+ * timeout; when asked for (and always over Unix sockets), an interrupt of the reading thread
+ * ends its read with a {@link ClosedByInterruptException}, closing the socket. The JDK's Unix socket streams ignore
  * {@code SO_TIMEOUT}, so that one waits for its bytes on a selector instead.
  */
 abstract class BlockingSocket implements AutoCloseable {
 
-  /** Connects to {@code address}, TCP within {@code connectMillis}. */
-  static BlockingSocket connect(Address address, int connectMillis) throws IOException {
-    return address.isUnix() ? new Unix(address) : new Tcp(address, connectMillis);
+  /**
+   * Connects to {@code address}, TCP within {@code connectMillis}.
+   *
+   * @param interruptible whether an interrupt of a reading thread ends its read; a TCP socket
+   *     that need not be is a plain {@link Socket}, which a short-lived process starts faster
+   */
+  static BlockingSocket connect(Address address, int connectMillis, boolean interruptible)
+      throws IOException {
+    return address.isUnix() ? new Unix(address)
+        : new Tcp(address, connectMillis, interruptible);
   }
 
   abstract InputStream input() throws IOException;
@@ -41,20 +48,18 @@ abstract class BlockingSocket implements AutoCloseable {
   @Override
   public abstract void close() throws IOException;
 
-  // A SocketChannel rather than a Socket: its streams keep SO_TIMEOUT, and an interrupt of the
-  // reading thread ends the read (closing the channel), as it ends a wait on any other call.
+  // Interruptible, a SocketChannel's socket: its streams keep SO_TIMEOUT, and an interrupt of
+  // the reading thread ends the read (closing the channel), as it ends a wait on any other call.
   private static final class Tcp extends BlockingSocket {
-    private final SocketChannel channel;
     private final Socket socket;
 
-    Tcp(Address address, int connectMillis) throws IOException {
-      channel = SocketChannel.open();
-      socket = channel.socket();
+    Tcp(Address address, int connectMillis, boolean interruptible) throws IOException {
+      socket = interruptible ? SocketChannel.open().socket() : new Socket();
       try {
         socket.setTcpNoDelay(true);
         socket.connect(new InetSocketAddress(address.host(), address.port()), connectMillis);
       } catch (IOException | RuntimeException e) {
-        channel.close();
+        socket.close();
         throw e;
       }
     }
@@ -76,12 +81,12 @@ abstract class BlockingSocket implements AutoCloseable {
 
     @Override
     void shutdownInput() throws IOException {
-      channel.shutdownInput();
+      socket.shutdownInput();
     }
 
     @Override
     public void close() throws IOException {
-      channel.close();
+      socket.close();
     }
   }
 
