@@ -23,9 +23,12 @@ import java.util.concurrent.locks.LockSupport;
  * threads never open many sockets.
  *
  * <p>An idle connection is read before it is lent (the server may have closed it, or pinged
- * it), checked with a PING once idle for {@link #VERIFY_AFTER_IDLE}, since a server that died
- * leaves a socket that fails only once used, and closed once idle for {@link #CLOSE_AFTER_IDLE}
- * (servers drop silent connections after 45 s by default).
+ * it). Once idle for {@link #CHECK_AFTER_IDLE} it is also checked, without waiting, for an end
+ * its server's host sent (a killed server sends no CLOSE), and once idle for
+ * {@link #VERIFY_AFTER_IDLE} it is pinged (a host that died sends nothing at all): a call sent
+ * on a dead connection fails after it left, which the caller could not tell from a server
+ * that died running it, so it could not be retried. It is closed once idle for
+ * {@link #CLOSE_AFTER_IDLE} (servers drop silent connections after 45 s by default).
  *
  * <p>A watchdog thread (one per broker, from its first blocking connection) checks every
  * {@link #WATCH_PERIOD}: it ends the calls past their timeout, keeps the broker's keepalive on
@@ -34,6 +37,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class SyncConnections implements AutoCloseable {
 
+  static final Duration CHECK_AFTER_IDLE = Duration.ofMillis(1);
   static final Duration VERIFY_AFTER_IDLE = Duration.ofSeconds(1);
   static final Duration CLOSE_AFTER_IDLE = Duration.ofSeconds(30);
 
@@ -98,8 +102,9 @@ final class SyncConnections implements AutoCloseable {
       }
       BlockingConnection c = idle.connection();
       long idleNanos = System.nanoTime() - idle.since();
-      if (c.readIdle() && (idleNanos < VERIFY_AFTER_IDLE.toNanos()
-          || c.ping((int) connectTimeout.toMillis()))) {
+      if (c.readIdle() && (idleNanos < CHECK_AFTER_IDLE.toNanos() || c.checkOpen())
+          && (idleNanos < VERIFY_AFTER_IDLE.toNanos()
+              || c.ping((int) connectTimeout.toMillis()))) {
         return c;
       }
       discard(address, c); // and try the next idle one, or a new one

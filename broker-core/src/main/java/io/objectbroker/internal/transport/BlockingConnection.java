@@ -342,6 +342,25 @@ public final class BlockingConnection implements AutoCloseable {
   }
 
   /**
+   * Whether the server closed its side since the last call, found without waiting (a server
+   * killed: it sent no CLOSE, but its host ended the connection). A call sent on such a
+   * connection would fail after it left, which a caller could not tell from a server that
+   * died running it. A byte that came meanwhile is kept, and {@link #readIdle} then reads it.
+   *
+   * @return {@link #usable()}
+   */
+  public boolean checkOpen() {
+    try {
+      if (socket.peerClosed()) {
+        usable = false;
+      }
+    } catch (IOException | RuntimeException e) {
+      usable = false;
+    }
+    return usable && readIdle();
+  }
+
+  /**
    * Checks with a PING that the server still answers within {@code timeoutMillis}: a server
    * that died leaves a socket that only fails once used.
    *

@@ -4,6 +4,7 @@ import io.objectbroker.Address;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -45,6 +46,13 @@ abstract class BlockingSocket implements AutoCloseable {
   /** Ends reading, from any thread: a read waiting now, and every later one, sees the end. */
   abstract void shutdownInput() throws IOException;
 
+  /**
+   * Whether the peer closed its side (its process died, say), found without waiting and
+   * without losing a byte; false when this socket cannot tell without waiting (a plain TCP
+   * socket). Not while another thread reads.
+   */
+  abstract boolean peerClosed() throws IOException;
+
   @Override
   public abstract void close() throws IOException;
 
@@ -52,6 +60,7 @@ abstract class BlockingSocket implements AutoCloseable {
   // the reading thread ends the read (closing the channel), as it ends a wait on any other call.
   private static final class Tcp extends BlockingSocket {
     private final Socket socket;
+    private PushbackInputStream input;
 
     Tcp(Address address, int connectMillis, boolean interruptible) throws IOException {
       socket = interruptible ? SocketChannel.open().socket() : new Socket();
@@ -66,7 +75,10 @@ abstract class BlockingSocket implements AutoCloseable {
 
     @Override
     InputStream input() throws IOException {
-      return socket.getInputStream();
+      if (input == null) {
+        input = new PushbackInputStream(socket.getInputStream(), 1);
+      }
+      return input;
     }
 
     @Override
@@ -77,6 +89,27 @@ abstract class BlockingSocket implements AutoCloseable {
     @Override
     void setReadTimeout(int millis) throws IOException {
       socket.setSoTimeout(millis);
+    }
+
+    // One read without blocking: -1 is the end; a byte that came is put back.
+    @Override
+    boolean peerClosed() throws IOException {
+      SocketChannel channel = socket.getChannel();
+      if (channel == null || input == null || input.available() > 0) {
+        return false;
+      }
+      ByteBuffer one = ByteBuffer.allocate(1);
+      int n;
+      channel.configureBlocking(false);
+      try {
+        n = channel.read(one);
+      } finally {
+        channel.configureBlocking(true);
+      }
+      if (n > 0) {
+        input.unread(one.get(0));
+      }
+      return n < 0;
     }
 
     @Override
@@ -197,6 +230,11 @@ abstract class BlockingSocket implements AutoCloseable {
     @Override
     void shutdownInput() throws IOException {
       channel.shutdownInput(); // the selector then sees the channel readable, at its end
+    }
+
+    @Override
+    boolean peerClosed() {
+      return false; // available() sees the end as readable, and the read then finds it
     }
 
     @Override
