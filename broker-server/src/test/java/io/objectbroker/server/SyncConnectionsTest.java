@@ -6,9 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.objectbroker.CallTimeoutException;
 import io.objectbroker.CommunicationException;
+import io.objectbroker.ConnectionClosedException;
 import io.objectbroker.Remote;
 import io.objectbroker.client.Broker;
 import io.objectbroker.client.CallOptions;
+import io.objectbroker.testing.FreezableRelay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -210,6 +212,29 @@ class SyncConnectionsTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> server.connectionCount() == 0);
     assertThat(counter.next()).isEqualTo(2);
     assertThat(impl.count.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aConnectionWhoseServerDiedWithoutAWordIsNotUsedForTheNextCall() throws Exception {
+    ObjectServer server = serve();
+    // The relay stands for the server's host: closing it ends the connection with no CLOSE,
+    // as when the server is killed.
+    FreezableRelay relay = new FreezableRelay(server.address().host(),
+        server.address().port());
+    closeLater.add(relay);
+    Counter counter = broker(Broker.builder().reconnect(0, Duration.ofMillis(1)))
+        .proxy(Counter.class, "OB:counter@" + relay.address());
+    assertThat(counter.next()).isEqualTo(1);
+    long answered = System.nanoTime();
+    relay.close();
+    // Idle long enough to be checked before it is lent (SyncConnections.CHECK_AFTER_IDLE).
+    await().until(() -> System.nanoTime() - answered > TimeUnit.MILLISECONDS.toNanos(5));
+    // Not sent on the dead connection (which would fail as "may have run"): the new
+    // connection the call needs cannot be made, and nothing ran.
+    assertThatThrownBy(counter::next).isInstanceOf(CommunicationException.class)
+        .isNotInstanceOf(ConnectionClosedException.class)
+        .hasMessageContaining("cannot connect");
+    assertThat(impl.count.get()).isEqualTo(1);
   }
 
   @Test

@@ -454,7 +454,7 @@ public final class Dispatcher implements Connection.CallHandler {
         finish(connection, id, oneway, info, started, null, e.getCause());
         return;
       } finally {
-        PEER.remove();
+        PEER.set(null); // not remove(): that allocates a map entry for every call
       }
       if (result instanceof CompletionStage<?> stage) {
         // An asynchronous method: answered when its future completes, on whichever thread;
