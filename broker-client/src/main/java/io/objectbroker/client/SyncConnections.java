@@ -7,6 +7,7 @@ import java.time.Duration;
 import io.objectbroker.internal.transport.KeepAlive;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,6 +65,9 @@ final class SyncConnections implements AutoCloseable {
    * read on every call.
    */
   static final Duration WATCH_PERIOD = Duration.ofMillis(20);
+
+  /** How long a connection sits idle before the watchdog reads what its server sent. */
+  static final Duration SERVICE_AFTER_IDLE = Duration.ofMillis(50);
 
   SyncConnections(int perServer, int maxFrameBytes, Duration connectTimeout,
       KeepAlive keepAlive) {
@@ -149,31 +153,29 @@ final class SyncConnections implements AutoCloseable {
   }
 
   // Answers the PINGs a server sends its idle connections, so that it keeps them, and drops
-  // those it closed. Each is taken out while read, as a caller would borrow it.
+  // those it closed. Only those idle for SERVICE_AFTER_IDLE, and under the slot's lock, so
+  // that a caller never finds a connection missing (it would take the shared connection,
+  // opening it if need be) while one that is in constant use is never touched.
   private void readIdle(Address address, Slot slot) {
-    List<Idle> taken;
+    long now = System.nanoTime();
+    List<BlockingConnection> dead = null;
     synchronized (slot) {
-      if (slot.idle.isEmpty()) {
-        return;
+      for (Iterator<Idle> it = slot.idle.descendingIterator(); it.hasNext(); ) {
+        Idle idle = it.next();
+        if (now - idle.since() < SERVICE_AFTER_IDLE.toNanos()) {
+          break; // the rest were used more recently
+        }
+        if (!idle.connection().readIdle()) {
+          it.remove();
+          if (dead == null) {
+            dead = new ArrayList<>();
+          }
+          dead.add(idle.connection());
+        }
       }
-      taken = new ArrayList<>(slot.idle);
-      slot.idle.clear();
     }
-    List<Idle> kept = new ArrayList<>(taken.size());
-    for (Idle idle : taken) {
-      if (idle.connection().readIdle()) {
-        kept.add(idle);
-      } else {
-        discard(address, idle.connection());
-      }
-    }
-    synchronized (slot) {
-      if (closed) {
-        kept.forEach(idle -> idle.connection().close());
-        kept.forEach(idle -> forget(address, idle.connection()));
-        return;
-      }
-      slot.idle.addAll(kept); // behind those given back meanwhile: those are newer
+    if (dead != null) {
+      dead.forEach(c -> discard(address, c));
     }
   }
 
