@@ -20,6 +20,8 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A client connection on a plain blocking socket, for a process that makes a call or two and
@@ -45,18 +47,24 @@ public final class BlockingConnection implements AutoCloseable {
   private boolean sent;
   private boolean usable = true;
   private int readTimeout = -1;
-  /** Whether a watched call waits for its answer now (see {@link #watch}). */
-  private volatile boolean waiting;
+  /**
+   * {@link #IDLE}, {@link #WAITING} (a watched call waits for its answer), or {@link #EXPIRED}
+   * (a watchdog ended that wait): the caller and the watchdog each move it on by a
+   * compare-and-set, so a watchdog never ends the input of a call that already ended.
+   */
+  private final AtomicInteger state = new AtomicInteger();
+  private static final int IDLE = 0;
+  private static final int WAITING = 1;
+  private static final int EXPIRED = 2;
   /** The deadline of the watched call a watchdog enforces (see {@link #watch}); 0: none. */
   private volatile long watchedDeadline;
   /** When the last frame came, or the watched call left ({@link System#nanoTime()}). */
   private volatile long lastHeard;
   private long lastPinged;
-  /** Why a watchdog ended the wait: null (not ended), or a keepalive message. */
+  /** Why a watchdog ended the wait ({@link #DEADLINE}, or a keepalive message). */
   private volatile String expired;
   private static final String DEADLINE = "deadline";
-  private final java.util.concurrent.locks.ReentrantLock writeLock =
-      new java.util.concurrent.locks.ReentrantLock();
+  private final ReentrantLock writeLock = new ReentrantLock();
 
   private BlockingConnection(BlockingSocket socket, Address peer, int maxFrameBytes)
       throws IOException {
@@ -177,7 +185,7 @@ public final class BlockingConnection implements AutoCloseable {
         readTimeout(0);
         watchedDeadline = timeoutMillis > 0 ? deadline : 0;
         lastHeard = System.nanoTime();
-        waiting = true;
+        state.set(WAITING);
       }
       while (true) {
         if (!watched && timeoutMillis > 0) {
@@ -222,7 +230,7 @@ public final class BlockingConnection implements AutoCloseable {
       throw new CommunicationException("interrupted while waiting for " + objectId + "."
           + method + " on " + peer);
     } catch (IOException e) {
-      String why = expired;
+      String why = state.get() == EXPIRED ? expired : null;
       if (why == DEADLINE) {
         throw timedOut(id, objectId, method, timeoutMillis);
       } else if (why != null) {
@@ -234,7 +242,10 @@ public final class BlockingConnection implements AutoCloseable {
       throw new ConnectionClosedException("connection to " + peer + " failed: "
           + e.getMessage(), e);
     } finally {
-      waiting = false;
+      if (state.get() != IDLE && !state.compareAndSet(WAITING, IDLE)) {
+        usable = false; // the watchdog ended its input, even if the answer came first
+        state.set(IDLE);
+      }
       usable &= done;
     }
   }
@@ -266,7 +277,7 @@ public final class BlockingConnection implements AutoCloseable {
    * connection's keepalive does.
    */
   public void watch(long now, KeepAlive keepAlive) {
-    if (!waiting) {
+    if (state.get() != WAITING) {
       return;
     }
     long d = watchedDeadline;
@@ -295,7 +306,10 @@ public final class BlockingConnection implements AutoCloseable {
   }
 
   private void expire(String why) {
-    expired = why;
+    expired = why; // read by the caller only once it sees EXPIRED
+    if (!state.compareAndSet(WAITING, EXPIRED)) {
+      return; // the call ended meanwhile
+    }
     try {
       socket.shutdownInput(); // the blocked read ends at once, as at the end of the stream
     } catch (IOException e) {
@@ -401,7 +415,7 @@ public final class BlockingConnection implements AutoCloseable {
     in.readUnsignedShort(); // flags: none that a client acts on
     int id = in.readInt();
     long length = in.readInt() & 0xFFFFFFFFL;
-    if (waiting) {
+    if (state.get() == WAITING) {
       lastHeard = System.nanoTime();
     }
     return new Header(version, type, id, length);
