@@ -78,33 +78,36 @@ final class Measure {
     long[] errors = new long[n];
     long[] ended = new long[n];
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-    // Zero while warming up; then the start and end of the measured phase.
-    AtomicLongArray phases = new AtomicLongArray(2);
+    // The start and end of the measured phase: far ahead while warming up.
+    long never = System.nanoTime() + (Long.MAX_VALUE >> 2);
+    AtomicLongArray phases = new AtomicLongArray(new long[] {never, never});
     Thread[] threads = new Thread[n];
     for (int t = 0; t < n; t++) {
       int me = t;
       latencies[me] = new Histogram(MAX_NANOS, 3);
       threads[t] = new Thread(() -> {
         Op op = ops.get(me);
-        Histogram h = latencies[me];
-        for (long i = 0; i < perThread && errors[me] < MAX_ERRORS && phases.get(1) == 0; i++) {
-          if (!call(op, failures)) {
-            errors[me]++;
-          }
-        }
-        long end = phases.get(1);
-        while (end != 0 && calls[me] < perThread && errors[me] < MAX_ERRORS) {
+        // One loop for the warm-up and the measurement, recording in both ([0]: the warm-up's
+        // latencies, [1]: the measured ones), with no branch that only the measurement takes:
+        // the measured code is the code the warm-up compiled. A loop of its own for the
+        // measurement started interpreted; a branch first taken then was deoptimised; either
+        // was compiled again within the measured seconds, on the only core of a pinned run.
+        Histogram[] h = {new Histogram(MAX_NANOS, 3), latencies[me]};
+        long done = 0;
+        while (done < perThread && errors[me] < MAX_ERRORS) {
           long start = System.nanoTime();
-          if (start >= end) {
+          if (start - phases.get(1) >= 0) {
             break;
           }
+          int measured = (int) (~(start - phases.get(0)) >>> 63); // 1 once start >= [0]
           if (call(op, failures)) {
-            h.recordValue(Math.min(System.nanoTime() - start, MAX_NANOS));
-            calls[me]++;
+            h[measured].recordValue(Math.min(System.nanoTime() - start, MAX_NANOS));
+            done++;
           } else {
             errors[me]++;
           }
         }
+        calls[me] = latencies[me].getTotalCount();
         ended[me] = System.nanoTime();
       }, "bench-client-" + t);
       threads[t].start();
@@ -113,10 +116,9 @@ final class Measure {
     while (!warm.done() && anyAlive(threads)) {
       Thread.sleep(WarmUp.POLL_MILLIS);
     }
-    warm.report();
     long measuredFrom = System.nanoTime();
-    phases.set(0, measuredFrom);
     phases.set(1, measuredFrom + measured.toNanos());
+    phases.set(0, measuredFrom);
     Histogram all = new Histogram(MAX_NANOS, 3);
     long totalCalls = 0;
     long totalErrors = 0;
@@ -128,6 +130,7 @@ final class Measure {
       totalErrors += errors[t];
       lastEnd = Math.max(lastEnd, ended[t]);
     }
+    warm.report(measuredFrom); // not before: printing then was a new path in the window
     return new Sample(all, totalCalls, totalErrors, lastEnd - measuredFrom, failures.peek());
   }
 
@@ -195,8 +198,12 @@ final class Measure {
 
     /** Says on stderr how long the warm-up took (it is over). */
     void report() {
+      report(System.nanoTime());
+    }
+
+    void report(long ended) {
       System.err.printf(java.util.Locale.ROOT, "bench:   warmed up for %.1f s%n",
-          (System.nanoTime() - started) / 1e9);
+          (ended - started) / 1e9);
     }
   }
 
