@@ -25,7 +25,9 @@ public final class Deadlines {
   public static void run(PrintStream out) throws InterruptedException {
     try (ObjectServer server = ObjectServer.builder().workerThreads(1).build()
             .register("worker", new WorkerImpl()).start();
-        Broker broker = Broker.builder().build()) {
+        // Every call over the one shared connection, so that they reach the server in the
+        // order sent (plain calls could otherwise take a blocking connection of their own).
+        Broker broker = Broker.builder().syncConnections(0).build()) {
       String uri = server.uri("worker").toString();
       Worker worker = broker.proxy(Worker.class, uri);
       Worker impatient = broker.proxy(Worker.class, uri,

@@ -27,7 +27,9 @@ public final class ServerInAThread {
     try (Broker broker = Broker.builder().reconnect(0, java.time.Duration.ZERO).build()) {
       Worker worker = broker.proxy(Worker.class, server.uri("worker").toString());
       CompletableFuture<Object> inFlight = broker.dynamic(worker).callAsync("work", 500L);
-      worker.finished(); // answered after the server took the call before it (same connection)
+      // Over the connection the async call took, so answered once the server took that call
+      // (a plain proxy call may take a blocking connection of its own, with no such order).
+      broker.dynamic(worker).call("finished");
       Thread foreground = new Thread(() -> {
         try {
           server.awaitClose(); // what a foreground server's main thread does
