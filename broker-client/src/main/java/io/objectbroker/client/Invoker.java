@@ -138,7 +138,7 @@ final class Invoker {
       if (blocking) {
         Endpoint<BlockingConnection> lent;
         try {
-          lent = endpoint(target, what, sync::borrow);
+          lent = endpoint(target, what, address -> sync.borrow(address, timeoutMillis));
         } catch (CommunicationException e) {
           if (mayRetry(bound, attempt, e) && !(e instanceof ConnectTimeoutException)) {
             pause(attempt);

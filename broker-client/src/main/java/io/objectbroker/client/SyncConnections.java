@@ -81,11 +81,13 @@ final class SyncConnections implements AutoCloseable {
    * A connection to {@code address} for one call, to be given back with {@link #release}: an
    * idle one, or a new one.
    *
+   * @param callTimeoutMillis the call's timeout (zero or less: none), which also bounds the
+   *     PING of a connection idle for long
    * @return null if {@code perServer} connections to it are lent out already
    * @throws CommunicationException if a new connection cannot be made (as for the
    *     multiplexed connection)
    */
-  BlockingConnection borrow(Address address) {
+  BlockingConnection borrow(Address address, long callTimeoutMillis) {
     Slot slot = slots.computeIfAbsent(address, a -> new Slot());
     while (true) {
       Idle idle;
@@ -108,11 +110,19 @@ final class SyncConnections implements AutoCloseable {
       long idleNanos = System.nanoTime() - idle.since();
       if (c.readIdle() && (idleNanos < CHECK_AFTER_IDLE.toNanos() || c.checkOpen())
           && (idleNanos < VERIFY_AFTER_IDLE.toNanos()
-              || c.ping((int) connectTimeout.toMillis()))) {
+              || c.ping(pingMillis(callTimeoutMillis)))) {
         return c;
       }
       discard(address, c); // and try the next idle one, or a new one
     }
+  }
+
+  private int pingMillis(long callTimeoutMillis) {
+    long millis = connectTimeout.toMillis();
+    if (callTimeoutMillis > 0) {
+      millis = Math.min(millis, callTimeoutMillis);
+    }
+    return (int) Math.max(1, millis);
   }
 
   private BlockingConnection open(Address address, Slot slot) {
