@@ -140,44 +140,35 @@ final class Invoker {
         try {
           lent = endpoint(target, what, address -> sync.borrow(address, timeoutMillis));
         } catch (CommunicationException e) {
-          if (mayRetry(bound, attempt, e) && !(e instanceof ConnectTimeoutException)) {
-            pause(attempt);
-            continue;
-          }
-          throw e;
+          pauseOrThrow(bound, attempt, e);
+          continue;
         }
         BlockingConnection c = lent.connection();
         if (c != null) { // else all are lent out: the multiplexed connection takes this call
-          Address address = address(lent.direct());
+          Object result;
           try {
-            return checkByValue(c.call(codec, lent.objectId(), method, args, timeoutMillis, true),
-                target, what);
+            result = c.call(codec, lent.objectId(), method, args, timeoutMillis, true);
           } catch (CallTimeoutException e) {
             throw timeout(target, what, timeoutMillis);
           } catch (ConnectionClosedException e) {
-            if (mayRetry(bound, attempt, e) && (!c.sent() || idempotent(declared))) {
-              if (!target.isName() || !resolver.failed(target, lent.direct())) {
-                pause(attempt);
-              }
+            if (goAgain(target, lent.direct(), bound, attempt, e, c.sent(), declared)) {
               continue;
             }
             throw sneaky(translate(e, target, what, declared, timeoutMillis));
           } catch (RemoteFailure | BrokerException e) {
             throw sneaky(translate(e, target, what, declared, timeoutMillis));
           } finally {
-            sync.release(address, c);
+            sync.release(address(lent.direct()), c);
           }
+          return checkByValue(result, target, what);
         }
       }
       Endpoint<Connection> endpoint;
       try {
         endpoint = bound != null ? bound(target, bound, what) : endpoint(target, what, pool::get);
       } catch (CommunicationException e) {
-        if (mayRetry(bound, attempt, e) && !(e instanceof ConnectTimeoutException)) {
-          pause(attempt);
-          continue;
-        }
-        throw e;
+        pauseOrThrow(bound, attempt, e);
+        continue;
       }
       Connection connection = endpoint.connection();
       if (connection.isIoThread()) {
@@ -202,18 +193,38 @@ final class Invoker {
             + target);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        // A call that never left may always go again; one that did, only if idempotent: the
-        // server may have run it before its connection broke.
-        if (cause instanceof ConnectionClosedException closed && mayRetry(bound, attempt, closed)
-            && (!call.wasSent() || idempotent(declared))) {
-          if (!target.isName() || !resolver.failed(target, endpoint.direct())) {
-            pause(attempt); // no other replica to go to at once
-          }
+        if (cause instanceof ConnectionClosedException closed
+            && goAgain(target, endpoint.direct(), bound, attempt, closed, call.wasSent(),
+                declared)) {
           continue;
         }
         throw sneaky(translate(cause, target, what, declared, timeoutMillis));
       }
     }
+  }
+
+  /** After a connection could not be made: waits before the next attempt, or throws. */
+  private void pauseOrThrow(Connection bound, int attempt, CommunicationException e) {
+    if (!mayRetry(bound, attempt, e) || e instanceof ConnectTimeoutException) {
+      throw e;
+    }
+    pause(attempt);
+  }
+
+  /**
+   * Whether a call whose connection closed goes again (after a pause, unless another replica
+   * is at hand). One that never left may always go again; one that did, only if idempotent:
+   * the server may have run it before its connection broke.
+   */
+  private boolean goAgain(Uri target, Uri direct, Connection bound, int attempt,
+      ConnectionClosedException e, boolean sent, Method declared) {
+    if (!mayRetry(bound, attempt, e) || sent && !idempotent(declared)) {
+      return false;
+    }
+    if (!target.isName() || !resolver.failed(target, direct)) {
+      pause(attempt); // no other replica to go to at once
+    }
+    return true;
   }
 
   private static boolean idempotent(Method declared) {

@@ -188,15 +188,13 @@ public final class BlockingConnection implements AutoCloseable {
         state.set(WAITING);
       }
       while (true) {
-        if (!watched && timeoutMillis > 0) {
+        if (!watched) { // watched: no socket timeout, the watchdog ends the read in time
           long left = (deadline - System.nanoTime()) / 1_000_000L;
-          if (left <= 0) {
+          if (timeoutMillis > 0 && left <= 0) {
             throw new SocketTimeoutException();
           }
-          readTimeout((int) Math.min(Integer.MAX_VALUE, left));
-        } else if (!watched) {
-          readTimeout(0);
-        } // else no socket timeout: the watchdog ends the read at the deadline
+          readTimeout(timeoutMillis > 0 ? (int) Math.min(Integer.MAX_VALUE, left) : 0);
+        }
         Header h = readHeader();
         if (h.length > maxFrameBytes) {
           in.skipNBytes(h.length);
@@ -341,18 +339,26 @@ public final class BlockingConnection implements AutoCloseable {
   public boolean readIdle() {
     try {
       while (usable && in.available() > 0) {
-        Header h = readHeader();
-        readPayload(h);
-        switch (h.type) {
-          case Protocol.PING -> write(Protocol.PONG, h.id, NO_PAYLOAD);
-          case Protocol.CLOSE -> usable = false;
-          default -> { } // a late answer to a call that timed out, a PONG
-        }
+        readControlFrame();
       }
     } catch (IOException | RuntimeException e) {
       usable = false;
     }
     return usable;
+  }
+
+  // Reads a frame that is no answer: a PING is answered, a CLOSE makes the connection
+  // unusable; anything else (a late answer to a call that timed out) is dropped.
+  // Returns whether it was a PONG.
+  private boolean readControlFrame() throws IOException {
+    Header h = readHeader();
+    readPayload(h);
+    switch (h.type) {
+      case Protocol.PING -> write(Protocol.PONG, h.id, NO_PAYLOAD);
+      case Protocol.CLOSE -> usable = false;
+      default -> { }
+    }
+    return h.type == Protocol.PONG;
   }
 
   /**
@@ -385,15 +391,8 @@ public final class BlockingConnection implements AutoCloseable {
       write(Protocol.PING, 0, NO_PAYLOAD);
       readTimeout(timeoutMillis);
       while (usable) {
-        Header h = readHeader();
-        readPayload(h);
-        switch (h.type) {
-          case Protocol.PONG -> {
-            return true;
-          }
-          case Protocol.PING -> write(Protocol.PONG, h.id, NO_PAYLOAD);
-          case Protocol.CLOSE -> usable = false;
-          default -> { }
+        if (readControlFrame()) {
+          return true;
         }
       }
     } catch (IOException | RuntimeException e) {
