@@ -1,7 +1,10 @@
 package io.objectbroker.internal.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.objectbroker.ProtocolException;
 import java.util.List;
@@ -21,6 +24,10 @@ import java.util.List;
  * becomes an {@link OversizedFrame} and its payload is skipped as it arrives, so the peer can
  * be told what was refused and the connection stays in step. A wrong magic number throws
  * {@link ProtocolException}: past it nothing on the stream can be trusted.
+ *
+ * <p>A large payload is gathered in a buffer of its size. A channel whose reads go through
+ * {@link #recvAllocator} reads the rest of such a payload straight into that buffer, rather
+ * than into a read buffer that is then copied.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
 
@@ -35,6 +42,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
   private int largeFlags;
   private int largeRequestId;
   private ByteBuf largePayload;
+  // The last read buffer handed out over largePayload's unfilled part, if any.
+  private ByteBuf readTarget;
+  private long bytesReadInPlace;
 
   public FrameDecoder(int maxPayloadBytes) {
     if (maxPayloadBytes < 0) {
@@ -87,7 +97,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         largeType = type;
         largeFlags = flags;
         largeRequestId = requestId;
-        largePayload = ctx.alloc().buffer((int) length, (int) length);
+        largePayload = LargeBuffers.buffer(ctx.alloc(), (int) length);
         gather(in, out);
       }
       return;
@@ -99,11 +109,68 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
   private void gather(ByteBuf in, List<Object> out) {
     int n = Math.min(in.readableBytes(), largePayload.writableBytes());
-    largePayload.writeBytes(in, n);
+    if (in == readTarget && in.readerIndex() == largePayload.writerIndex()) {
+      // The channel read these bytes into their place in the payload already.
+      largePayload.writerIndex(largePayload.writerIndex() + n);
+      in.skipBytes(n);
+      bytesReadInPlace += n;
+    } else {
+      largePayload.writeBytes(in, n);
+    }
+    readTarget = null;
     if (!largePayload.isWritable()) {
       ByteBuf payload = largePayload;
       largePayload = null;
       out.add(new Frame(largeVersion, largeType, largeFlags, largeRequestId, payload));
+    }
+  }
+
+  /**
+   * The channel's receive-buffer allocator, given its current one: while a large payload is
+   * being gathered, the channel reads into the payload's unfilled part (a buffer of that part's
+   * size over the same memory), so its bytes are not copied from a read buffer afterwards.
+   */
+  public RecvByteBufAllocator recvAllocator(MaxMessagesRecvByteBufAllocator delegate) {
+    return new ReadIntoPayload(delegate);
+  }
+
+  /** Bytes the channel read straight into large payloads. */
+  long bytesReadInPlace() {
+    return bytesReadInPlace;
+  }
+
+  private final class ReadIntoPayload implements MaxMessagesRecvByteBufAllocator {
+    private final MaxMessagesRecvByteBufAllocator delegate;
+
+    ReadIntoPayload(MaxMessagesRecvByteBufAllocator delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public Handle newHandle() {
+      return new DelegatingHandle(delegate.newHandle()) {
+        @Override
+        public ByteBuf allocate(ByteBufAllocator alloc) {
+          if (largePayload == null) {
+            return super.allocate(alloc);
+          }
+          // A new duplicate each time, never a recycled one: gather() knows it by identity.
+          int w = largePayload.writerIndex();
+          readTarget = largePayload.retain().duplicate().setIndex(w, w);
+          return readTarget;
+        }
+      };
+    }
+
+    @Override
+    public int maxMessagesPerRead() {
+      return delegate.maxMessagesPerRead();
+    }
+
+    @Override
+    public MaxMessagesRecvByteBufAllocator maxMessagesPerRead(int maxMessagesPerRead) {
+      delegate.maxMessagesPerRead(maxMessagesPerRead);
+      return this;
     }
   }
 

@@ -347,7 +347,8 @@ public final class KryoCodec {
       long timeoutMillis, Object[] args) {
     Session s = obtain();
     try {
-      return copy(alloc, writeCall(s, objectId, method, timeoutMillis, args));
+      s.output.directTo(alloc);
+      return writeCall(s, objectId, method, timeoutMillis, args).take(alloc);
     } finally {
       release(s);
     }
@@ -367,10 +368,10 @@ public final class KryoCodec {
     }
   }
 
-  private static Output writeCall(Session s, String objectId, String method,
+  private static PayloadOutput writeCall(Session s, String objectId, String method,
       long timeoutMillis, Object[] args) {
     try {
-      Output out = s.output;
+      PayloadOutput out = s.output;
       out.reset();
       out.writeString(objectId);
       out.writeString(method);
@@ -443,8 +444,9 @@ public final class KryoCodec {
     Session s = obtain();
     try {
       s.output.reset();
+      s.output.directTo(alloc);
       s.kryo.writeClassAndObject(s.output, value);
-      return copy(alloc, s.output);
+      return s.output.take(alloc);
     } catch (RuntimeException e) {
       s.failed = true;
       throw serializationError("result", e);
@@ -486,7 +488,7 @@ public final class KryoCodec {
   public ByteBuf encodeError(ByteBufAllocator alloc, Throwable error) {
     Session s = obtain();
     try {
-      Output out = s.output;
+      PayloadOutput out = s.output;
       out.reset();
       out.writeString(error.getClass().getName());
       out.writeString(error.getMessage());
@@ -498,7 +500,7 @@ public final class KryoCodec {
         out.writeString(e.getFileName());
         out.writeVarInt(Math.max(-2, e.getLineNumber()) + 2, true);
       }
-      return copy(alloc, out);
+      return out.take(alloc);
     } finally {
       release(s);
     }
@@ -578,15 +580,10 @@ public final class KryoCodec {
   // it is dropped, not pooled, so that the next payload starts clean.
   private void release(Session s) {
     s.releaseInput();
-    s.trimOutput();
+    s.output.clear();
     if (!s.failed) {
       pool.free(s);
     }
-  }
-
-  private static ByteBuf copy(ByteBufAllocator alloc, Output out) {
-    int n = out.position();
-    return alloc.buffer(n, n).writeBytes(out.getBuffer(), 0, n);
   }
 
   private static SerializationException serializationError(String what, RuntimeException e) {
@@ -618,13 +615,14 @@ public final class KryoCodec {
   private static final byte[] EMPTY = new byte[0];
   private static final java.nio.ByteBuffer EMPTY_BUFFER = java.nio.ByteBuffer.allocateDirect(0);
   private static final int OUTPUT_SIZE = 4096;
-  // Large enough to keep the buffer of 1 MiB payloads (it grows to twice that): a pooled
-  // session that regrew it for every such call would copy each payload twice more.
+  // Large enough to keep the buffer of a 1 MiB payload that is not one byte array (it grows to
+  // twice that): a pooled session that regrew it for every such call would copy each payload
+  // twice more.
   private static final int MAX_RETAINED_OUTPUT = 4 << 20;
 
   private static final class Session {
     final Kryo kryo;
-    final Output output = new Output(OUTPUT_SIZE, -1);
+    final PayloadOutput output = new PayloadOutput();
     final BoundedSerializers.ArrayInput arrayInput = new BoundedSerializers.ArrayInput();
     final BoundedSerializers.BufferInput bufferInput = new BoundedSerializers.BufferInput();
     int applied;
@@ -657,10 +655,72 @@ public final class KryoCodec {
       arrayInput.trim();
       bufferInput.trim();
     }
+  }
 
-    void trimOutput() {
-      if (output.getBuffer().length > MAX_RETAINED_OUTPUT) {
-        output.setBuffer(new byte[OUTPUT_SIZE], -1);
+  /**
+   * Kryo's output, which can write a large byte array straight into the payload's buffer
+   * rather than into its own array first: one copy of a 1 MiB array instead of two.
+   */
+  static final class PayloadOutput extends Output {
+    /** A byte array at least this long goes straight into the payload's buffer. */
+    static final int DIRECT_BYTES = 16 * 1024;
+
+    private ByteBufAllocator alloc;
+    private ByteBuf payload; // what was written so far, once a large array came
+
+    PayloadOutput() {
+      super(OUTPUT_SIZE, -1);
+    }
+
+    /** Lets large byte arrays of this encoding go straight into a buffer of {@code alloc}. */
+    void directTo(ByteBufAllocator alloc) {
+      this.alloc = alloc;
+    }
+
+    @Override
+    public void writeBytes(byte[] bytes, int offset, int count) {
+      if (alloc == null || count < DIRECT_BYTES) {
+        super.writeBytes(bytes, offset, count);
+        return;
+      }
+      reserve(position + count);
+      payload.writeBytes(buffer, 0, position).writeBytes(bytes, offset, count);
+      total += position + count;
+      position = 0;
+    }
+
+    /** The payload written, in a buffer of {@code alloc} the caller now owns. */
+    ByteBuf take(ByteBufAllocator alloc) {
+      if (payload == null) {
+        return alloc.buffer(position, position).writeBytes(buffer, 0, position);
+      }
+      reserve(position);
+      ByteBuf b = payload.writeBytes(buffer, 0, position);
+      payload = null;
+      return b;
+    }
+
+    // Room for n more bytes in the payload buffer, which has a fixed capacity (see LargeBuffers).
+    private void reserve(int n) {
+      if (payload == null) {
+        payload = LargeBuffers.buffer(alloc, n + OUTPUT_SIZE);
+      } else if (payload.writableBytes() < n) {
+        ByteBuf larger = LargeBuffers.buffer(alloc, payload.readableBytes() + n + OUTPUT_SIZE);
+        larger.writeBytes(payload);
+        payload.release();
+        payload = larger;
+      }
+    }
+
+    /** Ends an encoding: frees what a failed one left, and a buffer grown too large. */
+    void clear() {
+      alloc = null;
+      if (payload != null) {
+        payload.release();
+        payload = null;
+      }
+      if (buffer.length > MAX_RETAINED_OUTPUT) {
+        setBuffer(new byte[OUTPUT_SIZE], -1);
       }
     }
   }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
@@ -231,8 +232,11 @@ public final class Transport {
 
   private static void addHandlers(Channel ch, Connection c, int maxFrameBytes,
       KeepAlive keepAlive) {
+    FrameDecoder decoder = new FrameDecoder(maxFrameBytes);
+    MaxMessagesRecvByteBufAllocator reads = ch.config().getRecvByteBufAllocator();
+    ch.config().setRecvByteBufAllocator(decoder.recvAllocator(reads));
     ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, true),
-        new FrameDecoder(maxFrameBytes), FrameEncoder.INSTANCE);
+        decoder, FrameEncoder.INSTANCE);
     if (keepAlive.isEnabled()) {
       ch.pipeline().addLast(new KeepAliveHandler(c, keepAlive));
     }
