@@ -116,7 +116,11 @@ public final class Uri {
 
   private static String checkId(String id) {
     Objects.requireNonNull(id, "id");
-    if (id.isEmpty() || id.indexOf('@') >= 0 || id.chars().anyMatch(Character::isWhitespace)) {
+    boolean ok = !id.isEmpty() && id.indexOf('@') < 0;
+    for (int i = 0; ok && i < id.length(); i++) {
+      ok = !Character.isWhitespace(id.charAt(i)); // a loop: a stream costs a one-shot client
+    }
+    if (!ok) {
       throw new IllegalArgumentException(
           "object id or name: '" + id + "' (expected: non-empty, without '@' or white space)");
     }

@@ -2,13 +2,12 @@ package io.objectbroker.internal.protocol;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.SerializerFactory;
 import com.esotericsoftware.kryo.io.ByteBufferInput;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
-import com.esotericsoftware.kryo.serializers.OptionalSerializers;
-import com.esotericsoftware.kryo.serializers.TimeSerializers;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.util.Pool;
 import io.netty.buffer.ByteBuf;
@@ -17,6 +16,7 @@ import io.objectbroker.Address;
 import io.objectbroker.Remote;
 import io.objectbroker.SerializationException;
 import io.objectbroker.Uri;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Method;
@@ -289,7 +289,7 @@ public final class KryoCodec {
     return FIRST_USER_ID + (h & 0x0FFFFFFF);
   }
 
-  private static Kryo newKryo() {
+  static Kryo newKryo() {
     Kryo kryo = new Kryo() {
       // Only user classes can carry Kryo's @DefaultSerializer. Looking for it on the JDK's
       // value-based classes (Optional, java.time) would parse their @ValueBased and generate
@@ -299,14 +299,19 @@ public final class KryoCodec {
       protected Serializer<?> getDefaultSerializerForAnnotatedType(Class type) {
         return isJdk(type) ? null : super.getDefaultSerializerForAnnotatedType(type);
       }
+
+      // Kryo's constructor adds most of its default serializers by class, through here.
+      @Override
+      @SuppressWarnings("rawtypes") // as Kryo declares it
+      public void addDefaultSerializer(Class type, Class<? extends Serializer> serializerClass) {
+        addDefaultSerializer(type, new ConstructorSerializerFactory(serializerClass));
+      }
     };
     kryo.setRegistrationRequired(true);
     // No back-references: faster, and values on the wire are trees (a cycle is an error).
     kryo.setReferences(false);
     kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
-    ImmutableCollectionsSerializers.addDefaultSerializers(kryo);
-    TimeSerializers.addDefaultSerializers(kryo);
-    OptionalSerializers.addDefaultSerializers(kryo);
+    // Kryo's constructor has added the serializers of java.time, Optional and List.of().
     // JDK classes whose fields Kryo may not reach by reflection (module encapsulation).
     kryo.addDefaultSerializer(UUID.class, new DefaultSerializers.UUIDSerializer());
     kryo.addDefaultSerializer(URI.class, new DefaultSerializers.URISerializer());
@@ -332,6 +337,63 @@ public final class KryoCodec {
       throw new AssertionError("builtin ids reach " + kryo.getNextRegistrationId());
     }
     return kryo;
+  }
+
+  /**
+   * Kryo's {@code ReflectionSerializerFactory}, which makes a serializer by its constructor
+   * taking (Kryo, Class), else (Kryo), else (Class), else none, without its exceptions: that one
+   * asks for each constructor in turn, and every one missing throws NoSuchMethodException,
+   * whose message the JDK builds with streams. For the sixty-odd types a Kryo registers that
+   * was a third of setting it up, the largest cost of a one-shot client's start.
+   */
+  static final class ConstructorSerializerFactory
+      extends SerializerFactory.BaseSerializerFactory<Serializer<?>> {
+    private final Class<? extends Serializer<?>> serializerClass;
+
+    @SuppressWarnings({"rawtypes", "unchecked"}) // as Kryo declares it
+    ConstructorSerializerFactory(Class<? extends Serializer> serializerClass) {
+      this.serializerClass = (Class<? extends Serializer<?>>) serializerClass;
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes") // as Kryo declares it
+    public Serializer<?> newSerializer(Kryo kryo, Class type) {
+      Constructor<?> best = null;
+      int bestRank = 4;
+      for (Constructor<?> c : serializerClass.getConstructors()) {
+        int rank = rank(c.getParameterTypes());
+        if (rank < bestRank) {
+          best = c;
+          bestRank = rank;
+        }
+      }
+      if (best == null) { // no public constructor to use: Kryo's own way reports it
+        return SerializerFactory.ReflectionSerializerFactory.newSerializer(kryo, serializerClass,
+            type);
+      }
+      Object[] args = switch (bestRank) {
+        case 0 -> new Object[] {kryo, type};
+        case 1 -> new Object[] {kryo};
+        case 2 -> new Object[] {type};
+        default -> new Object[0];
+      };
+      try {
+        return (Serializer<?>) best.newInstance(args);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        throw new IllegalArgumentException("Unable to create serializer \""
+            + serializerClass.getName() + "\" for class: " + type.getName(), e);
+      }
+    }
+
+    private static int rank(Class<?>[] p) {
+      if (p.length == 2 && p[0] == Kryo.class && p[1] == Class.class) {
+        return 0;
+      }
+      if (p.length == 1) {
+        return p[0] == Kryo.class ? 1 : p[0] == Class.class ? 2 : 4;
+      }
+      return p.length == 0 ? 3 : 4;
+    }
   }
 
   // ---------------------------------------------------------------- payloads

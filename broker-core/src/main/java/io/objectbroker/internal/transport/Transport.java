@@ -44,10 +44,6 @@ public final class Transport {
   // Answers written while a burst of calls is being read go out in one flush (one syscall).
   private static final int MAX_CONSOLIDATED_FLUSHES = 256;
 
-  // An accepted connection stops reading requests while more than the high mark of its
-  // answers wait to be written, and reads again below the low mark (see Connection).
-  private static final WriteBufferWaterMark WRITE_WATER_MARK =
-      new WriteBufferWaterMark(256 << 10, 1 << 20);
 
   /**
    * The system property that sets the number of I/O threads of a process; one per core by
@@ -195,7 +191,11 @@ public final class Transport {
       KeepAlive keepAlive, Connection.CallHandler handler, Consumer<Connection> onConnection) {
     ServerBootstrap b = new ServerBootstrap()
         .group(group())
-        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WRITE_WATER_MARK)
+        // An accepted connection stops reading requests while more than the high mark of its
+        // answers wait to be written, and reads again below the low mark (see Connection).
+        // Made here, not in a constant: a one-shot client loads this class only to exit.
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+            new WriteBufferWaterMark(256 << 10, 1 << 20))
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {

@@ -436,4 +436,85 @@ class KryoCodecTest {
       ok.release();
     }
   }
+
+  /** Records which of its constructors made it. */
+  public static final class AnyConstructor extends com.esotericsoftware.kryo.Serializer<Object> {
+    final String made;
+
+    public AnyConstructor(com.esotericsoftware.kryo.Kryo kryo, Class<?> type) {
+      made = "kryo, type";
+    }
+
+    public AnyConstructor(com.esotericsoftware.kryo.Kryo kryo) {
+      made = "kryo";
+    }
+
+    public AnyConstructor(Class<?> type) {
+      made = "type";
+    }
+
+    public AnyConstructor() {
+      made = "none";
+    }
+
+    @Override
+    public void write(com.esotericsoftware.kryo.Kryo kryo, Output output, Object object) {}
+
+    @Override
+    public Object read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in,
+        Class<? extends Object> type) {
+      return null;
+    }
+  }
+
+  /** Only the type, and none. */
+  public static final class TypeConstructor extends com.esotericsoftware.kryo.Serializer<Object> {
+    final Class<?> type;
+
+    public TypeConstructor(Class<?> type) {
+      this.type = type;
+    }
+
+    public TypeConstructor() {
+      this.type = null;
+    }
+
+    @Override
+    public void write(com.esotericsoftware.kryo.Kryo kryo, Output output, Object object) {}
+
+    @Override
+    public Object read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in,
+        Class<? extends Object> type) {
+      return null;
+    }
+  }
+
+  @Test
+  void serializersAreMadeByTheConstructorKryoWouldChoose() {
+    com.esotericsoftware.kryo.Kryo kryo = new com.esotericsoftware.kryo.Kryo();
+    AnyConstructor any = (AnyConstructor) new KryoCodec.ConstructorSerializerFactory(
+        AnyConstructor.class).newSerializer(kryo, String.class);
+    assertThat(any.made).isEqualTo("kryo, type");
+    TypeConstructor typed = (TypeConstructor) new KryoCodec.ConstructorSerializerFactory(
+        TypeConstructor.class).newSerializer(kryo, Color.class);
+    assertThat(typed.type).isEqualTo(Color.class);
+    // And for every builtin that goes through the default serializers, the same serializer as
+    // Kryo's own reflective factory gives, except where the codec sets its own.
+    com.esotericsoftware.kryo.Kryo ours = KryoCodec.newKryo();
+    com.esotericsoftware.kryo.Kryo plain = new com.esotericsoftware.kryo.Kryo();
+    Set<Class<?>> own = Set.of(UUID.class, URI.class, Address.class, java.util.Date.class,
+        Arrays.asList().getClass());
+    int compared = 0;
+    for (Class<?> type : KryoCodec.BUILTINS) {
+      if (!own.contains(type) && plain.getClassResolver().getRegistration(type) == null) {
+        com.esotericsoftware.kryo.Serializer<?> a = ours.getDefaultSerializer(type);
+        com.esotericsoftware.kryo.Serializer<?> b = plain.getDefaultSerializer(type);
+        assertThat(a.getClass()).as(type.getName()).isEqualTo(b.getClass());
+        assertThat(a.getAcceptsNull()).as(type.getName()).isEqualTo(b.getAcceptsNull());
+        assertThat(a.isImmutable()).as(type.getName()).isEqualTo(b.isImmutable());
+        compared++;
+      }
+    }
+    assertThat(compared).isGreaterThan(25);
+  }
 }

@@ -23,6 +23,10 @@ class CliTest {
     assertThatThrownBy(() -> Cli.parseDuration("soon"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("'soon' is not a duration (expected: e.g. 500ms, 10s, 2m, 1h)");
+    for (String bad : new String[] {"", "s", "10x", "10 s", "1.5s", "10msec", "1234567890s"}) {
+      assertThatThrownBy(() -> Cli.parseDuration(bad)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a duration");
+    }
     assertThatThrownBy(() -> Cli.parseDuration("0s"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: > 0");
     // The option converter reports the same line as picocli's conversion error.

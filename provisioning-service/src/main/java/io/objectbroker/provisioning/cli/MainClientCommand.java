@@ -17,8 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -125,26 +123,22 @@ public final class MainClientCommand implements Callable<Integer> {
     return values;
   }
 
-  private static final class Sizes {
-    static final Pattern SIZE = Pattern.compile("(\\d{1,15})([KMGT]?)(i?B)?",
-        Pattern.CASE_INSENSITIVE);
-  }
-
-  /** "10G" is 10 GiB; a plain number is bytes. */
+  /** "10G" is 10 GiB (also 10GB, 10GiB, 10g); a plain number is bytes. */
   static long parseSize(String text) {
-    Matcher s = Sizes.SIZE.matcher(text.strip());
-    if (!s.matches()) {
+    String t = text.strip();
+    int digits = Cli.leadingDigits(t);
+    String rest = t.substring(digits);
+    int unit = rest.isEmpty() ? -1 : "KMGT".indexOf(Character.toUpperCase(rest.charAt(0)));
+    if (unit >= 0) {
+      rest = rest.substring(1);
+    }
+    if (digits == 0 || digits > 15
+        || !(rest.isEmpty() || rest.equalsIgnoreCase("B") || rest.equalsIgnoreCase("iB"))) {
       throw new UsageException("'" + text + "' is not a size (expected: e.g. 1048576, 512M,"
           + " 10G)");
     }
-    int shift = switch (s.group(2).toUpperCase(Locale.ROOT)) {
-      case "K" -> 10;
-      case "M" -> 20;
-      case "G" -> 30;
-      case "T" -> 40;
-      default -> 0;
-    };
-    long n = Long.parseLong(s.group(1));
+    int shift = 10 * (unit + 1);
+    long n = Long.parseLong(t, 0, digits, 10);
     if (n > (Long.MAX_VALUE >> shift)) {
       throw new UsageException("size " + text + " is too large");
     }

@@ -189,4 +189,22 @@ class MainClientCommandTest {
     assertThat(r.out()).contains("provision IMAGE NODE", "detach_node NODE",
         "create_snapshot IMAGE SNAPSHOT", "list_all_images", "create_image IMAGE SIZE");
   }
+
+  @Test
+  void sizesTakeABinaryUnitInEitherCaseWithAnOptionalB() {
+    assertThat(MainClientCommand.parseSize("1048576")).isEqualTo(1L << 20);
+    assertThat(MainClientCommand.parseSize(" 512M ")).isEqualTo(512L << 20);
+    assertThat(MainClientCommand.parseSize("10g")).isEqualTo(10L << 30);
+    assertThat(MainClientCommand.parseSize("10GiB")).isEqualTo(10L << 30);
+    assertThat(MainClientCommand.parseSize("2TB")).isEqualTo(2L << 40);
+    assertThat(MainClientCommand.parseSize("3kb")).isEqualTo(3L << 10);
+    assertThat(MainClientCommand.parseSize("7B")).isEqualTo(7L);
+    for (String bad : List.of("", "M", "10X", "10MM", "10 M", "10MiBs", "-1", "1.5G",
+        "1234567890123456")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> MainClientCommand.parseSize(bad))
+          .as(bad).hasMessageContaining("is not a size");
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> MainClientCommand.parseSize("99999999999T")).hasMessageContaining("too large");
+  }
 }
