@@ -116,9 +116,10 @@ public final class Uri {
 
   private static String checkId(String id) {
     Objects.requireNonNull(id, "id");
+    // A loop, not a stream: a stream's first use costs a one-shot client milliseconds.
     boolean ok = !id.isEmpty() && id.indexOf('@') < 0;
     for (int i = 0; ok && i < id.length(); i++) {
-      ok = !Character.isWhitespace(id.charAt(i)); // a loop: a stream costs a one-shot client
+      ok = !Character.isWhitespace(id.charAt(i));
     }
     if (!ok) {
       throw new IllegalArgumentException(

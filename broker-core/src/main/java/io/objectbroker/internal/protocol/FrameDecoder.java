@@ -128,7 +128,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
   /**
    * The channel's receive-buffer allocator, given its current one: while a large payload is
    * being gathered, the channel reads into the payload's unfilled part (a buffer of that part's
-   * size over the same memory), so its bytes are not copied from a read buffer afterwards.
+   * size over the same memory), so its bytes are not copied from a read buffer afterwards. For
+   * Netty's NIO transport, which {@code Transport} uses: its handle is a plain one, not the
+   * extended handle that the epoll and io_uring transports require.
    */
   public RecvByteBufAllocator recvAllocator(MaxMessagesRecvByteBufAllocator delegate) {
     return new ReadIntoPayload(delegate);

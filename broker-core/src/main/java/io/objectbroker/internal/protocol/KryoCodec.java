@@ -10,6 +10,7 @@ import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.util.Pool;
+import com.esotericsoftware.kryo.util.Util;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.objectbroker.Address;
@@ -49,6 +50,7 @@ import java.util.LinkedHashSet;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -304,6 +306,7 @@ public final class KryoCodec {
       @Override
       @SuppressWarnings("rawtypes") // as Kryo declares it
       public void addDefaultSerializer(Class type, Class<? extends Serializer> serializerClass) {
+        Objects.requireNonNull(serializerClass, "serializerClass");
         addDefaultSerializer(type, new ConstructorSerializerFactory(serializerClass));
       }
     };
@@ -381,7 +384,7 @@ public final class KryoCodec {
         return (Serializer<?>) best.newInstance(args);
       } catch (ReflectiveOperationException | RuntimeException e) {
         throw new IllegalArgumentException("Unable to create serializer \""
-            + serializerClass.getName() + "\" for class: " + type.getName(), e);
+            + serializerClass.getName() + "\" for class: " + Util.className(type), e);
       }
     }
 
@@ -762,12 +765,17 @@ public final class KryoCodec {
       return b;
     }
 
-    // Room for n more bytes in the payload buffer, which has a fixed capacity (see LargeBuffers).
+    // Room for n more bytes in the payload buffer, which has a fixed capacity (see
+    // LargeBuffers): a larger one takes its place, at least twice as large, so that many
+    // arrays in one payload are copied O(log n) times, not O(n).
     private void reserve(int n) {
       if (payload == null) {
         payload = LargeBuffers.buffer(alloc, n + OUTPUT_SIZE);
       } else if (payload.writableBytes() < n) {
-        ByteBuf larger = LargeBuffers.buffer(alloc, payload.readableBytes() + n + OUTPUT_SIZE);
+        long needed = (long) payload.readableBytes() + n + OUTPUT_SIZE;
+        int size = (int) Math.min(Integer.MAX_VALUE - 8,
+            Math.max(needed, 2L * payload.capacity()));
+        ByteBuf larger = LargeBuffers.buffer(alloc, size);
         larger.writeBytes(payload);
         payload.release();
         payload = larger;

@@ -44,7 +44,6 @@ public final class Transport {
   // Answers written while a burst of calls is being read go out in one flush (one syscall).
   private static final int MAX_CONSOLIDATED_FLUSHES = 256;
 
-
   /**
    * The system property that sets the number of I/O threads of a process; one per core by
    * default. On one core a second thread only made calls between a client and a server of the

@@ -467,6 +467,28 @@ class KryoCodecTest {
     }
   }
 
+  /** The Kryo, or the type. */
+  public static final class KryoOrType extends com.esotericsoftware.kryo.Serializer<Object> {
+    final String made;
+
+    public KryoOrType(Class<?> type) {
+      made = "type";
+    }
+
+    public KryoOrType(com.esotericsoftware.kryo.Kryo kryo) {
+      made = "kryo";
+    }
+
+    @Override
+    public void write(com.esotericsoftware.kryo.Kryo kryo, Output output, Object object) {}
+
+    @Override
+    public Object read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in,
+        Class<? extends Object> type) {
+      return null;
+    }
+  }
+
   /** Only the type, and none. */
   public static final class TypeConstructor extends com.esotericsoftware.kryo.Serializer<Object> {
     final Class<?> type;
@@ -498,6 +520,9 @@ class KryoCodecTest {
     TypeConstructor typed = (TypeConstructor) new KryoCodec.ConstructorSerializerFactory(
         TypeConstructor.class).newSerializer(kryo, Color.class);
     assertThat(typed.type).isEqualTo(Color.class);
+    KryoOrType kryoFirst = (KryoOrType) new KryoCodec.ConstructorSerializerFactory(
+        KryoOrType.class).newSerializer(kryo, Color.class);
+    assertThat(kryoFirst.made).isEqualTo("kryo");
     // And for every builtin that goes through the default serializers, the same serializer as
     // Kryo's own reflective factory gives, except where the codec sets its own.
     com.esotericsoftware.kryo.Kryo ours = KryoCodec.newKryo();
@@ -516,5 +541,52 @@ class KryoCodecTest {
       }
     }
     assertThat(compared).isGreaterThan(25);
+  }
+
+  /** Counts the buffers it allocates (on the heap, unpooled). */
+  private static final class CountingAllocator extends io.netty.buffer.AbstractByteBufAllocator {
+    int allocated;
+
+    @Override
+    protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+      allocated++;
+      return new io.netty.buffer.UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
+    }
+
+    @Override
+    protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+      return newHeapBuffer(initialCapacity, maxCapacity);
+    }
+
+    @Override
+    public boolean isDirectBufferPooled() {
+      return false;
+    }
+  }
+
+  @Test
+  void manyLargeArraysGoStraightIntoABufferThatDoublesAsItGrows() {
+    java.util.Random random = new java.util.Random(13);
+    List<byte[]> chunks = new ArrayList<>();
+    for (int i = 0; i < 128; i++) {
+      byte[] chunk = new byte[KryoCodec.PayloadOutput.DIRECT_BYTES + i];
+      random.nextBytes(chunk);
+      chunks.add(chunk);
+    }
+    CountingAllocator alloc = new CountingAllocator();
+    ByteBuf buf = codec.encodeCall(alloc, "obj", "m", 0, new Object[] {chunks});
+    try {
+      // One buffer would mean the arrays went through Kryo's own; one per array, that the
+      // buffer grew by each (every array copied again each time).
+      assertThat(alloc.allocated).isBetween(2, 12);
+      @SuppressWarnings("unchecked")
+      List<byte[]> back = (List<byte[]>) codec.decodeCall(buf).args()[0];
+      assertThat(back).hasSize(128);
+      for (int i = 0; i < 128; i++) {
+        assertThat(back.get(i)).as("chunk %d", i).isEqualTo(chunks.get(i));
+      }
+    } finally {
+      buf.release();
+    }
   }
 }

@@ -66,4 +66,25 @@ class LargeBuffersTest {
     assertThat(List.of(small.release(), huge.release(), heap.release()))
         .as("freed").containsOnly(true);
   }
+
+  @Test
+  void theSmallestIdleBufferThatFitsIsLent() {
+    ByteBuf large = LargeBuffers.buffer(ByteBufAllocator.DEFAULT, 6 << 20);
+    ByteBuf medium = LargeBuffers.buffer(ByteBufAllocator.DEFAULT, 3 << 20);
+    long mediumAddress = medium.memoryAddress();
+    long largeAddress = large.memoryAddress();
+    assertThat(LargeBuffers.lent()).isGreaterThanOrEqualTo(2);
+    large.release();
+    medium.release();
+    ByteBuf fits = LargeBuffers.buffer(ByteBufAllocator.DEFAULT, (3 << 20) - 1000);
+    ByteBuf fitsOnlyLarge = LargeBuffers.buffer(ByteBufAllocator.DEFAULT, 5 << 20);
+    try {
+      assertThat(fits.memoryAddress()).isEqualTo(mediumAddress);
+      assertThat(fitsOnlyLarge.memoryAddress()).isEqualTo(largeAddress);
+    } finally {
+      fits.release();
+      fitsOnlyLarge.release();
+    }
+    assertThat(LargeBuffers.lent()).isZero();
+  }
 }

@@ -133,7 +133,7 @@ public final class MainClientCommand implements Callable<Integer> {
       rest = rest.substring(1);
     }
     if (digits == 0 || digits > 15
-        || !(rest.isEmpty() || rest.equalsIgnoreCase("B") || rest.equalsIgnoreCase("iB"))) {
+        || !(rest.isEmpty() || asciiWord(rest, "b") || asciiWord(rest, "ib"))) {
       throw new UsageException("'" + text + "' is not a size (expected: e.g. 1048576, 512M,"
           + " 10G)");
     }
@@ -143,6 +143,21 @@ public final class MainClientCommand implements Callable<Integer> {
       throw new UsageException("size " + text + " is too large");
     }
     return n << shift;
+  }
+
+  // Whether text is the lower-case ASCII word in any case: equalsIgnoreCase, but ASCII only
+  // (that one also takes the dotless i and the dotted capital I for an "i").
+  private static boolean asciiWord(String text, String word) {
+    if (text.length() != word.length()) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c != word.charAt(i) && c != Character.toUpperCase(word.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** "provision IMAGE NODE". */

@@ -200,7 +200,7 @@ class MainClientCommandTest {
     assertThat(MainClientCommand.parseSize("3kb")).isEqualTo(3L << 10);
     assertThat(MainClientCommand.parseSize("7B")).isEqualTo(7L);
     for (String bad : List.of("", "M", "10X", "10MM", "10 M", "10MiBs", "-1", "1.5G",
-        "1234567890123456")) {
+        "1234567890123456", "10G\u0131b", "1\u0131B", "10G\u0130B")) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> MainClientCommand.parseSize(bad))
           .as(bad).hasMessageContaining("is not a size");
     }
