@@ -1,9 +1,13 @@
 package io.objectbroker.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
+import io.objectbroker.internal.protocol.LargeBuffers;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -11,8 +15,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Runs every test class with Netty's leak detector at {@code paranoid} and fails the class if
- * a buffer was garbage-collected without being released. Registered for each module through
- * JUnit's extension auto-detection ({@code META-INF/services}).
+ * a buffer was garbage-collected without being released, or if a large payload's buffer lent
+ * by {@link LargeBuffers} did not come back (those are never collected, so the detector cannot
+ * see them). Registered for each module through JUnit's extension auto-detection
+ * ({@code META-INF/services}).
  */
 public final class LeakDetectionExtension implements AfterAllCallback {
 
@@ -36,6 +42,9 @@ public final class LeakDetectionExtension implements AfterAllCallback {
       LEAKS.clear();
       throw new AssertionError("Netty buffers leaked (not released):\n" + report);
     }
+    // Loans end on I/O threads, after the connections closed.
+    await("large payload buffers lent by LargeBuffers to come back")
+        .atMost(Duration.ofSeconds(5)).until(() -> LargeBuffers.lent() == 0);
   }
 
   private static final class RecordingFactory extends ResourceLeakDetectorFactory {

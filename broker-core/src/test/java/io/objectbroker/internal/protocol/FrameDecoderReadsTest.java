@@ -98,4 +98,25 @@ class FrameDecoderReadsTest {
     long large = payloads[0].length + payloads[2].length + payloads[3].length;
     assertThat(decoder.get(1, TimeUnit.SECONDS).bytesReadInPlace()).isGreaterThan(large / 2);
   }
+
+  @Test
+  void aLargeFrameCutOffByTheClosedSocketGivesItsBufferBack() throws Exception {
+    io.netty.buffer.ByteBuf start = io.netty.buffer.Unpooled.buffer();
+    FrameEncoder.writeHeader(start, Protocol.VERSION, Protocol.CALL, 0, 1, 3 << 20);
+    start.writeZero(1 << 20);
+    byte[] bytes = ByteBufUtil.getBytes(start);
+    start.release();
+    try (Socket socket = new Socket()) {
+      socket.connect(server.localAddress());
+      socket.getOutputStream().write(bytes);
+      socket.getOutputStream().flush();
+      // The decoder is gathering the payload, reading in place, when the client goes away.
+      decoder.get(5, TimeUnit.SECONDS);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+          .until(() -> LargeBuffers.lent() == 1);
+    }
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> LargeBuffers.lent() == 0);
+    assertThat(frames).isEmpty();
+  }
 }
