@@ -354,13 +354,16 @@ public final class Connection {
   final class Handler extends ChannelInboundHandlerAdapter {
 
     private boolean handshaken;
+    // The server's wait for the client's HELLO, cancelled once it came: left to run, every
+    // connection's timer fired as a no-op 10 s later, on the I/O thread.
+    private ScheduledFuture<?> handshakeTimer;
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       if (isClient) {
         sendHello(Protocol.HELLO);
       } else {
-        ctx.executor().schedule(() -> {
+        handshakeTimer = ctx.executor().schedule(() -> {
           if (!handshaken) {
             close("no handshake within 10 s");
           }
@@ -437,6 +440,9 @@ public final class Connection {
         peerMaxFrameBytes = frame.content().getInt(frame.content().readerIndex());
       }
       handshaken = true;
+      if (handshakeTimer != null) {
+        handshakeTimer.cancel(false);
+      }
       if (!isClient) {
         sendHello(Protocol.HELLO_ACK);
       }

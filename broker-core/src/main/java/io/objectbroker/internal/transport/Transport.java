@@ -29,6 +29,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -154,12 +155,15 @@ public final class Transport {
                 + (c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage()), c));
       }
     });
-    group().schedule(() -> {
+    ScheduledFuture<?> timer = group().schedule(() -> {
       if (result.completeExceptionally(new ConnectTimeoutException(
           "no connection (with handshake) to " + address + " within " + timeoutMillis + " ms"))) {
         f.channel().close();
       }
     }, timeoutMillis, TimeUnit.MILLISECONDS);
+    // Cancelled once settled: left to run, it fired as a no-op on an I/O thread, the connect
+    // timeout (10 s by default) after every connection was made.
+    result.whenComplete((c, e) -> timer.cancel(false));
     return result;
   }
 
