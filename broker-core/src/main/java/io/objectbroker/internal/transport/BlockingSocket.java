@@ -61,6 +61,7 @@ abstract class BlockingSocket implements AutoCloseable {
   private static final class Tcp extends BlockingSocket {
     private final Socket socket;
     private PushbackInputStream input;
+    private ByteBuffer peek;
 
     Tcp(Address address, int connectMillis, boolean interruptible) throws IOException {
       socket = interruptible ? SocketChannel.open().socket() : new Socket();
@@ -98,7 +99,13 @@ abstract class BlockingSocket implements AutoCloseable {
       if (channel == null || input == null || input.available() > 0) {
         return false;
       }
-      ByteBuffer one = ByteBuffer.allocate(1);
+      // A direct buffer, as Netty's reads use: a heap one here, met now and then by the JDK's
+      // channel read that Netty's I/O threads have made hot, deoptimised it (seen in a pinned
+      // benchmark's measured seconds).
+      if (peek == null) {
+        peek = ByteBuffer.allocateDirect(1);
+      }
+      ByteBuffer one = peek.clear();
       int n;
       channel.configureBlocking(false);
       try {
