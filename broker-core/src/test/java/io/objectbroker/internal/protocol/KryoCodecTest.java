@@ -437,8 +437,20 @@ class KryoCodecTest {
     }
   }
 
+  /** A serializer that writes and reads nothing: only how it was made matters here. */
+  public abstract static class NoOpSerializer extends com.esotericsoftware.kryo.Serializer<Object> {
+    @Override
+    public void write(com.esotericsoftware.kryo.Kryo kryo, Output output, Object object) {}
+
+    @Override
+    public Object read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in,
+        Class<? extends Object> type) {
+      return null;
+    }
+  }
+
   /** Records which of its constructors made it. */
-  public static final class AnyConstructor extends com.esotericsoftware.kryo.Serializer<Object> {
+  public static final class AnyConstructor extends NoOpSerializer {
     final String made;
 
     public AnyConstructor(com.esotericsoftware.kryo.Kryo kryo, Class<?> type) {
@@ -456,19 +468,10 @@ class KryoCodecTest {
     public AnyConstructor() {
       made = "none";
     }
-
-    @Override
-    public void write(com.esotericsoftware.kryo.Kryo kryo, Output output, Object object) {}
-
-    @Override
-    public Object read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in,
-        Class<? extends Object> type) {
-      return null;
-    }
   }
 
   /** The Kryo, or the type. */
-  public static final class KryoOrType extends com.esotericsoftware.kryo.Serializer<Object> {
+  public static final class KryoOrType extends NoOpSerializer {
     final String made;
 
     public KryoOrType(Class<?> type) {
@@ -478,19 +481,10 @@ class KryoCodecTest {
     public KryoOrType(com.esotericsoftware.kryo.Kryo kryo) {
       made = "kryo";
     }
-
-    @Override
-    public void write(com.esotericsoftware.kryo.Kryo kryo, Output output, Object object) {}
-
-    @Override
-    public Object read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in,
-        Class<? extends Object> type) {
-      return null;
-    }
   }
 
   /** Only the type, and none. */
-  public static final class TypeConstructor extends com.esotericsoftware.kryo.Serializer<Object> {
+  public static final class TypeConstructor extends NoOpSerializer {
     final Class<?> type;
 
     public TypeConstructor(Class<?> type) {
@@ -499,15 +493,6 @@ class KryoCodecTest {
 
     public TypeConstructor() {
       this.type = null;
-    }
-
-    @Override
-    public void write(com.esotericsoftware.kryo.Kryo kryo, Output output, Object object) {}
-
-    @Override
-    public Object read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in,
-        Class<? extends Object> type) {
-      return null;
     }
   }
 
