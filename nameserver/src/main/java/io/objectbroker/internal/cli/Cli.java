@@ -158,8 +158,8 @@ public final class Cli {
    * @throws IllegalArgumentException with the one line to show the user
    */
   public static Duration parseDuration(String text) {
-    // By hand, not with a regex: a regex's first use sets up method handles, a tenth of the
-    // start-up of a one-shot mainclient, and the plain form reads its default timeout here.
+    // By hand, not with a regex: a regex's first use sets up method handles (milliseconds of a
+    // one-shot mainclient's main thread), and the plain form reads its default timeout here.
     String t = text.strip();
     int digits = leadingDigits(t);
     String unit = t.substring(digits);
