@@ -261,7 +261,8 @@ public final class Broker implements AutoCloseable {
     private Duration backoff = DEFAULT_BACKOFF;
     private int callbackThreads = DEFAULT_CALLBACK_THREADS;
     private Executor asyncExecutor;
-    private int syncConnections = Integer.getInteger("objectbroker.syncConnections", DEFAULT_SYNC_CONNECTIONS);
+    private int syncConnections =
+        Integer.getInteger("objectbroker.syncConnections", DEFAULT_SYNC_CONNECTIONS);
 
     private Builder() {}
 
@@ -270,8 +271,8 @@ public final class Broker implements AutoCloseable {
      * calls (default {@link #DEFAULT_SYNC_CONNECTIONS}: half the cores, at least 1; 0: none).
      * Such a call, one whose declared result and actual arguments are all passed by value (and
      * carry no byte array over 64 KiB, which the shared connection moves with fewer copies),
-     * borrows one, and the
-     * calling thread writes the call and reads its answer itself, as Java RMI's client does:
+     * borrows one, and the calling thread writes the call and reads its answer itself, as
+     * Java RMI's client does:
      * two thread hand-offs fewer than over the shared connection, which an I/O thread serves.
      * When all are busy, calls share the multiplexed connection, which serves many threads
      * better than many sockets do. Async, oneway and batch calls, and calls that pass or

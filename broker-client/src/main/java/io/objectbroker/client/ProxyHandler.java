@@ -3,17 +3,15 @@ package io.objectbroker.client;
 import io.objectbroker.Oneway;
 import io.objectbroker.Remote;
 import io.objectbroker.Uri;
-import io.objectbroker.internal.transport.Connection;
 import io.objectbroker.internal.dispatch.ExposedObject;
+import io.objectbroker.internal.transport.Connection;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -31,9 +29,14 @@ final class ProxyHandler implements InvocationHandler {
   private final CallOptions options;
   private final Invoker invoker;
   private final Executor callbacks;
-  private final Map<Method, String> names = new HashMap<>();
-  /** The methods whose result can never be a remote reference (see {@link #byValue}). */
-  private final Set<Method> plain = new HashSet<>();
+  /** How each method of the interface is called, worked out once: one lookup a call. */
+  private final Map<Method, Style> styles = new HashMap<>();
+
+  /**
+   * @param what the method as errors name it ({@code Interface.method})
+   * @param plain whether its result can never be a remote reference (see {@link #byValue})
+   */
+  private record Style(String what, boolean oneway, boolean async, boolean plain) {}
 
   private ProxyHandler(Class<?> remoteInterface, Uri target, Connection bound,
       CallOptions options, Invoker invoker, Executor callbacks) {
@@ -44,15 +47,16 @@ final class ProxyHandler implements InvocationHandler {
     this.invoker = invoker;
     this.callbacks = callbacks;
     for (Method m : remoteInterface.getMethods()) {
-      names.put(m, remoteInterface.getSimpleName() + "." + m.getName());
-      if (byValue(m.getReturnType())) {
-        plain.add(m);
+      String what = remoteInterface.getSimpleName() + "." + m.getName();
+      Class<?> returns = m.getReturnType();
+      boolean oneway = m.isAnnotationPresent(Oneway.class);
+      if (oneway && returns != void.class) {
+        throw new IllegalArgumentException(what + " is @Oneway but returns "
+            + returns.getSimpleName() + "; a oneway method returns void, as no answer comes back");
       }
-      if (m.isAnnotationPresent(Oneway.class) && m.getReturnType() != void.class) {
-        throw new IllegalArgumentException(remoteInterface.getSimpleName() + "." + m.getName()
-            + " is @Oneway but returns " + m.getReturnType().getSimpleName()
-            + "; a oneway method returns void, as no answer comes back");
-      }
+      styles.put(m, new Style(what, oneway,
+          returns == CompletableFuture.class || returns == CompletionStage.class,
+          byValue(returns)));
     }
   }
 
@@ -120,18 +124,17 @@ final class ProxyHandler implements InvocationHandler {
     if (method.isDefault()) {
       return InvocationHandler.invokeDefault(proxy, method, args);
     }
-    String what = names.get(method);
-    if (method.isAnnotationPresent(Oneway.class)) {
-      invoker.invokeOneway(target, bound, method.getName(), args, what);
+    Style style = styles.get(method);
+    if (style.oneway()) {
+      invoker.invokeOneway(target, bound, method.getName(), args, style.what());
       return null;
     }
-    Class<?> returns = method.getReturnType();
-    if (returns == CompletableFuture.class || returns == CompletionStage.class) {
-      return invoker.invokeAsync(target, bound, method.getName(), args, options, what, method,
-          callbacks);
+    if (style.async()) {
+      return invoker.invokeAsync(target, bound, method.getName(), args, options, style.what(),
+          method, callbacks);
     }
-    return invoker.invoke(target, bound, method.getName(), args, options, what, method,
-        plain.contains(method));
+    return invoker.invoke(target, bound, method.getName(), args, options, style.what(), method,
+        style.plain());
   }
 
   /**

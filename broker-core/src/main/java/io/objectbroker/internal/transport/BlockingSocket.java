@@ -19,8 +19,9 @@ import java.nio.channels.SocketChannel;
 /**
  * The socket of a {@link BlockingConnection}: TCP, or a Unix domain socket. Both read with a
  * timeout; when asked for (and always over Unix sockets), an interrupt of the reading thread
- * ends its read with a {@link ClosedByInterruptException}, closing the socket. The JDK's Unix socket streams ignore
- * {@code SO_TIMEOUT}, so that one waits for its bytes on a selector instead.
+ * ends its read with a {@link ClosedByInterruptException}, closing the socket. The JDK's Unix
+ * socket streams ignore {@code SO_TIMEOUT}, so that one waits for its bytes on a selector
+ * instead.
  */
 abstract class BlockingSocket implements AutoCloseable {
 
