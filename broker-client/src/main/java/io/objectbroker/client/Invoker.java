@@ -102,7 +102,7 @@ final class Invoker {
   Object invoke(Uri target, Connection bound, String method, Object[] args,
       CallOptions options, String what, Method declared, boolean plain) {
     CallInterceptor.Call info = before(target, method, args);
-    long started = System.nanoTime();
+    long started = startTime(info);
     try {
       Object result = invokeWithRetries(target, bound, method, args, options, what, declared,
           plain && bound == null && sync != null && !Transport.onIoThread() && byValue(args));
@@ -263,12 +263,13 @@ final class Invoker {
   CompletableFuture<Object> invokeAsync(Uri target, Connection bound, String method,
       Object[] args, CallOptions options, String what, Method declared, Executor executor) {
     CallInterceptor.Call info;
-    long started = System.nanoTime();
+    long started;
     Connection connection;
     Connection.OutgoingCall call;
     long timeoutMillis = options.timeout().toMillis();
     try {
       info = before(target, method, args);
+      started = startTime(info);
       Endpoint<Connection> endpoint = bound != null ? bound(target, bound, what)
           : endpoint(target, what, pool::get);
       connection = endpoint.connection();
@@ -313,7 +314,7 @@ final class Invoker {
   /** Sends a oneway call: no answer, so nothing to wait for and nothing to report. */
   void invokeOneway(Uri target, Connection bound, String method, Object[] args, String what) {
     CallInterceptor.Call info = before(target, method, args);
-    long started = System.nanoTime();
+    long started = startTime(info);
     Endpoint<Connection> endpoint = bound != null ? bound(target, bound, what)
         : endpoint(target, what, pool::get);
     Connection connection = endpoint.connection();
@@ -333,6 +334,12 @@ final class Invoker {
       interceptor.before(info);
     }
     return info;
+  }
+
+  // The clock is read only for interceptors, which are told how long a call took: a read
+  // costs some 25 ns, which a call without them need not pay.
+  private static long startTime(CallInterceptor.Call info) {
+    return info == null ? 0 : System.nanoTime();
   }
 
   private void after(CallInterceptor.Call info, long started, Throwable error) {

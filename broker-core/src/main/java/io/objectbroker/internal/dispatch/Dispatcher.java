@@ -57,6 +57,12 @@ public final class Dispatcher implements Connection.CallHandler {
 
   private static final ThreadLocal<String> PEER = new ThreadLocal<>();
 
+  /**
+   * What {@link #run} is given as the time a call came when it runs as it comes, on the I/O
+   * thread, so waited in no queue: no clock is read for it.
+   */
+  private static final long NOT_QUEUED = Long.MIN_VALUE;
+
   /** The payload bytes of oneway calls one connection may have waiting before it is paused. */
   static final long LANE_BYTES = 16 << 20;
 
@@ -252,13 +258,13 @@ public final class Dispatcher implements Connection.CallHandler {
 
   @Override
   public void onCall(Connection connection, Frame call) {
-    long received = System.nanoTime();
     KryoCodec.Target target = codec.peekTarget(call.content());
     ExposedObject object = target == null ? null : lookup(connection, target.objectId());
     if (object != null && object.isNonBlocking(target.method())) {
-      run(connection, call, received); // on this I/O thread: see NonBlocking
+      run(connection, call, NOT_QUEUED); // on this I/O thread: see NonBlocking
       return;
     }
+    long received = System.nanoTime();
     if (call.hasFlag(Protocol.FLAG_ONEWAY)
         && !(object != null && object.isUnorderedOneway(target.method()))) {
       state(connection).lane.add(call, received);
@@ -409,22 +415,29 @@ public final class Dispatcher implements Connection.CallHandler {
     }
   }
 
+  /**
+   * Runs a call.
+   *
+   * @param received when it came ({@link System#nanoTime()}), to refuse a call that waited in
+   *     a queue past its timeout; {@link #NOT_QUEUED} for one that runs as it comes
+   */
   private void run(Connection connection, Frame frame, long received) {
     int id = frame.requestId();
     boolean oneway = frame.hasFlag(Protocol.FLAG_ONEWAY);
-    String what = "call";
+    KryoCodec.Call call = null;
     try {
-      KryoCodec.Call call;
       try {
         call = codec.decodeCall(frame.content());
       } finally {
         frame.release();
       }
-      what = call.objectId() + "." + call.method();
-      long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - received);
-      if (call.timeoutMillis() > 0 && waitedMillis >= call.timeoutMillis()) {
-        throw new CallTimeoutException(what + " waited " + waitedMillis + " ms in the queue of "
-            + server.get() + ", past its timeout of " + call.timeoutMillis() + " ms; not run");
+      if (received != NOT_QUEUED && call.timeoutMillis() > 0) {
+        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - received);
+        if (waitedMillis >= call.timeoutMillis()) {
+          throw new CallTimeoutException(what(call) + " waited " + waitedMillis
+              + " ms in the queue of " + server.get() + ", past its timeout of "
+              + call.timeoutMillis() + " ms; not run");
+        }
       }
       if (RemoteRef.RELEASE_OBJECT.equals(call.objectId())) {
         release(connection, call.args());
@@ -445,7 +458,7 @@ public final class Dispatcher implements Connection.CallHandler {
       CallInterceptor.Call info =
           new CallInterceptor.Call(call.objectId(), call.method(), args, connection.peer());
       hooks.before(info); // may refuse the call by throwing
-      long started = System.nanoTime();
+      long started = hooks.startTime();
       Object result;
       PEER.set(connection.peer());
       try {
@@ -476,18 +489,24 @@ public final class Dispatcher implements Connection.CallHandler {
       // The broker's own refusals (unknown object or method, bad payload, deadline, a hook's
       // refusal) and anything that went wrong around the call: the caller gets it, the
       // server goes on.
-      log.debug("{} from {} refused: {}", what, connection.peer(), e.toString());
+      log.debug("{} from {} refused: {}", what(call), connection.peer(), e.toString());
       if (oneway) {
-        log.warn("oneway call {} from {} refused: {}", what, connection.peer(), e.toString());
+        log.warn("oneway call {} from {} refused: {}", what(call), connection.peer(),
+            e.toString());
       } else {
         replyError(connection, id, e);
       }
     } catch (IllegalAccessException e) {
       if (!oneway) {
         replyError(connection, id,
-            new IllegalStateException("cannot call " + what + ": " + e));
+            new IllegalStateException("cannot call " + what(call) + ": " + e));
       }
     }
+  }
+
+  // "object.method" for messages, only when one is written: a call that succeeds builds none.
+  private static String what(KryoCodec.Call call) {
+    return call == null ? "call" : call.objectId() + "." + call.method();
   }
 
   private void finish(Connection connection, int id, boolean oneway, CallInterceptor.Call info,

@@ -27,7 +27,19 @@ public final class Hooks {
     }
   }
 
-  /** Runs the after hooks; one that throws is logged, and the others still run. */
+  /**
+   * When a call starts, for {@link #after}: {@link System#nanoTime()}, or 0 when there are no
+   * hooks to tell how long it took (a clock read is a good part of a small call's own cost).
+   */
+  public long startTime() {
+    return interceptors.isEmpty() ? 0 : System.nanoTime();
+  }
+
+  /**
+   * Runs the after hooks; one that throws is logged, and the others still run.
+   *
+   * @param startedNanos what {@link #startTime()} gave when the call started
+   */
   public void after(CallInterceptor.Call call, long startedNanos, Throwable error) {
     if (interceptors.isEmpty()) {
       return;
