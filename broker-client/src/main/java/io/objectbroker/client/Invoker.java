@@ -147,7 +147,7 @@ final class Invoker {
         if (c != null) { // else all are lent out: the multiplexed connection takes this call
           Object result;
           try {
-            result = c.call(codec, lent.objectId(), method, args, timeoutMillis, true);
+            result = c.call(codec, lent.objectId(), method, args, timeoutMillis, sync);
           } catch (CallTimeoutException e) {
             throw timeout(target, what, timeoutMillis);
           } catch (ConnectionClosedException e) {

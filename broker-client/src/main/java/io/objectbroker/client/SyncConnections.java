@@ -23,24 +23,26 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #borrow} says so and the call takes the multiplexed connection instead, so many
  * threads never open many sockets.
  *
- * <p>An idle connection is read before it is lent (the server may have closed it, or pinged
- * it). Once idle for {@link #CHECK_AFTER_IDLE} it is also checked, without waiting, for an end
- * its server's host sent (a killed server sends no CLOSE), and once idle for
- * {@link #VERIFY_AFTER_IDLE} it is pinged (a host that died sends nothing at all): a call sent
- * on a dead connection fails after it left, which the caller could not tell from a server
- * that died running it, so it could not be retried. It is closed once idle for
- * {@link #CLOSE_AFTER_IDLE} (servers drop silent connections after 45 s by default).
+ * <p>A connection idle for {@link #CHECK_AFTER_IDLE} is read before it is lent (the server
+ * may have closed it, or pinged it) and checked, without waiting, for an end its server's
+ * host sent (a killed server sends no CLOSE). One used more recently is lent unchecked, as
+ * Java RMI reuses a connection used within its last round trip's time: the check is a system
+ * call, and a server pings only connections silent for its keepalive interval. Once idle for
+ * {@link #VERIFY_AFTER_IDLE} a connection is also pinged (a host that died sends nothing at
+ * all): a call sent on a dead connection fails after it left, which the caller could not tell
+ * from a server that died running it, so it could not be retried. It is closed once idle for
+ * the broker's {@code idleTimeout} ({@link Broker#DEFAULT_IDLE_TIMEOUT} unless set).
  *
- * <p>A watchdog thread (one per broker, from its first blocking connection) checks every
- * {@link #WATCH_PERIOD}: it ends the calls past their timeout, keeps the broker's keepalive on
- * the calls that wait (pings a silent server, gives up on one silent too long), and answers
- * the PINGs servers send idle connections.
+ * <p>A watchdog thread (one per broker, from its first blocking connection) ends the calls
+ * past their timeout and keeps the broker's keepalive on the calls that wait (pings a silent
+ * server, gives up on one silent too long), each when it is due; it also answers the PINGs
+ * servers send idle connections and closes the connections idle too long, looking every
+ * {@link #WATCH_PERIOD} while any is open. With none open it sleeps until one is.
  */
-final class SyncConnections implements AutoCloseable {
+final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher {
 
   static final Duration CHECK_AFTER_IDLE = Duration.ofMillis(1);
   static final Duration VERIFY_AFTER_IDLE = Duration.ofSeconds(1);
-  static final Duration CLOSE_AFTER_IDLE = Duration.ofSeconds(30);
 
   private record Idle(BlockingConnection connection, long since) {}
 
@@ -56,22 +58,38 @@ final class SyncConnections implements AutoCloseable {
   private final int maxFrameBytes;
   private final Duration connectTimeout;
   private final KeepAlive keepAlive;
+  private final long keepAliveNanos; // its interval; 0: off
+  private final long idleTimeoutNanos;
   private volatile boolean closed;
-  private Thread watchdog; // guarded by this
+  private volatile Thread watchdog; // set under this
+  /**
+   * When the watchdog looks next ({@link System#nanoTime()}): a call due sooner wakes it. Set
+   * before the watchdog looks at the calls, so that a call it does not see sees this (see
+   * {@link #waiting}).
+   */
+  private volatile long wakeAt;
 
   /**
-   * How often the watchdog looks for calls past their deadline: a call times out up to this
-   * much late. The calls themselves read without a socket timeout, which saves a poll and a
+   * The longest the watchdog sleeps while a blocking connection is open: how late it may
+   * answer a PING on an idle connection (a server that pings after 100 ms of silence hears a
+   * PONG within 150 ms of it, well before a timeout of 300 ms), and how soon it finds a
+   * connection newly idle. The deadlines and keepalive pings of waiting calls it meets when
+   * they are due. The calls themselves read without a socket timeout, which saves a poll and a
    * read on every call.
    */
-  static final Duration WATCH_PERIOD = Duration.ofMillis(20);
+  static final Duration WATCH_PERIOD = Duration.ofMillis(50);
+  private static final long WATCH_PERIOD_NANOS = WATCH_PERIOD.toNanos();
+  /** As far ahead as {@link #wakeAt} goes: the watchdog sleeps until woken. */
+  private static final long NEVER_NANOS = 1L << 62;
 
   /** How long a connection sits idle before the watchdog reads what its server sent. */
   static final Duration SERVICE_AFTER_IDLE = Duration.ofMillis(50);
 
   SyncConnections(int perServer, int maxFrameBytes, Duration connectTimeout,
-      KeepAlive keepAlive) {
+      KeepAlive keepAlive, Duration idleTimeout) {
     this.keepAlive = keepAlive;
+    this.idleTimeoutNanos = idleTimeout.toNanos();
+    this.keepAliveNanos = keepAlive.interval().toNanos();
     this.perServer = perServer;
     this.maxFrameBytes = maxFrameBytes;
     this.connectTimeout = connectTimeout;
@@ -108,8 +126,8 @@ final class SyncConnections implements AutoCloseable {
       }
       BlockingConnection c = idle.connection();
       long idleNanos = System.nanoTime() - idle.since();
-      if (c.readIdle() && (idleNanos < CHECK_AFTER_IDLE.toNanos() || c.checkOpen())
-          && (idleNanos < VERIFY_AFTER_IDLE.toNanos()
+      if (idleNanos < CHECK_AFTER_IDLE.toNanos()
+          || c.readIdle() && c.checkOpen() && (idleNanos < VERIFY_AFTER_IDLE.toNanos()
               || c.ping(pingMillis(callTimeoutMillis)))) {
         return c;
       }
@@ -136,7 +154,7 @@ final class SyncConnections implements AutoCloseable {
       throw e;
     }
     all.add(c);
-    startWatchdog();
+    startWatchdog(); // or wake it: it may sleep with no connection open
     if (closed) { // closed while this one was being made
       discard(address, c);
       throw new CommunicationException("broker is closed");
@@ -146,47 +164,87 @@ final class SyncConnections implements AutoCloseable {
 
   private synchronized void startWatchdog() {
     if (watchdog != null) {
+      LockSupport.unpark(watchdog);
       return;
     }
-    watchdog = new Thread(() -> {
-      while (!closed) {
-        LockSupport.parkNanos(WATCH_PERIOD.toNanos());
-        long now = System.nanoTime();
-        for (BlockingConnection c : all) {
-          c.watch(now, keepAlive);
-        }
-        slots.forEach(this::readIdle);
-      }
-    }, "objectbroker-sync-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
+    Thread t = new Thread(this::watch, "objectbroker-sync-watchdog");
+    t.setDaemon(true);
+    watchdog = t;
+    t.start();
   }
 
-  // Answers the PINGs a server sends its idle connections, so that it keeps them, and drops
-  // those it closed. Only those idle for SERVICE_AFTER_IDLE, and under the slot's lock, so
-  // that a caller never finds a connection missing (it would take the shared connection,
-  // opening it if need be) while one that is in constant use is never touched.
+  private void watch() {
+    while (!closed) {
+      long now = System.nanoTime();
+      wakeAt = now + WATCH_PERIOD_NANOS; // first: see waiting()
+      long sleep = WATCH_PERIOD_NANOS;
+      for (BlockingConnection c : all) {
+        sleep = Math.min(sleep, c.watch(now, keepAlive));
+      }
+      slots.forEach(this::readIdle);
+      if (all.isEmpty()) { // open() wakes it
+        wakeAt = now + NEVER_NANOS;
+        LockSupport.park(this);
+      } else {
+        wakeAt = now + sleep;
+        LockSupport.parkNanos(this, sleep);
+      }
+    }
+  }
+
+  /**
+   * Wakes the watchdog if the call that starts waiting is due (its deadline, or its first
+   * keepalive ping) before the watchdog looks next; a plain call pays one volatile read.
+   */
+  @Override
+  public void waiting(long nowNanos, long deadlineNanos) {
+    long next = wakeAt;
+    if (deadlineNanos != 0 && deadlineNanos - next < 0
+        || keepAliveNanos > 0 && nowNanos + keepAliveNanos - next < 0) {
+      LockSupport.unpark(watchdog);
+    }
+  }
+
+  // Answers the PINGs a server sends its idle connections, so that it keeps them, drops those
+  // it closed, and closes those idle for the idle timeout. Only those idle for
+  // SERVICE_AFTER_IDLE, and under the slot's lock, so that a caller never finds a connection
+  // missing (it would take the shared connection, opening it if need be) while one that is in
+  // constant use is never touched.
   private void readIdle(Address address, Slot slot) {
     long now = System.nanoTime();
     List<BlockingConnection> dead = null;
+    List<BlockingConnection> stale = null;
     synchronized (slot) {
       for (Iterator<Idle> it = slot.idle.descendingIterator(); it.hasNext(); ) {
         Idle idle = it.next();
         if (now - idle.since() < SERVICE_AFTER_IDLE.toNanos()) {
           break; // the rest were used more recently
         }
-        if (!idle.connection().readIdle()) {
+        if (now - idle.since() >= idleTimeoutNanos) {
           it.remove();
-          if (dead == null) {
-            dead = new ArrayList<>();
-          }
-          dead.add(idle.connection());
+          stale = add(stale, idle.connection());
+        } else if (!idle.connection().readIdle()) {
+          it.remove();
+          dead = add(dead, idle.connection());
         }
       }
     }
     if (dead != null) {
       dead.forEach(c -> discard(address, c));
     }
+    if (stale != null) {
+      for (BlockingConnection c : stale) {
+        c.close(); // idle: the server hears why
+        forget(address, c);
+      }
+    }
+  }
+
+  private static List<BlockingConnection> add(List<BlockingConnection> list,
+      BlockingConnection c) {
+    List<BlockingConnection> l = list == null ? new ArrayList<>() : list;
+    l.add(c);
+    return l;
   }
 
   /** Takes back a connection after its call: kept if it may serve another, else closed. */
@@ -197,17 +255,8 @@ final class SyncConnections implements AutoCloseable {
     }
     Slot slot = slots.get(address);
     long now = System.nanoTime();
-    Idle stale = null;
     synchronized (slot) {
-      slot.idle.addFirst(new Idle(c, now));
-      Idle oldest = slot.idle.peekLast();
-      if (now - oldest.since() > CLOSE_AFTER_IDLE.toNanos()) {
-        stale = slot.idle.pollLast(); // one at a time: each release retires at most one
-      }
-    }
-    if (stale != null) {
-      stale.connection().close();
-      forget(address, stale.connection());
+      slot.idle.addFirst(new Idle(c, now)); // the watchdog closes it once idle too long
     }
   }
 
@@ -239,6 +288,10 @@ final class SyncConnections implements AutoCloseable {
     }
     for (BlockingConnection c : all) {
       c.abort(); // the rest are lent out: their calls fail now
+    }
+    Thread w = watchdog;
+    if (w != null) {
+      LockSupport.unpark(w); // to end
     }
   }
 }

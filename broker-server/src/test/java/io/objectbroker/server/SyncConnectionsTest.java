@@ -10,10 +10,16 @@ import io.objectbroker.ConnectionClosedException;
 import io.objectbroker.Remote;
 import io.objectbroker.client.Broker;
 import io.objectbroker.client.CallOptions;
+import io.objectbroker.internal.protocol.KryoCodec;
+import io.objectbroker.internal.protocol.Protocol;
+import io.objectbroker.internal.transport.BlockingConnection;
+import io.objectbroker.internal.transport.KeepAlive;
 import io.objectbroker.testing.FreezableRelay;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -253,5 +260,85 @@ class SyncConnectionsTest {
     broker.close();
     assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
         .hasCauseInstanceOf(CommunicationException.class);
+  }
+
+  @Test
+  void anIdleConnectionIsClosedAfterTheIdleTimeoutAndTheWatchdogThenSleepsUntilACallOpensOne() {
+    ObjectServer server = serve();
+    Set<Thread> others = watchdogs();
+    Counter counter = broker(Broker.builder().idleTimeout(Duration.ofMillis(500)))
+        .proxy(Counter.class, server.uri("counter").toString());
+    assertThat(counter.next()).isEqualTo(1);
+    Set<Thread> mine = watchdogs();
+    mine.removeAll(others);
+    assertThat(mine).hasSize(1);
+    Thread watchdog = mine.iterator().next();
+    await().atMost(Duration.ofSeconds(5)).until(() -> server.connectionCount() == 0);
+    // No connection open: it waits to be woken, instead of looking every WATCH_PERIOD.
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> watchdog.getState() == Thread.State.WAITING);
+    assertThat(counter.next()).isEqualTo(2); // over a new connection, which wakes it
+    assertThat(server.connectionCount()).isEqualTo(1);
+    await().pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(5))
+        .until(() -> watchdog.getState() == Thread.State.TIMED_WAITING);
+    assertThat(watchdog.isAlive()).isTrue();
+  }
+
+  @Test
+  void theIdleTimeoutMustBePositive() {
+    assertThatThrownBy(() -> Broker.builder().idleTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("idleTimeout");
+  }
+
+  @Test
+  void aWatchedCallTellsItsWatcherAndIsWatchedWhenItsDeadlineOrPingIsDue() throws Exception {
+    ObjectServer server = serve();
+    BlockingConnection c = BlockingConnection.open(server.address(),
+        Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(5));
+    closeLater.add(c::abort);
+    AtomicLongArray told = new AtomicLongArray(2); // when it started waiting, its deadline
+    CountDownLatch waiting = new CountDownLatch(1);
+    BlockingConnection.Watcher watcher = (now, deadline) -> {
+      told.set(0, now);
+      told.set(1, deadline);
+      waiting.countDown();
+    };
+    assertThat(c.watch(System.nanoTime(), KeepAlive.DEFAULT))
+        .isEqualTo(BlockingConnection.NOTHING_TO_WATCH); // no call waits
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    try {
+      Future<Object> call = caller.submit(() -> c.call(new KryoCodec(), "counter",
+          "sleepUntilInterrupted", new Object[0], 5_000, watcher));
+      assertThat(waiting.await(5, TimeUnit.SECONDS)).isTrue();
+      long started = told.get(0);
+      long deadline = told.get(1);
+      assertThat(deadline - started).isEqualTo(TimeUnit.SECONDS.toNanos(5));
+      long second = TimeUnit.SECONDS.toNanos(1);
+      // Without keepalive, next due at the deadline; with it, at the first ping.
+      assertThat(c.watch(started, KeepAlive.OFF)).isEqualTo(5 * second);
+      KeepAlive keepAlive = KeepAlive.of(Duration.ofSeconds(1), Duration.ofSeconds(3));
+      assertThat(c.watch(started + second / 2, keepAlive)).isEqualTo(second / 2);
+      // Silent for 1.5 s: pinged now, the next ping 1 s on (before the timeout, 1.5 s on).
+      assertThat(c.watch(started + 3 * second / 2, keepAlive)).isEqualTo(second);
+      assertThat(c.watch(started + 2 * second, keepAlive)).isEqualTo(second / 2);
+      // At the deadline the wait ends: the call fails with a timeout.
+      assertThat(c.watch(deadline, KeepAlive.OFF)).isEqualTo(BlockingConnection.NOTHING_TO_WATCH);
+      assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CallTimeoutException.class);
+      assertThat(c.watch(System.nanoTime(), KeepAlive.DEFAULT))
+          .isEqualTo(BlockingConnection.NOTHING_TO_WATCH);
+    } finally {
+      caller.shutdownNow();
+    }
+  }
+
+  private static Set<Thread> watchdogs() {
+    Set<Thread> found = new HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().equals("objectbroker-sync-watchdog")) {
+        found.add(t);
+      }
+    }
+    return found;
   }
 }

@@ -60,7 +60,8 @@ public final class BlockingConnection implements AutoCloseable {
   private volatile long watchedDeadline;
   /** When the last frame came, or the watched call left ({@link System#nanoTime()}). */
   private volatile long lastHeard;
-  private long lastPinged;
+  /** When the watchdog last pinged; at first as long ago as can be, so that it may at once. */
+  private long lastPinged = System.nanoTime() - (1L << 62);
   /** Why a watchdog ended the wait ({@link #DEADLINE}, or a keepalive message). */
   private volatile String expired;
   private static final String DEADLINE = "deadline";
@@ -155,18 +156,31 @@ public final class BlockingConnection implements AutoCloseable {
    */
   public Object call(KryoCodec codec, String objectId, String method, Object[] args,
       long timeoutMillis) {
-    return call(codec, objectId, method, args, timeoutMillis, false);
+    return call(codec, objectId, method, args, timeoutMillis, null);
+  }
+
+  /**
+   * The thread that enforces the timeouts (and keepalive) of watched calls by calling
+   * {@link #watch}; told when a call starts waiting, so that it can look in time.
+   */
+  public interface Watcher {
+    /**
+     * A watched call started waiting for its answer at {@code nowNanos}, with a deadline of
+     * {@code deadlineNanos} ({@link System#nanoTime()}; 0: none).
+     */
+    void waiting(long nowNanos, long deadlineNanos);
   }
 
   /**
    * Like {@link #call(KryoCodec, String, String, Object[], long)}.
    *
-   * @param watched true: the answer is read without a socket timeout (one read instead of a
-   *     read, a poll and a read: a tenth of a small call's time), and another thread enforces
-   *     the timeout by calling {@link #watch} now and then
+   * @param watcher not null: the answer is read without a socket timeout (one read instead of
+   *     a read, a poll and a read: a tenth of a small call's time), and the watcher enforces
+   *     the timeout by calling {@link #watch}
    */
   public Object call(KryoCodec codec, String objectId, String method, Object[] args,
-      long timeoutMillis, boolean watched) {
+      long timeoutMillis, Watcher watcher) {
+    boolean watched = watcher != null;
     byte[] payload = codec.encodeCall(objectId, method, timeoutMillis, args);
     if (payload.length > peerMaxFrameBytes) {
       int size = payload.length;
@@ -174,18 +188,20 @@ public final class BlockingConnection implements AutoCloseable {
           + " bytes, more than the limit of " + peerMaxFrameBytes + " bytes of " + peer);
     }
     int id = ++nextId;
-    // As in Connection, a timeout of zero or less means none.
-    long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
     sent = false;
     boolean done = false;
     try {
       write(Protocol.CALL, id, payload);
       sent = true;
+      // The timeout is for the answer, from now. As in Connection, zero or less means none.
+      long now = System.nanoTime();
+      long deadline = now + timeoutMillis * 1_000_000L;
       if (watched) {
         readTimeout(0);
         watchedDeadline = timeoutMillis > 0 ? deadline : 0;
-        lastHeard = System.nanoTime();
+        lastHeard = now;
         state.set(WAITING);
+        watcher.waiting(now, watchedDeadline);
       }
       while (true) {
         if (!watched) { // watched: no socket timeout, the watchdog ends the read in time
@@ -266,41 +282,64 @@ public final class BlockingConnection implements AutoCloseable {
     }
   }
 
+  /** What {@link #watch} returns when nothing is to be done on this connection. */
+  public static final long NOTHING_TO_WATCH = Long.MAX_VALUE;
+
+  /** How soon {@link #watch} wants to ping again when the caller was writing. */
+  private static final long PING_RETRY_NANOS = 1_000_000L;
+
   /**
-   * Watches a {@linkplain #call(KryoCodec, String, String, Object[], long, boolean) watched
+   * Watches a {@linkplain #call(KryoCodec, String, String, Object[], long, Watcher) watched
    * call}, from another thread, at {@code now} ({@link System#nanoTime()}): past its deadline,
    * ends its wait, and the caller cancels it and gets a {@link CallTimeoutException}. With
    * {@code keepAlive} on, pings a server silent for its interval and, silent for its timeout,
    * ends the wait with a {@link ConnectionClosedException} that says so, as the shared
    * connection's keepalive does.
+   *
+   * @return in how many nanoseconds this is next needed (the deadline, a ping, or the
+   *     keepalive timeout), {@link #NOTHING_TO_WATCH} if no call waits
    */
-  public void watch(long now, KeepAlive keepAlive) {
+  public long watch(long now, KeepAlive keepAlive) {
     if (state.get() != WAITING) {
-      return;
+      return NOTHING_TO_WATCH;
     }
     long d = watchedDeadline;
     if (d != 0 && now - d >= 0) {
       expire(DEADLINE);
-      return;
+      return NOTHING_TO_WATCH;
     }
+    long next = d != 0 ? d - now : NOTHING_TO_WATCH;
     if (!keepAlive.isEnabled()) {
-      return;
+      return next;
     }
     long silent = now - lastHeard;
     long interval = keepAlive.interval().toNanos();
-    if (silent >= keepAlive.timeout().toNanos()) {
+    long timeout = keepAlive.timeout().toNanos();
+    if (silent >= timeout) {
       expire("no frame from the peer for " + keepAlive.timeout().toMillis() + " ms, pinged"
           + " every " + keepAlive.interval().toMillis() + " ms (keepalive timeout)");
-    } else if (silent >= interval && now - lastPinged >= interval && writeLock.tryLock()) {
+      return NOTHING_TO_WATCH;
+    }
+    long nextPing;
+    if (silent < interval) {
+      nextPing = interval - silent;
+    } else if (now - lastPinged < interval) {
+      nextPing = lastPinged + interval - now;
+    } else if (writeLock.tryLock()) {
       try { // not while the caller writes: its write may be stuck on this very peer
         lastPinged = now;
         write(Protocol.PING, 0, NO_PAYLOAD);
+        nextPing = interval;
       } catch (IOException e) {
         expire("ping failed: " + e.getMessage());
+        return NOTHING_TO_WATCH;
       } finally {
         writeLock.unlock();
       }
+    } else {
+      nextPing = PING_RETRY_NANOS;
     }
+    return Math.min(next, Math.min(nextPing, timeout - silent));
   }
 
   private void expire(String why) {
