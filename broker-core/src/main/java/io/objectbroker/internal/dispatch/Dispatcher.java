@@ -261,13 +261,13 @@ public final class Dispatcher implements Connection.CallHandler {
     KryoCodec.Target target = codec.peekTarget(call.content());
     ExposedObject object = target == null ? null : lookup(connection, target.objectId());
     if (object != null && object.isNonBlocking(target.method())) {
-      run(connection, call, NOT_QUEUED); // on this I/O thread: see NonBlocking
+      run(connection, call, NOT_QUEUED, target); // on this I/O thread: see NonBlocking
       return;
     }
     long received = System.nanoTime();
     if (call.hasFlag(Protocol.FLAG_ONEWAY)
         && !(object != null && object.isUnorderedOneway(target.method()))) {
-      state(connection).lane.add(call, received);
+      state(connection).lane.add(call, received, target);
       return;
     }
     PerConnection state = state(connection);
@@ -283,7 +283,7 @@ public final class Dispatcher implements Connection.CallHandler {
           state.running.put(id, Thread.currentThread());
         }
         try {
-          run(connection, call, received);
+          run(connection, call, received, target);
         } finally {
           synchronized (state.running) {
             state.running.remove(id);
@@ -337,7 +337,7 @@ public final class Dispatcher implements Connection.CallHandler {
    * is held back by TCP.
    */
   private final class OnewayLane {
-    private record Task(Frame frame, long received) {}
+    private record Task(Frame frame, long received, KryoCodec.Target target) {}
 
     private final Connection connection;
     private final Queue<Task> queue = new ConcurrentLinkedQueue<>();
@@ -350,7 +350,7 @@ public final class Dispatcher implements Connection.CallHandler {
       this.connection = connection;
     }
 
-    void add(Frame frame, long received) {
+    void add(Frame frame, long received, KryoCodec.Target target) {
       int n = size.incrementAndGet();
       long b = bytes.addAndGet(frame.content().readableBytes());
       if (n > queueCapacity + LANE_SLACK_CALLS || b > 4 * LANE_BYTES) {
@@ -364,7 +364,7 @@ public final class Dispatcher implements Connection.CallHandler {
         connection.close("too many oneway calls waiting (" + n + "); send slower");
         return;
       }
-      queue.add(new Task(frame, received));
+      queue.add(new Task(frame, received, target));
       if ((n >= queueCapacity || b >= LANE_BYTES) && !paused) {
         paused = true;
         connection.pauseReading(true);
@@ -406,7 +406,7 @@ public final class Dispatcher implements Connection.CallHandler {
             break;
           }
           taken(t.frame());
-          run(connection, t.frame(), t.received());
+          run(connection, t.frame(), t.received(), t.target());
         }
       } finally {
         scheduled.set(false);
@@ -420,14 +420,15 @@ public final class Dispatcher implements Connection.CallHandler {
    *
    * @param received when it came ({@link System#nanoTime()}), to refuse a call that waited in
    *     a queue past its timeout; {@link #NOT_QUEUED} for one that runs as it comes
+   * @param named its object and method, as read when it came (null: unreadable)
    */
-  private void run(Connection connection, Frame frame, long received) {
+  private void run(Connection connection, Frame frame, long received, KryoCodec.Target named) {
     int id = frame.requestId();
     boolean oneway = frame.hasFlag(Protocol.FLAG_ONEWAY);
     KryoCodec.Call call = null;
     try {
       try {
-        call = codec.decodeCall(frame.content());
+        call = codec.decodeCall(frame.content(), named);
       } finally {
         frame.release();
       }

@@ -453,8 +453,13 @@ public final class KryoCodec {
     }
   }
 
-  /** The object and method a call names. */
-  public record Target(String objectId, String method) {}
+  /**
+   * The object and method a call names.
+   *
+   * @param bodyOffset how many bytes of the payload, from its reader index, name them: where
+   *     the rest of the call starts
+   */
+  public record Target(String objectId, String method, int bodyOffset) {}
 
   /**
    * The object and method a CALL payload names, read without the arguments; null if the
@@ -464,9 +469,11 @@ public final class KryoCodec {
     Session s = obtain();
     try {
       Input in = s.input(payload);
+      int start = in.position();
       String objectId = in.readString();
       String method = in.readString();
-      return objectId == null || method == null ? null : new Target(objectId, method);
+      return objectId == null || method == null ? null
+          : new Target(objectId, method, in.position() - start);
     } catch (RuntimeException e) {
       s.failed = true;
       return null;
@@ -477,11 +484,27 @@ public final class KryoCodec {
 
   /** Decodes a CALL payload; does not release it. */
   public Call decodeCall(ByteBuf payload) {
+    return decodeCall(payload, null);
+  }
+
+  /**
+   * Decodes a CALL payload whose object and method {@link #peekTarget} read already, without
+   * reading them again (null: reads them); does not release it.
+   */
+  public Call decodeCall(ByteBuf payload, Target target) {
     Session s = obtain();
     try {
       Input in = s.input(payload);
-      String objectId = in.readString();
-      String method = in.readString();
+      String objectId;
+      String method;
+      if (target != null) {
+        in.setPosition(in.position() + target.bodyOffset());
+        objectId = target.objectId();
+        method = target.method();
+      } else {
+        objectId = in.readString();
+        method = in.readString();
+      }
       long timeout = in.readVarLong(true);
       int n = in.readVarInt(true);
       if (n < 0 || n > payload.readableBytes()) {
@@ -684,12 +707,15 @@ public final class KryoCodec {
   // twice that): a pooled session that regrew it for every such call would copy each payload
   // twice more.
   private static final int MAX_RETAINED_OUTPUT = 4 << 20;
+  /** Direct payloads up to this size are copied to an array before they are read. */
+  static final int COPIED_INPUT = 1024;
 
   private static final class Session {
     final Kryo kryo;
     final PayloadOutput output = new PayloadOutput();
     final BoundedSerializers.ArrayInput arrayInput = new BoundedSerializers.ArrayInput();
     final BoundedSerializers.BufferInput bufferInput = new BoundedSerializers.BufferInput();
+    final byte[] copied = new byte[COPIED_INPUT];
     int applied;
     boolean failed;
 
@@ -701,6 +727,15 @@ public final class KryoCodec {
       if (buf.hasArray()) {
         arrayInput.setBuffer(buf.array(), buf.arrayOffset() + buf.readerIndex(),
             buf.readableBytes());
+        return arrayInput;
+      }
+      int n = buf.readableBytes();
+      if (n <= COPIED_INPUT) {
+        // A small direct payload is read from a copy: Kryo reads a direct buffer a byte at a
+        // time, with a view of it made for the read and a scratch array for every string (the
+        // object id and method name of every call).
+        buf.getBytes(buf.readerIndex(), copied, 0, n);
+        arrayInput.setBuffer(copied, 0, n);
         return arrayInput;
       }
       bufferInput.setBuffer(buf.nioBuffer());

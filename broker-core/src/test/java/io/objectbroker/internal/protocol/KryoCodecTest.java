@@ -280,6 +280,44 @@ class KryoCodecTest {
     }
   }
 
+  @Test
+  void aCallDecodedAfterItsTargetWasPeekedIsTheCallDecodedWhole() {
+    // Heap, small direct (read from a copy), and direct past KryoCodec.COPIED_INPUT (read in
+    // place), each behind a byte the reader has already passed.
+    byte[] big = new byte[KryoCodec.COPIED_INPUT * 2];
+    Arrays.fill(big, (byte) 7);
+    List<Object[]> argLists = List.of(new Object[] {"a", 2, null}, new Object[] {big, "tail"});
+    for (Object[] args : argLists) {
+      for (boolean direct : new boolean[] {false, true}) {
+        ByteBuf encoded = codec.encodeCall(ByteBufAllocator.DEFAULT, "an.object.id", "method",
+            1500, args);
+        ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+        ByteBuf call = direct ? alloc.directBuffer() : alloc.heapBuffer();
+        call.writeByte(0x55).writeBytes(encoded).skipBytes(1);
+        encoded.release();
+        try {
+          KryoCodec.Target target = codec.peekTarget(call);
+          assertThat(target.objectId()).isEqualTo("an.object.id");
+          assertThat(target.method()).isEqualTo("method");
+          // ASCII strings: a byte a character.
+          assertThat(target.bodyOffset()).isEqualTo("an.object.id".length() + "method".length());
+          KryoCodec.Call whole = codec.decodeCall(call);
+          KryoCodec.Call rest = codec.decodeCall(call, target);
+          for (KryoCodec.Call c : List.of(whole, rest)) {
+            assertThat(c.objectId()).isEqualTo("an.object.id");
+            assertThat(c.method()).isEqualTo("method");
+            assertThat(c.timeoutMillis()).isEqualTo(1500);
+            assertThat(Arrays.deepEquals(c.args(), args))
+                .as(Arrays.deepToString(c.args())).isTrue();
+          }
+          assertThat(call.readerIndex()).isEqualTo(1); // not consumed
+        } finally {
+          call.release();
+        }
+      }
+    }
+  }
+
   private static ByteBuf payload(byte[] prefix, java.util.function.Consumer<Output> rest) {
     Output out = new Output(64, -1);
     out.writeBytes(prefix);
