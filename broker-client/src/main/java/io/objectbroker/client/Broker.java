@@ -300,9 +300,10 @@ public final class Broker implements AutoCloseable {
 
     /**
      * How long a blocking connection (see {@link #syncConnections}) may sit idle before the
-     * broker closes it (default {@link #DEFAULT_IDLE_TIMEOUT}). Until then the broker answers
-     * the server's keepalive pings on it; once none is open, the broker's watchdog thread
-     * sleeps until a call opens one.
+     * broker closes it (default {@link #DEFAULT_IDLE_TIMEOUT}), to within the 50 ms at which
+     * its watchdog thread looks at idle connections. Until then the broker answers the
+     * server's keepalive pings on it; once none is open, the watchdog sleeps until a call opens
+     * one.
      *
      * @throws IllegalArgumentException unless positive
      */

@@ -3,8 +3,8 @@ package io.objectbroker.client;
 import io.objectbroker.Address;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.internal.transport.BlockingConnection;
-import java.time.Duration;
 import io.objectbroker.internal.transport.KeepAlive;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The blocking connections of a broker's plain synchronous calls: up to {@code perServer} for
@@ -23,15 +25,15 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #borrow} says so and the call takes the multiplexed connection instead, so many
  * threads never open many sockets.
  *
- * <p>A connection idle for {@link #CHECK_AFTER_IDLE} is read before it is lent (the server
- * may have closed it, or pinged it) and checked, without waiting, for an end its server's
- * host sent (a killed server sends no CLOSE). One used more recently is lent unchecked, as
- * Java RMI reuses a connection used within its last round trip's time: the check is a system
- * call, and a server pings only connections silent for its keepalive interval. Once idle for
- * {@link #VERIFY_AFTER_IDLE} a connection is also pinged (a host that died sends nothing at
- * all): a call sent on a dead connection fails after it left, which the caller could not tell
- * from a server that died running it, so it could not be retried. It is closed once idle for
- * the broker's {@code idleTimeout} ({@link Broker#DEFAULT_IDLE_TIMEOUT} unless set).
+ * <p>An idle connection is read before it is lent (the server may have closed it, or pinged
+ * it), however briefly it was idle: a server that shuts down answers its calls, then sends
+ * CLOSE, and a call written after that CLOSE could not be retried. Once idle for
+ * {@link #CHECK_AFTER_IDLE} it is also checked, without waiting, for an end its server's host
+ * sent (a killed server sends no CLOSE), and once idle for {@link #VERIFY_AFTER_IDLE} it is
+ * pinged (a host that died sends nothing at all): a call sent on a dead connection fails after
+ * it left, which the caller could not tell from a server that died running it, so it could
+ * not be retried. It is closed once idle for the broker's {@code idleTimeout}
+ * ({@link Broker#DEFAULT_IDLE_TIMEOUT} unless set).
  *
  * <p>A watchdog thread (one per broker, from its first blocking connection) ends the calls
  * past their timeout and keeps the broker's keepalive on the calls that wait (pings a silent
@@ -40,6 +42,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #WATCH_PERIOD} while any is open. With none open it sleeps until one is.
  */
 final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher {
+
+  private static final Logger log = LoggerFactory.getLogger(SyncConnections.class);
 
   static final Duration CHECK_AFTER_IDLE = Duration.ofMillis(1);
   static final Duration VERIFY_AFTER_IDLE = Duration.ofSeconds(1);
@@ -60,6 +64,7 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
   private final KeepAlive keepAlive;
   private final long keepAliveNanos; // its interval; 0: off
   private final long idleTimeoutNanos;
+  private final long watchPeriodNanos;
   private volatile boolean closed;
   private volatile Thread watchdog; // set under this
   /**
@@ -78,7 +83,6 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
    * read on every call.
    */
   static final Duration WATCH_PERIOD = Duration.ofMillis(50);
-  private static final long WATCH_PERIOD_NANOS = WATCH_PERIOD.toNanos();
   /** As far ahead as {@link #wakeAt} goes: the watchdog sleeps until woken. */
   private static final long NEVER_NANOS = 1L << 62;
 
@@ -87,6 +91,13 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
 
   SyncConnections(int perServer, int maxFrameBytes, Duration connectTimeout,
       KeepAlive keepAlive, Duration idleTimeout) {
+    this(perServer, maxFrameBytes, connectTimeout, keepAlive, idleTimeout, WATCH_PERIOD);
+  }
+
+  /** With another {@link #WATCH_PERIOD}, for tests. */
+  SyncConnections(int perServer, int maxFrameBytes, Duration connectTimeout,
+      KeepAlive keepAlive, Duration idleTimeout, Duration watchPeriod) {
+    this.watchPeriodNanos = watchPeriod.toNanos();
     this.keepAlive = keepAlive;
     this.idleTimeoutNanos = idleTimeout.toNanos();
     this.keepAliveNanos = keepAlive.interval().toNanos();
@@ -126,8 +137,8 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
       }
       BlockingConnection c = idle.connection();
       long idleNanos = System.nanoTime() - idle.since();
-      if (idleNanos < CHECK_AFTER_IDLE.toNanos()
-          || c.readIdle() && c.checkOpen() && (idleNanos < VERIFY_AFTER_IDLE.toNanos()
+      if (c.readIdle() && (idleNanos < CHECK_AFTER_IDLE.toNanos() || c.checkOpen())
+          && (idleNanos < VERIFY_AFTER_IDLE.toNanos()
               || c.ping(pingMillis(callTimeoutMillis)))) {
         return c;
       }
@@ -176,18 +187,25 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
   private void watch() {
     while (!closed) {
       long now = System.nanoTime();
-      wakeAt = now + WATCH_PERIOD_NANOS; // first: see waiting()
-      long sleep = WATCH_PERIOD_NANOS;
-      for (BlockingConnection c : all) {
-        sleep = Math.min(sleep, c.watch(now, keepAlive));
+      wakeAt = now + watchPeriodNanos; // first: see waiting()
+      long sleep = watchPeriodNanos;
+      try {
+        for (BlockingConnection c : all) {
+          sleep = Math.min(sleep, c.watch(now, keepAlive));
+        }
+        slots.forEach(this::readIdle);
+      } catch (RuntimeException | Error e) {
+        // Its calls read without a socket timeout: a watchdog that died would leave them
+        // waiting for ever.
+        log.warn("the watchdog of blocking connections failed; it goes on", e);
       }
-      slots.forEach(this::readIdle);
       if (all.isEmpty()) { // open() wakes it
         wakeAt = now + NEVER_NANOS;
         LockSupport.park(this);
       } else {
-        wakeAt = now + sleep;
-        LockSupport.parkNanos(this, sleep);
+        long until = now + sleep;
+        wakeAt = until;
+        LockSupport.parkNanos(this, until - System.nanoTime()); // the looking took time too
       }
     }
   }
@@ -217,12 +235,12 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
     synchronized (slot) {
       for (Iterator<Idle> it = slot.idle.descendingIterator(); it.hasNext(); ) {
         Idle idle = it.next();
-        if (now - idle.since() < SERVICE_AFTER_IDLE.toNanos()) {
-          break; // the rest were used more recently
-        }
-        if (now - idle.since() >= idleTimeoutNanos) {
+        long idleFor = now - idle.since();
+        if (idleFor >= idleTimeoutNanos) {
           it.remove();
           stale = add(stale, idle.connection());
+        } else if (idleFor < SERVICE_AFTER_IDLE.toNanos()) {
+          break; // the rest were used more recently
         } else if (!idle.connection().readIdle()) {
           it.remove();
           dead = add(dead, idle.connection());

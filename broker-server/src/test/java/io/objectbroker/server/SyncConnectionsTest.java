@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -273,10 +274,16 @@ class SyncConnectionsTest {
     mine.removeAll(others);
     assertThat(mine).hasSize(1);
     Thread watchdog = mine.iterator().next();
+    // Kept while idle for less than the idle timeout, then closed.
+    await().during(Duration.ofMillis(250)).atMost(Duration.ofSeconds(5))
+        .until(() -> server.connectionCount() == 1);
     await().atMost(Duration.ofSeconds(5)).until(() -> server.connectionCount() == 0);
-    // No connection open: it waits to be woken, instead of looking every WATCH_PERIOD.
+    // No connection open: it waits to be woken (parked on its SyncConnections), instead of
+    // looking every WATCH_PERIOD.
     await().atMost(Duration.ofSeconds(5))
         .until(() -> watchdog.getState() == Thread.State.WAITING);
+    assertThat(LockSupport.getBlocker(watchdog)).isNotNull()
+        .extracting(b -> b.getClass().getSimpleName()).isEqualTo("SyncConnections");
     assertThat(counter.next()).isEqualTo(2); // over a new connection, which wakes it
     assertThat(server.connectionCount()).isEqualTo(1);
     await().pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(5))

@@ -143,7 +143,7 @@ public final class BlockingConnection implements AutoCloseable {
 
   /**
    * Calls {@code method} and waits at most {@code timeoutMillis} for the answer (zero or less:
-   * no limit). The limit applies to each read of the answer; the call is sent without one.
+   * no limit), counted from when the call was sent; sending it has no limit of its own.
    *
    * @return the result
    * @throws RemoteFailure if the server answered with an error

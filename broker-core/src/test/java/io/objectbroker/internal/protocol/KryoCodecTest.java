@@ -310,6 +310,12 @@ class KryoCodecTest {
             assertThat(Arrays.deepEquals(c.args(), args))
                 .as(Arrays.deepToString(c.args())).isTrue();
           }
+          // The rest is read from where the target says: the names are not read again.
+          KryoCodec.Call renamed = codec.decodeCall(call,
+              new KryoCodec.Target("other.id", "other", target.bodyOffset()));
+          assertThat(renamed.objectId()).isEqualTo("other.id");
+          assertThat(renamed.method()).isEqualTo("other");
+          assertThat(Arrays.deepEquals(renamed.args(), args)).isTrue();
           assertThat(call.readerIndex()).isEqualTo(1); // not consumed
         } finally {
           call.release();
