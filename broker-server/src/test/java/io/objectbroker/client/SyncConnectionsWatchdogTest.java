@@ -33,16 +33,15 @@ class SyncConnectionsWatchdogTest {
     String sleepUntilInterrupted() throws InterruptedException;
   }
 
-  private final CountDownLatch interrupted = new CountDownLatch(1);
+  private final CountDownLatch ended = new CountDownLatch(1); // interrupted, by a CANCEL
   private final ObjectServer server = ObjectServer.builder().shutdownTimeout(Duration.ZERO)
       .build().register("sleeper", (Sleeper) () -> {
         try {
-          new CountDownLatch(1).await();
-          return "never";
-        } catch (InterruptedException e) {
-          interrupted.countDown();
-          throw e;
+          Thread.sleep(Long.MAX_VALUE);
+        } finally {
+          ended.countDown();
         }
+        return "never";
       }).start();
   private SyncConnections sync;
 
@@ -72,7 +71,7 @@ class SyncConnectionsWatchdogTest {
     assertThatThrownBy(() -> sleepOn(c, 200).get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(CallTimeoutException.class);
-    assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue(); // and cancelled it there
+    assertThat(ended.await(5, TimeUnit.SECONDS)).isTrue(); // and cancelled it there
   }
 
   @Test
