@@ -308,11 +308,7 @@ public final class Broker implements AutoCloseable {
      * @throws IllegalArgumentException unless positive
      */
     public Builder idleTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("idleTimeout: " + timeout + " (expected: > 0)");
-      }
-      this.idleTimeout = timeout;
+      this.idleTimeout = positive("idleTimeout", timeout);
       return this;
     }
 
