@@ -3,6 +3,7 @@ package io.objectbroker.server;
 import io.netty.channel.Channel;
 import io.objectbroker.Address;
 import io.objectbroker.BrokerException;
+import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
 import io.objectbroker.CallInterceptor;
 import io.objectbroker.client.Broker;
@@ -17,6 +18,7 @@ import io.objectbroker.internal.transport.Connection;
 import io.objectbroker.internal.transport.KeepAlive;
 import io.objectbroker.internal.transport.Transport;
 import io.objectbroker.naming.NameServer;
+import io.objectbroker.naming.Registration;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -28,6 +30,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -218,10 +221,55 @@ public final class ObjectServer implements AutoCloseable {
 
   private void registerName(String name) {
     String uri = uri(name).toString();
-    nameServerClient.nameServer().registerLease(name, uri, metadata.getOrDefault(name, Set.of()),
-        settings.leaseTtl.toMillis(), settings.replica);
+    try {
+      nameServerClient.nameServer().registerLease(name, uri,
+          metadata.getOrDefault(name, Set.of()), settings.leaseTtl.toMillis(), settings.replica);
+    } catch (NamingException e) {
+      // A server restarted after a crash finds its old lease still running; it may take the
+      // name over from a holder that refuses connections, never from one that answers.
+      if (!unregisterDeadHolders(name)) {
+        throw e;
+      }
+      nameServerClient.nameServer().registerLease(name, uri,
+          metadata.getOrDefault(name, Set.of()), settings.leaseTtl.toMillis(), settings.replica);
+    }
     log.info("registered {} -> {} with the name server at {} (lease of {})", name, uri,
         settings.nameServer, settings.leaseTtl);
+  }
+
+  /** Unregisters the holders of {@code name} whose address refuses connections. */
+  private boolean unregisterDeadHolders(String name) {
+    boolean removed = false;
+    for (Registration holder : nameServerClient.nameServer().lookupAll(name)) {
+      Optional<Address> at = Uri.parse(holder.uri()).address();
+      if (at.isPresent() && refusesConnections(at.get())
+          && nameServerClient.nameServer().unregister(name, holder.uri())) {
+        log.warn("took name {} over from {}, which refuses connections", name, holder.uri());
+        removed = true;
+      }
+    }
+    return removed;
+  }
+
+  /** Whether nothing listens at {@code address}: refused, not merely slow to answer. */
+  private static boolean refusesConnections(Address address) {
+    try (java.nio.channels.SocketChannel channel = address.isUnix()
+        ? java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)
+        : java.nio.channels.SocketChannel.open()) {
+      java.net.SocketAddress target = address.isUnix()
+          ? java.net.UnixDomainSocketAddress.of(address.path())
+          : new java.net.InetSocketAddress(address.host(), address.port());
+      if (!address.isUnix()) {
+        channel.socket().connect(target, 2_000);
+      } else {
+        channel.connect(target);
+      }
+      return false;
+    } catch (java.net.ConnectException | java.nio.file.NoSuchFileException e) {
+      return true;
+    } catch (java.io.IOException e) {
+      return e.getMessage() != null && e.getMessage().contains("No such file");
+    }
   }
 
   /**

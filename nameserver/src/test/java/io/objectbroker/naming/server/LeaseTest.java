@@ -78,6 +78,35 @@ class LeaseTest {
   }
 
   @Test
+  void aServerRestartedAfterAKillTakesItsNameOverAtOnceButNeverALiveServersName()
+      throws Exception {
+    Duration longLease = Duration.ofMinutes(5);
+    try (JavaProcess killed = JavaProcess.start(dir, LeasedEchoServer.class,
+        nameServer.server().address().toString(), "" + longLease.toMillis(), "k.svc")) {
+      killed.awaitLine(Pattern.compile("ready on"), Duration.ofSeconds(60));
+      String deadUri = ns.lookup("k.svc");
+      killed.kill();
+
+      // Its lease runs for minutes; the restarted server finds nothing listening there.
+      ObjectServer restarted = ObjectServer.builder().nameServer(nameServer.server().address())
+          .leaseTtl(longLease).build();
+      restarted.register("k.svc", (Echo) s -> "new " + s);
+      try (ObjectServer started = restarted.start()) {
+        assertThat(ns.lookup("k.svc")).isEqualTo(started.uri("k.svc").toString())
+            .isNotEqualTo(deadUri);
+        assertThat(broker.proxy(Echo.class, "k.svc").echo("hi")).isEqualTo("new hi");
+
+        ObjectServer second = ObjectServer.builder().nameServer(nameServer.server().address())
+            .leaseTtl(longLease).build();
+        second.register("k.svc", (Echo) s -> "second " + s);
+        assertThatThrownBy(second::start).isInstanceOf(NamingException.class)
+            .hasMessageContaining("name k.svc is taken");
+        assertThat(ns.lookup("k.svc")).isEqualTo(started.uri("k.svc").toString());
+      }
+    }
+  }
+
+  @Test
   void aRestartedNameServerIsRepairedByRenewalsAndTheOutageIsLoggedOnce() {
     ListAppender<ILoggingEvent> logged = new ListAppender<>();
     Logger serverLog = (Logger) LoggerFactory.getLogger(ObjectServer.class);
