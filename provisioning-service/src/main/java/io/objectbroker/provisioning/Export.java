@@ -2,7 +2,8 @@ package io.objectbroker.provisioning;
 
 /**
  * A node's iSCSI export: the target {@code iqn} serves {@code disk}, a clone of
- * {@code image} taken at {@code snapshot} (empty when the image had no snapshot).
+ * {@code image} taken at {@code snapshot} (empty only in exports recorded by versions that
+ * cloned images without a snapshot).
  */
 public record Export(String node, String iqn, String image, String snapshot, String disk) {
   @Override

@@ -1,6 +1,6 @@
 package io.objectbroker.provisioning;
 
-/** The image has snapshots or clones and cannot be deleted. */
+/** The image has snapshots and cannot be deleted; delete them first. */
 public class ImageHasSnapshotsException extends ProvisioningException {
   private static final long serialVersionUID = 1L;
 

@@ -4,10 +4,18 @@ import io.objectbroker.provisioning.backend.ExportLayer;
 import io.objectbroker.provisioning.backend.FileImageStore;
 import io.objectbroker.provisioning.backend.ImageStore;
 import io.objectbroker.provisioning.backend.TgtExportLayer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,30 +25,37 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Whether a node is provisioned is what the export layer says, so the state survives a
  * restart as the backends' files do. Changes are serialized within this object: two clients
- * provisioning the same node at once get one export and one {@link NodeInUseException}. Only
- * one {@code MainServer} may use a data folder at a time (nothing locks it across processes).
+ * provisioning the same node at once get one export and one {@link NodeInUseException}.
+ * {@link #open} holds an OS lock on the data folder for as long as the service is open, so a
+ * second server on the same folder is refused (a killed server's lock goes with it); on
+ * opening it finishes or undoes what a killed server left half-done.
  */
-public final class MainServer implements ProvisioningService {
+public final class MainServer implements ProvisioningService, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MainServer.class);
 
   /** Image and snapshot names: safe as file names. */
-  static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  static final Pattern NAME = Pattern.compile(NAME_PATTERN);
 
   /** Node names: safe as file names and valid in an iSCSI qualified name (lowercase). */
   static final Pattern NODE = Pattern.compile("[a-z0-9][a-z0-9.-]{0,63}");
 
   /** The largest image that may be created: 64 TiB. */
-  static final long MAX_IMAGE_BYTES = 64L << 40;
+  public static final long MAX_IMAGE_BYTES = 64L << 40;
+
+  /** The file in the data folder that {@link #open} locks. */
+  static final String LOCK_FILE = "mainserver.lock";
 
   private final ImageStore images;
   private final ExportLayer exports;
   private final Path importDir;
+  private final FileChannel lockFile;
+  private final Path lockedDir;
   private final Object lock = new Object();
 
   /** The service without imports: {@link #importImage} is refused. */
   public MainServer(ImageStore images, ExportLayer exports) {
-    this(images, exports, null);
+    this(images, exports, null, null, null);
   }
 
   /**
@@ -48,26 +63,153 @@ public final class MainServer implements ProvisioningService {
    * client cannot turn any file the server can read into an image it then provisions.
    */
   public MainServer(ImageStore images, ExportLayer exports, Path importDir) {
+    this(images, exports, importDir, null, null);
+  }
+
+  private MainServer(ImageStore images, ExportLayer exports, Path importDir,
+      FileChannel lockFile, Path lockedDir) {
     this.images = Objects.requireNonNull(images, "images");
     this.exports = Objects.requireNonNull(exports, "exports");
     this.importDir = importDir;
+    this.lockFile = lockFile;
+    this.lockedDir = lockedDir;
   }
 
   /**
-   * The service on the default backends under {@code dataDir}: image files (qcow2 through
-   * {@code qemu-img} where installed, sparse raw files otherwise) and iSCSI targets (live in a
-   * running {@code tgtd}, and always as tgt configuration files). Images are imported from
-   * {@code dataDir/import}.
+   * The service on the default backends under {@code dataDir}, with tgtd on its default
+   * control port; see {@link #open(Path, int)}.
    */
   public static MainServer open(Path dataDir) {
-    Path importDir = dataDir.resolve("import");
+    return open(dataDir, TgtExportLayer.DEFAULT_CONTROL_PORT);
+  }
+
+  /**
+   * The service on the default backends under {@code dataDir}: image files (qcow2 layers
+   * through {@code qemu-img} where installed, sparse raw files otherwise) and iSCSI targets in
+   * the {@code tgtd} on {@code tgtControlPort} (as {@code tgtd -C PORT}, or
+   * {@link TgtExportLayer#DEFAULT_CONTROL_PORT}), written as tgt configuration files too and
+   * kept served while the service is open. Images are imported from {@code dataDir/import}.
+   * Locks the folder, then removes a node disk that a killed server left without an export.
+   *
+   * @throws ProvisioningException when another server has the folder, or it cannot be set up
+   */
+  public static MainServer open(Path dataDir, int tgtControlPort) {
+    Path dir = dataDir.toAbsolutePath().normalize();
+    Path importDir = dir.resolve("import");
+    FileChannel lockFile = lockDataDir(dir);
     try {
       Files.createDirectories(importDir);
-    } catch (java.io.IOException e) {
+      ImageStore images = FileImageStore.open(dir);
+      TgtExportLayer exports = TgtExportLayer.open(dir, true,
+          TgtExportLayer.DEFAULT_IQN_PREFIX, tgtControlPort);
+      MainServer server = new MainServer(images, exports, importDir, lockFile, dir);
+      server.removeDisksWithoutExport();
+      exports.watch(TgtExportLayer.DEFAULT_WATCH_PERIOD);
+      return server;
+    } catch (IOException | RuntimeException e) {
+      unlock(dir, lockFile);
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
       throw new ProvisioningException("cannot create " + importDir + ": " + e, e);
     }
-    return new MainServer(FileImageStore.open(dataDir), TgtExportLayer.open(dataDir),
-        importDir);
+  }
+
+  /**
+   * The folders this JVM holds. A POSIX lock is dropped when the process closes any
+   * descriptor of the file, so a second open in the same JVM must be refused before it
+   * opens the file at all.
+   */
+  private static final Set<Path> LOCKED_DIRS = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Locks {@code dir} for this process: an OS lock on a file in it, which the kernel frees
+   * when the process ends however it ends. The file holds the owner's pid, for the error.
+   */
+  private static FileChannel lockDataDir(Path dir) {
+    if (!LOCKED_DIRS.add(dir)) {
+      throw inUse(dir, Long.toString(ProcessHandle.current().pid()));
+    }
+    Path file = dir.resolve(LOCK_FILE);
+    FileChannel channel = null;
+    try {
+      Files.createDirectories(dir);
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+      if (channel.tryLock() == null) {
+        ByteBuffer owner = ByteBuffer.allocate(32);
+        channel.read(owner, 0);
+        throw inUse(dir, new String(owner.array(), 0, owner.position(),
+            StandardCharsets.US_ASCII).strip());
+      }
+      channel.truncate(0);
+      channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
+          .getBytes(StandardCharsets.US_ASCII)), 0);
+      channel.force(false);
+      return channel;
+    } catch (IOException e) {
+      unlock(dir, channel);
+      throw new ProvisioningException("cannot lock data folder " + dir + ": " + e, e);
+    } catch (RuntimeException e) {
+      unlock(dir, channel);
+      throw e;
+    }
+  }
+
+  private static ProvisioningException inUse(Path dir, String owner) {
+    return new ProvisioningException("data folder " + dir + " is in use by another "
+        + "mainserver" + (owner.isEmpty() ? "" : " (pid " + owner + ")")
+        + "; one server per data folder");
+  }
+
+  private static void unlock(Path dir, FileChannel channel) {
+    closeQuietly(channel);
+    LOCKED_DIRS.remove(dir);
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // nothing to do: the lock goes with the process anyway
+      }
+    }
+  }
+
+  /**
+   * A node disk without an export is what a killed server leaves between cloning and
+   * exporting, or between unexporting and deleting: either way the call did not finish, and
+   * the node is free.
+   */
+  private void removeDisksWithoutExport() {
+    for (String node : images.listNodeDisks()) {
+      if (exports.find(node).isEmpty()) {
+        images.deleteNodeDisk(node);
+        log.warn("node {} had a disk but no export (a call cut off); removed the disk", node);
+      }
+    }
+  }
+
+  /**
+   * Stops serving the exports (their targets and disk daemons; they stay recorded, and the
+   * next {@link #open} serves them again), then closes.
+   */
+  public void withdrawAndClose() {
+    try {
+      exports.withdrawAll();
+    } finally {
+      close();
+    }
+  }
+
+  /** Stops watching tgtd and frees the data folder; the exports stay served. */
+  @Override
+  public void close() {
+    exports.close();
+    if (lockedDir != null) {
+      unlock(lockedDir, lockFile);
+    }
   }
 
   @Override
@@ -75,17 +217,25 @@ public final class MainServer implements ProvisioningService {
     checkName("image", image);
     checkNode(node);
     synchronized (lock) {
-      if (exports.find(node).isPresent()) {
-        throw new NodeInUseException("node " + node + " is already in use");
+      Optional<Export> existing = exports.find(node);
+      if (existing.isPresent()) {
+        Export e = existing.get();
+        throw new NodeInUseException("node " + node + " is already provisioned from "
+            + e.image() + (e.snapshot().isEmpty() ? "" : "@" + e.snapshot())
+            + "; detach_node " + node + " first");
       }
       if (!images.exists(image)) {
         throw new ImageNotFoundException("image " + image + " not found");
       }
       List<String> snapshots = images.listSnapshots(image);
-      String snapshot = snapshots.isEmpty() ? null : snapshots.get(snapshots.size() - 1);
+      if (snapshots.isEmpty()) {
+        throw new SnapshotNotFoundException("image " + image + " has no snapshot to provision"
+            + " from; take one first: create_snapshot " + image + " NAME");
+      }
+      String snapshot = snapshots.get(snapshots.size() - 1);
       Path disk = images.cloneForNode(image, snapshot, node);
       try {
-        Export export = exports.export(node, image, snapshot == null ? "" : snapshot, disk);
+        Export export = exports.export(node, image, snapshot, disk);
         log.info("provisioned {}", export);
         return export;
       } catch (RuntimeException e) {
@@ -166,6 +316,22 @@ public final class MainServer implements ProvisioningService {
       images.deleteImage(image);
       log.info("image {} deleted", image);
     }
+  }
+
+  @Override
+  public void deleteSnapshot(String image, String snapshot) {
+    checkName("image", image);
+    checkName("snapshot", snapshot);
+    synchronized (lock) {
+      images.deleteSnapshot(image, snapshot);
+      log.info("snapshot {}@{} deleted", image, snapshot);
+    }
+  }
+
+  @Override
+  public ImageInfo imageInfo(String image) {
+    checkName("image", image);
+    return images.imageInfo(image);
   }
 
   @Override

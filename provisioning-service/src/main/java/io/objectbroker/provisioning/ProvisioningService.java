@@ -5,12 +5,17 @@ import java.util.List;
 
 /**
  * Provisions disk images to bare-metal nodes: a node gets a copy-on-write clone of an image
- * (taken at the image's newest snapshot), exported to it as an iSCSI target.
+ * taken at the image's newest snapshot, exported to it as an iSCSI target whose LUN serves
+ * the guest disk's bytes.
+ *
+ * <p>Image, snapshot and node names match {@link #NAME_PATTERN} (nodes: lower case only, as
+ * they become part of an iSCSI name); anything else is refused with an
+ * {@link IllegalArgumentException} before it reaches a file or a command.
  *
  * <p>On the command line the methods go by the names of the original service:
  * {@code provision}, {@code detach_node}, {@code create_snapshot}, {@code list_all_images},
  * {@code create_image}, {@code import_image}, {@code delete_image}, {@code list_snapshots},
- * {@code list_exports}.
+ * {@code delete_snapshot}, {@code image_info}, {@code list_exports}.
  */
 @Remote
 public interface ProvisioningService {
@@ -19,13 +24,25 @@ public interface ProvisioningService {
   String DEFAULT_NAME = "example.provisioning";
 
   /**
-   * Clones {@code image} at its newest snapshot (or as it is, if it has none) into a disk for
-   * {@code node} and exports that disk to the node as an iSCSI target.
+   * Image and snapshot names: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter
+   * or digit. Node names are the same in lower case and without '_'.
+   */
+  String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
+
+  /**
+   * Clones {@code image} at its newest snapshot into a disk for {@code node} and exports that
+   * disk to the node as an iSCSI target. The clone is copy-on-write: it costs the blocks the
+   * node writes, and takes the same time whatever the image's size.
    *
-   * @return the export: the target's IQN, the node and the image it was cloned from
+   * @return the export: the target's IQN, the node and the image and snapshot it was cloned
+   *     from
+   * @throws SnapshotNotFoundException when the image has no snapshot to clone
+   * @throws NodeInUseException when the node is provisioned already (the message says from
+   *     which image and snapshot)
    */
   Export provision(String image, String node)
-      throws ImageNotFoundException, NodeInUseException, ProvisioningException;
+      throws ImageNotFoundException, SnapshotNotFoundException, NodeInUseException,
+      ProvisioningException;
 
   /** Removes the node's iSCSI target and its disk. */
   void detachNode(String node) throws NodeNotFoundException, ProvisioningException;
@@ -41,13 +58,38 @@ public interface ProvisioningService {
   void createImage(String image, long sizeBytes)
       throws ImageExistsException, ProvisioningException;
 
-  /** Creates an image from a disk image file on the server's disk (raw or qcow2). */
+  /**
+   * Creates an image from a disk image file in the server's import folder
+   * ({@code DATA/import}): a raw disk or a qcow2 file (told apart by the qcow2 magic, never
+   * guessed otherwise), copied and converted to the store's format as it streams; the server
+   * logs the progress of large files.
+   */
   void importImage(String image, String sourcePath)
       throws ImageExistsException, ProvisioningException;
 
-  /** Deletes an image that has no snapshots and no clones. */
+  /**
+   * Deletes an image and frees all its files.
+   *
+   * @throws ImageInUseException when nodes were provisioned from it (named in the message)
+   * @throws ImageHasSnapshotsException when it has snapshots (named in the message)
+   */
   void deleteImage(String image)
-      throws ImageNotFoundException, ImageHasSnapshotsException, ProvisioningException;
+      throws ImageNotFoundException, ImageInUseException, ImageHasSnapshotsException,
+      ProvisioningException;
+
+  /**
+   * Deletes a snapshot and frees what only it held; the image's content and its other
+   * snapshots stay as they are.
+   *
+   * @throws SnapshotInUseException when nodes were provisioned from this snapshot, or from a
+   *     later one that is stored as changes on top of it (the nodes are named)
+   */
+  void deleteSnapshot(String image, String snapshot)
+      throws ImageNotFoundException, SnapshotNotFoundException, SnapshotInUseException,
+      ProvisioningException;
+
+  /** The image's size, snapshots, nodes and the disk space it and its nodes use. */
+  ImageInfo imageInfo(String image) throws ImageNotFoundException, ProvisioningException;
 
   /** The snapshots of {@code image}, oldest first. */
   List<String> listSnapshots(String image) throws ImageNotFoundException, ProvisioningException;

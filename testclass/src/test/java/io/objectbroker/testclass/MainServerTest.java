@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.never;
@@ -19,12 +20,16 @@ import static org.mockito.Mockito.when;
 import io.objectbroker.provisioning.Export;
 import io.objectbroker.provisioning.ImageExistsException;
 import io.objectbroker.provisioning.ImageHasSnapshotsException;
+import io.objectbroker.provisioning.ImageInUseException;
+import io.objectbroker.provisioning.ImageInfo;
 import io.objectbroker.provisioning.ImageNotFoundException;
 import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.NodeInUseException;
 import io.objectbroker.provisioning.NodeNotFoundException;
 import io.objectbroker.provisioning.ProvisioningException;
 import io.objectbroker.provisioning.SnapshotExistsException;
+import io.objectbroker.provisioning.SnapshotInUseException;
+import io.objectbroker.provisioning.SnapshotNotFoundException;
 import io.objectbroker.provisioning.backend.ExportLayer;
 import io.objectbroker.provisioning.backend.ImageStore;
 import java.io.IOException;
@@ -118,32 +123,32 @@ class MainServerTest {
     }
 
     @Test
-    void clonesTheImageAsItIsWhenItHasNoSnapshotAndRecordsAnEmptySnapshot() {
-      Export expected = export("");
+    void imageWithoutSnapshotIsRefusedAndNothingIsClonedOrExported() {
       when(exports.find(NODE)).thenReturn(Optional.empty());
       when(images.exists(IMAGE)).thenReturn(true);
       when(images.listSnapshots(IMAGE)).thenReturn(List.of());
-      when(images.cloneForNode(IMAGE, null, NODE)).thenReturn(DISK);
-      when(exports.export(NODE, IMAGE, "", DISK)).thenReturn(expected);
 
-      Export result = server.provision(IMAGE, NODE);
+      assertThatThrownBy(() -> server.provision(IMAGE, NODE))
+          .isExactlyInstanceOf(SnapshotNotFoundException.class)
+          .hasMessage("image img1 has no snapshot to provision from; take one first:"
+              + " create_snapshot img1 NAME");
 
-      assertThat(result).isSameAs(expected);
-      assertThat(result.snapshot()).isEmpty();
-      verify(images).cloneForNode(IMAGE, null, NODE);
-      verify(exports).export(NODE, IMAGE, "", DISK);
+      verify(images, never()).cloneForNode(any(), any(), any());
+      verify(exports, never()).export(any(), any(), any(), any());
+      verify(images, never()).deleteNodeDisk(any());
     }
 
     @Test
     void acceptsNamesOfExactly64Characters() {
       String image = "i".repeat(64);
       String node = "n".repeat(64);
-      Export expected = new Export(node, "iqn.x:" + node, image, "", DISK.toString());
+      String snapshot = "s".repeat(64);
+      Export expected = new Export(node, "iqn.x:" + node, image, snapshot, DISK.toString());
       when(exports.find(node)).thenReturn(Optional.empty());
       when(images.exists(image)).thenReturn(true);
-      when(images.listSnapshots(image)).thenReturn(List.of());
-      when(images.cloneForNode(image, null, node)).thenReturn(DISK);
-      when(exports.export(node, image, "", DISK)).thenReturn(expected);
+      when(images.listSnapshots(image)).thenReturn(List.of(snapshot));
+      when(images.cloneForNode(image, snapshot, node)).thenReturn(DISK);
+      when(exports.export(node, image, snapshot, DISK)).thenReturn(expected);
 
       assertThat(server.provision(image, node)).isSameAs(expected);
     }
@@ -154,11 +159,38 @@ class MainServerTest {
 
       assertThatThrownBy(() -> server.provision(IMAGE, NODE))
           .isExactlyInstanceOf(NodeInUseException.class)
-          .hasMessage("node node3 is already in use");
+          .hasMessage("node node3 is already provisioned from img1@s1; detach_node node3 first");
 
       verify(images, never()).cloneForNode(any(), any(), any());
       verify(exports, never()).export(any(), any(), any(), any());
       verify(images, never()).deleteNodeDisk(any());
+    }
+
+    @Test
+    void nodeInUseNamesTheImageAndSnapshotOfTheExistingExportNotTheRequestedOnes() {
+      when(exports.find(NODE)).thenReturn(Optional.of(
+          new Export(NODE, IQN, "debian12", "golden", DISK.toString())));
+
+      assertThatThrownBy(() -> server.provision(IMAGE, NODE))
+          .isExactlyInstanceOf(NodeInUseException.class)
+          .hasMessage("node node3 is already provisioned from debian12@golden;"
+              + " detach_node node3 first");
+
+      verifyNoInteractions(images);
+      verify(exports).find(NODE);
+      verifyNoMoreInteractions(exports);
+    }
+
+    @Test
+    void nodeInUseByAnExportRecordedWithoutSnapshotNamesTheImageAlone() {
+      // Exports made before snapshots were required recorded an empty snapshot.
+      when(exports.find(NODE)).thenReturn(Optional.of(export("")));
+
+      assertThatThrownBy(() -> server.provision(IMAGE, NODE))
+          .isExactlyInstanceOf(NodeInUseException.class)
+          .hasMessage("node node3 is already provisioned from img1; detach_node node3 first");
+
+      verifyNoInteractions(images);
     }
 
     @Test
@@ -199,9 +231,9 @@ class MainServerTest {
       NodeNotFoundException cleanupFailure = new NodeNotFoundException("no disk for node3");
       when(exports.find(NODE)).thenReturn(Optional.empty());
       when(images.exists(IMAGE)).thenReturn(true);
-      when(images.listSnapshots(IMAGE)).thenReturn(List.of());
-      when(images.cloneForNode(IMAGE, null, NODE)).thenReturn(DISK);
-      when(exports.export(NODE, IMAGE, "", DISK)).thenThrow(failure);
+      when(images.listSnapshots(IMAGE)).thenReturn(List.of("s1"));
+      when(images.cloneForNode(IMAGE, "s1", NODE)).thenReturn(DISK);
+      when(exports.export(NODE, IMAGE, "s1", DISK)).thenThrow(failure);
       doThrow(cleanupFailure).when(images).deleteNodeDisk(NODE);
 
       assertThatThrownBy(() -> server.provision(IMAGE, NODE))
@@ -545,10 +577,160 @@ class MainServerTest {
     }
 
     @Test
+    void imageInUsePropagatesUnchangedAndNoNodeIsDetached() {
+      ImageInUseException failure = new ImageInUseException(
+          "image img1 is in use by nodes node3, node4; detach them first");
+      doThrow(failure).when(images).deleteImage(IMAGE);
+
+      assertThatThrownBy(() -> server.deleteImage(IMAGE))
+          .isSameAs(failure)
+          .isExactlyInstanceOf(ImageInUseException.class);
+
+      verify(images, never()).deleteNodeDisk(any());
+      verifyNoInteractions(exports);
+    }
+
+    @Test
     void invalidImageNameIsRejectedWithoutTouchingTheBackends() {
       assertThatIllegalArgumentException().isThrownBy(() -> server.deleteImage("../etc"));
 
       verifyNoInteractions(images, exports);
+    }
+  }
+
+  @Nested
+  class DeleteSnapshot {
+
+    @Test
+    void delegatesToTheImageStore() {
+      server.deleteSnapshot(IMAGE, "golden");
+
+      verify(images).deleteSnapshot(IMAGE, "golden");
+      verifyNoMoreInteractions(images);
+      verifyNoInteractions(exports);
+    }
+
+    @Test
+    void snapshotInUsePropagatesUnchanged() {
+      SnapshotInUseException failure = new SnapshotInUseException(
+          "snapshot img1@golden is in use by node node3; detach it first");
+      doThrow(failure).when(images).deleteSnapshot(IMAGE, "golden");
+
+      assertThatThrownBy(() -> server.deleteSnapshot(IMAGE, "golden"))
+          .isSameAs(failure)
+          .isExactlyInstanceOf(SnapshotInUseException.class);
+
+      verify(images, never()).deleteNodeDisk(any());
+      verifyNoInteractions(exports);
+    }
+
+    @Test
+    void snapshotNotFoundPropagatesUnchanged() {
+      SnapshotNotFoundException failure =
+          new SnapshotNotFoundException("image img1 has no snapshot golden");
+      doThrow(failure).when(images).deleteSnapshot(IMAGE, "golden");
+
+      assertThatThrownBy(() -> server.deleteSnapshot(IMAGE, "golden"))
+          .isSameAs(failure)
+          .isExactlyInstanceOf(SnapshotNotFoundException.class);
+    }
+
+    @Test
+    void imageNotFoundPropagatesUnchanged() {
+      ImageNotFoundException failure = new ImageNotFoundException("image img1 not found");
+      doThrow(failure).when(images).deleteSnapshot(IMAGE, "golden");
+
+      assertThatThrownBy(() -> server.deleteSnapshot(IMAGE, "golden")).isSameAs(failure);
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @MethodSource("io.objectbroker.testclass.MainServerTest#invalidNames")
+    void invalidImageNameIsRejectedWithoutTouchingTheBackends(String image) {
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> server.deleteSnapshot(image, "golden"))
+          .withMessageStartingWith("image name:");
+
+      verifyNoInteractions(images, exports);
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @MethodSource("io.objectbroker.testclass.MainServerTest#invalidNames")
+    void invalidSnapshotNameIsRejectedWithoutTouchingTheBackends(String snapshot) {
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> server.deleteSnapshot(IMAGE, snapshot))
+          .withMessageStartingWith("snapshot name:");
+
+      verifyNoInteractions(images, exports);
+    }
+  }
+
+  @Nested
+  class ImageInfoQuery {
+
+    @Test
+    void returnsTheStoresInfo() {
+      ImageInfo info = new ImageInfo(IMAGE, GIB, List.of("s1", "golden"), List.of(NODE),
+          200_704, 4096);
+      when(images.imageInfo(IMAGE)).thenReturn(info);
+
+      assertThat(server.imageInfo(IMAGE)).isSameAs(info);
+      verify(images).imageInfo(IMAGE);
+      verifyNoMoreInteractions(images);
+      verifyNoInteractions(exports);
+    }
+
+    @Test
+    void imageNotFoundPropagatesUnchanged() {
+      ImageNotFoundException failure = new ImageNotFoundException("image img1 not found");
+      when(images.imageInfo(IMAGE)).thenThrow(failure);
+
+      assertThatThrownBy(() -> server.imageInfo(IMAGE)).isSameAs(failure);
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @MethodSource("io.objectbroker.testclass.MainServerTest#invalidNames")
+    void invalidImageNameIsRejectedWithoutTouchingTheBackends(String image) {
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> server.imageInfo(image))
+          .withMessageStartingWith("image name:");
+
+      verifyNoInteractions(images, exports);
+    }
+  }
+
+  @Nested
+  class Closing {
+
+    @Test
+    void closeStopsTheExportLayerAndWithdrawsNothing() {
+      server.close();
+
+      verify(exports).close();
+      verify(exports, never()).withdrawAll();
+      verifyNoInteractions(images);
+    }
+
+    @Test
+    void withdrawAndCloseWithdrawsTheExportsThenCloses() {
+      server.withdrawAndClose();
+
+      InOrder inOrder = inOrder(exports);
+      inOrder.verify(exports).withdrawAll();
+      inOrder.verify(exports).close();
+      verifyNoInteractions(images);
+    }
+
+    @Test
+    void withdrawAndCloseClosesEvenWhenWithdrawingFails() {
+      ProvisioningException failure = new ProvisioningException("tgtadm: target busy");
+      doThrow(failure).when(exports).withdrawAll();
+
+      assertThatThrownBy(() -> server.withdrawAndClose()).isSameAs(failure);
+
+      verify(exports).close();
     }
   }
 
@@ -652,12 +834,63 @@ class MainServerTest {
       assertThat(failed)
           .singleElement(InstanceOfAssertFactories.THROWABLE)
           .isExactlyInstanceOf(NodeInUseException.class)
-          .hasMessage("node node3 is already in use");
+          .hasMessage("node node3 is already provisioned from img1@s2; detach_node node3 first");
       assertThat(fake.listExports()).containsExactlyElementsOf(succeeded);
       assertThat(fake.exportCalls).hasValue(1);
       // The loser must neither clone over the winner's disk nor delete it while cleaning up.
       verify(images, times(1)).cloneForNode(IMAGE, "s2", NODE);
       verify(images, never()).deleteNodeDisk(any());
+    }
+  }
+
+  @Nested
+  class SnapshotDeletionAndProvisioning {
+
+    private static final long TIMEOUT_SECONDS = 10;
+
+    /**
+     * provision() picks the newest snapshot and clones it; a deleteSnapshot of that snapshot
+     * must not run in between, so it waits for the server's lock like every change.
+     */
+    @Test
+    void deleteSnapshotWaitsForAProvisionInProgress() throws Exception {
+      FakeExportLayer fake = new FakeExportLayer();
+      MainServer shared = new MainServer(images, fake);
+      when(images.exists(IMAGE)).thenReturn(true);
+      when(images.listSnapshots(IMAGE)).thenReturn(List.of("s1"));
+      when(images.cloneForNode(IMAGE, "s1", NODE)).thenReturn(DISK);
+      AtomicInteger deleteCalls = new AtomicInteger();
+      doAnswer(invocation -> deleteCalls.incrementAndGet())
+          .when(images).deleteSnapshot(IMAGE, "s1");
+
+      FutureTask<Export> provision = new FutureTask<>(() -> shared.provision(IMAGE, NODE));
+      FutureTask<Void> delete = new FutureTask<>(() -> {
+        shared.deleteSnapshot(IMAGE, "s1");
+        return null;
+      });
+      Thread provisionThread = new Thread(provision, "provision");
+      Thread deleteThread = new Thread(delete, "delete-snapshot");
+      try {
+        provisionThread.start();
+        assertThat(fake.exportEntered.await(TIMEOUT_SECONDS, SECONDS)).isTrue();
+        deleteThread.start();
+        await()
+            .atMost(Duration.ofSeconds(TIMEOUT_SECONDS))
+            .pollInterval(Duration.ofMillis(5))
+            .until(() -> deleteThread.getState() == Thread.State.BLOCKED
+                || deleteCalls.get() > 0 || delete.isDone());
+        assertThat(deleteCalls)
+            .as("deleteSnapshot reached the store while provision held the server")
+            .hasValue(0);
+      } finally {
+        fake.release.countDown();
+      }
+
+      assertThat(provision.get(TIMEOUT_SECONDS, SECONDS).snapshot()).isEqualTo("s1");
+      delete.get(TIMEOUT_SECONDS, SECONDS);
+      InOrder inOrder = inOrder(images);
+      inOrder.verify(images).cloneForNode(IMAGE, "s1", NODE);
+      inOrder.verify(images).deleteSnapshot(IMAGE, "s1");
     }
   }
 

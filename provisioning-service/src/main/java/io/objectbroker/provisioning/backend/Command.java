@@ -18,6 +18,17 @@ final class Command {
   /** Output beyond this is drained but dropped, so a chatty tool cannot exhaust the heap. */
   private static final int MAX_OUTPUT = 1 << 20;
 
+  /**
+   * Runs a command so that the kernel kills it when the thread that started it ends, the JVM
+   * included (kill -9 too): a copy or conversion must not go on writing, orphaned, after the
+   * server that wanted it is gone. util-linux's setpriv sets the parent-death signal and then
+   * runs the command; without it, commands run as they are.
+   */
+  private static final List<String> DIE_WITH_PARENT =
+      java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/setpriv"))
+          ? List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--")
+          : List.of();
+
   /** How long the reader threads get to finish after the process has ended. */
   private static final long DRAIN_MILLIS = 5_000;
 
@@ -37,9 +48,24 @@ final class Command {
    * @throws ProvisioningException when the command cannot be started or times out
    */
   static Result run(Duration timeout, List<String> command) {
+    return run(timeout, command, ignored -> { });
+  }
+
+  /**
+   * As {@link #run(Duration, List)}, handing each piece of standard output to
+   * {@code onOutput} as it arrives (on a reader thread), e.g. to report progress.
+   */
+  static Result run(Duration timeout, List<String> command,
+      java.util.function.Consumer<String> onOutput) {
     String text = String.join(" ", command);
     log.debug("running {}", text);
-    ProcessBuilder builder = new ProcessBuilder(command);
+    if (!DIE_WITH_PARENT.isEmpty() && !isExecutable(command.get(0))) {
+      // Checked here, as setpriv would only report it as its own failure.
+      throw new ProvisioningException("cannot run " + text + ": no such executable");
+    }
+    List<String> argv = new java.util.ArrayList<>(DIE_WITH_PARENT);
+    argv.addAll(command);
+    ProcessBuilder builder = new ProcessBuilder(argv);
     // Stable, untranslated output: we parse some of it and quote the rest in errors.
     builder.environment().put("LC_ALL", "C");
     builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -51,8 +77,8 @@ final class Command {
     }
     // Both pipes are drained concurrently; otherwise a full stderr pipe would block the
     // command while we wait on stdout, or the other way round.
-    Drain out = Drain.start(process.getInputStream(), command.get(0) + "-stdout");
-    Drain err = Drain.start(process.getErrorStream(), command.get(0) + "-stderr");
+    Drain out = Drain.start(process.getInputStream(), command.get(0) + "-stdout", onOutput);
+    Drain err = Drain.start(process.getErrorStream(), command.get(0) + "-stderr", ignored -> { });
     boolean finished;
     try {
       finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -67,6 +93,23 @@ final class Command {
           text + " timed out after " + seconds(timeout) + " and was killed");
     }
     return new Result(process.exitValue(), out.text(), err.text());
+  }
+
+  /** Whether {@code program} names an executable file, itself or found on the PATH. */
+  private static boolean isExecutable(String program) {
+    if (program.indexOf('/') >= 0) {
+      java.nio.file.Path file = java.nio.file.Path.of(program);
+      return java.nio.file.Files.isRegularFile(file) && java.nio.file.Files.isExecutable(file);
+    }
+    String path = System.getenv("PATH");
+    for (String dir : (path == null ? "/usr/bin:/bin" : path).split(":")) {
+      java.nio.file.Path file = dir.isEmpty() ? null : java.nio.file.Path.of(dir, program);
+      if (file != null && java.nio.file.Files.isRegularFile(file)
+          && java.nio.file.Files.isExecutable(file)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -133,16 +176,19 @@ final class Command {
     private final InputStream in;
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     private final Thread thread;
+    private final java.util.function.Consumer<String> onOutput;
 
-    private Drain(InputStream in, String name) {
+    private Drain(InputStream in, String name, java.util.function.Consumer<String> onOutput) {
       this.in = in;
+      this.onOutput = onOutput;
       this.thread = new Thread(this, name);
       // A reader stuck on a pipe held open by an orphaned grandchild must not keep the JVM up.
       thread.setDaemon(true);
     }
 
-    static Drain start(InputStream in, String name) {
-      Drain drain = new Drain(in, name);
+    static Drain start(InputStream in, String name,
+        java.util.function.Consumer<String> onOutput) {
+      Drain drain = new Drain(in, name, onOutput);
       drain.thread.start();
       return drain;
     }
@@ -159,6 +205,7 @@ final class Command {
               buffer.write(chunk, 0, keep);
             }
           }
+          onOutput.accept(new String(chunk, 0, n, StandardCharsets.UTF_8));
         }
       } catch (IOException e) {
         // The process is gone or was killed; what was read so far is all there is.

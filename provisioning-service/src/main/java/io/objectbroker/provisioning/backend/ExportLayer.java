@@ -15,7 +15,7 @@ import java.util.Optional;
  * Every method may throw {@link ProvisioningException} when the target layer fails.
  * Implementations are safe for use from several threads.
  */
-public interface ExportLayer {
+public interface ExportLayer extends AutoCloseable {
 
   /** Exports {@code disk} to {@code node}; the export records which image and snapshot it holds. */
   Export export(String node, String image, String snapshot, Path disk) throws NodeInUseException;
@@ -28,4 +28,15 @@ public interface ExportLayer {
 
   /** Every export, sorted by node. */
   List<Export> listExports();
+
+  /**
+   * Stops serving every export (targets and whatever serves their disks) while keeping them
+   * recorded: opening the layer again serves them again. For taking a data folder out of
+   * service, and for tests.
+   */
+  default void withdrawAll() {}
+
+  /** Stops what the layer runs in the background; the exports stay served. */
+  @Override
+  default void close() {}
 }

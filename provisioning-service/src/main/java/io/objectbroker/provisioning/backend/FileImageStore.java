@@ -3,11 +3,15 @@ package io.objectbroker.provisioning.backend;
 import io.objectbroker.provisioning.BusyException;
 import io.objectbroker.provisioning.ImageExistsException;
 import io.objectbroker.provisioning.ImageHasSnapshotsException;
+import io.objectbroker.provisioning.ImageInUseException;
+import io.objectbroker.provisioning.ImageInfo;
 import io.objectbroker.provisioning.ImageNotFoundException;
 import io.objectbroker.provisioning.NodeInUseException;
 import io.objectbroker.provisioning.NodeNotFoundException;
 import io.objectbroker.provisioning.ProvisioningException;
 import io.objectbroker.provisioning.SnapshotExistsException;
+import io.objectbroker.provisioning.SnapshotInUseException;
+import io.objectbroker.provisioning.SnapshotNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
@@ -37,30 +42,38 @@ import java.util.stream.Stream;
  * {@link Format} so that a directory is always reopened with the format it was made with.
  *
  * <ul>
- *   <li>{@link Format#QCOW2}, used when {@code qemu-img} can be run: an image is
- *       {@code images/<image>.qcow2} and its snapshots are internal qcow2 snapshots. A node's
- *       disk {@code disks/<node>.qcow2} cloned at a snapshot is a copy-on-write overlay on a
- *       read-only base {@code images/<image>@<snapshot>.base.qcow2}, which is extracted from
- *       the snapshot once and shared by every clone of it; the overlay refers to the base by
- *       a relative path, so the data directory may be moved as a whole.
+ *   <li>{@link Format#QCOW2}, used when {@code qemu-img} can be run: an image is a chain of
+ *       qcow2 layers. {@code images/<image>.qcow2} is the image as it is now;
+ *       {@code create_snapshot} freezes that file, read-only, as
+ *       {@code images/<image>@<snapshot>.qcow2} and puts an empty layer on top of it under
+ *       the image's name. A node's disk {@code disks/<node>.qcow2} is an empty layer on the
+ *       snapshot it was cloned from. A layer names the one below by a relative path, so the
+ *       data directory may be moved as a whole. Snapshots and clones therefore take no time
+ *       and no space whatever the image's size; a node's disk grows by what the node writes.
+ *       Deleting a snapshot merges what it held into the layer above it
+ *       ({@code qemu-img rebase}), which must not be in use by a node.
  *   <li>{@link Format#RAW}, needing no external tools: an image is the sparse file
  *       {@code images/<image>.raw}, a snapshot the sparse copy
  *       {@code images/<image>@<snapshot>.snap.raw}, their order is kept in
  *       {@code images/<image>.snapshots}, and a node's disk {@code disks/<node>.raw} is a
- *       sparse copy. Importing a qcow2 file still needs {@code qemu-img}.
+ *       reflink copy where the file system has them (XFS, btrfs) and a sparse copy
+ *       otherwise. Importing a qcow2 file still needs {@code qemu-img}.
  * </ul>
  *
  * <p>Next to each node's disk, {@code disks/<node>.origin} records the image and snapshot
- * it was cloned from, which is how {@link #deleteImage} knows about clones after a restart.
+ * it was cloned from, which is how the store knows about clones after a restart.
  *
  * <p>Files are built under a temporary name (starting with {@code .tmp-}) and renamed into
  * place, so a failed or interrupted operation leaves nothing half-made under a real name;
- * {@link #open} removes temporary files a crashed process left behind, so only one store
- * should use a data directory at a time. Operations that change the store, and those that
- * read an image's snapshots, run one at a time; one that cannot start within
- * 30 seconds fails with {@link BusyException}.
+ * {@link #open} removes temporary files a crashed process left behind and undoes a snapshot
+ * that was cut off half-way, so only one store may use a data directory at a time
+ * ({@code MainServer.open} holds a lock on it). Operations that change the store, and those
+ * that read an image's snapshots, run one at a time; one that cannot start within 30 seconds
+ * fails with {@link BusyException}.
  */
 public final class FileImageStore implements ImageStore {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(FileImageStore.class);
 
   /** How images are stored. */
   public enum Format {
@@ -88,7 +101,7 @@ public final class FileImageStore implements ImageStore {
   private static final String ORIGIN = ".origin";
   private static final String SNAPSHOT_LIST = ".snapshots";
   private static final String RAW_SNAPSHOT = ".snap.raw";
-  private static final String QCOW2_BASE = ".base.qcow2";
+  private static final String QCOW2 = ".qcow2";
 
   private final Path dataDir;
   private final Path images;
@@ -158,6 +171,9 @@ public final class FileImageStore implements ImageStore {
       FileUtil.removeStaleTemps(store.images);
       FileUtil.removeStaleTemps(store.disks);
       FileUtil.removeStaleTemps(dir);
+      if (chosen == Format.QCOW2) {
+        store.recoverSnapshots();
+      }
       if (recorded == null) {
         FileUtil.writeAtomically(formatFile, chosen.extension() + "\n");
       }
@@ -234,16 +250,15 @@ public final class FileImageStore implements ImageStore {
         // The source format is named, never probed by qemu-img: probing a raw file that
         // happens to look like another format would read it wrongly.
         String sourceFormat = isQcow2(from) ? "qcow2" : "raw";
-        if (format == Format.QCOW2) {
-          qemuImg(COPY_TIMEOUT, "convert", "-f", sourceFormat, "-O", "qcow2", from.toString(),
-              temp.toString());
-        } else if (sourceFormat.equals("qcow2")) {
+        if (sourceFormat.equals("qcow2")) {
+          refuseExternalFiles(from);
+        }
+        if (format == Format.QCOW2 || sourceFormat.equals("qcow2")) {
           if (qemuImg == null) {
             throw new ProvisioningException(
                 "cannot import " + from + ": it is a qcow2 file and qemu-img cannot be run");
           }
-          qemuImg(COPY_TIMEOUT, "convert", "-f", "qcow2", "-O", "raw", from.toString(),
-              temp.toString());
+          convertWithProgress(image, from, sourceFormat, temp);
         } else {
           FileUtil.sparseCopy(from, temp);
         }
@@ -253,6 +268,67 @@ public final class FileImageStore implements ImageStore {
       }
       return null;
     });
+  }
+
+  /**
+   * Converts {@code from} into the store's format at {@code temp}, streaming (qemu-img reads
+   * and writes a cluster at a time), and logs its progress every tenth of the way.
+   */
+  private void convertWithProgress(String image, Path from, String sourceFormat, Path temp) {
+    List<String> command = List.of(qemuImg, "convert", "-p", "-f", sourceFormat,
+        "-O", format.extension(), from.toString(), temp.toString());
+    int[] logged = {0};
+    Command.Result result = Command.run(COPY_TIMEOUT, command, text -> {
+      // qemu-img -p writes "    (12.34/100%)\r" as it goes.
+      int end = text.lastIndexOf("/100%)");
+      int start = text.lastIndexOf('(', end);
+      if (end > 0 && start >= 0) {
+        try {
+          int percent = (int) Double.parseDouble(text.substring(start + 1, end));
+          if (percent >= logged[0] + 10) {
+            logged[0] = percent / 10 * 10;
+            log.info("importing image {} from {}: {}%", image, from, logged[0]);
+          }
+        } catch (NumberFormatException e) {
+          // not a progress line
+        }
+      }
+    });
+    if (!result.ok()) {
+      throw new ProvisioningException(Command.failure(command, result));
+    }
+  }
+
+  /**
+   * Refuses a qcow2 source that names another file (a backing file, an external data file):
+   * converting it would copy that file of the server into the image, for nodes to read.
+   */
+  private void refuseExternalFiles(Path source) {
+    if (qemuImg == null) {
+      return; // the conversion itself is refused
+    }
+    String json = qemuImg(COMMAND_TIMEOUT, "info", "-f", "qcow2", "--output=json",
+        source.toString());
+    Object info;
+    try {
+      info = Json.parse(json);
+    } catch (IllegalArgumentException e) {
+      throw new ProvisioningException("cannot read the output of qemu-img info for " + source
+          + ": " + e.getMessage(), e);
+    }
+    Object dataFile = null;
+    if (info instanceof Map<?, ?> fields
+        && fields.get("format-specific") instanceof Map<?, ?> specific
+        && specific.get("data") instanceof Map<?, ?> data) {
+      dataFile = data.get("data-file");
+    }
+    Object backing = info instanceof Map<?, ?> fields ? fields.get("backing-filename") : null;
+    if (backing != null || dataFile != null) {
+      throw new ProvisioningException("cannot import " + source + ": it is a qcow2 file that "
+          + "reads " + (backing != null ? "the backing file " + backing
+              : "the data file " + dataFile)
+          + "; import a self-contained file (qemu-img convert -O qcow2 makes one)");
+    }
   }
 
   private static boolean isQcow2(Path file) throws IOException {
@@ -285,28 +361,30 @@ public final class FileImageStore implements ImageStore {
 
   @Override
   public void deleteImage(String image)
-      throws ImageNotFoundException, ImageHasSnapshotsException {
+      throws ImageNotFoundException, ImageInUseException, ImageHasSnapshotsException {
     locked("delete image " + image, () -> {
       Path file = requireImage(image);
       List<String> snapshots = snapshots(image);
-      List<String> clones = clonesOf(image);
-      if (!snapshots.isEmpty() || !clones.isEmpty()) {
-        throw new ImageHasSnapshotsException("image " + image + " has snapshots ("
-            + namesOrNone(snapshots) + ") or clones (" + namesOrNone(clones)
-            + "); detach the clones first, an image with snapshots cannot be deleted");
+      List<String> nodes = clonesOf(image, null);
+      if (!nodes.isEmpty()) {
+        throw new ImageInUseException("image " + image + " is used by nodes "
+            + String.join(", ", nodes)
+            + (snapshots.isEmpty() ? "" : " and has snapshots " + String.join(", ", snapshots))
+            + "; detach the nodes first");
+      }
+      if (!snapshots.isEmpty()) {
+        throw new ImageHasSnapshotsException("image " + image + " has snapshots "
+            + String.join(", ", snapshots) + "; delete them first (delete_snapshot " + image
+            + " " + snapshots.get(0) + ")");
       }
       Files.delete(file);
       Files.deleteIfExists(snapshotList(image));
-      // Bases of snapshots that were removed behind our back; nothing uses them any more.
-      for (Path base : filesOf(image, QCOW2_BASE)) {
-        Files.deleteIfExists(base);
+      // Layers a crash left unlinked from the chain; nothing uses them any more.
+      for (Path layer : filesOf(image, format == Format.QCOW2 ? QCOW2 : RAW_SNAPSHOT)) {
+        Files.deleteIfExists(layer);
       }
       return null;
     });
-  }
-
-  private static String namesOrNone(List<String> names) {
-    return names.isEmpty() ? "none" : String.join(", ", names);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -318,15 +396,12 @@ public final class FileImageStore implements ImageStore {
     locked("snapshot image " + image + " as " + snapshot, () -> {
       Path file = requireImage(image);
       List<String> existing = snapshots(image);
-      // qcow2 itself accepts duplicate snapshot names, so this check is the only one.
       if (existing.contains(snapshot)) {
         throw new SnapshotExistsException(
             "image " + image + " has a snapshot " + snapshot + " already");
       }
       if (format == Format.QCOW2) {
-        // snapshot takes no -f; --image-opts pins the format all the same.
-        qemuImg(COMMAND_TIMEOUT, "snapshot", "-q", "-c", snapshot, "--image-opts",
-            "driver=qcow2,file.filename=" + file.toString().replace(",", ",,"));
+        createQcow2Snapshot(image, snapshot, file);
         return null;
       }
       Path target = rawSnapshotFile(image, snapshot);
@@ -347,6 +422,62 @@ public final class FileImageStore implements ImageStore {
     });
   }
 
+  /**
+   * Freezes the image's file as the snapshot and puts an empty layer on it under the image's
+   * name. The frozen file is first linked under the snapshot's name, then the new layer is
+   * renamed over the image's name: a crash in between leaves both names on one file, which
+   * {@link #recoverSnapshots} undoes.
+   */
+  private void createQcow2Snapshot(String image, String snapshot, Path file) throws IOException {
+    Path frozen = qcow2Snapshot(image, snapshot);
+    if (Files.exists(frozen)) {
+      // In no chain: a leftover of a snapshot deleted half-way, unless a node lies on it.
+      if (!nodesAt(origins(), image, List.of(snapshot)).isEmpty()) {
+        throw new SnapshotExistsException("image " + image + " has no snapshot " + snapshot
+            + ", but a node disk still lies on a layer of that name; choose another name");
+      }
+      Files.delete(frozen);
+    }
+    long size = Qcow2Header.read(file).sizeBytes();
+    Path top = FileUtil.tempFor(file);
+    try {
+      qemuImg(COMMAND_TIMEOUT, "create", "-q", "-f", "qcow2", "-u",
+          "-b", frozen.getFileName().toString(), "-F", "qcow2", top.toString(),
+          Long.toString(size));
+      Files.createLink(frozen, file);
+      FileUtil.moveAtomically(top, file);
+    } finally {
+      FileUtil.deleteQuietly(top);
+    }
+    makeReadOnly(frozen);
+  }
+
+  /** Undoes snapshots cut off between linking and renaming, and drops unchained layers. */
+  private void recoverSnapshots() throws IOException {
+    Set<String> origins = new java.util.HashSet<>();
+    for (Origin origin : origins().values()) {
+      origins.add(origin.image() + "@" + origin.snapshot());
+    }
+    for (String image : listImages()) {
+      try {
+        Path file = imageFile(image);
+        List<String> chain = qcow2Snapshots(image);
+        for (Path layer : filesOf(image, QCOW2)) {
+          String snapshot = between(layer, image + "@", QCOW2);
+          if (Files.isSameFile(layer, file)) {
+            Files.delete(layer);
+          } else if (!chain.contains(snapshot) && !origins.contains(image + "@" + snapshot)) {
+            Files.delete(layer);
+          }
+        }
+      } catch (IOException | ProvisioningException e) {
+        // One image the store cannot read must not keep the others from being served; its
+        // files stay as they are, and its operations report what is wrong.
+        log.warn("cannot check image {} for half-made snapshots: {}", image, e.getMessage());
+      }
+    }
+  }
+
   @Override
   public List<String> listSnapshots(String image) throws ImageNotFoundException {
     return locked("list snapshots of image " + image, () -> {
@@ -355,33 +486,102 @@ public final class FileImageStore implements ImageStore {
     });
   }
 
+  @Override
+  public void deleteSnapshot(String image, String snapshot)
+      throws ImageNotFoundException, SnapshotNotFoundException, SnapshotInUseException {
+    locked("delete snapshot " + snapshot + " of image " + image, () -> {
+      requireImage(image);
+      List<String> chain = snapshots(image);
+      int k = chain.indexOf(snapshot);
+      if (k < 0) {
+        throw new SnapshotNotFoundException("image " + image + " has no snapshot " + snapshot);
+      }
+      Map<String, Origin> origins = origins();
+      List<String> users = nodesAt(origins, image, List.of(snapshot));
+      if (!users.isEmpty()) {
+        throw new SnapshotInUseException("snapshot " + snapshot + " of image " + image
+            + " is used by nodes " + String.join(", ", users) + "; detach them first");
+      }
+      if (format == Format.RAW) {
+        Files.delete(rawSnapshotFile(image, snapshot));
+        List<String> order = new ArrayList<>(chain);
+        order.remove(snapshot);
+        FileUtil.writeAtomically(snapshotList(image), lines(order));
+        return null;
+      }
+      List<String> later = chain.subList(k + 1, chain.size());
+      List<String> readers = nodesAt(origins, image, later);
+      if (!readers.isEmpty()) {
+        throw new SnapshotInUseException("snapshot " + snapshot + " of image " + image
+            + " holds data of the later snapshots " + String.join(", ", later)
+            + ", which nodes " + String.join(", ", readers) + " use; detach them first");
+      }
+      mergeIntoLayerAbove(image, chain, k);
+      return null;
+    });
+  }
+
+  /**
+   * Copies what snapshot {@code k} holds into the layer above it, points that layer at the
+   * one below, and deletes the snapshot's file. The layer above keeps its content throughout:
+   * a crash part-way leaves data copied twice, never lost.
+   */
+  private void mergeIntoLayerAbove(String image, List<String> chain, int k) throws IOException {
+    Path frozen = qcow2Snapshot(image, chain.get(k));
+    boolean aboveIsSnapshot = k + 1 < chain.size();
+    Path above = aboveIsSnapshot ? qcow2Snapshot(image, chain.get(k + 1)) : imageFile(image);
+    List<String> command = new ArrayList<>(List.of("rebase", "-q", "-f", "qcow2"));
+    if (k == 0) {
+      command.addAll(List.of("-b", ""));
+    } else {
+      command.addAll(List.of("-b", qcow2Snapshot(image, chain.get(k - 1)).getFileName()
+          .toString(), "-F", "qcow2"));
+    }
+    command.add(above.toString());
+    if (aboveIsSnapshot) {
+      makeWritable(above);
+    }
+    try {
+      qemuImg(COPY_TIMEOUT, command.toArray(String[]::new));
+    } finally {
+      if (aboveIsSnapshot) {
+        makeReadOnly(above);
+      }
+    }
+    Files.delete(frozen);
+  }
+
   private List<String> snapshots(String image) throws IOException {
     return format == Format.QCOW2 ? qcow2Snapshots(image) : rawSnapshots(image);
   }
 
-  private List<String> qcow2Snapshots(String image) {
-    // --force-share: the image may be open for writing elsewhere, e.g. through qemu-nbd while
-    // someone prepares it; the snapshot table is still read correctly.
-    String json = qemuImg(COMMAND_TIMEOUT, "info", "-f", "qcow2", "--force-share", "--output=json",
-        imageFile(image).toString());
-    List<String> names = new ArrayList<>();
-    try {
-      Object info = Json.parse(json);
-      Object list = info instanceof Map<?, ?> map ? map.get("snapshots") : null;
-      if (list instanceof List<?> snapshots) {
-        for (Object snapshot : snapshots) {
-          if (snapshot instanceof Map<?, ?> fields && fields.get("name") instanceof String n) {
-            names.add(n);
-          }
-        }
+  /** The snapshots in the image's chain of layers, oldest first, read from their headers. */
+  private List<String> qcow2Snapshots(String image) throws IOException {
+    List<String> newestFirst = new ArrayList<>();
+    Path layer = imageFile(image);
+    String prefix = image + "@";
+    while (true) {
+      String backing = Qcow2Header.read(layer).backingFile();
+      if (backing == null) {
+        break;
       }
-    } catch (IllegalArgumentException e) {
-      throw new ProvisioningException(
-          "cannot read the output of qemu-img info for image " + image + ": " + e.getMessage(),
-          e);
+      Path below = layer.resolveSibling(backing).normalize();
+      String name = below.getFileName().toString();
+      if (!below.getParent().equals(images) || !name.startsWith(prefix) || !name.endsWith(QCOW2)
+          || name.length() <= prefix.length() + QCOW2.length()) {
+        throw new ProvisioningException("image " + image + ": layer " + layer.getFileName()
+            + " lies on " + backing + ", which is not a snapshot of the image");
+      }
+      String snapshot = between(below, prefix, QCOW2);
+      if (newestFirst.contains(snapshot) || newestFirst.size() > 10_000) {
+        throw new ProvisioningException("image " + image + ": its layers form a loop at "
+            + backing);
+      }
+      newestFirst.add(snapshot);
+      layer = below;
     }
-    // qemu-img lists the snapshot table in the order the snapshots were taken.
-    return names;
+    java.util.Collections.reverse(newestFirst);
+    return newestFirst;
   }
 
   private List<String> rawSnapshots(String image) throws IOException {
@@ -425,36 +625,36 @@ public final class FileImageStore implements ImageStore {
 
   @Override
   public Path cloneForNode(String image, String snapshot, String node)
-      throws ImageNotFoundException, NodeInUseException {
-    String what = "clone image " + image + (snapshot == null ? "" : " at " + snapshot)
-        + " for node " + node;
-    return locked(what, () -> {
-      Path file = requireImage(image);
+      throws ImageNotFoundException, SnapshotNotFoundException, NodeInUseException {
+    return locked("clone image " + image + " at " + snapshot + " for node " + node, () -> {
+      requireImage(image);
+      if (snapshot == null) {
+        throw new SnapshotNotFoundException("image " + image + " has no snapshot to clone");
+      }
       Path disk = diskFile(node);
       if (Files.exists(disk)) {
-        throw new NodeInUseException("node " + node + " is already in use");
+        Origin origin = origins().get(node);
+        throw new NodeInUseException("node " + node + " is already provisioned"
+            + (origin == null ? "" : " from " + origin.image() + "@" + origin.snapshot()));
       }
-      if (snapshot != null && !snapshots(image).contains(snapshot)) {
-        throw new ImageNotFoundException("image " + image + " has no snapshot " + snapshot);
+      if (!snapshots(image).contains(snapshot)) {
+        throw new SnapshotNotFoundException("image " + image + " has no snapshot " + snapshot);
       }
       Path temp = FileUtil.tempFor(disk);
       Path origin = originFile(node);
       try {
-        if (format == Format.QCOW2 && snapshot != null) {
-          Path base = qcow2Base(image, snapshot);
+        if (format == Format.QCOW2) {
+          Path frozen = qcow2Snapshot(image, snapshot);
           // qemu resolves a relative backing file against the overlay's directory.
-          qemuImg(COMMAND_TIMEOUT, "create", "-q", "-f", "qcow2",
-              "-b", disks.relativize(base).toString(), "-F", "qcow2", temp.toString());
-        } else if (format == Format.QCOW2) {
-          qemuImg(COPY_TIMEOUT, "convert", "-f", "qcow2", "-O", "qcow2", file.toString(),
-              temp.toString());
+          qemuImg(COMMAND_TIMEOUT, "create", "-q", "-f", "qcow2", "-u",
+              "-b", disks.relativize(frozen).toString(), "-F", "qcow2", temp.toString(),
+              Long.toString(Qcow2Header.read(frozen).sizeBytes()));
         } else {
-          FileUtil.sparseCopy(snapshot == null ? file : rawSnapshotFile(image, snapshot), temp);
+          copyRaw(rawSnapshotFile(image, snapshot), temp);
         }
         // The origin goes first: a disk must never exist without it, or deleteImage could
         // remove the image a clone was made from.
-        FileUtil.writeAtomically(origin, "image=" + image + "\nsnapshot="
-            + (snapshot == null ? "" : snapshot) + "\n");
+        FileUtil.writeAtomically(origin, "image=" + image + "\nsnapshot=" + snapshot + "\n");
         try {
           FileUtil.moveAtomically(temp, disk);
         } catch (IOException e) {
@@ -468,23 +668,14 @@ public final class FileImageStore implements ImageStore {
     });
   }
 
-  /** The read-only base holding the image's content at the snapshot, extracted on first use. */
-  private Path qcow2Base(String image, String snapshot) throws IOException {
-    Path base = images.resolve(image + "@" + snapshot + QCOW2_BASE);
-    if (Files.exists(base)) {
-      return base;
+  /** A reflink copy where the file system makes one (free, copy-on-write), else sparse. */
+  private static void copyRaw(Path source, Path target) throws IOException {
+    if (Command.succeeds(COPY_TIMEOUT,
+        List.of("cp", "--reflink=always", source.toString(), target.toString()))) {
+      return;
     }
-    Path temp = FileUtil.tempFor(base);
-    try {
-      qemuImg(COPY_TIMEOUT, "convert", "-f", "qcow2", "-O", "qcow2",
-          "-l", "snapshot.name=" + snapshot,
-          imageFile(image).toString(), temp.toString());
-      makeReadOnly(temp);
-      FileUtil.moveAtomically(temp, base);
-    } finally {
-      FileUtil.deleteQuietly(temp);
-    }
-    return base;
+    FileUtil.deleteQuietly(target);
+    FileUtil.sparseCopy(source, target);
   }
 
   @Override
@@ -501,22 +692,92 @@ public final class FileImageStore implements ImageStore {
     });
   }
 
-  /** The nodes whose disks were cloned from {@code image}, sorted. */
-  private List<String> clonesOf(String image) throws IOException {
-    List<String> nodes = new ArrayList<>();
+  @Override
+  public List<String> listNodeDisks() {
+    return locked("list node disks", () -> new ArrayList<>(nodeDisks()));
+  }
+
+  /** The nodes with a disk, sorted. */
+  private List<String> nodeDisks() throws IOException {
+    String suffix = "." + format.extension();
     try (Stream<Path> files = Files.list(disks)) {
-      for (Path file : (Iterable<Path>) files::iterator) {
-        String name = file.getFileName().toString();
-        if (name.startsWith(".") || !name.endsWith(ORIGIN)) {
-          continue;
-        }
-        String node = name.substring(0, name.length() - ORIGIN.length());
-        if (Files.exists(diskFile(node)) && image.equals(readOrigin(file).get("image"))) {
-          nodes.add(node);
-        }
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(suffix) && !n.startsWith(".") && n.length() > suffix.length())
+          .map(n -> n.substring(0, n.length() - suffix.length()))
+          .sorted()
+          .collect(Collectors.toList());
+    }
+  }
+
+  @Override
+  public ImageInfo imageInfo(String image) throws ImageNotFoundException {
+    return locked("describe image " + image, () -> {
+      Path file = requireImage(image);
+      long size = format == Format.QCOW2 ? Qcow2Header.read(file).sizeBytes() : Files.size(file);
+      List<String> snapshots = snapshots(image);
+      List<String> nodes = clonesOf(image, null);
+      List<Path> own = new ArrayList<>(List.of(file));
+      own.addAll(filesOf(image, format == Format.QCOW2 ? QCOW2 : RAW_SNAPSHOT));
+      List<Path> nodeDisks = new ArrayList<>();
+      for (String node : nodes) {
+        nodeDisks.add(diskFile(node));
+      }
+      return new ImageInfo(image, size, snapshots, nodes, allocatedBytes(own),
+          allocatedBytes(nodeDisks));
+    });
+  }
+
+  /** The bytes the files take on disk (holes and shared base layers not counted). */
+  private static long allocatedBytes(List<Path> files) {
+    if (files.isEmpty()) {
+      return 0;
+    }
+    List<String> command = new ArrayList<>(List.of("du", "-B1", "-c", "--"));
+    for (Path file : files) {
+      command.add(file.toString());
+    }
+    // The last line is the total: "12345<TAB>total".
+    String out = Command.check(COMMAND_TIMEOUT, command).strip();
+    String total = out.substring(out.lastIndexOf('\n') + 1).split("\\s+", 2)[0];
+    try {
+      return Long.parseLong(total);
+    } catch (NumberFormatException e) {
+      throw new ProvisioningException("cannot read the output of du: " + out, e);
+    }
+  }
+
+  /** Image and snapshot of a node's disk, as its origin file records them. */
+  private record Origin(String image, String snapshot) {}
+
+  /** The origin of every node disk, by node. */
+  private Map<String, Origin> origins() throws IOException {
+    Map<String, Origin> origins = new TreeMap<>();
+    for (String node : nodeDisks()) {
+      Path file = originFile(node);
+      if (Files.exists(file)) {
+        Map<String, String> fields = readOrigin(file);
+        origins.put(node, new Origin(fields.getOrDefault("image", ""),
+            fields.getOrDefault("snapshot", "")));
       }
     }
-    nodes.sort(null);
+    return origins;
+  }
+
+  /** The nodes cloned from {@code image} at one of {@code snapshots} (any, when null). */
+  private List<String> clonesOf(String image, List<String> snapshots) throws IOException {
+    return nodesAt(origins(), image, snapshots);
+  }
+
+  private static List<String> nodesAt(Map<String, Origin> origins, String image,
+      List<String> snapshots) {
+    List<String> nodes = new ArrayList<>();
+    origins.forEach((node, origin) -> {
+      if (origin.image().equals(image)
+          && (snapshots == null || snapshots.contains(origin.snapshot()))) {
+        nodes.add(node);
+      }
+    });
     return nodes;
   }
 
@@ -534,6 +795,10 @@ public final class FileImageStore implements ImageStore {
 
   private Path imageFile(String image) {
     return images.resolve(image + "." + format.extension());
+  }
+
+  private Path qcow2Snapshot(String image, String snapshot) {
+    return images.resolve(image + "@" + snapshot + QCOW2);
   }
 
   private Path rawSnapshotFile(String image, String snapshot) {
@@ -597,10 +862,18 @@ public final class FileImageStore implements ImageStore {
   }
 
   private static void makeReadOnly(Path file) {
+    setPermissions(file, "r--r--r--");
+  }
+
+  private static void makeWritable(Path file) {
+    setPermissions(file, "rw-r--r--");
+  }
+
+  private static void setPermissions(Path file, String permissions) {
     try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
     } catch (IOException | UnsupportedOperationException e) {
-      // Only a guard against accidents; the store never writes to these files anyway.
+      // Only a guard against accidents; the store writes to frozen layers only to merge them.
     }
   }
 

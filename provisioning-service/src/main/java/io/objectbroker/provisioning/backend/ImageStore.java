@@ -2,11 +2,15 @@ package io.objectbroker.provisioning.backend;
 
 import io.objectbroker.provisioning.ImageExistsException;
 import io.objectbroker.provisioning.ImageHasSnapshotsException;
+import io.objectbroker.provisioning.ImageInUseException;
+import io.objectbroker.provisioning.ImageInfo;
 import io.objectbroker.provisioning.ImageNotFoundException;
 import io.objectbroker.provisioning.NodeInUseException;
 import io.objectbroker.provisioning.NodeNotFoundException;
 import io.objectbroker.provisioning.ProvisioningException;
 import io.objectbroker.provisioning.SnapshotExistsException;
+import io.objectbroker.provisioning.SnapshotInUseException;
+import io.objectbroker.provisioning.SnapshotNotFoundException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -40,17 +44,35 @@ public interface ImageStore {
   List<String> listSnapshots(String image) throws ImageNotFoundException;
 
   /**
-   * Makes the disk for {@code node}: a clone of {@code image} at {@code snapshot}, or of the
-   * image as it is when {@code snapshot} is null.
+   * Deletes a snapshot that no node disk depends on.
+   *
+   * @throws SnapshotInUseException naming the nodes cloned from it, or from a later snapshot
+   *     that is stored on top of it
+   */
+  void deleteSnapshot(String image, String snapshot)
+      throws ImageNotFoundException, SnapshotNotFoundException, SnapshotInUseException;
+
+  /**
+   * Makes the disk for {@code node}: a clone of {@code image} at {@code snapshot}.
    *
    * @return the path of the node's disk file
    */
   Path cloneForNode(String image, String snapshot, String node)
-      throws ImageNotFoundException, NodeInUseException;
+      throws ImageNotFoundException, SnapshotNotFoundException, NodeInUseException;
 
   /** Deletes the node's disk. */
   void deleteNodeDisk(String node) throws NodeNotFoundException;
 
-  /** Deletes an image that has neither snapshots nor node disks cloned from it. */
-  void deleteImage(String image) throws ImageNotFoundException, ImageHasSnapshotsException;
+  /** The nodes that have a disk, sorted. */
+  List<String> listNodeDisks();
+
+  /**
+   * Deletes an image that has neither snapshots nor node disks cloned from it, with every
+   * file it had.
+   */
+  void deleteImage(String image)
+      throws ImageNotFoundException, ImageInUseException, ImageHasSnapshotsException;
+
+  /** The image's size, snapshots, nodes and disk use. */
+  ImageInfo imageInfo(String image) throws ImageNotFoundException;
 }

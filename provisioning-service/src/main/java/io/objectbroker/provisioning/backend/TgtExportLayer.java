@@ -11,10 +11,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,39 +34,45 @@ import org.slf4j.LoggerFactory;
  * syntax of tgt's {@code targets.conf}:
  *
  * <pre>
- * # objectbroker image=img1 snapshot=golden
+ * # objectbroker image=img1 snapshot=golden disk=/var/lib/objectbroker/disks/node3.qcow2
  * &lt;target iqn.2026-11.io.objectbroker:node3&gt;
- *     backing-store /var/lib/objectbroker/disks/node3.qcow2
+ *     backing-store /var/lib/objectbroker/luns/node3.img
+ *     bs-type rdwr
  * &lt;/target&gt;
  * </pre>
  *
- * <p>The comment line records the image and snapshot the disk was cloned from; together with
- * the file name and the {@code backing-store} line it is what {@link #find} and
- * {@link #listExports} read back after a restart. The files are written under a temporary
- * name and renamed into place. To have tgt serve the exports from boot on, include the
- * directory in its configuration, e.g. with a file {@code /etc/tgt/conf.d/objectbroker.conf}
- * containing {@code include /var/lib/objectbroker/targets/*.conf}.
+ * <p>The comment line records the image and snapshot the disk was cloned from and the disk
+ * itself; together with the file name and the {@code backing-store} line it is what
+ * {@link #find} and {@link #listExports} read back after a restart. The files are written
+ * under a temporary name and renamed into place: an export exists once its file does.
  *
- * <p>In live mode the layer also creates each target in the running {@code tgtd} with
- * {@code tgtadm} (one LUN, open to every initiator) and removes it again on
- * {@link #unexport}; on {@link #open} it re-creates the targets of existing exports that the
- * running {@code tgtd} does not have, e.g. after it was restarted. In config-only mode it
- * only writes the files. A failed {@code tgtadm} call during an export is undone (the target
- * is deleted and the file removed) and reported as a {@link ProvisioningException}.
+ * <p>What tgt serves is always the guest disk's bytes. A raw disk is its own backing store. A
+ * qcow2 disk is served through a {@link QemuDiskServer} (a {@code qemu-storage-daemon} per
+ * node, exporting the guest disk through FUSE as {@code luns/<node>.img}); where that cannot
+ * run, qcow2 disks are refused rather than exported as containers.
  *
- * <p>tgt has no qcow2 backing store: a LUN serves its backing file's bytes as they are. A
- * qcow2 disk, as made by {@link FileImageStore.Format#QCOW2}, therefore reaches the node
- * as a qcow2 container rather than as the disk it describes; serve raw disks (or put
- * {@code qemu-nbd} in between) where the node must see a plain block device.
+ * <p>Live, the layer also keeps the running {@code tgtd} (the one answering on its control
+ * port) in line with the files: {@link #reconcile} creates each missing target (one LUN,
+ * {@code rdwr} backing store, open to every initiator), re-creates a target whose LUN does not
+ * serve the right file, restarts a node's disk daemon that died (and then re-opens its LUN,
+ * which tgt would otherwise keep answering with errors), and stops daemons of nodes that have
+ * no export. {@link #watch} runs it every few seconds, so a {@code tgtd} that restarts or
+ * starts after the service serves every export again within seconds. Targets it has no file
+ * for, such as another service's, it leaves alone.
  *
- * <p>Safe for use from several threads; only one layer should use a data directory at a
- * time.
+ * <p>Safe for use from several threads; only one layer may use a data directory at a time.
  */
 public final class TgtExportLayer implements ExportLayer {
   private static final Logger log = LoggerFactory.getLogger(TgtExportLayer.class);
 
   /** The IQN prefix of the targets; a node's target is {@code <prefix>:<node>}. */
   public static final String DEFAULT_IQN_PREFIX = "iqn.2026-11.io.objectbroker";
+
+  /** Let tgtadm use tgtd's default control port. */
+  public static final int DEFAULT_CONTROL_PORT = -1;
+
+  /** How often {@link #watch} compares tgtd and the disk daemons with the exports. */
+  public static final Duration DEFAULT_WATCH_PERIOD = Duration.ofSeconds(2);
 
   static final String TGTADM = "tgtadm";
 
@@ -70,38 +81,48 @@ public final class TgtExportLayer implements ExportLayer {
   private static final String CONF = ".conf";
   private static final String MARKER = "# objectbroker";
   private static final Pattern TARGET_LINE = Pattern.compile("^Target (\\d+): (\\S+)\\s*$");
+  private static final Pattern LUN_LINE = Pattern.compile("^\\s*LUN: (\\d+)\\s*$");
+  private static final Pattern SIZE_LINE = Pattern.compile("^\\s*Size: (\\d+) MB.*$");
+  private static final Pattern PATH_LINE = Pattern.compile("^\\s*Backing store path: (.*)$");
+  private static final int TID_ATTEMPTS = 10;
 
   private final Path targets;
   private final boolean live;
   private final String iqnPrefix;
-  private final String tgtadm;
+  private final List<String> tgtadm;
+  private final Optional<QemuDiskServer> diskServer;
+  private final String diskServerCommand;
   private final ReentrantLock lock = new ReentrantLock();
+  private ScheduledExecutorService watcher;
+  private boolean tgtdWasUp = true;
 
-  private TgtExportLayer(Path targets, boolean live, String iqnPrefix, String tgtadm) {
+  private TgtExportLayer(Path targets, boolean live, String iqnPrefix, List<String> tgtadm,
+      Optional<QemuDiskServer> diskServer, String diskServerCommand) {
     this.targets = targets;
     this.live = live;
     this.iqnPrefix = iqnPrefix;
     this.tgtadm = tgtadm;
+    this.diskServer = diskServer;
+    this.diskServerCommand = diskServerCommand;
   }
 
   /**
-   * Opens the layer in {@code dataDir}; it is live if a {@code tgtd} is running (see
-   * {@link #tgtdRunning()}), config-only otherwise.
+   * Opens the layer in {@code dataDir}, live on the default {@code tgtd}.
    *
    * @throws ProvisioningException when the directory cannot be set up
    */
   public static TgtExportLayer open(Path dataDir) {
-    return open(dataDir, tgtdRunning(), DEFAULT_IQN_PREFIX);
+    return open(dataDir, true, DEFAULT_IQN_PREFIX, DEFAULT_CONTROL_PORT);
   }
 
   /**
-   * Opens the layer in {@code dataDir}, live (also configuring the running {@code tgtd}) or
+   * Opens the layer in {@code dataDir}, live (also configuring the default {@code tgtd}) or
    * config-only (only writing the files).
    *
    * @throws ProvisioningException when the directory cannot be set up
    */
   public static TgtExportLayer open(Path dataDir, boolean live) {
-    return open(dataDir, live, DEFAULT_IQN_PREFIX);
+    return open(dataDir, live, DEFAULT_IQN_PREFIX, DEFAULT_CONTROL_PORT);
   }
 
   /**
@@ -112,16 +133,36 @@ public final class TgtExportLayer implements ExportLayer {
    * @throws ProvisioningException when the directory cannot be set up
    */
   public static TgtExportLayer open(Path dataDir, boolean live, String iqnPrefix) {
-    return open(dataDir, live, iqnPrefix, TGTADM);
+    return open(dataDir, live, iqnPrefix, DEFAULT_CONTROL_PORT);
   }
 
-  /** As the public factories, with the {@code tgtadm} executable to use. */
-  static TgtExportLayer open(Path dataDir, boolean live, String iqnPrefix, String tgtadm) {
+  /**
+   * Opens the layer in {@code dataDir}; live, it talks to the {@code tgtd} on
+   * {@code controlPort} (as {@code tgtd -C PORT}; {@link #DEFAULT_CONTROL_PORT} for tgtd's
+   * default) and brings it in line with the exports at once ({@link #reconcile}).
+   *
+   * @throws IllegalArgumentException when {@code iqnPrefix} is not an {@code iqn.} name or
+   *     the port is out of range
+   * @throws ProvisioningException when the directory cannot be set up
+   */
+  public static TgtExportLayer open(Path dataDir, boolean live, String iqnPrefix,
+      int controlPort) {
+    return open(dataDir, live, iqnPrefix, controlPort, TGTADM, QemuDiskServer.DAEMON);
+  }
+
+  /** As the public factories, with the {@code tgtadm} and disk daemon executables to use. */
+  static TgtExportLayer open(Path dataDir, boolean live, String iqnPrefix, int controlPort,
+      String tgtadmCommand, String daemonCommand) {
     if (!iqnPrefix.startsWith("iqn.") || iqnPrefix.endsWith(":")
         || !iqnPrefix.chars().allMatch(c -> c > ' ' && c < 127 && c != '<' && c != '>')) {
       throw new IllegalArgumentException("not an IQN prefix: " + iqnPrefix);
     }
-    Path targets = dataDir.toAbsolutePath().normalize().resolve("targets");
+    if (controlPort != DEFAULT_CONTROL_PORT && (controlPort < 0 || controlPort > 65535)) {
+      throw new IllegalArgumentException("tgtd control port: " + controlPort
+          + " (expected: 0 to 65535)");
+    }
+    Path dir = dataDir.toAbsolutePath().normalize();
+    Path targets = dir.resolve("targets");
     try {
       Files.createDirectories(targets);
       FileUtil.removeStaleTemps(targets);
@@ -129,26 +170,31 @@ public final class TgtExportLayer implements ExportLayer {
       throw new ProvisioningException(
           "cannot open export directory " + targets + ": " + FileImageStore.describe(e), e);
     }
-    TgtExportLayer layer = new TgtExportLayer(targets, live, iqnPrefix, tgtadm);
-    if (live) {
-      layer.restore();
+    List<String> tgtadm = new ArrayList<>(List.of(tgtadmCommand));
+    if (controlPort != DEFAULT_CONTROL_PORT) {
+      tgtadm.addAll(List.of("-C", Integer.toString(controlPort)));
     }
+    tgtadm.addAll(List.of("--lld", "iscsi"));
+    TgtExportLayer layer = new TgtExportLayer(targets, live, iqnPrefix, List.copyOf(tgtadm),
+        QemuDiskServer.open(dir.resolve("luns"), daemonCommand), daemonCommand);
+    layer.reconcile();
     return layer;
   }
 
-  /** Whether a {@code tgtd} answers {@code tgtadm --lld iscsi --mode target --op show}. */
+  /** Whether a {@code tgtd} answers on its default control port. */
   public static boolean tgtdRunning() {
-    return tgtdRunning(TGTADM);
-  }
-
-  static boolean tgtdRunning(String tgtadm) {
-    return Command.succeeds(
-        COMMAND_TIMEOUT, List.of(tgtadm, "--lld", "iscsi", "--mode", "target", "--op", "show"));
+    return Command.succeeds(COMMAND_TIMEOUT,
+        List.of(TGTADM, "--lld", "iscsi", "--mode", "target", "--op", "show"));
   }
 
   /** Whether this layer configures the running {@code tgtd} as well as writing files. */
   public boolean live() {
     return live;
+  }
+
+  /** Whether qcow2 disks can be exported here (their daemon runs and /dev/fuse exists). */
+  public boolean servesQcow2() {
+    return diskServer.isPresent();
   }
 
   /** The IQN of the target for {@code node}. */
@@ -159,6 +205,78 @@ public final class TgtExportLayer implements ExportLayer {
   @Override
   public String toString() {
     return "TgtExportLayer[" + targets + (live ? ", live" : ", config-only") + "]";
+  }
+
+  /**
+   * Runs {@link #reconcile} every {@code period} on a daemon thread until {@link #close}.
+   */
+  public void watch(Duration period) {
+    lock.lock();
+    try {
+      if (watcher != null) {
+        throw new IllegalStateException("already watching");
+      }
+      watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tgt-export-watch");
+        t.setDaemon(true);
+        return t;
+      });
+      long millis = period.toMillis();
+      watcher.scheduleWithFixedDelay(() -> {
+        try {
+          reconcile();
+        } catch (RuntimeException e) {
+          log.warn("cannot bring tgtd in line with the exports: {}", e.getMessage());
+        }
+      }, millis, millis, TimeUnit.MILLISECONDS);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops watching; the exports, and the daemons serving them, stay. */
+  @Override
+  public void close() {
+    ScheduledExecutorService w;
+    lock.lock();
+    try {
+      w = watcher;
+      watcher = null;
+    } finally {
+      lock.unlock();
+    }
+    if (w != null) {
+      w.shutdownNow();
+      try {
+        w.awaitTermination(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * Stops watching, removes this layer's targets from tgtd and stops the disk daemons; the
+   * export files stay, so that the next {@link #open} serves them again.
+   */
+  @Override
+  public void withdrawAll() {
+    close();
+    lock.lock();
+    try {
+      Optional<Map<String, Target>> running = live ? runningTargets() : Optional.empty();
+      for (String node : nodes()) {
+        Target target = running.map(r -> r.get(read(node, confFile(node)).export().iqn()))
+            .orElse(null);
+        if (target != null) {
+          tgtadm("--op", "delete", "--force", "--mode", "target", "--tid",
+              Integer.toString(target.tid()));
+        }
+      }
+      diskServer.ifPresent(server -> server.nodes().forEach(server::stop));
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
@@ -175,39 +293,62 @@ public final class TgtExportLayer implements ExportLayer {
     try {
       Path conf = confFile(node);
       if (Files.exists(conf)) {
-        throw new NodeInUseException("node " + node + " is already in use");
+        Export existing = read(node, conf).export();
+        throw new NodeInUseException("node " + node + " is already provisioned from "
+            + existing.image() + (existing.snapshot().isEmpty() ? "" : "@" + existing.snapshot()));
       }
       if (!Files.exists(diskPath)) {
         throw new ProvisioningException(
             "cannot export node " + node + ": disk " + diskText + " does not exist");
       }
       String iqn = iqn(node);
-      Export export = new Export(node, iqn, image, snap, diskText);
-      Map<String, Integer> running = live ? runningTargets() : Map.of();
-      if (running.containsKey(iqn)) {
+      Optional<Map<String, Target>> running = live ? runningTargets() : Optional.empty();
+      if (running.isPresent() && running.get().containsKey(iqn)) {
         throw new ProvisioningException("cannot export node " + node + ": tgtd already has "
-            + "target " + iqn + " (tid " + running.get(iqn) + ") that this service did not "
-            + "record; remove it with tgtadm first");
+            + "target " + iqn + " (tid " + running.get().get(iqn).tid() + ") that this service "
+            + "did not record; remove it with tgtadm first");
       }
+      Path backingStore = diskPath;
+      boolean served = false;
+      if (isQcow2(diskPath)) {
+        QemuDiskServer server = diskServer.orElseThrow(() -> new ProvisioningException(
+            "cannot export node " + node + ": its disk is qcow2, which tgt would serve as a "
+            + "container rather than as the disk, and qcow2 disks are served through "
+            + QemuDiskServer.unavailableReason(diskServerCommand)));
+        server.serve(node, diskPath);
+        backingStore = server.servedFile(node);
+        served = true;
+      }
+      Recorded recorded = new Recorded(new Export(node, iqn, image, snap, diskText),
+          backingStore.toString());
       try {
-        FileUtil.writeAtomically(conf, render(export));
-      } catch (IOException e) {
-        throw new ProvisioningException(
-            "cannot write " + conf + ": " + FileImageStore.describe(e), e);
-      }
-      if (live) {
-        try {
-          createTarget(export, running);
-        } catch (ProvisioningException e) {
-          FileUtil.deleteQuietly(conf);
-          throw new ProvisioningException(
-              "cannot export node " + node + ": " + e.getMessage(), e);
+        FileUtil.writeAtomically(conf, render(recorded));
+        if (running.isPresent()) {
+          createTarget(recorded, running.get());
+        } else if (live) {
+          log.warn("tgtd does not answer; node {} will be served once it does", node);
         }
+      } catch (IOException | RuntimeException e) {
+        FileUtil.deleteQuietly(conf);
+        if (served) {
+          diskServer.get().stop(node);
+        }
+        String why = e instanceof IOException io ? FileImageStore.describe(io) : e.getMessage();
+        throw new ProvisioningException("cannot export node " + node + ": " + why, e);
       }
-      return export;
+      return recorded.export();
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Whether the disk is qcow2, by its name as the image store gives it: never by its first
+   * bytes, which a node writes (a raw disk holding a qcow2 header must stay raw, or qemu would
+   * follow that header's backing file to any file of the server).
+   */
+  private static boolean isQcow2(Path disk) {
+    return disk.getFileName().toString().endsWith(".qcow2");
   }
 
   @Override
@@ -219,11 +360,13 @@ public final class TgtExportLayer implements ExportLayer {
         throw new NodeNotFoundException("node " + node + " is not provisioned");
       }
       if (live) {
+        Optional<Map<String, Target>> running = runningTargets();
         // The recorded IQN, not iqn(node): the prefix may have changed since the export.
-        Integer tid = runningTargets().get(read(node, conf).iqn());
-        if (tid != null) {
+        Target target = running.map(r -> r.get(read(node, conf).export().iqn())).orElse(null);
+        if (target != null) {
           // The file stays until the target is gone, so a failure here can be retried.
-          tgtadm("--op", "delete", "--force", "--mode", "target", "--tid", tid.toString());
+          tgtadm("--op", "delete", "--force", "--mode", "target", "--tid",
+              Integer.toString(target.tid()));
         }
       }
       try {
@@ -232,6 +375,8 @@ public final class TgtExportLayer implements ExportLayer {
         throw new ProvisioningException(
             "cannot delete " + conf + ": " + FileImageStore.describe(e), e);
       }
+      // After the file: a daemon without an export is stopped by the next reconcile anyway.
+      diskServer.ifPresent(server -> server.stop(node));
     } finally {
       lock.unlock();
     }
@@ -242,7 +387,7 @@ public final class TgtExportLayer implements ExportLayer {
     lock.lock();
     try {
       Path conf = confFile(node);
-      return Files.exists(conf) ? Optional.of(read(node, conf)) : Optional.empty();
+      return Files.exists(conf) ? Optional.of(read(node, conf).export()) : Optional.empty();
     } finally {
       lock.unlock();
     }
@@ -254,9 +399,90 @@ public final class TgtExportLayer implements ExportLayer {
     try {
       List<Export> exports = new ArrayList<>();
       for (String node : nodes()) {
-        exports.add(read(node, confFile(node)));
+        exports.add(read(node, confFile(node)).export());
       }
       return exports;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Brings the disk daemons and, live, the running {@code tgtd} in line with the exports:
+   * starts each qcow2 disk's daemon that does not run, stops daemons of nodes without an
+   * export, creates missing targets and re-creates those whose LUN does not serve the
+   * export's file (or whose daemon was restarted). Does nothing to tgtd while it does not
+   * answer. One export that cannot be served does not keep the others from it.
+   */
+  public void reconcile() {
+    lock.lock();
+    try {
+      List<Recorded> exports = new ArrayList<>();
+      for (String node : nodes()) {
+        try {
+          exports.add(read(node, confFile(node)));
+        } catch (ProvisioningException e) {
+          log.warn("skipping export of node {}: {}", node, e.getMessage());
+        }
+      }
+      Set<String> restarted = new HashSet<>();
+      if (diskServer.isPresent()) {
+        QemuDiskServer server = diskServer.get();
+        Set<String> exported = new HashSet<>();
+        exports.forEach(r -> exported.add(r.export().node()));
+        for (String node : server.nodes()) {
+          if (!exported.contains(node)) {
+            log.info("stopping the disk daemon of node {}, which has no export", node);
+            server.stop(node);
+          }
+        }
+        for (Recorded r : exports) {
+          if (r.backingStore().equals(server.servedFile(r.export().node()).toString())) {
+            try {
+              if (server.serve(r.export().node(), Path.of(r.export().disk()))) {
+                restarted.add(r.export().node());
+              }
+            } catch (ProvisioningException e) {
+              log.warn("cannot serve the disk of node {}: {}", r.export().node(),
+                  e.getMessage());
+            }
+          }
+        }
+      }
+      if (!live) {
+        return;
+      }
+      Optional<Map<String, Target>> up = runningTargets();
+      if (up.isEmpty()) {
+        if (tgtdWasUp) {
+          log.warn("tgtd does not answer; the exports will be served again once it does");
+          tgtdWasUp = false;
+        }
+        return;
+      }
+      tgtdWasUp = true;
+      Map<String, Target> running = up.get();
+      for (Recorded r : exports) {
+        Export export = r.export();
+        Target target = running.get(export.iqn());
+        try {
+          if (target == null) {
+            createTarget(r, running);
+            log.info("served target {} for node {} in tgtd", export.iqn(), export.node());
+          } else if (restarted.contains(export.node()) || !target.serves(r.backingStore())) {
+            tgtadm("--op", "delete", "--force", "--mode", "target", "--tid",
+                Integer.toString(target.tid()));
+            running.remove(export.iqn());
+            createTarget(r, running);
+            log.info("re-created target {} for node {} in tgtd", export.iqn(), export.node());
+          }
+        } catch (ProvisioningException e) {
+          // One broken export must not keep the others from being served; it stays listed
+          // and can be detached.
+          log.warn("cannot serve target {} for node {}: {}", export.iqn(), export.node(),
+              e.getMessage());
+        }
+      }
     } finally {
       lock.unlock();
     }
@@ -281,14 +507,20 @@ public final class TgtExportLayer implements ExportLayer {
     return targets.resolve(node + CONF);
   }
 
-  private static String render(Export export) {
-    return MARKER + " image=" + export.image() + " snapshot=" + export.snapshot() + "\n"
+  /** An export with the file tgt serves for it: the disk, or the daemon's view of it. */
+  private record Recorded(Export export, String backingStore) {}
+
+  private static String render(Recorded r) {
+    Export export = r.export();
+    return MARKER + " image=" + export.image() + " snapshot=" + export.snapshot()
+        + " disk=" + export.disk() + "\n"
         + "<target " + export.iqn() + ">\n"
-        + "    backing-store " + export.disk() + "\n"
+        + "    backing-store " + r.backingStore() + "\n"
+        + "    bs-type rdwr\n"
         + "</target>\n";
   }
 
-  private static Export read(String node, Path conf) {
+  private static Recorded read(String node, Path conf) {
     List<String> lines;
     try {
       lines = Files.readAllLines(conf, StandardCharsets.UTF_8);
@@ -298,7 +530,7 @@ public final class TgtExportLayer implements ExportLayer {
     }
     Map<String, String> recorded = new LinkedHashMap<>();
     String iqn = null;
-    String disk = null;
+    String backingStore = null;
     for (String raw : lines) {
       String line = raw.strip();
       if (line.startsWith(MARKER + " ")) {
@@ -311,72 +543,109 @@ public final class TgtExportLayer implements ExportLayer {
       } else if (line.startsWith("<target ") && line.endsWith(">")) {
         iqn = line.substring("<target ".length(), line.length() - 1).strip();
       } else if (line.startsWith("backing-store ")) {
-        disk = line.substring("backing-store ".length()).strip();
+        backingStore = line.substring("backing-store ".length()).strip();
       }
     }
     String image = recorded.get("image");
-    if (iqn == null || disk == null || image == null) {
+    if (iqn == null || backingStore == null || image == null) {
       throw new ProvisioningException(conf + " is not an export of this service: it lacks "
           + (image == null ? "the '" + MARKER + " image=...' line"
               : iqn == null ? "the <target> line" : "the backing-store line"));
     }
-    return new Export(node, iqn, image, recorded.getOrDefault("snapshot", ""), disk);
+    String disk = recorded.getOrDefault("disk", backingStore);
+    return new Recorded(
+        new Export(node, iqn, image, recorded.getOrDefault("snapshot", ""), disk), backingStore);
   }
 
   // ---------------------------------------------------------------------------------------
   // tgtd
 
-  /** Re-creates the targets of recorded exports that the running tgtd lacks. */
-  private void restore() {
-    lock.lock();
-    try {
-      Map<String, Integer> running = runningTargets();
-      for (String node : nodes()) {
-        Export export = read(node, confFile(node));
-        if (!running.containsKey(export.iqn())) {
-          try {
-            createTarget(export, running);
-            log.info("restored target {} for node {} in tgtd", export.iqn(), node);
-          } catch (ProvisioningException e) {
-            // One broken export must not keep the service from starting; it stays listed
-            // and can be detached.
-            log.warn("cannot restore target {} for node {}: {}", export.iqn(), node,
-                e.getMessage());
-          }
-        }
+  /** A target in tgtd: its tid, and LUN 1's backing store and size in (decimal) megabytes. */
+  private record Target(int tid, String lunPath, long lunMegabytes) {
+    /** Whether LUN 1 serves {@code file}, and not an empty placeholder in its stead. */
+    boolean serves(String file) {
+      if (!file.equals(lunPath)) {
+        return false;
       }
-    } finally {
-      lock.unlock();
+      if (lunMegabytes > 0) {
+        return true;
+      }
+      // tgt shows sizes in whole megabytes: a LUN of 0 MB serving a file of a megabyte or
+      // more opened it while it was still empty (before its daemon mounted it).
+      try {
+        return Files.size(Path.of(file)) < 1_000_000;
+      } catch (IOException e) {
+        return false;
+      }
     }
   }
 
-  /** The running targets, IQN to tid. */
-  private Map<String, Integer> runningTargets() {
-    String show = tgtadm("--mode", "target", "--op", "show");
-    Map<String, Integer> running = new LinkedHashMap<>();
-    for (String line : show.split("\n")) {
-      Matcher m = TARGET_LINE.matcher(line);
-      if (m.matches()) {
-        running.put(m.group(2), Integer.valueOf(m.group(1)));
+  /** The running targets by IQN, or empty when tgtd does not answer. */
+  private Optional<Map<String, Target>> runningTargets() {
+    List<String> command = tgtadmCommand("--mode", "target", "--op", "show");
+    Command.Result result;
+    try {
+      result = Command.run(COMMAND_TIMEOUT, command);
+    } catch (ProvisioningException e) {
+      return Optional.empty(); // tgt is not installed, or tgtadm hung
+    }
+    if (!result.ok()) {
+      return Optional.empty();
+    }
+    Map<String, Target> running = new LinkedHashMap<>();
+    String iqn = null;
+    int tid = 0;
+    int lun = -1;
+    String path = "";
+    long megabytes = 0;
+    for (String line : result.stdout().split("\n")) {
+      Matcher m;
+      if ((m = TARGET_LINE.matcher(line)).matches()) {
+        if (iqn != null) {
+          running.put(iqn, new Target(tid, path, megabytes));
+        }
+        tid = Integer.parseInt(m.group(1));
+        iqn = m.group(2);
+        lun = -1;
+        path = "";
+        megabytes = 0;
+      } else if ((m = LUN_LINE.matcher(line)).matches()) {
+        lun = Integer.parseInt(m.group(1));
+      } else if (lun == 1 && (m = SIZE_LINE.matcher(line)).matches()) {
+        megabytes = Long.parseLong(m.group(1));
+      } else if (lun == 1 && (m = PATH_LINE.matcher(line)).matches()) {
+        path = m.group(1).strip();
       }
     }
-    return running;
+    if (iqn != null) {
+      running.put(iqn, new Target(tid, path, megabytes));
+    }
+    return Optional.of(running);
   }
 
   /**
    * Creates the export's target in tgtd, deleting it again if any step fails; adds it to
-   * {@code running}.
+   * {@code running}. Another process may take the tid chosen here first, so a refused tid is
+   * tried again with the next one.
    */
-  private void createTarget(Export export, Map<String, Integer> running) {
-    if (export.disk().endsWith(".qcow2")) {
-      log.warn("tgt serves qcow2 file {} as it is, not the disk it contains", export.disk());
+  private void createTarget(Recorded r, Map<String, Target> running) {
+    Export export = r.export();
+    int tid = running.values().stream().mapToInt(Target::tid).max().orElse(0) + 1;
+    for (int attempt = 1; ; attempt++, tid++) {
+      try {
+        tgtadm("--op", "new", "--mode", "target", "--tid", Integer.toString(tid), "-T",
+            export.iqn());
+        break;
+      } catch (ProvisioningException e) {
+        if (attempt == TID_ATTEMPTS) {
+          throw e;
+        }
+      }
     }
-    int tid = running.values().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
     String t = Integer.toString(tid);
-    tgtadm("--op", "new", "--mode", "target", "--tid", t, "-T", export.iqn());
     try {
       tgtadm("--op", "new", "--mode", "logicalunit", "--tid", t, "--lun", "1",
-          "-b", export.disk());
+          "--bstype", "rdwr", "-b", r.backingStore());
       tgtadm("--op", "bind", "--mode", "target", "--tid", t, "-I", "ALL");
     } catch (ProvisioningException e) {
       try {
@@ -386,15 +655,16 @@ public final class TgtExportLayer implements ExportLayer {
       }
       throw e;
     }
-    running.put(export.iqn(), tid);
+    running.put(export.iqn(), new Target(tid, r.backingStore(), Long.MAX_VALUE));
+  }
+
+  private List<String> tgtadmCommand(String... args) {
+    List<String> command = new ArrayList<>(tgtadm);
+    command.addAll(Arrays.asList(args));
+    return command;
   }
 
   private String tgtadm(String... args) {
-    List<String> command = new ArrayList<>(args.length + 3);
-    command.add(tgtadm);
-    command.add("--lld");
-    command.add("iscsi");
-    command.addAll(Arrays.asList(args));
-    return Command.check(COMMAND_TIMEOUT, command);
+    return Command.check(COMMAND_TIMEOUT, tgtadmCommand(args));
   }
 }

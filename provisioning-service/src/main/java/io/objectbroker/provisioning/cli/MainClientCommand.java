@@ -1,10 +1,12 @@
 package io.objectbroker.provisioning.cli;
 
 import io.objectbroker.Address;
+import io.objectbroker.Uri;
 import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
 import io.objectbroker.naming.NameServer;
+import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
@@ -31,7 +33,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "mainclient", mixinStandardHelpOptions = true, version = "mainclient 0.1",
     description = "Calls a method of the provisioning service and prints the result.",
     footer = {"", "Methods: (see below)", "", "Sizes take a suffix: 512M, 10G, 1T (binary units).",
-        "", "Environment:", "  OB_NS   the name server's host:port (default 127.0.0.1:9090)",
+        "", "Environment:", "  OB_NS   the name server's host:port, or several, comma-separated,",
+        "          tried in turn (default 127.0.0.1:9090)",
         "", "Exit codes: 0 done, 1 the service refused, 2 bad usage, 3 unreachable or timed"
             + " out, 4 name not registered."})
 public final class MainClientCommand implements Callable<Integer> {
@@ -52,9 +55,16 @@ public final class MainClientCommand implements Callable<Integer> {
   @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments.")
   List<String> args = new ArrayList<>();
 
-  @Option(names = "--ns", paramLabel = "HOST:PORT", defaultValue = "${env:OB_NS:-127.0.0.1:9090}",
-      description = "The name server (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--ns", paramLabel = "HOST:PORT[,HOST:PORT...]",
+      defaultValue = "${env:OB_NS:-127.0.0.1:9090}",
+      description = "The name server, or several, tried in turn (default: ${DEFAULT-VALUE}).")
   String ns;
+
+  /** Where {@link #ns} came from, for a message about it: the option, or OB_NS (plain form). */
+  String nsSource = "--ns";
+
+  /** Set when the arguments hold "--": what follows it is an argument, whatever it looks like. */
+  boolean optionsEnded;
 
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = DEFAULT_TIMEOUT,
       converter = Cli.DurationConverter.class,
@@ -83,6 +93,14 @@ public final class MainClientCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (!optionsEnded) {
+      // The parser takes any argument it does not know as a positional one, so that a negative
+      // size reaches parseSize (it took "-5" for a number but "-1G" for an unknown option).
+      rejectUnknownOption(method);
+      for (String a : args) {
+        rejectUnknownOption(a);
+      }
+    }
     Method m = Methods.BY_NAME.get(method);
     if (m == null) {
       throw new UsageException("unknown method '" + method + "'; known methods: "
@@ -94,12 +112,44 @@ public final class MainClientCommand implements Callable<Integer> {
           + ", not " + args.size() + ": usage: mainclient " + usage(method, m));
     }
     Object[] values = convert(m, args);
+    List<Address> nameServers = Cli.nameServers(nsSource, ns);
     OneShotCall client = oneShot != null ? oneShot
         : OneShotCall.prepare(ProvisioningService.class);
-    Object result = client.invoke(Address.parse(ns, NameServer.DEFAULT_PORT), name, m.getName(),
-        values, timeout);
+    Address nameServer = Cli.firstAnswering(nameServers, new NameServerPing(client, timeout));
+    Object result = client.invoke(nameServer, name, m.getName(), values, timeout);
     print(m, result);
     return Cli.OK;
+  }
+
+  /** An option-like argument ({@code --frob}, {@code -x}; not {@code -5}, {@code -}): refused. */
+  private static void rejectUnknownOption(String arg) {
+    if (arg.length() > 1 && arg.charAt(0) == '-' && !isDigit(arg.charAt(1))) {
+      throw new UsageException("Unknown option: '" + arg + "' (see mainclient --help)");
+    }
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  /**
+   * Pings a name server through the one-shot call. A class, not a lambda: a one-shot run's
+   * first lambda would cost it the bootstrap of method handles.
+   */
+  private static final class NameServerPing implements Cli.NameServerProbe {
+    private final OneShotCall client;
+    private final Duration timeout;
+
+    NameServerPing(OneShotCall client, Duration timeout) {
+      this.client = client;
+      this.timeout = timeout;
+    }
+
+    @Override
+    public void ping(Address address) {
+      client.invoke(address, Uri.direct(NameServer.OBJECT_ID, address).toString(), "ping",
+          new Object[0], timeout);
+    }
   }
 
   private void print(Method m, Object result) {
@@ -123,7 +173,12 @@ public final class MainClientCommand implements Callable<Integer> {
     return values;
   }
 
-  /** "10G" is 10 GiB (also 10GB, 10GiB, 10g); a plain number is bytes. */
+  /**
+   * An image size: "10G" is 10 GiB (also 10GB, 10GiB, 10g); a plain number is bytes. From 1 byte
+   * to the largest image the service creates, {@link MainServer#MAX_IMAGE_BYTES}.
+   *
+   * @throws UsageException naming the text and what is expected
+   */
   static long parseSize(String text) {
     String t = text.strip();
     int digits = Cli.leadingDigits(t);
@@ -132,17 +187,33 @@ public final class MainClientCommand implements Callable<Integer> {
     if (unit >= 0) {
       rest = rest.substring(1);
     }
-    if (digits == 0 || digits > 15
-        || !(rest.isEmpty() || asciiWord(rest, "b") || asciiWord(rest, "ib"))) {
-      throw new UsageException("'" + text + "' is not a size (expected: e.g. 1048576, 512M,"
-          + " 10G)");
+    if (digits == 0 || !(rest.isEmpty() || asciiWord(rest, "b") || asciiWord(rest, "ib"))) {
+      throw new UsageException("'" + text + "' is not a size (expected: a whole number of bytes"
+          + " from 1 to " + sizeText(MainServer.MAX_IMAGE_BYTES) + ", or of K, M, G or T:"
+          + " e.g. 1048576, 512M, 10G)");
     }
     int shift = 10 * (unit + 1);
-    long n = Long.parseLong(t, 0, digits, 10);
-    if (n > (Long.MAX_VALUE >> shift)) {
-      throw new UsageException("size " + text + " is too large");
+    long most = MainServer.MAX_IMAGE_BYTES >> shift; // in this unit
+    long n = 0;
+    for (int i = 0; i < digits && n <= most; i++) { // stops before n could overflow
+      n = n * 10 + (t.charAt(i) - '0');
+    }
+    if (n == 0 || n > most) {
+      throw new UsageException("size " + t + " is out of range (expected: 1 byte to "
+          + sizeText(MainServer.MAX_IMAGE_BYTES) + ")");
     }
     return n << shift;
+  }
+
+  /** 68719476736 as "64G": in the largest unit that divides it. */
+  static String sizeText(long bytes) {
+    for (int unit = 3; unit >= 0; unit--) {
+      int shift = 10 * (unit + 1);
+      if (bytes != 0 && (bytes & ((1L << shift) - 1)) == 0) {
+        return (bytes >> shift) + "KMGT".substring(unit, unit + 1);
+      }
+    }
+    return Long.toString(bytes);
   }
 
   // Whether text is the lower-case ASCII word in any case: equalsIgnoreCase, but ASCII only
@@ -220,14 +291,18 @@ public final class MainClientCommand implements Callable<Integer> {
       return null;
     }
     for (String a : args) {
-      if (a.isEmpty() || a.startsWith("-") || a.startsWith("@")) {
-        return null; // options, "--", negative numbers and @files: the parser's business
+      if (a.isEmpty() || (a.startsWith("-") && !(a.length() > 1 && isDigit(a.charAt(1))))
+          || a.startsWith("@")) {
+        // Options, "--" and @files are the parser's business. A '-' before a digit starts a
+        // negative number, which no option does: an argument, refused as such if it is a size.
+        return null;
       }
     }
     MainClientCommand c = new MainClientCommand(out, oneShot);
     c.method = args[0];
     c.args = List.of(args).subList(1, args.length);
     c.ns = ns;
+    c.nsSource = NameServer.ENV_VAR;
     c.timeout = Cli.parseDuration(DEFAULT_TIMEOUT); // not the converter: picocli stays unloaded
     c.name = ProvisioningService.DEFAULT_NAME;
     return c;
@@ -252,7 +327,10 @@ public final class MainClientCommand implements Callable<Integer> {
         return Cli.report("mainclient", e, false, err);
       }
     }
-    CommandLine cl = new CommandLine(new MainClientCommand(out, oneShot));
+    MainClientCommand command = new MainClientCommand(out, oneShot);
+    command.optionsEnded = List.of(args).contains("--");
+    CommandLine cl = new CommandLine(command);
+    cl.setUnmatchedOptionsArePositionalParams(true); // call() refuses those that are not numbers
     String[] footer = cl.getCommandSpec().usageMessage().footer();
     List<String> lines = new ArrayList<>(List.of(footer));
     lines.set(1, "Methods:%n" + methodList());

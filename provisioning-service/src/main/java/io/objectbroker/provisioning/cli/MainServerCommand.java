@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
     footer = {"", "Environment:",
         "  OB_HOST      address to bind and advertise (default 127.0.0.1)",
         "  OB_NS        the name server's host:port (default 127.0.0.1:9090)",
-        "  OB_DATA_DIR  where images, disks and targets are kept (default ./data)"})
+        "  OB_DATA_DIR  where images, disks and targets are kept (default ./data)",
+        "  OB_TGT_CONTROL_PORT  the control port of the tgtd to use (default: tgtd's own)"})
 public final class MainServerCommand implements Callable<Integer> {
 
   @Option(names = "--host", defaultValue = "${env:OB_HOST:-127.0.0.1}",
@@ -37,6 +38,12 @@ public final class MainServerCommand implements Callable<Integer> {
       description = "Where images, node disks and iSCSI targets are kept (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
+  @Option(names = "--tgt-control-port", paramLabel = "N",
+      defaultValue = "${env:OB_TGT_CONTROL_PORT:--1}",
+      description = "Control port of the tgtd that serves the exports, as in `tgtd -C N`"
+          + " (default: tgtd's own).")
+  int tgtControlPort;
+
   @Option(names = "--name", defaultValue = ProvisioningService.DEFAULT_NAME,
       description = "Name to register the service under (default: ${DEFAULT-VALUE}).")
   String name;
@@ -50,12 +57,21 @@ public final class MainServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    MainServer service = MainServer.open(dataDir);
-    ObjectServer server = ObjectServer.builder().host(host).port(port).nameServer(ns)
-        .workerThreads(workers).build();
-    server.register(name, service);
-    server.start();
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mainserver-shutdown"));
+    MainServer service = MainServer.open(dataDir, tgtControlPort);
+    ObjectServer server;
+    try {
+      server = ObjectServer.builder().host(host).port(port).nameServer(ns)
+          .workerThreads(workers).build();
+      server.register(name, service);
+      server.start();
+    } catch (RuntimeException e) {
+      service.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      service.close();
+    }, "mainserver-shutdown"));
     System.out.println("provisioning service ready: " + name + " -> " + server.uri(name)
         + " (data in " + dataDir.toAbsolutePath().normalize() + ")");
     server.awaitClose();
