@@ -1,5 +1,7 @@
 package io.objectbroker.testclass;
 
+import io.objectbroker.Address;
+import io.objectbroker.CommunicationException;
 import io.objectbroker.client.Broker;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.provisioning.Export;
@@ -11,6 +13,7 @@ import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.provisioning.SnapshotExistsException;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,11 +27,14 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "testclass", mixinStandardHelpOptions = true, version = "testclass 0.1",
     description = "Checks a live provisioning service end to end and reports each check.",
-    footer = {"", "Environment:", "  OB_NS   the name server's host:port (default 127.0.0.1:9090)"})
+    footer = {"", "Environment:",
+        "  OB_NS   the name server's host:port, or several, comma-separated, tried in turn",
+        "          (default 127.0.0.1:9090)"})
 public final class TestClassCommand implements Callable<Integer> {
 
-  @Option(names = "--ns", paramLabel = "HOST:PORT", defaultValue = "${env:OB_NS:-127.0.0.1:9090}",
-      description = "The name server (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--ns", paramLabel = "HOST:PORT[,HOST:PORT...]",
+      defaultValue = "${env:OB_NS:-127.0.0.1:9090}",
+      description = "The name server, or several, tried in turn (default: ${DEFAULT-VALUE}).")
   String ns;
 
   @Option(names = "--name", defaultValue = ProvisioningService.DEFAULT_NAME,
@@ -61,7 +67,8 @@ public final class TestClassCommand implements Callable<Integer> {
     String image = run + "-img";
     String empty = run + "-empty";
     String node = run + "-node";
-    try (Broker broker = Broker.builder().nameServer(ns).callTimeout(timeout).build()) {
+    List<Address> nameServers = answeringFirst(Cli.nameServers("--ns", ns));
+    try (Broker broker = Broker.builder().nameServers(nameServers).callTimeout(timeout).build()) {
       ProvisioningService p = broker.proxy(ProvisioningService.class, name);
       check("name server answers ping", () -> expect(broker.nameServer().ping() != null, "no answer"));
       check("name server knows " + name, () -> broker.nameServer().lookup(name));
@@ -99,6 +106,28 @@ public final class TestClassCommand implements Callable<Integer> {
     }
     out.println(passed + " passed, " + failed + " failed");
     return failed == 0 ? Cli.OK : Cli.FAILED;
+  }
+
+  /**
+   * The name servers of --ns with the first that answers in front: the name server checks
+   * call {@code broker.nameServer()}, the first of the broker's list. If none answers, the list
+   * as given, and the checks report why.
+   */
+  private List<Address> answeringFirst(List<Address> nameServers) {
+    Address answering;
+    try {
+      answering = Cli.firstAnswering(nameServers, address -> {
+        try (Broker probe = Broker.builder().nameServer(address).callTimeout(timeout).build()) {
+          probe.nameServer().ping();
+        }
+      });
+    } catch (CommunicationException e) {
+      return nameServers;
+    }
+    List<Address> ordered = new ArrayList<>(nameServers);
+    ordered.remove(answering);
+    ordered.add(0, answering);
+    return ordered;
   }
 
   private void check(String title, Check check) {

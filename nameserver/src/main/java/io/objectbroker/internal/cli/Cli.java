@@ -2,15 +2,19 @@ package io.objectbroker.internal.cli;
 
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.netty.util.internal.logging.Slf4JLoggerFactory;
+import io.objectbroker.Address;
 import io.objectbroker.BrokerException;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
 import io.objectbroker.RemoteInvocationException;
 import io.objectbroker.UnknownMethodException;
 import io.objectbroker.internal.transport.Transport;
+import io.objectbroker.naming.NameServer;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -179,6 +183,75 @@ public final class Cli {
       throw new IllegalArgumentException("'" + text + "' (expected: > 0)");
     }
     return d;
+  }
+
+  /**
+   * The name servers a client command is given by {@code --ns} or {@code OB_NS}: one
+   * {@code HOST:PORT} (port 9090 if left out) or socket path, or several separated by commas,
+   * tried in turn ({@code a:9090,b:9090}). Empty entries are skipped, as
+   * {@code Broker.Builder.nameServer(String)} skips them.
+   *
+   * @param what where the text came from, to name in the message: {@code "--ns"}
+   * @throws UsageException naming {@code what} and the text when it is not such a list
+   */
+  public static List<Address> nameServers(String what, String text) {
+    // By hand, not with split(): a regex's first use costs a one-shot mainclient milliseconds.
+    List<Address> addresses = new ArrayList<>(2);
+    int start = 0;
+    while (start <= text.length()) {
+      int comma = text.indexOf(',', start);
+      int end = comma < 0 ? text.length() : comma;
+      String entry = text.substring(start, end);
+      if (!entry.isBlank()) {
+        try {
+          addresses.add(Address.parse(entry, NameServer.DEFAULT_PORT));
+        } catch (IllegalArgumentException e) {
+          throw new UsageException(what + ": " + e.getMessage());
+        }
+      }
+      start = end + 1;
+    }
+    if (addresses.isEmpty()) {
+      throw new UsageException(what + ": '" + text + "' (expected: HOST:PORT[,HOST:PORT...])");
+    }
+    return List.copyOf(addresses);
+  }
+
+  /** Asks one name server whether it answers, for {@link #firstAnswering}. */
+  public interface NameServerProbe {
+    /**
+     * Returns when the name server at {@code address} answered.
+     *
+     * @throws CommunicationException when it cannot be reached or does not answer in time
+     */
+    void ping(Address address);
+  }
+
+  /**
+   * The first of {@code nameServers} that answers {@code probe}, tried in the order given, so
+   * that a command given several talks to one that is up. A single name server is returned
+   * without asking: the command's own call then fails, if it does, in its own words.
+   *
+   * @throws CommunicationException when none answers, naming them all and the last failure
+   */
+  public static Address firstAnswering(List<Address> nameServers, NameServerProbe probe) {
+    if (nameServers.isEmpty()) {
+      throw new IllegalArgumentException("nameServers: none (expected: at least one)");
+    }
+    if (nameServers.size() == 1) {
+      return nameServers.get(0);
+    }
+    CommunicationException last = null;
+    for (Address address : nameServers) {
+      try {
+        probe.ping(address);
+        return address;
+      } catch (CommunicationException e) {
+        last = e;
+      }
+    }
+    throw new CommunicationException("none of the name servers " + nameServers
+        + " answered; last: " + describe(last), last);
   }
 
   /** How many ASCII digits {@code text} starts with. */

@@ -5,6 +5,7 @@ import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,13 +53,23 @@ public final class NameServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Address address = Address.parse(ns, NameServer.DEFAULT_PORT);
-    if (address.isUnix() && (host == null || port == null)) {
-      throw new Cli.UsageException("--ns: " + ns
-          + " (expected: HOST:PORT; the name server listens on TCP)");
+    String h = host;
+    Integer p = port;
+    if (h == null || p == null) {
+      // Clients' OB_NS may list several name servers; one listens on one address.
+      List<Address> addresses = Cli.nameServers("--ns", ns);
+      if (addresses.size() > 1) {
+        throw new Cli.UsageException("--ns: " + ns + " lists " + addresses.size()
+            + " name servers (expected: the one HOST:PORT to listen on, or --host and --port)");
+      }
+      Address address = addresses.get(0);
+      if (address.isUnix()) {
+        throw new Cli.UsageException("--ns: " + ns
+            + " (expected: HOST:PORT; the name server listens on TCP)");
+      }
+      h = h != null ? h : address.host();
+      p = p != null ? p : address.port();
     }
-    String h = host != null ? host : address.host();
-    int p = port != null ? port : address.port();
     NameServerHost.Options options = NameServerHost.options().host(h).port(p)
         .discovery(!noDiscovery).discoveryPort(discoveryPort);
     NameStore opened = openStore(store);

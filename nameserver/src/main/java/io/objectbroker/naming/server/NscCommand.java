@@ -2,6 +2,7 @@ package io.objectbroker.naming.server;
 
 import io.objectbroker.Address;
 import io.objectbroker.NamingException;
+import io.objectbroker.Uri;
 import io.objectbroker.client.Broker;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
@@ -30,7 +31,9 @@ import picocli.CommandLine.ParentCommand;
  *
  * <p>The name server is {@code --ns HOST:PORT}; else the {@code OB_NS} environment variable;
  * else the first that answers UDP discovery within half a second; else 127.0.0.1:9090.
- * {@code --discover} uses discovery only (and fails if none answers).
+ * {@code --discover} uses discovery only (and fails if none answers). {@code --ns} and
+ * {@code OB_NS} may list several, {@code HOST:PORT,HOST:PORT}: the command goes to the first
+ * that answers a ping.
  */
 @Command(name = "nsc", mixinStandardHelpOptions = true, version = NameServerService.VERSION,
     description = "Lists, looks up, registers and removes names in the ObjectBroker name server.",
@@ -40,7 +43,8 @@ import picocli.CommandLine.ParentCommand;
         NscCommand.Ping.class},
     footer = {"", "Finding the name server: --ns, else OB_NS, else UDP discovery (port "
         + Discovery.DEFAULT_PORT + ", 0.5 s), else " + NameServer.DEFAULT_ADDRESS + ".",
-        "", "Environment:", "  OB_NS   the name server's host:port",
+        "", "Environment:", "  OB_NS   the name server's host:port, or several, comma-separated,",
+        "          tried in turn",
         "", "Exit codes: 0 done, 1 failed, 2 bad usage, 3 name server unreachable or timed out,"
             + " 4 name not registered or refused."})
 public final class NscCommand implements Callable<Integer> {
@@ -50,9 +54,9 @@ public final class NscCommand implements Callable<Integer> {
   /** How long {@code --discover} waits. */
   static final Duration DISCOVERY_WAIT = Duration.ofSeconds(2);
 
-  @Option(names = "--ns", paramLabel = "HOST:PORT",
-      description = "The name server (default: $OB_NS, else discovery, else "
-          + NameServer.DEFAULT_ADDRESS + ").")
+  @Option(names = "--ns", paramLabel = "HOST:PORT[,HOST:PORT...]",
+      description = "The name server, or several, tried in turn (default: $OB_NS, else"
+          + " discovery, else " + NameServer.DEFAULT_ADDRESS + ").")
   String ns;
 
   @Option(names = "--discover", description = "Find the name server by UDP discovery only.")
@@ -85,38 +89,46 @@ public final class NscCommand implements Callable<Integer> {
         + " register, remove, removematching, setmeta or ping");
   }
 
-  /** The name server's address, found as the class comment says. */
-  Address nameServerAddress() {
+  /** The name servers' addresses (several are tried in turn), found as the class comment says. */
+  List<Address> nameServerAddresses() {
     if (discover) {
-      return Discovery.locate(DISCOVERY_WAIT, discoveryPort);
+      return List.of(Discovery.locate(DISCOVERY_WAIT, discoveryPort));
     }
     if (ns != null) {
-      return parse("--ns", ns);
+      return Cli.nameServers("--ns", ns);
     }
     String fromEnv = env.get(NameServer.ENV_VAR);
     if (fromEnv != null && !fromEnv.isBlank()) {
-      return parse(NameServer.ENV_VAR, fromEnv);
+      return Cli.nameServers(NameServer.ENV_VAR, fromEnv);
     }
     try {
-      return Discovery.locate(QUICK_DISCOVERY, discoveryPort);
+      return List.of(Discovery.locate(QUICK_DISCOVERY, discoveryPort));
     } catch (NamingException e) {
-      return Address.parse(NameServer.DEFAULT_ADDRESS);
+      return List.of(Address.parse(NameServer.DEFAULT_ADDRESS));
     }
   }
 
-  private static Address parse(String what, String text) {
-    try {
-      return Address.parse(text, NameServer.DEFAULT_PORT);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(what + ": " + e.getMessage());
-    }
+  /** A broker that lives for the one command. */
+  private Broker broker(List<Address> nameServers) {
+    return Broker.builder().nameServers(nameServers).callTimeout(timeout).connectTimeout(timeout)
+        .build();
   }
 
-  /** Calls the name server with a broker that lives for the one command. */
+  /** The name server at {@code address}, through {@code broker}. */
+  private static NameServer nameServerAt(Broker broker, Address address) {
+    return broker.proxy(NameServer.class, Uri.direct(NameServer.OBJECT_ID, address).toString());
+  }
+
+  /** Of the name servers, the first that answers a ping through {@code broker}. */
+  private static Address answering(Broker broker, List<Address> nameServers) {
+    return Cli.firstAnswering(nameServers, address -> nameServerAt(broker, address).ping());
+  }
+
+  /** Calls the name server (of several, the first that answers) with a broker for the command. */
   <T> T call(Function<NameServer, T> call) {
-    try (Broker broker = Broker.builder().nameServer(nameServerAddress()).callTimeout(timeout)
-        .connectTimeout(timeout).build()) {
-      return call.apply(broker.nameServer());
+    List<Address> nameServers = nameServerAddresses();
+    try (Broker broker = broker(nameServers)) {
+      return call.apply(nameServerAt(broker, answering(broker, nameServers)));
     }
   }
 
@@ -307,11 +319,12 @@ public final class NscCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Address address = nsc.nameServerAddress();
+      List<Address> nameServers = nsc.nameServerAddresses();
+      Address address;
       String version;
-      try (Broker broker = Broker.builder().nameServer(address).callTimeout(nsc.timeout)
-          .connectTimeout(nsc.timeout).build()) {
-        version = broker.nameServer().ping();
+      try (Broker broker = nsc.broker(nameServers)) {
+        address = answering(broker, nameServers);
+        version = nameServerAt(broker, address).ping();
       }
       nsc.out.println("name server at " + address + " answers: " + version);
       return Cli.OK;

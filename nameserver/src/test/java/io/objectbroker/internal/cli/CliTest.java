@@ -3,7 +3,12 @@ package io.objectbroker.internal.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.objectbroker.Address;
+import io.objectbroker.CommunicationException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -33,5 +38,62 @@ class CliTest {
     assertThatThrownBy(() -> new Cli.DurationConverter().convert("-5s"))
         .isInstanceOf(CommandLine.TypeConversionException.class)
         .hasMessageContaining("'-5s' is not a duration");
+  }
+
+  @Test
+  void nameServersAreOneOrSeveralCommaSeparated() {
+    assertThat(Cli.nameServers("--ns", "10.0.0.5:9000"))
+        .containsExactly(new Address("10.0.0.5", 9000));
+    assertThat(Cli.nameServers("--ns", "a:1, b ,[::1]:3,/run/ns.sock")).containsExactly(
+        new Address("a", 1), new Address("b", 9090), new Address("::1", 3),
+        Address.unix(Path.of("/run/ns.sock")));
+    assertThat(Cli.nameServers("--ns", ",a:1,,")).containsExactly(new Address("a", 1));
+  }
+
+  @Test
+  void aBadNameServerListIsAUsageErrorNamingItsSource() {
+    assertThatThrownBy(() -> Cli.nameServers("OB_NS", "a:1,b:x"))
+        .isInstanceOf(Cli.UsageException.class)
+        .hasMessage("OB_NS: address: b:x (expected: host:port with a numeric port)");
+    for (String none : new String[] {"", " ", ",", " , "}) {
+      assertThatThrownBy(() -> Cli.nameServers("--ns", none)).as("'%s'", none)
+          .isInstanceOf(Cli.UsageException.class)
+          .hasMessage("--ns: '" + none + "' (expected: HOST:PORT[,HOST:PORT...])");
+    }
+  }
+
+  @Test
+  void theFirstNameServerThatAnswersIsTaken() {
+    Address a = new Address("a", 1);
+    Address b = new Address("b", 2);
+    Address c = new Address("c", 3);
+    List<Address> asked = new ArrayList<>();
+    Cli.NameServerProbe onlyB = address -> {
+      asked.add(address);
+      if (!address.equals(b)) {
+        throw new CommunicationException("cannot connect to " + address + ": refused");
+      }
+    };
+    assertThat(Cli.firstAnswering(List.of(a, b, c), onlyB)).isEqualTo(b);
+    assertThat(asked).containsExactly(a, b);
+
+    asked.clear();
+    assertThat(Cli.firstAnswering(List.of(c), onlyB)).isEqualTo(c); // one: not asked
+    assertThat(asked).isEmpty();
+
+    assertThatThrownBy(() -> Cli.firstAnswering(List.of(a, c), onlyB))
+        .isInstanceOf(CommunicationException.class)
+        .hasMessage("none of the name servers [a:1, c:3] answered; last: cannot connect to c:3:"
+            + " refused");
+  }
+
+  @Test
+  void onlyAnUnreachableNameServerIsSkipped() {
+    Address a = new Address("a", 1);
+    Cli.NameServerProbe broken = address -> {
+      throw new IllegalStateException("not a communication failure");
+    };
+    assertThatThrownBy(() -> Cli.firstAnswering(List.of(a, new Address("b", 2)), broken))
+        .isInstanceOf(IllegalStateException.class);
   }
 }

@@ -35,6 +35,17 @@ class NameServerCommandTest {
   }
 
   @Test
+  void aListOfNameServersIsNoAddressToListenOn() {
+    String list = "127.0.0.1:1,127.0.0.1:2";
+    assertThat(run("--ns", list, "--store", "memory")).containsExactly("" + Cli.USAGE,
+        "nameserver: --ns: " + list + " lists 2 name servers (expected: the one HOST:PORT to"
+            + " listen on, or --host and --port)\n");
+    assertThat(run("--ns", list, "--port", "0")[0]).isEqualTo("" + Cli.USAGE);
+    assertThat(run("--ns", "h:x")).containsExactly("" + Cli.USAGE,
+        "nameserver: --ns: address: h:x (expected: host:port with a numeric port)\n");
+  }
+
+  @Test
   void aFileInAMissingDirectoryIsNamed() {
     Path file = dir.resolve("none/names.db");
     String[] result = run("--port", "0", "--store", "file:" + file);

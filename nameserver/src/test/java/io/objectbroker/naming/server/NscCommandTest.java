@@ -140,6 +140,35 @@ class NscCommandTest {
   }
 
   @Test
+  void severalNameServersAreTriedInTurn() {
+    String list = "127.0.0.1:1," + address;
+    assertThat(nsc(Map.of(), "--ns", list, "ping")).isEqualTo(new Run(0,
+        "name server at " + address + " answers: " + NameServerService.VERSION + "\n", ""));
+    assertThat(nsc(Map.of(), "--ns", list, "register", "app.web", "OB:w@h:1").out())
+        .isEqualTo("registered app.web -> OB:w@h:1\n");
+    assertThat(ns.lookup("app.web")).isEqualTo("OB:w@h:1");
+    assertThat(nsc(Map.of(NameServer.ENV_VAR, list), "lookup", "app.web"))
+        .isEqualTo(new Run(0, "app.web -> OB:w@h:1\n", ""));
+    // The live one's answers stand: an unknown name is not a reason to try another.
+    assertThat(nsc(Map.of(), "--ns", list, "lookup", "nope"))
+        .isEqualTo(new Run(Cli.NAMING, "", "nsc: unknown name nope\n"));
+    // The first that answers is used, even when later ones would too.
+    assertThat(nsc(Map.of(), "--ns", address + ",127.0.0.1:1", "ping").exit()).isZero();
+  }
+
+  @Test
+  void whenNoNameServerOfTheListAnswersAllAreNamed() {
+    Run run = nsc(Map.of(), "--ns", "127.0.0.1:1,127.0.0.1:1", "--timeout", "2s", "list");
+    assertThat(run.exit()).isEqualTo(Cli.UNREACHABLE);
+    assertThat(run.err()).startsWith("nsc: none of the name servers [127.0.0.1:1, 127.0.0.1:1]"
+        + " answered; last: ").hasLineCount(1);
+    assertThat(nsc(Map.of(), "--ns", ",", "ping"))
+        .isEqualTo(new Run(Cli.USAGE, "", "nsc: --ns: ',' (expected: HOST:PORT[,HOST:PORT...])\n"));
+    assertThat(nsc(Map.of(NameServer.ENV_VAR, address + ",h:x"), "ping").err())
+        .isEqualTo("nsc: OB_NS: address: h:x (expected: host:port with a numeric port)\n");
+  }
+
+  @Test
   void discoverFindsANameServerThatAnswersDiscovery() {
     try (NameServerHost wide = NameServerHost.start(NameServerHost.options().host("0.0.0.0")
         .port(0).discoveryPort(0), new MemoryNameStore())) {

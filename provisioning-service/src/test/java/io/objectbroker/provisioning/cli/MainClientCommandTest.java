@@ -1,16 +1,21 @@
 package io.objectbroker.provisioning.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.objectbroker.client.OneShotCall;
 import io.objectbroker.client.Broker;
+import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.naming.server.MemoryNameStore;
 import io.objectbroker.naming.server.NameServerService;
+import io.objectbroker.provisioning.Export;
 import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.server.ObjectServer;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +38,7 @@ class MainClientCommandTest {
 
   private ObjectServer nameServer;
   private ObjectServer mainServer;
+  private MainServer service; // holds the data folder's lock until closed
 
   record Result(int exit, String out, String err) {
     List<String> errLines() {
@@ -47,13 +53,23 @@ class MainClientCommandTest {
   }
 
   private ObjectServer startMainServer() {
+    service = MainServer.open(data);
     return ObjectServer.builder().nameServer(nameServer.address()).build()
-        .register(ProvisioningService.DEFAULT_NAME, MainServer.open(data)).start();
+        .register(ProvisioningService.DEFAULT_NAME, service).start();
+  }
+
+  private void stopMainServer() {
+    mainServer.close();
+    service.close();
   }
 
   @AfterEach
   void stop() {
-    mainServer.close();
+    // A node's disk server outlives the service (by design): detach what the test provisioned.
+    for (Export e : service.listExports()) {
+      service.detachNode(e.node());
+    }
+    stopMainServer();
     nameServer.close();
   }
 
@@ -72,11 +88,16 @@ class MainClientCommandTest {
   }
 
   private Result exec(String[] args) {
+    return exec(nameServer.address().toString(), args);
+  }
+
+  /** Runs with {@code obNs} as the value of OB_NS, which the plain form uses. */
+  private Result exec(String obNs, String[] args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = MainClientCommand.run(args,
         new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), nameServer.address().toString(),
+        new PrintStream(err, true, StandardCharsets.UTF_8), obNs,
         OneShotCall.prepare(ProvisioningService.class)); // as main() does
     return new Result(exit, out.toString(StandardCharsets.UTF_8),
         err.toString(StandardCharsets.UTF_8));
@@ -111,9 +132,10 @@ class MainClientCommandTest {
   @Test
   void theServicesErrorsAreOneLineAndExitOne() {
     run("create_image", "img1", "1M");
+    run("create_snapshot", "img1", "golden");
     run("provision", "img1", "node3");
     assertFails(run("provision", "img1", "node3"), 1,
-        "NodeInUseException: node node3 is already in use");
+        "NodeInUseException: node node3 is already ");
     assertFails(run("provision", "img9", "node4"), 1,
         "ImageNotFoundException: image img9 not found");
     assertFails(run("detach_node", "node9"), 1,
@@ -162,21 +184,25 @@ class MainClientCommandTest {
   @Test
   void stateSurvivesARestartOfTheServer() {
     run("create_image", "img1", "1M");
+    run("create_snapshot", "img1", "golden");
     run("provision", "img1", "node3");
-    mainServer.close();
+    stopMainServer();
     mainServer = startMainServer();
     assertThat(run("list_exports").out()).startsWith("node3 ");
-    assertFails(run("provision", "img1", "node3"), 1, "node node3 is already in use");
+    assertFails(run("provision", "img1", "node3"), 1,
+        "NodeInUseException: node node3 is already ");
   }
 
   @Test
   void thePlainFormBehavesAsTheParsedOne() {
     assertThat(plain("create_image", "img1", "1M")).isEqualTo(new Result(0, "ok\n", ""));
     assertThat(plain("list_all_images")).isEqualTo(run("list_all_images"));
+    assertThat(plain("create_snapshot", "img1", "golden").out()).isEqualTo("ok\n");
     assertThat(plain("provision", "img1", "node3").out())
-        .startsWith("node3 iqn.2026-11.io.objectbroker:node3 img1 ");
+        .startsWith("node3 iqn.2026-11.io.objectbroker:node3 img1@golden ");
     assertThat(plain("provision", "img1", "node3")).isEqualTo(run("provision", "img1", "node3"));
-    assertFails(plain("provision", "img1", "node3"), 1, "node node3 is already in use");
+    assertFails(plain("provision", "img1", "node3"), 1,
+        "NodeInUseException: node node3 is already ");
     assertFails(plain("frobnicate"), 2, "unknown method 'frobnicate'");
     assertFails(plain("provision", "img1"), 2, "usage: mainclient provision IMAGE NODE");
     assertFails(plain("create_image", "img2", "big"), 2, "'big' is not a size");
@@ -199,12 +225,104 @@ class MainClientCommandTest {
     assertThat(MainClientCommand.parseSize("2TB")).isEqualTo(2L << 40);
     assertThat(MainClientCommand.parseSize("3kb")).isEqualTo(3L << 10);
     assertThat(MainClientCommand.parseSize("7B")).isEqualTo(7L);
-    for (String bad : List.of("", "M", "10X", "10MM", "10 M", "10MiBs", "-1", "1.5G",
-        "1234567890123456", "10G\u0131b", "1\u0131B", "10G\u0130B")) {
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> MainClientCommand.parseSize(bad))
-          .as(bad).hasMessageContaining("is not a size");
+    assertThat(MainClientCommand.parseSize("64T")).isEqualTo(MainServer.MAX_IMAGE_BYTES);
+    assertThat(MainClientCommand.parseSize("1")).isEqualTo(1);
+    for (String bad : List.of("", "M", "10X", "10MM", "10 M", "10MiBs", "-1", "-1G", "+1",
+        "1.5G", "1e3", "abc", "10G\u0131b", "1\u0131B", "10G\u0130B")) {
+      assertThatThrownBy(() -> MainClientCommand.parseSize(bad)).as(bad)
+          .isInstanceOf(Cli.UsageException.class)
+          .hasMessageStartingWith("'" + bad + "' is not a size");
     }
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-        () -> MainClientCommand.parseSize("99999999999T")).hasMessageContaining("too large");
+    for (String outOfRange : List.of("0", "0G", "000", "65T", "65537G", "70368744177665",
+        "1234567890123456", "99999999999T", "99999999999999999999999999")) {
+      assertThatThrownBy(() -> MainClientCommand.parseSize(outOfRange)).as(outOfRange)
+          .isInstanceOf(Cli.UsageException.class)
+          .hasMessage("size " + outOfRange + " is out of range (expected: 1 byte to 64T)");
+    }
+  }
+
+  @Test
+  void badSizesAreUsageErrorsNamingTheValueInBothForms() {
+    assertFails(plain("create_image", "img1", "-5"), 2,
+        "mainclient: '-5' is not a size (expected: a whole number of bytes from 1 to 64T, or of"
+            + " K, M, G or T: e.g. 1048576, 512M, 10G)");
+    assertFails(plain("create_image", "img1", "0"), 2,
+        "mainclient: size 0 is out of range (expected: 1 byte to 64T)");
+    for (String bad : List.of("-5", "-1G", "abc", "10X", "1.5G", "")) {
+      assertFails(plain("create_image", "img1", bad), 2, "'" + bad + "' is not a size");
+      assertFails(run("create_image", "img1", bad), 2, "'" + bad + "' is not a size");
+      assertFails(run("create_image", "img1", bad, "--timeout", "5s"), 2,
+          "'" + bad + "' is not a size");
+    }
+    for (String outOfRange : List.of("0", "0G", "65T", "100T")) {
+      assertFails(plain("create_image", "img1", outOfRange), 2,
+          "size " + outOfRange + " is out of range (expected: 1 byte to 64T)");
+      assertFails(run("create_image", "img1", outOfRange), 2, "is out of range");
+    }
+    assertThat(run("list_all_images").out()).isEmpty();
+  }
+
+  @Test
+  void aBadSizeIsReportedBeforeAnyNameServerIsAsked() {
+    assertFails(run("create_image", "img1", "-1G", "--ns", "127.0.0.1:1"), 2, "is not a size");
+    assertFails(exec("127.0.0.1:1", new String[] {"create_image", "img1", "0"}), 2,
+        "is out of range");
+  }
+
+  @Test
+  void optionLikeArgumentsAreStillUnknownOptions() {
+    assertFails(run("create_image", "img1", "1M", "--frob"), 2,
+        "mainclient: Unknown option: '--frob' (see mainclient --help)");
+    assertFails(run("-x", "list_all_images"), 2, "Unknown option: '-x'");
+    assertFails(run("list_all_images", "--timeot", "5s"), 2, "Unknown option: '--timeot'");
+    assertFails(run("list_all_images", "--timeout", "-5s"), 2, "'-5s' is not a duration");
+    // After "--" everything is an argument: here the service refuses the node name.
+    assertFails(run("provision", "--ns", nameServer.address().toString(), "img1", "--", "-node"),
+        1, "node name: '-node'");
+  }
+
+  @Test
+  void severalNameServersAreTriedInTurnInBothForms() {
+    String list = "127.0.0.1:1," + nameServer.address();
+    assertThat(run("create_image", "img1", "1M", "--ns", list))
+        .isEqualTo(new Result(0, "ok\n", ""));
+    assertThat(exec(list, new String[] {"create_image", "img2", "1M"}))
+        .isEqualTo(new Result(0, "ok\n", ""));
+    assertThat(run("list_all_images", "--ns=" + list).out()).isEqualTo("img1\nimg2\n");
+    assertThat(exec(list, new String[] {"list_all_images"}).out()).isEqualTo("img1\nimg2\n");
+    // The live one answers for the name too: an unknown name is still exit 4, not 3.
+    assertFails(run("list_all_images", "--ns", list, "--name", "nobody.here"), 4,
+        "unknown name nobody.here");
+    // A missing port is the default one; an empty entry is skipped.
+    assertThat(run("list_all_images", "--ns", "127.0.0.1:1,," + nameServer.address() + ",")
+        .exit()).isZero();
+  }
+
+  @Test
+  void whenNoNameServerOfTheListAnswersAllAreNamed() {
+    String list = "127.0.0.1:1,127.0.0.1:" + closedPort();
+    Result parsed = run("list_all_images", "--ns", list, "--timeout", "3s");
+    assertFails(parsed, 3, "none of the name servers [" + list.replace(",", ", ")
+        + "] answered; last: ");
+    assertThat(exec(list, new String[] {"list_all_images"})).isEqualTo(parsed);
+  }
+
+  @Test
+  void aBadNameServerListIsAUsageError() {
+    assertFails(run("list_all_images", "--ns", "h:notaport"), 2,
+        "mainclient: --ns: address: h:notaport");
+    assertFails(run("list_all_images", "--ns", " , "), 2,
+        "mainclient: --ns: ' , ' (expected: HOST:PORT[,HOST:PORT...])");
+    assertFails(exec("127.0.0.1:1,h:x", new String[] {"list_all_images"}), 2,
+        "mainclient: OB_NS: address: h:x");
+  }
+
+  /** A port nothing listens on: bound, then closed. */
+  private static int closedPort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
   }
 }
