@@ -1,11 +1,12 @@
 package io.objectbroker.bench;
 
+import io.objectbroker.provisioning.ImageInfo;
 import io.objectbroker.provisioning.backend.ImageStore;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * An image store that stores nothing: every image exists without snapshots and every clone
+ * An image store that stores nothing: every image exists with one snapshot and every clone
  * "succeeds" at once, so that provisioning measures the service and the broker, not disks.
  */
 final class NoopImageStore implements ImageStore {
@@ -31,8 +32,11 @@ final class NoopImageStore implements ImageStore {
 
   @Override
   public List<String> listSnapshots(String image) {
-    return List.of();
+    return List.of("golden");
   }
+
+  @Override
+  public void deleteSnapshot(String image, String snapshot) {}
 
   @Override
   public Path cloneForNode(String image, String snapshot, String node) {
@@ -43,5 +47,15 @@ final class NoopImageStore implements ImageStore {
   public void deleteNodeDisk(String node) {}
 
   @Override
+  public List<String> listNodeDisks() {
+    return List.of();
+  }
+
+  @Override
   public void deleteImage(String image) {}
+
+  @Override
+  public ImageInfo imageInfo(String image) {
+    return new ImageInfo(image, 0, List.of("golden"), List.of(), 0, 0);
+  }
 }
