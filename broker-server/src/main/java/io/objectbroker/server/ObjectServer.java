@@ -2,11 +2,9 @@ package io.objectbroker.server;
 
 import io.netty.channel.Channel;
 import io.objectbroker.Address;
-import io.objectbroker.BrokerException;
 import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
 import io.objectbroker.CallInterceptor;
-import io.objectbroker.client.Broker;
 import io.objectbroker.client.CallOptions;
 import io.objectbroker.client.RefProxies;
 import io.objectbroker.internal.dispatch.Dispatcher;
@@ -18,7 +16,6 @@ import io.objectbroker.internal.transport.Connection;
 import io.objectbroker.internal.transport.KeepAlive;
 import io.objectbroker.internal.transport.Transport;
 import io.objectbroker.naming.NameServer;
-import io.objectbroker.naming.Registration;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -27,18 +24,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,9 +49,9 @@ import org.slf4j.LoggerFactory;
  * server.start();
  * }</pre>
  *
- * <p>Each object is served under an id, and, when the server has a name server, registered
- * there under the same name (on {@link #start()}, or at once if started) and removed on
- * {@link #close()}. Only the methods of an object's {@link io.objectbroker.Remote} interfaces
+ * <p>Each object is served under an id, and, when the server has name servers, registered
+ * with each of them under the same name, as a lease it renews (on {@link #start()}, or at once
+ * if started), and removed from each on {@link #close()}: see {@link Builder#nameServers}. Only the methods of an object's {@link io.objectbroker.Remote} interfaces
  * can be called. Calls run on a bounded worker pool; when its queue is full, a call is answered
  * with {@link io.objectbroker.ServerBusyException} at once. The server advertises the address
  * it binds, or, bound to a wildcard address, this host's first non-loopback address; never
@@ -101,9 +96,7 @@ public final class ObjectServer implements AutoCloseable {
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile Channel listening;
   private volatile Address advertised;
-  private volatile Broker nameServerClient;
-  private volatile ScheduledExecutorService leaseRenewer;
-  private volatile boolean renewalFailing;
+  private volatile NameServerRegistrations registrations;
   private volatile boolean closing;
 
   private ObjectServer(Builder b) {
@@ -167,29 +160,31 @@ public final class ObjectServer implements AutoCloseable {
       throw new IllegalArgumentException("name: " + name + " is served already on this server");
     }
     metadata.put(name, Set.copyOf(tags));
-    if (listening != null && nameServerClient != null) {
-      registerName(name);
+    NameServerRegistrations r = registrations;
+    if (listening != null && r != null) {
+      r.register(List.of(name));
     }
     return this;
   }
 
-  /** Stops serving {@code name}, and removes it from the name server. */
+  /** Stops serving {@code name}, and removes it from the name servers. */
   public void unregister(String name) {
-    if (objects.remove(name) != null && nameServerClient != null) {
-      try {
-        nameServerClient.nameServer().unregister(name, uri(name).toString());
-      } catch (BrokerException e) {
-        log.warn("could not remove {} from the name server: {}", name, e.getMessage());
-      }
+    NameServerRegistrations r = registrations;
+    if (objects.remove(name) != null && r != null) {
+      r.unregister(name);
     }
     metadata.remove(name);
   }
 
   /**
-   * Binds the listening socket, then registers the served names with the name server.
+   * Binds the listening socket, then registers the served names with each name server. A name
+   * server that cannot be reached is logged and tried again at each renewal of the leases;
+   * enough that one of them accepts the names.
    *
-   * @throws io.objectbroker.CommunicationException if the address cannot be bound or the name
-   *     server cannot be reached (nothing is left listening then)
+   * @throws io.objectbroker.CommunicationException if the address cannot be bound, or no name
+   *     server can be reached (nothing is left listening then)
+   * @throws NamingException if a name is held, on a name server, by another server that
+   *     answers (nothing is left listening then)
    */
   public synchronized ObjectServer start() {
     if (listening != null) {
@@ -202,14 +197,14 @@ public final class ObjectServer implements AutoCloseable {
     listening = ch;
     advertised = bindAddress.isUnix() ? bindAddress
         : new Address(advertisedHost(settings), Transport.localPort(ch));
-    if (settings.nameServer != null) {
+    if (!settings.nameServers.isEmpty()) {
       try {
-        nameServerClient = Broker.builder().nameServer(settings.nameServer)
-            .callTimeout(Duration.ofSeconds(10)).build();
-        for (String name : objects.keySet()) {
-          registerName(name);
-        }
-        startRenewingLeases();
+        NameServerRegistrations r = new NameServerRegistrations(settings.nameServers,
+            settings.leaseTtl, settings.replica, name -> uri(name).toString(),
+            name -> metadata.getOrDefault(name, Set.of()), settings.shutdownTimeout);
+        registrations = r;
+        r.register(List.copyOf(objects.keySet()));
+        r.startRenewing(objects::keySet);
       } catch (RuntimeException e) {
         close();
         throw e;
@@ -217,98 +212,6 @@ public final class ObjectServer implements AutoCloseable {
     }
     log.info("serving {} on {}", objects.keySet(), advertised);
     return this;
-  }
-
-  private void registerName(String name) {
-    String uri = uri(name).toString();
-    try {
-      nameServerClient.nameServer().registerLease(name, uri,
-          metadata.getOrDefault(name, Set.of()), settings.leaseTtl.toMillis(), settings.replica);
-    } catch (NamingException e) {
-      // A server restarted after a crash finds its old lease still running; it may take the
-      // name over from a holder that refuses connections, never from one that answers.
-      if (!unregisterDeadHolders(name)) {
-        throw e;
-      }
-      nameServerClient.nameServer().registerLease(name, uri,
-          metadata.getOrDefault(name, Set.of()), settings.leaseTtl.toMillis(), settings.replica);
-    }
-    log.info("registered {} -> {} with the name server at {} (lease of {})", name, uri,
-        settings.nameServer, settings.leaseTtl);
-  }
-
-  /** Unregisters the holders of {@code name} whose address refuses connections. */
-  private boolean unregisterDeadHolders(String name) {
-    boolean removed = false;
-    for (Registration holder : nameServerClient.nameServer().lookupAll(name)) {
-      Optional<Address> at = Uri.parse(holder.uri()).address();
-      if (at.isPresent() && refusesConnections(at.get())
-          && nameServerClient.nameServer().unregister(name, holder.uri())) {
-        log.warn("took name {} over from {}, which refuses connections", name, holder.uri());
-        removed = true;
-      }
-    }
-    return removed;
-  }
-
-  /** Whether nothing listens at {@code address}: refused, not merely slow to answer. */
-  private static boolean refusesConnections(Address address) {
-    try (java.nio.channels.SocketChannel channel = address.isUnix()
-        ? java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)
-        : java.nio.channels.SocketChannel.open()) {
-      java.net.SocketAddress target = address.isUnix()
-          ? java.net.UnixDomainSocketAddress.of(address.path())
-          : new java.net.InetSocketAddress(address.host(), address.port());
-      if (!address.isUnix()) {
-        channel.socket().connect(target, 2_000);
-      } else {
-        channel.connect(target);
-      }
-      return false;
-    } catch (java.net.ConnectException | java.nio.file.NoSuchFileException e) {
-      return true;
-    } catch (java.io.IOException e) {
-      return e.getMessage() != null && e.getMessage().contains("No such file");
-    }
-  }
-
-  /**
-   * Renews the leases every third of their time-to-live, which also registers them again after
-   * the name server lost them (a restart, a ZooKeeper session that expired). A failure is
-   * logged once per outage, and once more when renewals succeed again.
-   */
-  private void startRenewingLeases() {
-    ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "objectbroker-lease-renewer");
-      t.setDaemon(true);
-      return t;
-    });
-    long every = Math.max(1, settings.leaseTtl.toMillis() / 3);
-    renewer.scheduleWithFixedDelay(() -> {
-      try {
-        for (String name : objects.keySet()) {
-          if (!closing) {
-            renewLease(name);
-          }
-        }
-        if (renewalFailing) {
-          renewalFailing = false;
-          log.info("renewing leases with the name server at {} again", settings.nameServer);
-        }
-      } catch (RuntimeException e) { // a BrokerException, or anything that would stop renewals
-        if (!renewalFailing) {
-          renewalFailing = true;
-          log.warn("cannot renew leases with the name server at {}: {} (trying again every {}"
-              + " ms; logged once until it works)", settings.nameServer, e.getMessage(), every);
-        }
-      }
-    }, every, every, TimeUnit.MILLISECONDS);
-    leaseRenewer = renewer;
-  }
-
-  private void renewLease(String name) {
-    nameServerClient.nameServer().registerLease(name, uri(name).toString(),
-        metadata.getOrDefault(name, Set.of()), settings.leaseTtl.toMillis(), settings.replica);
   }
 
   private void accepted(Connection c) {
@@ -368,7 +271,7 @@ public final class ObjectServer implements AutoCloseable {
   }
 
   /**
-   * Shuts down gracefully: removes the names from the name server, stops accepting
+   * Shuts down gracefully: removes the names from the name servers, stops accepting
    * connections and calls, lets calls in flight finish (within the shutdown timeout), then
    * closes every connection.
    */
@@ -378,24 +281,8 @@ public final class ObjectServer implements AutoCloseable {
       return;
     }
     closing = true;
-    if (leaseRenewer != null) {
-      leaseRenewer.shutdownNow();
-      try {
-        // A renewal still in flight would register a name again after its removal below.
-        leaseRenewer.awaitTermination(settings.shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (nameServerClient != null) {
-      for (String name : objects.keySet()) {
-        try {
-          nameServerClient.nameServer().unregister(name, uri(name).toString());
-        } catch (BrokerException e) {
-          log.warn("could not remove {} from the name server: {}", name, e.getMessage());
-        }
-      }
-      nameServerClient.close();
+    if (registrations != null) {
+      registrations.close(List.copyOf(objects.keySet()));
     }
     if (listening != null) {
       listening.close().awaitUninterruptibly();
@@ -452,7 +339,7 @@ public final class ObjectServer implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port;
     private String advertisedHost;
-    private Address nameServer;
+    private List<Address> nameServers = List.of();
     private int workerThreads = DEFAULT_WORKER_THREADS;
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
     private int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
@@ -518,15 +405,57 @@ public final class ObjectServer implements AutoCloseable {
       return this;
     }
 
-    /** The name server to register names with ({@code host:port}); none by default. */
-    public Builder nameServer(String hostPort) {
-      this.nameServer = Address.parse(hostPort, NameServer.DEFAULT_PORT);
-      return this;
+    /**
+     * The name server to register names with, {@code host:port} (port 9090 if left out) or a
+     * socket path, or several, separated by commas ({@code a:9090,b:9090}): see
+     * {@link #nameServers(List)}. None by default. Empty entries are skipped, as the client's
+     * {@code Broker.Builder.nameServer(String)} skips them.
+     *
+     * @throws IllegalArgumentException if an entry is not an address, or there is none
+     */
+    public Builder nameServer(String hostPorts) {
+      Objects.requireNonNull(hostPorts, "hostPorts");
+      List<Address> list = new ArrayList<>();
+      for (String entry : hostPorts.split(",", -1)) {
+        if (!entry.isBlank()) {
+          try {
+            list.add(Address.parse(entry, NameServer.DEFAULT_PORT));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("nameServer: " + e.getMessage(), e);
+          }
+        }
+      }
+      if (list.isEmpty()) {
+        throw new IllegalArgumentException("nameServer: '" + hostPorts
+            + "' (expected: host:port[,host:port...])");
+      }
+      return nameServers(list);
     }
 
     /** The name server to register names with. */
     public Builder nameServer(Address address) {
-      this.nameServer = Objects.requireNonNull(address, "address");
+      return nameServers(List.of(Objects.requireNonNull(address, "address")));
+    }
+
+    /**
+     * The name servers to register names with, each of them: the names are registered,
+     * renewed and removed with every one. Separate registries (memory or file stores) each
+     * learn the names; name servers sharing a ZooKeeper store write the same leases again,
+     * harmlessly. {@link ObjectServer#start()} needs one of them to accept the names; the
+     * others are logged and tried again at each renewal. A repeated address counts once.
+     *
+     * @throws IllegalArgumentException if the list is empty
+     */
+    public Builder nameServers(List<Address> addresses) {
+      Objects.requireNonNull(addresses, "addresses");
+      if (addresses.isEmpty()) {
+        throw new IllegalArgumentException("nameServers: " + addresses
+            + " (expected: at least one address)");
+      }
+      for (Address a : addresses) {
+        Objects.requireNonNull(a, "nameServers: an address is null");
+      }
+      this.nameServers = List.copyOf(new LinkedHashSet<>(addresses));
       return this;
     }
 

@@ -1,10 +1,12 @@
 package io.objectbroker.provisioning.cli;
 
+import io.objectbroker.Address;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.server.ObjectServer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Option;
     description = "Serves the provisioning service (MainServer) and registers it by name.",
     footer = {"", "Environment:",
         "  OB_HOST      address to bind and advertise (default 127.0.0.1)",
-        "  OB_NS        the name server's host:port (default 127.0.0.1:9090)",
+        "  OB_NS        the name server's host:port, or several, comma-separated"
+            + " (default 127.0.0.1:9090)",
         "  OB_DATA_DIR  where images, disks and targets are kept (default ./data)",
         "  OB_TGT_CONTROL_PORT  the control port of the tgtd to use (default: tgtd's own)"})
 public final class MainServerCommand implements Callable<Integer> {
@@ -30,8 +33,10 @@ public final class MainServerCommand implements Callable<Integer> {
       description = "Port to bind; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--ns", paramLabel = "HOST:PORT", defaultValue = "${env:OB_NS:-127.0.0.1:9090}",
-      description = "The name server (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--ns", paramLabel = "HOST:PORT[,HOST:PORT...]",
+      defaultValue = "${env:OB_NS:-127.0.0.1:9090}",
+      description = "The name server, or several, comma-separated: the name is registered with"
+          + " each; one that is down is tried again until it is up (default: ${DEFAULT-VALUE}).")
   String ns;
 
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:OB_DATA_DIR:-data}",
@@ -57,10 +62,11 @@ public final class MainServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    List<Address> nameServers = Cli.nameServers("--ns", ns); // a bad list is a usage error
     MainServer service = MainServer.open(dataDir, tgtControlPort);
     ObjectServer server;
     try {
-      server = ObjectServer.builder().host(host).port(port).nameServer(ns)
+      server = ObjectServer.builder().host(host).port(port).nameServers(nameServers)
           .workerThreads(workers).build();
       server.register(name, service);
       server.start();
