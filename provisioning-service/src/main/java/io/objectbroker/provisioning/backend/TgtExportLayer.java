@@ -560,11 +560,17 @@ public final class TgtExportLayer implements ExportLayer {
   // ---------------------------------------------------------------------------------------
   // tgtd
 
-  /** A target in tgtd: its tid, and LUN 1's backing store and size in (decimal) megabytes. */
-  private record Target(int tid, String lunPath, long lunMegabytes) {
-    /** Whether LUN 1 serves {@code file}, and not an empty placeholder in its stead. */
+  /**
+   * A target in tgtd: its tid, LUN 1's backing store and size in (decimal) megabytes, and
+   * whether every initiator may log in (a target that is not bound is not found by any).
+   */
+  private record Target(int tid, String lunPath, long lunMegabytes, boolean boundToAll) {
+    /**
+     * Whether initiators can log in and LUN 1 serves {@code file}, not an empty placeholder in
+     * its stead.
+     */
     boolean serves(String file) {
-      if (!file.equals(lunPath)) {
+      if (!boundToAll || !file.equals(lunPath)) {
         return false;
       }
       if (lunMegabytes > 0) {
@@ -598,17 +604,25 @@ public final class TgtExportLayer implements ExportLayer {
     int lun = -1;
     String path = "";
     long megabytes = 0;
+    boolean inAcl = false;
+    boolean bound = false;
     for (String line : result.stdout().split("\n")) {
       Matcher m;
       if ((m = TARGET_LINE.matcher(line)).matches()) {
         if (iqn != null) {
-          running.put(iqn, new Target(tid, path, megabytes));
+          running.put(iqn, new Target(tid, path, megabytes, bound));
         }
         tid = Integer.parseInt(m.group(1));
         iqn = m.group(2);
         lun = -1;
         path = "";
         megabytes = 0;
+        inAcl = false;
+        bound = false;
+      } else if (line.strip().endsWith("information:")) {
+        inAcl = line.strip().equals("ACL information:");
+      } else if (inAcl) {
+        bound |= line.strip().equals("ALL");
       } else if ((m = LUN_LINE.matcher(line)).matches()) {
         lun = Integer.parseInt(m.group(1));
       } else if (lun == 1 && (m = SIZE_LINE.matcher(line)).matches()) {
@@ -618,7 +632,7 @@ public final class TgtExportLayer implements ExportLayer {
       }
     }
     if (iqn != null) {
-      running.put(iqn, new Target(tid, path, megabytes));
+      running.put(iqn, new Target(tid, path, megabytes, bound));
     }
     return Optional.of(running);
   }
@@ -655,7 +669,7 @@ public final class TgtExportLayer implements ExportLayer {
       }
       throw e;
     }
-    running.put(export.iqn(), new Target(tid, r.backingStore(), Long.MAX_VALUE));
+    running.put(export.iqn(), new Target(tid, r.backingStore(), Long.MAX_VALUE, true));
   }
 
   private List<String> tgtadmCommand(String... args) {

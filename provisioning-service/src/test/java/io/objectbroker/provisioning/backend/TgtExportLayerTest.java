@@ -260,6 +260,43 @@ class TgtExportLayerTest {
     assertThat(layer.find("node1")).isEmpty();
   }
 
+  /**
+   * What a server killed between creating a target and binding it leaves: a target serving
+   * the right file that no initiator can log in to. reconcile() makes it again, bound.
+   */
+  @Test
+  void reconcileRemakesATargetThatIsNotBoundToInitiators() throws IOException {
+    Path calls = dir.resolve("calls");
+    Path shown = dir.resolve("shown");
+    Files.writeString(shown, "");
+    Path tgtadm = script("tgtadm", "echo \"$*\" >> " + calls + "\n"
+        + "case \"$*\" in *'--op show'*) cat " + shown + " ;; esac\n");
+    TgtExportLayer layer = TgtExportLayer.open(data, true, TgtExportLayer.DEFAULT_IQN_PREFIX,
+        3261, tgtadm.toString(), "/nonexistent/daemon");
+    String iqn = "iqn.2026-11.io.objectbroker:node1";
+    layer.export("node1", "img1", "golden", disk1);
+    String target = "Target 4: " + iqn + "\n"
+        + "    LUN information:\n"
+        + "        LUN: 1\n"
+        + "            Size: 1 MB, Block size: 512\n"
+        + "            Backing store path: " + disk1 + "\n"
+        + "    Account information:\n"
+        + "    ACL information:\n";
+    String prefix = "-C 3261 --lld iscsi ";
+
+    Files.writeString(shown, target + "        ALL\n");
+    Files.delete(calls);
+    layer.reconcile();
+    assertThat(Files.readAllLines(calls)).containsExactly(prefix + "--mode target --op show");
+
+    Files.writeString(shown, target);
+    Files.delete(calls);
+    layer.reconcile();
+    assertThat(Files.readAllLines(calls)).containsSubsequence(
+        prefix + "--op delete --force --mode target --tid 4",
+        prefix + "--op bind --mode target --tid 1 -I ALL");
+  }
+
   private Path script(String name, String body) throws IOException {
     Path file = dir.resolve(name);
     Files.writeString(file, "#!/bin/sh\n" + body);
