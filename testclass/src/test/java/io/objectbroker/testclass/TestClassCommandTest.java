@@ -5,22 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.naming.server.MemoryNameStore;
 import io.objectbroker.naming.server.NameServerService;
-import io.objectbroker.provisioning.Export;
 import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.server.ObjectServer;
+import io.objectbroker.testclass.iscsi.TgtdServer;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code testclass}'s {@code --ns} against a real name server and provisioning server on
- * ephemeral loopback ports: one name server, or several of which the first is down.
+ * {@code testclass} against a real name server, provisioning server and private tgtd on
+ * loopback: every check passes, including the iSCSI ones through a real initiator; it leaves
+ * nothing behind; an export that does not serve the disk fails it; and {@code --ns} lists.
  */
 class TestClassCommandTest {
 
@@ -30,26 +33,70 @@ class TestClassCommandTest {
   private ObjectServer nameServer;
   private MainServer service;
   private ObjectServer mainServer;
+  private TgtdServer tgtd;
 
   record Result(int exit, String out, String err) {}
 
   @BeforeEach
-  void start() {
+  void start() throws IOException {
+    String skip = TgtdServer.skipReason();
+    Assumptions.assumeTrue(skip == null, skip);
+    tgtd = TgtdServer.start();
     nameServer = NameServerService.serve("127.0.0.1", 0, new MemoryNameStore());
-    service = MainServer.open(data);
+    service = MainServer.open(data, tgtd.controlPort());
     mainServer = ObjectServer.builder().nameServer(nameServer.address()).build()
         .register(ProvisioningService.DEFAULT_NAME, service).start();
   }
 
   @AfterEach
   void stop() {
-    // A node's disk server outlives the service (by design): detach what a failed check left.
-    for (Export e : service.listExports()) {
-      service.detachNode(e.node());
+    if (mainServer != null) {
+      mainServer.close();
     }
+    if (service != null) {
+      service.withdrawAndClose();
+    }
+    if (nameServer != null) {
+      nameServer.close();
+    }
+    if (tgtd != null) {
+      tgtd.close();
+    }
+  }
+
+  @Test
+  void aHealthyDeploymentPassesEveryCheckAndIsLeftAsItWas() throws IOException {
+    Result r = run("--ns", nameServer.address().toString(), "--portal", tgtd.portal());
+
+    assertThat(r.out()).contains(
+        "PASS iSCSI " + tgtd.portal() + ": testclass-",
+        "'s LUN reads the guest disk, not an image file\n",
+        " does not see it\n",
+        "detached and provisioned again starts from the snapshot\n");
+    assertThat(r.out()).doesNotContain("FAIL", "SKIP");
+    assertThat(r.out()).endsWith(" passed, 0 failed\n");
+    assertThat(r.exit()).isZero();
+    assertThat(service.listAllImages()).isEmpty();
+    assertThat(service.listExports()).isEmpty();
+    assertThat(tgtd.showTargets()).isEmpty();
+  }
+
+  @Test
+  void aLunThatDoesNotServeTheDiskFailsTheRunWhichStillCleansUp() {
+    // The service exports to a tgtd that is not there: the initiator finds no LUN.
     mainServer.close();
     service.close();
-    nameServer.close();
+    service = MainServer.open(data, unusedControlPort());
+    mainServer = ObjectServer.builder().nameServer(nameServer.address()).build()
+        .register(ProvisioningService.DEFAULT_NAME, service).start();
+
+    Result r = run("--ns", nameServer.address().toString(), "--portal", tgtd.portal());
+
+    assertThat(r.out()).contains("FAIL iSCSI " + tgtd.portal() + ": testclass-");
+    assertThat(r.out()).doesNotContain("FAIL cleanup");
+    assertThat(r.exit()).isEqualTo(Cli.FAILED);
+    assertThat(service.listAllImages()).isEmpty();
+    assertThat(service.listExports()).isEmpty();
   }
 
   private static Result run(String... args) {
@@ -69,14 +116,24 @@ class TestClassCommandTest {
   @Test
   void aListWhoseFirstNameServerIsDownChecksAsTheLiveOneAlone() {
     String live = nameServer.address().toString();
-    Result alone = run("--ns", live, "--timeout", "10s");
-    Result list = run("--ns", "127.0.0.1:1," + live, "--timeout", "10s");
+    Result alone = run("--ns", live, "--timeout", "10s", "--portal", tgtd.portal());
+    Result list = run("--ns", "127.0.0.1:1," + live, "--timeout", "10s", "--portal",
+        tgtd.portal());
     assertThat(list.out()).contains("PASS name server answers ping\n",
         "PASS name server knows " + ProvisioningService.DEFAULT_NAME + "\n");
     assertThat(list.out()).doesNotContain("127.0.0.1:1");
     assertThat(checks(list)).isEqualTo(checks(alone));
     assertThat(list.exit()).isEqualTo(alone.exit());
     assertThat(list.err()).isEmpty();
+  }
+
+  /** A tgtd control port below TgtdServer's range that no tgtd uses. */
+  private static int unusedControlPort() {
+    for (int port = 10000 + new java.util.Random().nextInt(6000); ; port++) {
+      if (!java.nio.file.Files.exists(Path.of("/var/run/tgtd/socket." + port + ".lock"))) {
+        return port;
+      }
+    }
   }
 
   @Test
