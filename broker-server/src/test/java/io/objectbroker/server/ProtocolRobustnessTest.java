@@ -308,8 +308,14 @@ class ProtocolRobustnessTest {
       ch.socket().setSoTimeout(10_000);
       java.io.InputStream in = ch.socket().getInputStream();
       byte[] sink = new byte[1 << 16];
-      while (in.read(sink) >= 0) {
-        // the PONGs it never read, then the end: the server closed the socket
+      try {
+        while (in.read(sink) >= 0) {
+          // the PONGs it never read, then the end: the server closed the socket
+        }
+      } catch (java.net.SocketException e) {
+        // Also closed: a socket closed with our unread PINGs still in its receive buffer
+        // ends with a reset instead of a FIN, which may overtake the PONGs.
+        assertThat(e).hasMessageContaining("reset");
       }
     }
   }
