@@ -565,8 +565,8 @@ class CallStylesTest {
   void cancellingACallOfAnAsyncMethodCancelsItsFutureOnTheServer() throws Exception {
     ObjectServer server = serve(ObjectServer.builder());
     CompletableFuture<String> call = proxy(broker(), server).never();
-    assertThat(impl.neverCalled.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(impl.neverCalled.await(30, TimeUnit.SECONDS)).isTrue();
     assertThat(call.cancel(true)).isTrue();
-    assertThat(impl.neverCancelled.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(impl.neverCancelled.await(30, TimeUnit.SECONDS)).isTrue();
   }
 }
