@@ -162,7 +162,19 @@ public final class ObjectServer implements AutoCloseable {
     metadata.put(name, Set.copyOf(tags));
     NameServerRegistrations r = registrations;
     if (listening != null && r != null) {
-      r.register(List.of(name));
+      try {
+        r.register(List.of(name));
+      } catch (RuntimeException e) {
+        // Not served, and not left on the name servers that took it before one refused.
+        objects.remove(name);
+        metadata.remove(name);
+        try {
+          r.unregister(name);
+        } catch (RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+        throw e;
+      }
     }
     return this;
   }

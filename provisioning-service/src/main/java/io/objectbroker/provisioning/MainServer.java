@@ -2,6 +2,7 @@ package io.objectbroker.provisioning;
 
 import io.objectbroker.provisioning.backend.ExportLayer;
 import io.objectbroker.provisioning.backend.FileImageStore;
+import io.objectbroker.provisioning.backend.FileImageStore.Format;
 import io.objectbroker.provisioning.backend.ImageStore;
 import io.objectbroker.provisioning.backend.TgtExportLayer;
 import java.io.IOException;
@@ -70,7 +71,7 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
       FileChannel lockFile, Path lockedDir) {
     this.images = Objects.requireNonNull(images, "images");
     this.exports = Objects.requireNonNull(exports, "exports");
-    this.importDir = importDir;
+    this.importDir = importDir == null ? null : importDir.normalize();
     this.lockFile = lockFile;
     this.lockedDir = lockedDir;
   }
@@ -94,14 +95,30 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
    * @throws ProvisioningException when another server has the folder, or it cannot be set up
    */
   public static MainServer open(Path dataDir, int tgtControlPort) {
-    Path dir = dataDir.toAbsolutePath().normalize();
+    Path dir;
+    try {
+      // The real path: one folder has one lock, however it is reached.
+      dir = Files.createDirectories(dataDir.toAbsolutePath().normalize()).toRealPath();
+    } catch (IOException e) {
+      throw new ProvisioningException("cannot create data folder " + dataDir + ": " + e, e);
+    }
     Path importDir = dir.resolve("import");
     FileChannel lockFile = lockDataDir(dir);
     try {
       Files.createDirectories(importDir);
-      ImageStore images = FileImageStore.open(dir);
       TgtExportLayer exports = TgtExportLayer.open(dir, true,
           TgtExportLayer.DEFAULT_IQN_PREFIX, tgtControlPort);
+      ImageStore images;
+      if (exports.servesQcow2()) {
+        images = FileImageStore.open(dir);
+      } else if (FileImageStore.recordedFormat(dir).orElse(Format.RAW) == Format.RAW) {
+        // qcow2 disks could not be served here: a new folder takes raw images.
+        images = FileImageStore.open(dir, Format.RAW);
+      } else {
+        exports.close();
+        throw new ProvisioningException("data folder " + dir + " holds qcow2 images, whose "
+            + "disks are served through qemu-storage-daemon, and " + exports.whyNoQcow2());
+      }
       MainServer server = new MainServer(images, exports, importDir, lockFile, dir);
       server.removeDisksWithoutExport();
       exports.watch(TgtExportLayer.DEFAULT_WATCH_PERIOD);
@@ -355,6 +372,11 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
           + "' (expected: a file in " + importDir + ")");
     }
     Path source = importDir.resolve(sourcePath).normalize();
+    if (!source.startsWith(importDir)) {
+      // Said before looking, so that a client learns nothing of files outside.
+      throw new ProvisioningException("file " + sourcePath + " is outside the import folder "
+          + importDir + "; copy it there first");
+    }
     if (!Files.isRegularFile(source) || !Files.isReadable(source)) {
       throw new ProvisioningException("no readable file " + sourcePath + " in the import folder "
           + importDir + " of the server");

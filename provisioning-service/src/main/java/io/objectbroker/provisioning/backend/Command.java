@@ -96,7 +96,7 @@ final class Command {
   }
 
   /** Whether {@code program} names an executable file, itself or found on the PATH. */
-  private static boolean isExecutable(String program) {
+  static boolean isExecutable(String program) {
     if (program.indexOf('/') >= 0) {
       java.nio.file.Path file = java.nio.file.Path.of(program);
       return java.nio.file.Files.isRegularFile(file) && java.nio.file.Files.isExecutable(file);

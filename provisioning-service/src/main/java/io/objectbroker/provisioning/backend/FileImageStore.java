@@ -26,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +70,8 @@ import java.util.stream.Stream;
  * that was cut off half-way, so only one store may use a data directory at a time
  * ({@code MainServer.open} holds a lock on it). Operations that change the store, and those
  * that read an image's snapshots, run one at a time; one that cannot start within 30 seconds
- * fails with {@link BusyException}.
+ * fails with {@link BusyException} (a caller that serializes calls itself, as
+ * {@code MainServer} does, waits in its own lock first).
  */
 public final class FileImageStore implements ImageStore {
   private static final org.slf4j.Logger log =
@@ -77,7 +79,7 @@ public final class FileImageStore implements ImageStore {
 
   /** How images are stored. */
   public enum Format {
-    /** qcow2 files handled by {@code qemu-img}, with internal snapshots and overlay clones. */
+    /** qcow2 layers handled by {@code qemu-img}: frozen snapshot layers, overlay clones. */
     QCOW2,
     /** Sparse raw files; snapshots and clones are sparse copies. */
     RAW;
@@ -186,6 +188,16 @@ public final class FileImageStore implements ImageStore {
   /** Whether {@code qemu-img --version} runs. */
   static boolean qemuImgRuns(String qemuImg) {
     return Command.succeeds(COMMAND_TIMEOUT, List.of(qemuImg, "--version"));
+  }
+
+  /** The format a data directory was made with, if it was made at all. */
+  public static Optional<Format> recordedFormat(Path dataDir) {
+    Path file = dataDir.toAbsolutePath().normalize().resolve(FORMAT_FILE);
+    try {
+      return Optional.ofNullable(readFormat(file));
+    } catch (IOException e) {
+      throw new ProvisioningException("cannot read " + file + ": " + describe(e), e);
+    }
   }
 
   private static Format readFormat(Path formatFile) throws IOException {
@@ -407,7 +419,7 @@ public final class FileImageStore implements ImageStore {
       Path target = rawSnapshotFile(image, snapshot);
       Path temp = FileUtil.tempFor(target);
       try {
-        FileUtil.sparseCopy(file, temp);
+        copyRaw(file, temp);
         makeReadOnly(temp);
         FileUtil.moveAtomically(temp, target);
       } finally {
@@ -567,7 +579,8 @@ public final class FileImageStore implements ImageStore {
       }
       Path below = layer.resolveSibling(backing).normalize();
       String name = below.getFileName().toString();
-      if (!below.getParent().equals(images) || !name.startsWith(prefix) || !name.endsWith(QCOW2)
+      if (below.getParent() == null || !below.getParent().equals(images)
+          || !name.startsWith(prefix) || !name.endsWith(QCOW2)
           || name.length() <= prefix.length() + QCOW2.length()) {
         throw new ProvisioningException("image " + image + ": layer " + layer.getFileName()
             + " lies on " + backing + ", which is not a snapshot of the image");

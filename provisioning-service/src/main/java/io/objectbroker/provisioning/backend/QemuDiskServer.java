@@ -90,6 +90,10 @@ final class QemuDiskServer {
     if (isServing(node)) {
       return false;
     }
+    if (daemonPid(node).isPresent()) {
+      // Alive but its file not mounted (unmounted by hand): it still holds the disk's lock.
+      stop(node);
+    }
     Path served = servedFile(node);
     Path pidFile = dir.resolve(node + PID);
     // What a dead daemon left: its mount answers errors until it is gone.
@@ -118,6 +122,7 @@ final class QemuDiskServer {
       Process process = builder.start();
       // With --daemonize the command returns once the export is set up, or has failed.
       if (!process.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         throw new ProvisioningException(DAEMON + " for node " + node + " did not start within "
             + START_TIMEOUT.toSeconds() + " s");
@@ -196,9 +201,12 @@ final class QemuDiskServer {
         return Optional.empty();
       }
       // A recycled pid belongs to some other process, whose command line lacks our pid file.
-      String args = new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8);
-      return args.contains(DAEMON) && args.contains(pidFile.toString())
-          ? Optional.of(pid) : Optional.empty();
+      List<String> args = List.of(
+          new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).split("\0"));
+      int at = args.indexOf("--pidfile");
+      boolean ours = !args.isEmpty() && args.get(0).endsWith(DAEMON) && at >= 0
+          && at + 1 < args.size() && args.get(at + 1).equals(pidFile.toString());
+      return ours ? Optional.of(pid) : Optional.empty();
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }

@@ -85,6 +85,8 @@ public final class TgtExportLayer implements ExportLayer {
   private static final Pattern SIZE_LINE = Pattern.compile("^\\s*Size: (\\d+) MB.*$");
   private static final Pattern PATH_LINE = Pattern.compile("^\\s*Backing store path: (.*)$");
   private static final int TID_ATTEMPTS = 10;
+  /** tgtadm's exit code when nothing listens on the control socket (ENOTCONN). */
+  private static final int TGTD_NOT_RUNNING = 107;
 
   private final Path targets;
   private final boolean live;
@@ -95,6 +97,8 @@ public final class TgtExportLayer implements ExportLayer {
   private final ReentrantLock lock = new ReentrantLock();
   private ScheduledExecutorService watcher;
   private boolean tgtdWasUp = true;
+  /** Nodes whose disk daemon was restarted and whose LUN tgt has not opened again since. */
+  private final Set<String> needsReopen = new HashSet<>();
 
   private TgtExportLayer(Path targets, boolean live, String iqnPrefix, List<String> tgtadm,
       Optional<QemuDiskServer> diskServer, String diskServerCommand) {
@@ -142,7 +146,7 @@ public final class TgtExportLayer implements ExportLayer {
    * default) and brings it in line with the exports at once ({@link #reconcile}).
    *
    * @throws IllegalArgumentException when {@code iqnPrefix} is not an {@code iqn.} name or
-   *     the port is out of range
+   *     the port is not 0 to 32767
    * @throws ProvisioningException when the directory cannot be set up
    */
   public static TgtExportLayer open(Path dataDir, boolean live, String iqnPrefix,
@@ -157,18 +161,21 @@ public final class TgtExportLayer implements ExportLayer {
         || !iqnPrefix.chars().allMatch(c -> c > ' ' && c < 127 && c != '<' && c != '>')) {
       throw new IllegalArgumentException("not an IQN prefix: " + iqnPrefix);
     }
-    if (controlPort != DEFAULT_CONTROL_PORT && (controlPort < 0 || controlPort > 65535)) {
+    if (controlPort != DEFAULT_CONTROL_PORT && (controlPort < 0 || controlPort > 32767)) {
+      // tgtd -C and tgtadm -C take no more.
       throw new IllegalArgumentException("tgtd control port: " + controlPort
-          + " (expected: 0 to 65535)");
+          + " (expected: 0 to 32767)");
     }
-    Path dir = dataDir.toAbsolutePath().normalize();
-    Path targets = dir.resolve("targets");
+    Path dir;
+    Path targets;
     try {
-      Files.createDirectories(targets);
+      // The real path: the kernel lists mount points (the disk daemons' files) by it.
+      dir = Files.createDirectories(dataDir.toAbsolutePath().normalize()).toRealPath();
+      targets = Files.createDirectories(dir.resolve("targets"));
       FileUtil.removeStaleTemps(targets);
     } catch (IOException e) {
       throw new ProvisioningException(
-          "cannot open export directory " + targets + ": " + FileImageStore.describe(e), e);
+          "cannot open export directory in " + dataDir + ": " + FileImageStore.describe(e), e);
     }
     List<String> tgtadm = new ArrayList<>(List.of(tgtadmCommand));
     if (controlPort != DEFAULT_CONTROL_PORT) {
@@ -181,12 +188,6 @@ public final class TgtExportLayer implements ExportLayer {
     return layer;
   }
 
-  /** Whether a {@code tgtd} answers on its default control port. */
-  public static boolean tgtdRunning() {
-    return Command.succeeds(COMMAND_TIMEOUT,
-        List.of(TGTADM, "--lld", "iscsi", "--mode", "target", "--op", "show"));
-  }
-
   /** Whether this layer configures the running {@code tgtd} as well as writing files. */
   public boolean live() {
     return live;
@@ -195,6 +196,11 @@ public final class TgtExportLayer implements ExportLayer {
   /** Whether qcow2 disks can be exported here (their daemon runs and /dev/fuse exists). */
   public boolean servesQcow2() {
     return diskServer.isPresent();
+  }
+
+  /** Why qcow2 disks cannot be exported here, for an error message. */
+  public String whyNoQcow2() {
+    return QemuDiskServer.unavailableReason(diskServerCommand);
   }
 
   /** The IQN of the target for {@code node}. */
@@ -425,11 +431,10 @@ public final class TgtExportLayer implements ExportLayer {
           log.warn("skipping export of node {}: {}", node, e.getMessage());
         }
       }
-      Set<String> restarted = new HashSet<>();
       if (diskServer.isPresent()) {
         QemuDiskServer server = diskServer.get();
-        Set<String> exported = new HashSet<>();
-        exports.forEach(r -> exported.add(r.export().node()));
+        // By file name: an export whose file cannot be read now still keeps its daemon.
+        Set<String> exported = new HashSet<>(nodes());
         for (String node : server.nodes()) {
           if (!exported.contains(node)) {
             log.info("stopping the disk daemon of node {}, which has no export", node);
@@ -440,7 +445,7 @@ public final class TgtExportLayer implements ExportLayer {
           if (r.backingStore().equals(server.servedFile(r.export().node()).toString())) {
             try {
               if (server.serve(r.export().node(), Path.of(r.export().disk()))) {
-                restarted.add(r.export().node());
+                needsReopen.add(r.export().node());
               }
             } catch (ProvisioningException e) {
               log.warn("cannot serve the disk of node {}: {}", r.export().node(),
@@ -452,7 +457,13 @@ public final class TgtExportLayer implements ExportLayer {
       if (!live) {
         return;
       }
-      Optional<Map<String, Target>> up = runningTargets();
+      Optional<Map<String, Target>> up;
+      try {
+        up = runningTargets();
+      } catch (ProvisioningException e) {
+        log.warn("cannot read tgtd's targets: {}", e.getMessage());
+        return;
+      }
       if (up.isEmpty()) {
         if (tgtdWasUp) {
           log.warn("tgtd does not answer; the exports will be served again once it does");
@@ -468,12 +479,14 @@ public final class TgtExportLayer implements ExportLayer {
         try {
           if (target == null) {
             createTarget(r, running);
+            needsReopen.remove(export.node());
             log.info("served target {} for node {} in tgtd", export.iqn(), export.node());
-          } else if (restarted.contains(export.node()) || !target.serves(r.backingStore())) {
+          } else if (needsReopen.contains(export.node()) || !target.serves(r.backingStore())) {
             tgtadm("--op", "delete", "--force", "--mode", "target", "--tid",
                 Integer.toString(target.tid()));
             running.remove(export.iqn());
             createTarget(r, running);
+            needsReopen.remove(export.node());
             log.info("re-created target {} for node {} in tgtd", export.iqn(), export.node());
           }
         } catch (ProvisioningException e) {
@@ -586,17 +599,24 @@ public final class TgtExportLayer implements ExportLayer {
     }
   }
 
-  /** The running targets by IQN, or empty when tgtd does not answer. */
+  /**
+   * The running targets by IQN, or empty when no tgtd runs on the control port (or tgt is
+   * not installed).
+   *
+   * @throws ProvisioningException when tgtadm fails otherwise, or times out
+   */
   private Optional<Map<String, Target>> runningTargets() {
     List<String> command = tgtadmCommand("--mode", "target", "--op", "show");
-    Command.Result result;
-    try {
-      result = Command.run(COMMAND_TIMEOUT, command);
-    } catch (ProvisioningException e) {
-      return Optional.empty(); // tgt is not installed, or tgtadm hung
+    if (!Command.isExecutable(tgtadm.get(0))) {
+      return Optional.empty(); // tgt is not installed
+    }
+    Command.Result result = Command.run(COMMAND_TIMEOUT, command);
+    if (result.exitCode() == TGTD_NOT_RUNNING) {
+      return Optional.empty();
     }
     if (!result.ok()) {
-      return Optional.empty();
+      // Up but failing, or another error: not the same as down, where nothing is served.
+      throw new ProvisioningException(Command.failure(command, result));
     }
     Map<String, Target> running = new LinkedHashMap<>();
     String iqn = null;

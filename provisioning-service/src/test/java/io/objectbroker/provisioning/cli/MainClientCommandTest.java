@@ -53,7 +53,7 @@ class MainClientCommandTest {
   }
 
   private ObjectServer startMainServer() {
-    service = MainServer.open(data);
+    service = MainServer.open(data, MainServerCommandTest.unusedTgtControlPort());
     return ObjectServer.builder().nameServer(nameServer.address()).build()
         .register(ProvisioningService.DEFAULT_NAME, service).start();
   }

@@ -37,7 +37,8 @@ class MainClientOverUnixSocketTest {
     socket = dir.resolve("provisioning.sock");
     mainServer = ObjectServer.builder().unixSocket(socket).nameServer(nameServer.address())
         .build()
-        .register(ProvisioningService.DEFAULT_NAME, MainServer.open(dir.resolve("data")))
+        .register(ProvisioningService.DEFAULT_NAME, MainServer.open(dir.resolve("data"),
+            MainServerCommandTest.unusedTgtControlPort()))
         .start();
   }
 

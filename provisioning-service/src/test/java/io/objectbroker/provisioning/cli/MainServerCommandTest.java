@@ -160,10 +160,11 @@ class MainServerCommandTest {
    * A tgtd control port no tgtd on this host uses (no {@code /var/run/tgtd/socket.N}), so that
    * the server's tgtadm calls reach none and change nothing.
    */
-  private static int unusedTgtControlPort() {
+  static int unusedTgtControlPort() {
     while (true) {
-      int port = ThreadLocalRandom.current().nextInt(10_000, 30_000);
-      if (!Files.exists(Path.of("/var/run/tgtd/socket." + port))) {
+      // Below the test kit's TgtdServer range (16384-32767), where no test starts a tgtd.
+      int port = ThreadLocalRandom.current().nextInt(10_000, 16_384);
+      if (!Files.exists(Path.of("/var/run/tgtd/socket." + port + ".lock"))) {
         return port;
       }
     }

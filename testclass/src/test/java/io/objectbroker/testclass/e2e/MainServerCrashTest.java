@@ -73,8 +73,7 @@ class MainServerCrashTest {
     killer.shutdownNow();
     if (mainServer != null) {
       try (Broker broker = broker()) {
-        ProvisioningService p = broker.proxy(ProvisioningService.class,
-            ProvisioningService.DEFAULT_NAME);
+        ProvisioningService p = proxy(broker);
         for (Export e : p.listExports()) {
           p.detachNode(e.node());
         }
@@ -99,8 +98,7 @@ class MainServerCrashTest {
   void aKillDuringProvisionLeavesEachNodeWhole() throws Exception {
     startMainServer();
     try (Broker broker = broker()) {
-      ProvisioningService p = broker.proxy(ProvisioningService.class,
-          ProvisioningService.DEFAULT_NAME);
+      ProvisioningService p = proxy(broker);
       p.importImage("img1", "disk.raw");
       p.createSnapshot("img1", "golden");
     }
@@ -108,20 +106,10 @@ class MainServerCrashTest {
     for (int round = 0; round < ROUNDS; round++) {
       String node = "node" + round;
       long killAfterMillis = random.nextInt(400);
-      try (Broker broker = broker()) {
-        ProvisioningService p = broker.proxy(ProvisioningService.class,
-            ProvisioningService.DEFAULT_NAME);
-        Process victim = mainServer;
-        killer.schedule(victim::destroyForcibly, killAfterMillis, TimeUnit.MILLISECONDS);
-        CompletableFuture<Export> call = CompletableFuture.supplyAsync(
-            () -> p.provision("img1", node));
-        assertThat(victim.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        call.handle((export, error) -> null).get(60, TimeUnit.SECONDS);
-      }
+      killDuring(killAfterMillis, p -> p.provision("img1", node));
       startMainServer();
       try (Broker broker = broker()) {
-        ProvisioningService p = broker.proxy(ProvisioningService.class,
-            ProvisioningService.DEFAULT_NAME);
+        ProvisioningService p = proxy(broker);
         assertWhole(p, "after a kill " + killAfterMillis + " ms into provision " + node);
         try {
           p.provision("img1", node);
@@ -133,6 +121,89 @@ class MainServerCrashTest {
             .ignoreExceptions()
             .until(() -> INITIATOR.sameAs(tgtd.portal(), export(p, node).iqn(), source));
       }
+    }
+  }
+
+  @Test
+  void aKillDuringDetachLeavesTheNodeWholeOrGone() throws Exception {
+    startMainServer();
+    try (Broker broker = broker()) {
+      ProvisioningService p = proxy(broker);
+      p.importImage("img1", "disk.raw");
+      p.createSnapshot("img1", "golden");
+    }
+    Random random = new Random();
+    for (int round = 0; round < 3; round++) {
+      String node = "node" + round;
+      try (Broker broker = broker()) {
+        proxy(broker).provision("img1", node);
+      }
+      // A detach takes about 2 s, most of it the disk daemon's exit.
+      long killAfterMillis = random.nextInt(2500);
+      killDuring(killAfterMillis, p -> p.detachNode(node));
+      startMainServer();
+      try (Broker broker = broker()) {
+        ProvisioningService p = proxy(broker);
+        assertWhole(p, "after a kill " + killAfterMillis + " ms into detaching " + node);
+        try {
+          p.detachNode(node);
+        } catch (io.objectbroker.provisioning.NodeNotFoundException e) {
+          // the killed detach had removed the export already
+        }
+        assertWhole(p, "after detaching " + node + " again");
+        assertThat(p.listExports()).extracting(Export::node).doesNotContain(node);
+      }
+    }
+  }
+
+  @Test
+  void aKillDuringImportLeavesTheImageWholeOrAbsent() throws Exception {
+    // 256 MiB of random bytes: an import takes about a second here.
+    byte[] chunk = new byte[1 << 20];
+    Random random = new Random(11);
+    try (var out = Files.newOutputStream(source)) {
+      for (int i = 0; i < 256; i++) {
+        random.nextBytes(chunk);
+        out.write(chunk);
+      }
+    }
+    startMainServer();
+    for (int round = 0; round < 3; round++) {
+      String image = "big" + round;
+      long killAfterMillis = random.nextInt(1200);
+      killDuring(killAfterMillis, p -> p.importImage(image, "disk.raw"));
+      startMainServer();
+      try (Broker broker = broker()) {
+        ProvisioningService p = proxy(broker);
+        String when = "after a kill " + killAfterMillis + " ms into importing " + image;
+        assertWhole(p, when);
+        if (p.listAllImages().contains(image)) {
+          Process compare = new ProcessBuilder("qemu-img", "compare", "-f", "qcow2", "-F",
+              "raw", data.resolve("images/" + image + ".qcow2").toString(), source.toString())
+              .redirectErrorStream(true).start();
+          assertThat(compare.waitFor(60, TimeUnit.SECONDS)).isTrue();
+          assertThat(compare.exitValue()).as("the imported image is whole " + when).isZero();
+        } else {
+          p.importImage(image, "disk.raw");
+        }
+      }
+    }
+  }
+
+  private static ProvisioningService proxy(Broker broker) {
+    return broker.proxy(ProvisioningService.class, ProvisioningService.DEFAULT_NAME);
+  }
+
+  /** Calls {@code call} on the running mainserver and kills it {@code millis} later. */
+  private void killDuring(long millis,
+      java.util.function.Consumer<ProvisioningService> call) throws Exception {
+    try (Broker broker = broker()) {
+      ProvisioningService p = proxy(broker);
+      Process victim = mainServer;
+      killer.schedule(victim::destroyForcibly, millis, TimeUnit.MILLISECONDS);
+      CompletableFuture<Void> running = CompletableFuture.runAsync(() -> call.accept(p));
+      assertThat(victim.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      running.handle((result, error) -> null).get(60, TimeUnit.SECONDS);
     }
   }
 
