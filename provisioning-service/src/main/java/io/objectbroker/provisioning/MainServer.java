@@ -320,10 +320,10 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
   public void importImage(String image, String sourcePath) {
     checkName("image", image);
     Path source = importSource(sourcePath);
-    synchronized (lock) {
-      images.importImage(image, source);
-      log.info("image {} imported from {}", image, source);
-    }
+    // Not under the service's lock: the store copies outside its own lock, so that other
+    // calls go on while a large image streams in.
+    images.importImage(image, source);
+    log.info("image {} imported from {}", image, source);
   }
 
   @Override

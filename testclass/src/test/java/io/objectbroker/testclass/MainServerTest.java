@@ -480,6 +480,34 @@ class MainServerTest {
     }
 
     @Test
+    void aLongImportDoesNotHoldOtherCallsUp(@TempDir Path dir) throws Exception {
+      Path source = Files.write(dir.resolve("big.raw"), new byte[] {1});
+      MainServer server = new MainServer(images, exports, dir);
+      CountDownLatch importing = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      org.mockito.Mockito.doAnswer(call -> {
+        importing.countDown();
+        assertThat(release.await(30, SECONDS)).isTrue();
+        return null;
+      }).when(images).importImage(IMAGE, source.toRealPath());
+      FutureTask<Void> longImport = new FutureTask<>(
+          () -> server.importImage(IMAGE, source.toString()), null);
+      new Thread(longImport, "long-import").start();
+      assertThat(importing.await(30, SECONDS)).isTrue();
+
+      try {
+        // While the import streams, another image is created at once.
+        FutureTask<Void> create = new FutureTask<>(() -> server.createImage("img2", GIB), null);
+        new Thread(create, "create").start();
+        create.get(30, SECONDS);
+        verify(images).createImage("img2", GIB);
+      } finally {
+        release.countDown();
+      }
+      longImport.get(30, SECONDS);
+    }
+
+    @Test
     void missingFileIsRejectedWithThePathAndWithoutTouchingTheBackends(@TempDir Path dir) {
       String missing = dir.resolve("missing.qcow2").toString();
 

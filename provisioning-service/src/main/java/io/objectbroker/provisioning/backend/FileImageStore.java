@@ -252,34 +252,40 @@ public final class FileImageStore implements ImageStore {
   @Override
   public void importImage(String image, Path source) throws ImageExistsException {
     Path from = source.toAbsolutePath().normalize();
-    locked("import image " + image + " from " + from, () -> {
-      Path target = requireNoImage(image);
-      if (!Files.isRegularFile(from) || !Files.isReadable(from)) {
-        throw new ProvisioningException("cannot import " + from + ": not a readable file");
+    String what = "import image " + image + " from " + from;
+    Path target = locked(what, () -> requireNoImage(image));
+    if (!Files.isRegularFile(from) || !Files.isReadable(from)) {
+      throw new ProvisioningException("cannot import " + from + ": not a readable file");
+    }
+    // The copy runs outside the lock, under a temporary name: a large import must not hold
+    // every other change of the store up for minutes.
+    Path temp = FileUtil.tempFor(target);
+    try {
+      // The source format is named, never probed by qemu-img: probing a raw file that
+      // happens to look like another format would read it wrongly.
+      String sourceFormat = isQcow2(from) ? "qcow2" : "raw";
+      if (sourceFormat.equals("qcow2")) {
+        refuseExternalFiles(from);
       }
-      Path temp = FileUtil.tempFor(target);
-      try {
-        // The source format is named, never probed by qemu-img: probing a raw file that
-        // happens to look like another format would read it wrongly.
-        String sourceFormat = isQcow2(from) ? "qcow2" : "raw";
-        if (sourceFormat.equals("qcow2")) {
-          refuseExternalFiles(from);
+      if (format == Format.QCOW2 || sourceFormat.equals("qcow2")) {
+        if (qemuImg == null) {
+          throw new ProvisioningException(
+              "cannot import " + from + ": it is a qcow2 file and qemu-img cannot be run");
         }
-        if (format == Format.QCOW2 || sourceFormat.equals("qcow2")) {
-          if (qemuImg == null) {
-            throw new ProvisioningException(
-                "cannot import " + from + ": it is a qcow2 file and qemu-img cannot be run");
-          }
-          convertWithProgress(image, from, sourceFormat, temp);
-        } else {
-          FileUtil.sparseCopy(from, temp);
-        }
+        convertWithProgress(image, from, sourceFormat, temp);
+      } else {
+        FileUtil.sparseCopy(from, temp);
+      }
+      locked(what, () -> {
+        requireNoImage(image); // another import of the name may have finished first
         FileUtil.moveAtomically(temp, target);
-      } finally {
-        FileUtil.deleteQuietly(temp);
-      }
-      return null;
-    });
+        return null;
+      });
+    } catch (IOException e) {
+      throw new ProvisioningException("cannot " + what + ": " + describe(e), e);
+    } finally {
+      FileUtil.deleteQuietly(temp);
+    }
   }
 
   /**
