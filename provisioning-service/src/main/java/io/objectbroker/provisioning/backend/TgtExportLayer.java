@@ -1,5 +1,6 @@
 package io.objectbroker.provisioning.backend;
 
+import io.objectbroker.provisioning.BusyException;
 import io.objectbroker.provisioning.Export;
 import io.objectbroker.provisioning.NodeInUseException;
 import io.objectbroker.provisioning.NodeNotFoundException;
@@ -84,6 +85,9 @@ public final class TgtExportLayer implements ExportLayer {
   private static final Pattern LUN_LINE = Pattern.compile("^\\s*LUN: (\\d+)\\s*$");
   private static final Pattern SIZE_LINE = Pattern.compile("^\\s*Size: (\\d+) MB.*$");
   private static final Pattern PATH_LINE = Pattern.compile("^\\s*Backing store path: (.*)$");
+  private static final Pattern INITIATOR_LINE =
+      Pattern.compile("^\\s*Initiator: (\\S+)( alias: .*)?$");
+  private static final Pattern ADDRESS_LINE = Pattern.compile("^\\s*IP Address: (\\S+)\\s*$");
   private static final int TID_ATTEMPTS = 10;
   /** tgtadm's exit code when nothing listens on the control socket (ENOTCONN). */
   private static final int TGTD_NOT_RUNNING = 107;
@@ -371,8 +375,17 @@ public final class TgtExportLayer implements ExportLayer {
         Target target = running.map(r -> r.get(read(node, conf).export().iqn())).orElse(null);
         if (target != null) {
           // The file stays until the target is gone, so a failure here can be retried.
-          tgtadm("--op", "delete", "--force", "--mode", "target", "--tid",
-              Integer.toString(target.tid()));
+          try {
+            tgtadm("--op", "delete", "--force", "--mode", "target", "--tid",
+                Integer.toString(target.tid()));
+          } catch (ProvisioningException e) {
+            if (target.initiators().isEmpty()) {
+              throw e;
+            }
+            throw new BusyException("node " + node + " is still in use: "
+                + String.join(", ", target.initiators()) + " logged in to " + target.iqn()
+                + " (tgt: " + e.getMessage() + "); log the node out, then detach it again");
+          }
         }
       }
       try {
@@ -574,10 +587,12 @@ public final class TgtExportLayer implements ExportLayer {
   // tgtd
 
   /**
-   * A target in tgtd: its tid, LUN 1's backing store and size in (decimal) megabytes, and
-   * whether every initiator may log in (a target that is not bound is not found by any).
+   * A target in tgtd: its tid and IQN, LUN 1's backing store and size in (decimal) megabytes,
+   * whether every initiator may log in (a target that is not bound is not found by any), and
+   * the initiators logged in ("iqn... at 10.0.0.7").
    */
-  private record Target(int tid, String lunPath, long lunMegabytes, boolean boundToAll) {
+  private record Target(int tid, String iqn, String lunPath, long lunMegabytes,
+      boolean boundToAll, List<String> initiators) {
     /**
      * Whether initiators can log in and LUN 1 serves {@code file}, not an empty placeholder in
      * its stead.
@@ -626,11 +641,12 @@ public final class TgtExportLayer implements ExportLayer {
     long megabytes = 0;
     boolean inAcl = false;
     boolean bound = false;
+    List<String> initiators = new ArrayList<>();
     for (String line : result.stdout().split("\n")) {
       Matcher m;
       if ((m = TARGET_LINE.matcher(line)).matches()) {
         if (iqn != null) {
-          running.put(iqn, new Target(tid, path, megabytes, bound));
+          running.put(iqn, new Target(tid, iqn, path, megabytes, bound, initiators));
         }
         tid = Integer.parseInt(m.group(1));
         iqn = m.group(2);
@@ -639,6 +655,12 @@ public final class TgtExportLayer implements ExportLayer {
         megabytes = 0;
         inAcl = false;
         bound = false;
+        initiators = new ArrayList<>();
+      } else if ((m = INITIATOR_LINE.matcher(line)).matches()) {
+        initiators.add(m.group(1));
+      } else if ((m = ADDRESS_LINE.matcher(line)).matches() && !initiators.isEmpty()) {
+        int last = initiators.size() - 1;
+        initiators.set(last, initiators.get(last) + " at " + m.group(1));
       } else if (line.strip().endsWith("information:")) {
         inAcl = line.strip().equals("ACL information:");
       } else if (inAcl) {
@@ -652,7 +674,7 @@ public final class TgtExportLayer implements ExportLayer {
       }
     }
     if (iqn != null) {
-      running.put(iqn, new Target(tid, path, megabytes, bound));
+      running.put(iqn, new Target(tid, iqn, path, megabytes, bound, initiators));
     }
     return Optional.of(running);
   }
@@ -689,7 +711,8 @@ public final class TgtExportLayer implements ExportLayer {
       }
       throw e;
     }
-    running.put(export.iqn(), new Target(tid, r.backingStore(), Long.MAX_VALUE, true));
+    running.put(export.iqn(),
+        new Target(tid, export.iqn(), r.backingStore(), Long.MAX_VALUE, true, List.of()));
   }
 
   private List<String> tgtadmCommand(String... args) {

@@ -297,6 +297,40 @@ class TgtExportLayerTest {
         prefix + "--op bind --mode target --tid 1 -I ALL");
   }
 
+  /** tgt refuses to delete a target while an initiator's I/O is in flight. */
+  @Test
+  void detachingANodeInActiveUseIsBusyNamesTheInitiatorAndKeepsTheExport() throws IOException {
+    Path shown = dir.resolve("shown");
+    String iqn = "iqn.2026-11.io.objectbroker:node1";
+    Files.writeString(shown, "");
+    Path tgtadm = script("tgtadm", "case \"$*\" in\n"
+        + "  *'--op show'*) cat " + shown + " ;;\n"
+        + "  *'--op delete'*) echo 'tgtadm: this logical unit is still active' >&2; exit 22 ;;\n"
+        + "esac\n");
+    TgtExportLayer layer = TgtExportLayer.open(data, true, TgtExportLayer.DEFAULT_IQN_PREFIX,
+        3261, tgtadm.toString(), "/nonexistent/daemon");
+    layer.export("node1", "img1", "golden", disk1);
+    Files.writeString(shown, "Target 1: " + iqn + "\n"
+        + "    I_T nexus information:\n"
+        + "        I_T nexus: 1\n"
+        + "            Initiator: iqn.1993-08.org.debian:01:node1 alias: node1\n"
+        + "            Connection: 0\n"
+        + "                IP Address: 10.0.0.7\n"
+        + "    LUN information:\n"
+        + "        LUN: 1\n"
+        + "            Size: 1 MB, Block size: 512\n"
+        + "            Backing store path: " + disk1 + "\n"
+        + "    ACL information:\n"
+        + "        ALL\n");
+
+    assertThatThrownBy(() -> layer.unexport("node1"))
+        .isInstanceOf(io.objectbroker.provisioning.BusyException.class)
+        .hasMessageStartingWith("node node1 is still in use: "
+            + "iqn.1993-08.org.debian:01:node1 at 10.0.0.7 logged in to " + iqn)
+        .hasMessageContaining("this logical unit is still active");
+    assertThat(layer.find("node1")).isPresent();
+  }
+
   private Path script(String name, String body) throws IOException {
     Path file = dir.resolve(name);
     Files.writeString(file, "#!/bin/sh\n" + body);
