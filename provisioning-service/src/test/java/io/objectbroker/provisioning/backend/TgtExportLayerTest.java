@@ -228,11 +228,7 @@ class TgtExportLayerTest {
   void liveMakesAnRdwrTargetOpenToEveryInitiatorAndRemovesIt() throws IOException {
     Path calls = dir.resolve("calls");
     Path shown = dir.resolve("shown");
-    Files.writeString(shown, "");
-    Path tgtadm = script("tgtadm", "echo \"$*\" >> " + calls + "\n"
-        + "case \"$*\" in *'--op show'*) cat " + shown + " ;; esac\n");
-    TgtExportLayer layer = TgtExportLayer.open(data, true, TgtExportLayer.DEFAULT_IQN_PREFIX,
-        3261, tgtadm.toString(), "/nonexistent/daemon");
+    TgtExportLayer layer = liveOnRecordingTgtadm(calls, shown);
     String iqn = "iqn.2026-11.io.objectbroker:node1";
 
     layer.export("node1", "img1", "golden", disk1);
@@ -268,11 +264,7 @@ class TgtExportLayerTest {
   void reconcileRemakesATargetThatIsNotBoundToInitiators() throws IOException {
     Path calls = dir.resolve("calls");
     Path shown = dir.resolve("shown");
-    Files.writeString(shown, "");
-    Path tgtadm = script("tgtadm", "echo \"$*\" >> " + calls + "\n"
-        + "case \"$*\" in *'--op show'*) cat " + shown + " ;; esac\n");
-    TgtExportLayer layer = TgtExportLayer.open(data, true, TgtExportLayer.DEFAULT_IQN_PREFIX,
-        3261, tgtadm.toString(), "/nonexistent/daemon");
+    TgtExportLayer layer = liveOnRecordingTgtadm(calls, shown);
     String iqn = "iqn.2026-11.io.objectbroker:node1";
     layer.export("node1", "img1", "golden", disk1);
     String target = "Target 4: " + iqn + "\n"
@@ -329,6 +321,19 @@ class TgtExportLayerTest {
             + "iqn.1993-08.org.debian:01:node1 at 10.0.0.7 logged in to " + iqn)
         .hasMessageContaining("this logical unit is still active");
     assertThat(layer.find("node1")).isPresent();
+  }
+
+  /**
+   * A live layer on control port 3261 whose tgtadm appends each call's arguments to
+   * {@code calls} and answers {@code --op show} with the content of {@code shown} (empty at
+   * first).
+   */
+  private TgtExportLayer liveOnRecordingTgtadm(Path calls, Path shown) throws IOException {
+    Files.writeString(shown, "");
+    Path tgtadm = script("tgtadm", "echo \"$*\" >> " + calls + "\n"
+        + "case \"$*\" in *'--op show'*) cat " + shown + " ;; esac\n");
+    return TgtExportLayer.open(data, true, TgtExportLayer.DEFAULT_IQN_PREFIX, 3261,
+        tgtadm.toString(), "/nonexistent/daemon");
   }
 
   private Path script(String name, String body) throws IOException {

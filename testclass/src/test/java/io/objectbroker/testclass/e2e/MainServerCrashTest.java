@@ -96,12 +96,7 @@ class MainServerCrashTest {
 
   @Test
   void aKillDuringProvisionLeavesEachNodeWhole() throws Exception {
-    startMainServer();
-    try (Broker broker = broker()) {
-      ProvisioningService p = proxy(broker);
-      p.importImage("img1", "disk.raw");
-      p.createSnapshot("img1", "golden");
-    }
+    startWithImageAtGolden();
     Random random = new Random();
     for (int round = 0; round < ROUNDS; round++) {
       String node = "node" + round;
@@ -126,12 +121,7 @@ class MainServerCrashTest {
 
   @Test
   void aKillDuringDetachLeavesTheNodeWholeOrGone() throws Exception {
-    startMainServer();
-    try (Broker broker = broker()) {
-      ProvisioningService p = proxy(broker);
-      p.importImage("img1", "disk.raw");
-      p.createSnapshot("img1", "golden");
-    }
+    startWithImageAtGolden();
     Random random = new Random();
     for (int round = 0; round < 3; round++) {
       String node = "node" + round;
@@ -187,6 +177,16 @@ class MainServerCrashTest {
           p.importImage(image, "disk.raw");
         }
       }
+    }
+  }
+
+  /** Starts mainserver and gives it image img1, from disk.raw, with snapshot golden. */
+  private void startWithImageAtGolden() throws Exception {
+    startMainServer();
+    try (Broker broker = broker()) {
+      ProvisioningService p = proxy(broker);
+      p.importImage("img1", "disk.raw");
+      p.createSnapshot("img1", "golden");
     }
   }
 
