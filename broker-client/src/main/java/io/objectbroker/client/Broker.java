@@ -114,11 +114,11 @@ public final class Broker implements AutoCloseable {
     this.dispatcher = new Dispatcher(Map.of(), codec, callbackWorkers, CALLBACK_QUEUE,
         () -> "client", refs, Hooks.NONE);
     this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, dispatcher,
-        b.keepAlive);
+        b.keepAlive, b.credentials);
     this.resolver = new NameResolver(b.nameServers, b.nameCacheTtl, this::nameServerAt);
     this.sync = b.syncConnections == 0 ? null
         : new SyncConnections(b.syncConnections, b.maxFrameBytes, b.connectTimeout,
-            b.keepAlive, b.idleTimeout);
+            b.keepAlive, b.idleTimeout, b.credentials);
     this.invoker = new Invoker(pool, sync, resolver, codec, dispatcher, b.interceptors,
         b.retries, b.backoff);
     refs.bind(invoker);
@@ -260,6 +260,7 @@ public final class Broker implements AutoCloseable {
     private Duration nameCacheTtl = DEFAULT_NAME_CACHE_TTL;
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     private KeepAlive keepAlive = KeepAlive.DEFAULT;
+    private io.objectbroker.Credentials credentials;
     private final List<Class<?>> types = new ArrayList<>();
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private int retries = DEFAULT_RETRIES;
@@ -430,6 +431,16 @@ public final class Broker implements AutoCloseable {
      */
     public Builder keepAlive(Duration interval, Duration timeout) {
       this.keepAlive = KeepAlive.of(interval, timeout);
+      return this;
+    }
+
+    /**
+     * Proves {@code credentials} to every server and name server this broker connects to
+     * (null: none, the default). A server that requires credentials refuses a broker without
+     * them; with them, a server that cannot prove it knows their secret is refused.
+     */
+    public Builder credentials(io.objectbroker.Credentials credentials) {
+      this.credentials = credentials;
       return this;
     }
 

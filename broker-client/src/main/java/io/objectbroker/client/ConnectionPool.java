@@ -29,10 +29,13 @@ final class ConnectionPool implements AutoCloseable {
   private final Duration connectTimeout;
   private final Connection.CallHandler handler;
   private final KeepAlive keepAlive;
+  private final io.objectbroker.Credentials credentials;
   private volatile boolean closed;
 
   ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout,
-      Connection.CallHandler handler, KeepAlive keepAlive) {
+      Connection.CallHandler handler, KeepAlive keepAlive,
+      io.objectbroker.Credentials credentials) {
+    this.credentials = credentials;
     this.handler = handler;
     this.codec = codec;
     this.maxFrameBytes = maxFrameBytes;
@@ -68,7 +71,8 @@ final class ConnectionPool implements AutoCloseable {
   }
 
   private void open(Address address, CompletableFuture<Connection> target) {
-    Transport.connect(address, codec, maxFrameBytes, connectTimeout, keepAlive, handler)
+    Transport.connect(address, codec, maxFrameBytes, connectTimeout, keepAlive, credentials,
+        handler)
         .whenComplete((c, err) -> {
           if (err != null) {
             connections.remove(address, target);

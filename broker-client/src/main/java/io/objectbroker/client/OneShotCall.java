@@ -40,11 +40,26 @@ import java.util.Objects;
 public final class OneShotCall {
 
   private final SetUp setUp;
+  private final io.objectbroker.Credentials credentials;
 
   private OneShotCall(Class<?>[] types) {
     setUp = new SetUp(types.clone());
     setUp.start();
     new JavaTimeSetUp().start();
+    credentials = null;
+  }
+
+  private OneShotCall(SetUp setUp, io.objectbroker.Credentials credentials) {
+    this.setUp = setUp;
+    this.credentials = credentials;
+  }
+
+  /**
+   * The same call set-up, proving {@code credentials} to the name server and the server
+   * (null: none).
+   */
+  public OneShotCall withCredentials(io.objectbroker.Credentials credentials) {
+    return new OneShotCall(setUp, credentials);
   }
 
   /**
@@ -194,7 +209,7 @@ public final class OneShotCall {
     // The connection is made while the serializer is still being set up; only the call waits.
     KryoCodec k = null;
     try (BlockingConnection c = BlockingConnection.open(address,
-        Protocol.DEFAULT_MAX_FRAME_BYTES, connect)) {
+        Protocol.DEFAULT_MAX_FRAME_BYTES, connect, false, credentials)) {
       k = setUp.await();
       return c.call(k, direct.id(), method, args, timeout.toMillis());
     } catch (RemoteFailure f) {

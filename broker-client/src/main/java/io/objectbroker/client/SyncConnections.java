@@ -62,6 +62,7 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
   private final int maxFrameBytes;
   private final Duration connectTimeout;
   private final KeepAlive keepAlive;
+  private final io.objectbroker.Credentials credentials;
   private final long keepAliveNanos; // its interval; 0: off
   private final long idleTimeoutNanos;
   private final long watchPeriodNanos;
@@ -90,13 +91,16 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
   static final Duration SERVICE_AFTER_IDLE = Duration.ofMillis(50);
 
   SyncConnections(int perServer, int maxFrameBytes, Duration connectTimeout,
-      KeepAlive keepAlive, Duration idleTimeout) {
-    this(perServer, maxFrameBytes, connectTimeout, keepAlive, idleTimeout, WATCH_PERIOD);
+      KeepAlive keepAlive, Duration idleTimeout, io.objectbroker.Credentials credentials) {
+    this(perServer, maxFrameBytes, connectTimeout, keepAlive, idleTimeout, WATCH_PERIOD,
+        credentials);
   }
 
   /** With another {@link #WATCH_PERIOD}, for tests. */
   SyncConnections(int perServer, int maxFrameBytes, Duration connectTimeout,
-      KeepAlive keepAlive, Duration idleTimeout, Duration watchPeriod) {
+      KeepAlive keepAlive, Duration idleTimeout, Duration watchPeriod,
+      io.objectbroker.Credentials credentials) {
+    this.credentials = credentials;
     this.watchPeriodNanos = watchPeriod.toNanos();
     this.keepAlive = keepAlive;
     this.idleTimeoutNanos = idleTimeout.toNanos();
@@ -157,7 +161,7 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
   private BlockingConnection open(Address address, Slot slot) {
     BlockingConnection c;
     try {
-      c = BlockingConnection.open(address, maxFrameBytes, connectTimeout, true);
+      c = BlockingConnection.open(address, maxFrameBytes, connectTimeout, true, credentials);
     } catch (RuntimeException | Error e) {
       synchronized (slot) {
         slot.open--;

@@ -2,6 +2,7 @@ package io.objectbroker.naming;
 
 import io.objectbroker.NamingException;
 import io.objectbroker.NonBlocking;
+import io.objectbroker.ReadOnly;
 import io.objectbroker.Remote;
 import java.time.Duration;
 import java.util.List;
@@ -73,6 +74,7 @@ public interface NameServer {
    * @throws NamingException if the name is not registered
    */
   @NonBlocking
+  @ReadOnly
   String lookup(String name) throws NamingException;
 
   /**
@@ -81,6 +83,7 @@ public interface NameServer {
    * @throws NamingException if the name is not registered
    */
   @NonBlocking
+  @ReadOnly
   Registration lookupRegistration(String name) throws NamingException;
 
   /**
@@ -89,10 +92,12 @@ public interface NameServer {
    * @throws NamingException if the name is not registered
    */
   @NonBlocking
+  @ReadOnly
   List<Registration> lookupAll(String name) throws NamingException;
 
   /** Registrations whose names start with {@code prefix} ("" for all), sorted by name. */
   @NonBlocking
+  @ReadOnly
   List<Registration> list(String prefix);
 
   /**
@@ -101,6 +106,7 @@ public interface NameServer {
    * @throws NamingException if the pattern is invalid
    */
   @NonBlocking
+  @ReadOnly
   List<Registration> listMatching(String regex) throws NamingException;
 
   /**
@@ -108,6 +114,7 @@ public interface NameServer {
    * empty set is no condition), sorted by name.
    */
   @NonBlocking
+  @ReadOnly
   List<Registration> lookupByMetadata(Set<String> all, Set<String> any);
 
   /** Removes {@code name}; whether it was registered. */
@@ -138,9 +145,11 @@ public interface NameServer {
 
   /** How many names are registered. */
   @NonBlocking
+  @ReadOnly
   int count();
 
   /** Answers, to show the name server is alive; returns its version. */
   @NonBlocking
+  @ReadOnly
   String ping();
 }

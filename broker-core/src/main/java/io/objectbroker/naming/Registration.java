@@ -1,5 +1,6 @@
 package io.objectbroker.naming;
 
+import io.objectbroker.Principal;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
@@ -16,8 +17,11 @@ import java.util.TreeSet;
  *
  * @param expiresAtMillis when the lease ends, in milliseconds since the epoch; {@link
  *     #PERMANENT} for a registration that never expires
+ * @param owner the identity that registered it, which alone (with admins) may change or remove
+ *     it; {@code "anonymous"} for one registered without credentials
  */
-public record Registration(String name, String uri, Set<String> metadata, long expiresAtMillis) {
+public record Registration(String name, String uri, Set<String> metadata, long expiresAtMillis,
+    String owner) {
 
   /** The {@link #expiresAtMillis()} of a registration that never expires. */
   public static final long PERMANENT = 0;
@@ -26,13 +30,19 @@ public record Registration(String name, String uri, Set<String> metadata, long e
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(uri, "uri");
     metadata = Set.copyOf(metadata);
+    Objects.requireNonNull(owner, "owner");
     if (expiresAtMillis < 0) {
       throw new IllegalArgumentException("expiresAtMillis: " + expiresAtMillis
           + " (expected: >= 0, 0 for permanent)");
     }
   }
 
-  /** A permanent registration. */
+  /** A registration owned by no one in particular ({@code "anonymous"}). */
+  public Registration(String name, String uri, Set<String> metadata, long expiresAtMillis) {
+    this(name, uri, metadata, expiresAtMillis, Principal.ANONYMOUS.name());
+  }
+
+  /** A permanent registration owned by no one in particular. */
   public Registration(String name, String uri, Set<String> metadata) {
     this(name, uri, metadata, PERMANENT);
   }
@@ -49,7 +59,7 @@ public record Registration(String name, String uri, Set<String> metadata, long e
 
   /** This registration with other metadata tags. */
   public Registration withMetadata(Set<String> tags) {
-    return new Registration(name, uri, tags, expiresAtMillis);
+    return new Registration(name, uri, tags, expiresAtMillis, owner);
   }
 
   @Override
@@ -57,6 +67,9 @@ public record Registration(String name, String uri, Set<String> metadata, long e
     StringBuilder s = new StringBuilder(name).append(" -> ").append(uri);
     if (!metadata.isEmpty()) {
       s.append(' ').append(new TreeSet<>(metadata));
+    }
+    if (!owner.equals(Principal.ANONYMOUS.name())) {
+      s.append(" owned by ").append(owner);
     }
     if (isLease()) {
       s.append(" (lease until ").append(Instant.ofEpochMilli(expiresAtMillis)).append(')');

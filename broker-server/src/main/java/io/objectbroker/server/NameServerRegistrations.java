@@ -66,6 +66,8 @@ final class NameServerRegistrations {
   private final Function<String, String> uriOf;
   private final Function<String, Set<String>> tagsOf;
   private final Duration shutdownTimeout;
+  /** Who this server is to its name servers; null: anonymous. */
+  private final String identity;
   private volatile ScheduledExecutorService renewer;
   private volatile boolean closing;
 
@@ -75,8 +77,10 @@ final class NameServerRegistrations {
    */
   NameServerRegistrations(List<Address> nameServers, Duration leaseTtl, boolean replica,
       Function<String, String> uriOf, Function<String, Set<String>> tagsOf,
-      Duration shutdownTimeout) {
-    this.broker = Broker.builder().nameServers(nameServers).callTimeout(CALL_TIMEOUT).build();
+      Duration shutdownTimeout, io.objectbroker.Credentials credentials) {
+    this.broker = Broker.builder().nameServers(nameServers).callTimeout(CALL_TIMEOUT)
+        .credentials(credentials).build();
+    this.identity = credentials == null ? null : credentials.identity();
     List<Link> all = new ArrayList<>(nameServers.size());
     for (Address a : nameServers) {
       all.add(new Link(a, broker.proxy(NameServer.class,
@@ -110,13 +114,13 @@ final class NameServerRegistrations {
     for (Link link : links) {
       try {
         for (String name : names) {
-          registerWith(link, name);
+          registerWith(link, name, true);
           link.accepted = true;
           log.info("registered {} -> {} with the name server at {} (lease of {})", name,
               uriOf.apply(name), link.address, leaseTtl);
         }
-      } catch (NamingException e) {
-        throw e;
+      } catch (NamingException | io.objectbroker.SecurityException e) {
+        throw e; // refused, not unreachable: trying again would not help
       } catch (RuntimeException e) {
         failed.add(link);
         failures.add(e);
@@ -157,19 +161,42 @@ final class NameServerRegistrations {
     return e;
   }
 
-  private void registerWith(Link link, String name) {
+  /** @param starting whether the server is starting (not renewing): only then is a name of
+   *     its own identity taken back from another server */
+  private void registerWith(Link link, String name, boolean starting) {
     String uri = uriOf.apply(name);
     Set<String> tags = tagsOf.apply(name);
     try {
       link.nameServer.registerLease(name, uri, tags, leaseTtl.toMillis(), replica);
     } catch (NamingException e) {
-      // A server restarted after a crash finds its old lease still running; it may take the
-      // name over from a holder that refuses connections, never from one that answers.
-      if (!unregisterDeadHolders(link, name)) {
+      // A server restarted after a crash finds its old lease still running. It takes the name
+      // back at once from a holder of its own identity (the name server lets only the owner
+      // do that), and otherwise from a holder that refuses connections, never from one that
+      // answers. Renewals never take a name over, so two servers of one identity do not
+      // take it from each other in turns.
+      if (!(starting && unregisterOwnHolders(link, name))
+          && !unregisterDeadHolders(link, name)) {
         throw e;
       }
       link.nameServer.registerLease(name, uri, tags, leaseTtl.toMillis(), replica);
     }
+  }
+
+  /** Unregisters, at {@code link}, the holders of {@code name} that this identity owns. */
+  private boolean unregisterOwnHolders(Link link, String name) {
+    if (identity == null) {
+      return false; // anonymous holders are anyone's: only a dead one is taken over
+    }
+    boolean removed = false;
+    for (Registration holder : link.nameServer.lookupAll(name)) {
+      if (holder.owner().equals(identity)
+          && link.nameServer.unregister(name, holder.uri())) {
+        log.info("took name {} back from {}, an earlier server of {} (name server at {})",
+            name, holder.uri(), identity, link.address);
+        removed = true;
+      }
+    }
+    return removed;
   }
 
   /** Unregisters, at {@code link}, the holders of {@code name} that refuse connections. */
@@ -236,7 +263,7 @@ final class NameServerRegistrations {
         if (closing) {
           return;
         }
-        registerWith(link, name);
+        registerWith(link, name, false);
         link.accepted = true;
       }
       if (link.failing) {

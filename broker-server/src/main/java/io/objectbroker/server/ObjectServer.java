@@ -204,8 +204,9 @@ public final class ObjectServer implements AutoCloseable {
     }
     Address bindAddress = settings.unixSocket != null ? Address.unix(settings.unixSocket)
         : new Address(settings.host, settings.port);
+    checkOpenToNetwork(bindAddress);
     Channel ch = Transport.bind(bindAddress, codec, settings.maxFrameBytes, settings.keepAlive,
-        dispatcher, this::accepted);
+        settings.policy(), dispatcher, this::accepted);
     listening = ch;
     advertised = bindAddress.isUnix() ? bindAddress
         : new Address(advertisedHost(settings), Transport.localPort(ch));
@@ -213,7 +214,8 @@ public final class ObjectServer implements AutoCloseable {
       try {
         NameServerRegistrations r = new NameServerRegistrations(settings.nameServers,
             settings.leaseTtl, settings.replica, name -> uri(name).toString(),
-            name -> metadata.getOrDefault(name, Set.of()), settings.shutdownTimeout);
+            name -> metadata.getOrDefault(name, Set.of()), settings.shutdownTimeout,
+            settings.credentials);
         registrations = r;
         r.register(List.copyOf(objects.keySet()));
         r.startRenewing(objects::keySet);
@@ -224,6 +226,34 @@ public final class ObjectServer implements AutoCloseable {
     }
     log.info("serving {} on {}", objects.keySet(), advertised);
     return this;
+  }
+
+  /**
+   * Refuses to serve everyone on a network without being told to: a server without users
+   * lets every caller in, which is safe only where only this host's users can connect.
+   */
+  private void checkOpenToNetwork(Address bindAddress) {
+    if (settings.users != null || Boolean.TRUE.equals(settings.allowAnonymous)
+        || bindAddress.isUnix() || isLoopback(bindAddress.host())) {
+      return;
+    }
+    throw new io.objectbroker.SecurityException("refusing to serve " + bindAddress
+        + " without authentication: anyone who reaches it could call every method; give the"
+        + " server users (a users file, --users FILE) or allow anonymous callers explicitly"
+        + " (--allow-anonymous)");
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      for (InetAddress a : InetAddress.getAllByName(host)) {
+        if (!a.isLoopbackAddress()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (java.net.UnknownHostException e) {
+      return false; // binding fails anyway, with its own message
+    }
   }
 
   private void accepted(Connection c) {
@@ -365,8 +395,53 @@ public final class ObjectServer implements AutoCloseable {
     private final List<Class<?>> types = new ArrayList<>();
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private Duration callbackTimeout = CallOptions.DEFAULT_TIMEOUT;
+    private Users users;
+    private Boolean allowAnonymous;
+    private io.objectbroker.Credentials credentials;
 
     private Builder() {}
+
+    /**
+     * Requires every caller to prove it is one of {@code users} in its connection's handshake
+     * (unless {@link #allowAnonymous} lets callers without credentials in too): a connection
+     * that does not is closed before any of its calls is read. Calls then run with their
+     * caller's {@link io.objectbroker.Principal}, methods marked
+     * {@link io.objectbroker.RequiresRole} check its roles, and every call but those of
+     * {@link io.objectbroker.ReadOnly} methods is written to the audit log (the logger
+     * {@code io.objectbroker.audit}).
+     */
+    public Builder users(Users users) {
+      this.users = Objects.requireNonNull(users, "users");
+      return this;
+    }
+
+    /**
+     * Whether callers without credentials are let in, as
+     * {@link io.objectbroker.Principal#ANONYMOUS}. Without {@link #users} everyone is
+     * anonymous, and a server bound to an address other than loopback (or a Unix socket)
+     * refuses to start unless this is set to true: on a network it would let anyone call
+     * every method. With users, false unless set.
+     */
+    public Builder allowAnonymous(boolean allow) {
+      this.allowAnonymous = allow;
+      return this;
+    }
+
+    /**
+     * What this server proves to its name servers when it registers its names (null: none,
+     * the default); a name server that requires credentials makes the server the owner of
+     * the names it registers.
+     */
+    public Builder credentials(io.objectbroker.Credentials credentials) {
+      this.credentials = credentials;
+      return this;
+    }
+
+    io.objectbroker.internal.transport.Authentication.ServerPolicy policy() {
+      return users == null ? io.objectbroker.internal.transport.Authentication.ServerPolicy.NONE
+          : new io.objectbroker.internal.transport.Authentication.ServerPolicy(users,
+              Boolean.TRUE.equals(allowAnonymous));
+    }
 
     /**
      * Adds a hook around every call this server runs: to log each call with its duration and

@@ -1,6 +1,8 @@
 package io.objectbroker.provisioning;
 
+import io.objectbroker.ReadOnly;
 import io.objectbroker.Remote;
+import io.objectbroker.RequiresRole;
 import java.util.List;
 
 /**
@@ -16,6 +18,10 @@ import java.util.List;
  * {@code provision}, {@code detach_node}, {@code create_snapshot}, {@code list_all_images},
  * {@code create_image}, {@code import_image}, {@code delete_image}, {@code list_snapshots},
  * {@code delete_snapshot}, {@code image_info}, {@code list_exports}.
+ *
+ * <p>On a server that authenticates its callers, the methods that change images, snapshots or
+ * nodes are for the role {@value #OPERATOR} (and admins); the read-only ones for every caller
+ * let in.
  */
 @Remote
 public interface ProvisioningService {
@@ -29,6 +35,9 @@ public interface ProvisioningService {
    */
   String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
 
+  /** The role that may change images, snapshots and nodes. */
+  String OPERATOR = "operator";
+
   /**
    * Clones {@code image} at its newest snapshot into a disk for {@code node} and exports that
    * disk to the node as an iSCSI target. The clone is copy-on-write: it costs the blocks the
@@ -40,21 +49,26 @@ public interface ProvisioningService {
    * @throws NodeInUseException when the node is provisioned already (the message says from
    *     which image and snapshot)
    */
+  @RequiresRole(OPERATOR)
   Export provision(String image, String node)
       throws ImageNotFoundException, SnapshotNotFoundException, NodeInUseException,
       ProvisioningException;
 
   /** Removes the node's iSCSI target and its disk. */
+  @RequiresRole(OPERATOR)
   void detachNode(String node) throws NodeNotFoundException, ProvisioningException;
 
   /** Takes a snapshot of {@code image}; snapshot names are unique per image. */
+  @RequiresRole(OPERATOR)
   void createSnapshot(String image, String snapshot)
       throws ImageNotFoundException, SnapshotExistsException, ProvisioningException;
 
   /** The names of all images, sorted. */
+  @ReadOnly
   List<String> listAllImages() throws ProvisioningException;
 
   /** Creates an empty image of {@code sizeBytes} bytes. */
+  @RequiresRole(OPERATOR)
   void createImage(String image, long sizeBytes)
       throws ImageExistsException, ProvisioningException;
 
@@ -64,6 +78,7 @@ public interface ProvisioningService {
    * guessed otherwise), copied and converted to the store's format as it streams; the server
    * logs the progress of large files.
    */
+  @RequiresRole(OPERATOR)
   void importImage(String image, String sourcePath)
       throws ImageExistsException, ProvisioningException;
 
@@ -73,6 +88,7 @@ public interface ProvisioningService {
    * @throws ImageInUseException when nodes were provisioned from it (named in the message)
    * @throws ImageHasSnapshotsException when it has snapshots (named in the message)
    */
+  @RequiresRole(OPERATOR)
   void deleteImage(String image)
       throws ImageNotFoundException, ImageInUseException, ImageHasSnapshotsException,
       ProvisioningException;
@@ -84,16 +100,20 @@ public interface ProvisioningService {
    * @throws SnapshotInUseException when nodes were provisioned from this snapshot, or from a
    *     later one that is stored as changes on top of it (the nodes are named)
    */
+  @RequiresRole(OPERATOR)
   void deleteSnapshot(String image, String snapshot)
       throws ImageNotFoundException, SnapshotNotFoundException, SnapshotInUseException,
       ProvisioningException;
 
   /** The image's size, snapshots, nodes and the disk space it and its nodes use. */
+  @ReadOnly
   ImageInfo imageInfo(String image) throws ImageNotFoundException, ProvisioningException;
 
   /** The snapshots of {@code image}, oldest first. */
+  @ReadOnly
   List<String> listSnapshots(String image) throws ImageNotFoundException, ProvisioningException;
 
   /** Every node's export, sorted by node. */
+  @ReadOnly
   List<Export> listExports() throws ProvisioningException;
 }

@@ -63,6 +63,10 @@ public final class TestClassCommand implements Callable<Integer> {
           + " service's host).")
   String portal;
 
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.ClientSecurity security =
+      new io.objectbroker.internal.cli.ClientSecurity();
+
   @Option(names = "--verbose", description = "Print stack traces of failed checks.")
   boolean verbose;
 
@@ -87,7 +91,8 @@ public final class TestClassCommand implements Callable<Integer> {
     String other = run + "-node2";
     List<Address> nameServers = answeringFirst(Cli.nameServers("--ns", ns));
     boolean cleanedUp;
-    try (Broker broker = Broker.builder().nameServers(nameServers).callTimeout(timeout).build()) {
+    try (Broker broker = Broker.builder().nameServers(nameServers).callTimeout(timeout)
+        .credentials(security.credentials()).build()) {
       ProvisioningService p = broker.proxy(ProvisioningService.class, name);
       try {
         runChecks(broker, p, image, empty, node, other);
@@ -269,7 +274,8 @@ public final class TestClassCommand implements Callable<Integer> {
     Address answering;
     try {
       answering = Cli.firstAnswering(nameServers, address -> {
-        try (Broker probe = Broker.builder().nameServer(address).callTimeout(timeout).build()) {
+        try (Broker probe = Broker.builder().nameServer(address).callTimeout(timeout)
+            .credentials(security.credentials()).build()) {
           probe.nameServer().ping();
         }
       });

@@ -3,6 +3,7 @@ package io.objectbroker.internal.dispatch;
 import io.objectbroker.CallInterceptor;
 import io.objectbroker.CallTimeoutException;
 import io.objectbroker.NamingException;
+import io.objectbroker.Principal;
 import io.objectbroker.SecurityException;
 import io.objectbroker.ServerBusyException;
 import io.objectbroker.internal.protocol.Frame;
@@ -48,6 +49,12 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements Connection.CallHandler {
 
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  /**
+   * The audit log: on a server that authenticates its callers, one line for every call it
+   * runs, except calls of {@link io.objectbroker.ReadOnly} methods.
+   */
+  private static final Logger audit = LoggerFactory.getLogger("io.objectbroker.audit");
 
   /** Makes a proxy of a reference the peer passed: its calls go back over that connection. */
   public interface RefImporter {
@@ -426,7 +433,25 @@ public final class Dispatcher implements Connection.CallHandler {
     int id = frame.requestId();
     boolean oneway = frame.hasFlag(Protocol.FLAG_ONEWAY);
     KryoCodec.Call call = null;
+    ExposedObject target = null;
+    Principal caller = connection.principal();
     try {
+      if (named != null) {
+        // Before the arguments are decoded: a caller refused decodes nothing.
+        target = lookup(connection, named.objectId());
+        if (target != null) {
+          try {
+            target.checkAccess(named.method(), caller);
+          } catch (SecurityException e) {
+            frame.release();
+            if (connection.audits()) {
+              audit.info("who={} from={} call={}.{} outcome=refused: {}", caller,
+                  connection.peer(), named.objectId(), named.method(), e.getMessage());
+            }
+            throw e;
+          }
+        }
+      }
       try {
         call = codec.decodeCall(frame.content(), named);
       } finally {
@@ -447,7 +472,12 @@ public final class Dispatcher implements Connection.CallHandler {
         }
         return;
       }
-      ExposedObject target = lookup(connection, call.objectId());
+      if (target == null || !target.id().equals(call.objectId())) {
+        target = lookup(connection, call.objectId());
+        if (target != null) {
+          target.checkAccess(call.method(), caller);
+        }
+      }
       if (target == null) {
         throw new NamingException("no object " + call.objectId() + " on " + server.get());
       }
@@ -461,14 +491,18 @@ public final class Dispatcher implements Connection.CallHandler {
       hooks.before(info); // may refuse the call by throwing
       long started = hooks.startTime();
       Object result;
+      Principal audited = connection.audits() && !target.isReadOnly(call.method())
+          ? caller : null;
       PEER.set(connection.peer());
+      CurrentCall.set(caller);
       try {
         result = method.invoke(target.target(), args);
       } catch (InvocationTargetException e) {
-        finish(connection, id, oneway, info, started, null, e.getCause());
+        finish(connection, id, oneway, info, audited, started, null, e.getCause());
         return;
       } finally {
         PEER.set(null); // not remove(): that allocates a map entry for every call
+        CurrentCall.set(null);
       }
       if (result instanceof CompletionStage<?> stage) {
         // An asynchronous method: answered when its future completes, on whichever thread;
@@ -479,13 +513,13 @@ public final class Dispatcher implements Connection.CallHandler {
         }
         stage.whenComplete((value, error) -> {
           pendingStages.remove(id);
-          finish(connection, id, oneway, info, started, value,
+          finish(connection, id, oneway, info, audited, started, value,
               error instanceof CompletionException && error.getCause() != null
                   ? error.getCause() : error);
         });
         return;
       }
-      finish(connection, id, oneway, info, started, result, null);
+      finish(connection, id, oneway, info, audited, started, result, null);
     } catch (RuntimeException | Error e) {
       // The broker's own refusals (unknown object or method, bad payload, deadline, a hook's
       // refusal) and anything that went wrong around the call: the caller gets it, the
@@ -510,8 +544,13 @@ public final class Dispatcher implements Connection.CallHandler {
     return call == null ? "call" : call.objectId() + "." + call.method();
   }
 
+  /** @param audited the caller, if the call goes to the audit log; null if not */
   private void finish(Connection connection, int id, boolean oneway, CallInterceptor.Call info,
-      long started, Object result, Throwable error) {
+      Principal audited, long started, Object result, Throwable error) {
+    if (audited != null) {
+      audit.info("who={} from={} call={} outcome={}", audited, info.peer(), info,
+          error == null ? "ok" : error.getClass().getSimpleName() + ": " + error.getMessage());
+    }
     hooks.after(info, started, error);
     if (error != null) {
       log.debug("{} from {} threw {}", info, connection.peer(), error.toString());

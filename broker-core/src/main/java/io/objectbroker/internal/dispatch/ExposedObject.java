@@ -1,7 +1,11 @@
 package io.objectbroker.internal.dispatch;
 
 import io.objectbroker.NonBlocking;
+import io.objectbroker.Principal;
+import io.objectbroker.ReadOnly;
 import io.objectbroker.Remote;
+import io.objectbroker.RequiresRole;
+import io.objectbroker.SecurityException;
 import io.objectbroker.UnknownMethodException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -28,6 +32,9 @@ public final class ExposedObject {
   private final Map<String, List<Method>> methods = new HashMap<>();
   private final Set<String> nonBlocking = new java.util.HashSet<>();
   private final Set<String> unorderedOneway = new java.util.HashSet<>();
+  /** Per method name, the roles that may call it (all overloads' together); absent: any. */
+  private final Map<String, Set<String>> requiredRoles = new HashMap<>();
+  private final Set<String> readOnly = new java.util.HashSet<>();
 
   private ExposedObject(String id, Object target, Set<Class<?>> interfaces) {
     this.id = id;
@@ -53,7 +60,58 @@ public final class ExposedObject {
           && !m.getAnnotation(io.objectbroker.Oneway.class).ordered())) {
         unorderedOneway.add(name);
       }
+      if (overloads.stream().allMatch(m -> m.isAnnotationPresent(ReadOnly.class))) {
+        readOnly.add(name);
+      }
+      // An overload open to more roles than another would open it too: the name takes the
+      // roles that every overload allows, and a method of no marked overload is open.
+      Set<String> roles = null;
+      for (Method m : overloads) {
+        RequiresRole r = m.getAnnotation(RequiresRole.class);
+        if (r == null) {
+          r = m.getDeclaringClass().getAnnotation(RequiresRole.class);
+        }
+        if (r != null) {
+          Set<String> these = Set.of(r.value());
+          if (roles == null) {
+            roles = new java.util.HashSet<>(these);
+          } else {
+            roles.retainAll(these);
+          }
+        }
+      }
+      if (roles != null) {
+        requiredRoles.put(name, Set.copyOf(roles));
+      }
     });
+  }
+
+  /**
+   * Refuses {@code caller} a call of {@code method} unless it has one of the roles the method
+   * requires (see {@link RequiresRole}).
+   *
+   * @throws SecurityException naming the method, the caller and the roles
+   */
+  public void checkAccess(String method, Principal caller) {
+    Set<String> roles = requiredRoles.get(method);
+    if (roles == null || caller.isAdmin()) {
+      return;
+    }
+    for (String role : roles) {
+      if (caller.hasRole(role)) {
+        return;
+      }
+    }
+    throw new SecurityException(id + "." + method + " is only for " + (roles.size() == 1
+        ? "role " + roles.iterator().next() : "roles " + new TreeSet<>(roles)) + "; "
+        + (caller.isAnonymous() ? "the caller gave no credentials"
+            : caller.name() + " has " + (caller.roles().isEmpty() ? "no roles"
+                : "roles " + new TreeSet<>(caller.roles()))));
+  }
+
+  /** Whether every overload of {@code method} is marked {@link ReadOnly}. */
+  public boolean isReadOnly(String method) {
+    return readOnly.contains(method);
   }
 
   /** Whether every overload of {@code method} is marked {@link NonBlocking}. */

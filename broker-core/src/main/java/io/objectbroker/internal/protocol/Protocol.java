@@ -11,7 +11,7 @@ package io.objectbroker.internal.protocol;
  *      0     2  magic           0x4F42, "OB"; anything else closes the connection
  *      2     1  version         protocol version of the sender (1); checked in the handshake
  *      3     1  type            HELLO 1, HELLO_ACK 2, CALL 3, RESULT 4, ERROR 5, PING 6,
- *                               PONG 7, CLOSE 8, CANCEL 9
+ *                               PONG 7, CLOSE 8, CANCEL 9, AUTH 10, AUTH_OK 11
  *      4     2  flags           bit 0 ONEWAY (a CALL that gets no answer); others reserved, 0
  *      6     4  request id      pairs a CALL with its RESULT or ERROR, and a PING with its
  *                               PONG; calls are multiplexed, answered in any order, and flow
@@ -25,7 +25,15 @@ package io.objectbroker.internal.protocol;
  * carries registered classes):
  *
  * <pre>
- * HELLO, HELLO_ACK  int max payload length the sender accepts
+ * HELLO             int max payload length the sender accepts
+ * HELLO_ACK         int max payload length the sender accepts, byte authentication mode
+ *                   (0: takes no credentials, 1: takes them and lets anonymous callers in,
+ *                   2: requires them), 32-byte server nonce unless the mode is 0
+ * AUTH              byte identity length n (1-255), n bytes identity (UTF-8), 32-byte client
+ *                   nonce, 32-byte HMAC-SHA256 keyed with the identity's secret over "ObjectBroker
+ *                   client proof", the server nonce, the client nonce and the identity
+ * AUTH_OK           32-byte HMAC-SHA256 as AUTH's, over "ObjectBroker server proof" and the
+ *                   same three: the server's proof that it knows the secret too
  * CALL              string object id, string method, varint timeout ms (0: none),
  *                   varint argument count, value per argument
  * RESULT            value
@@ -38,7 +46,12 @@ package io.objectbroker.internal.protocol;
  * </pre>
  *
  * <p>The handshake: the connecting side sends HELLO, the accepting side answers HELLO_ACK if
- * the versions match, or CLOSE naming both versions if not. Nothing else may come before.
+ * the versions match, or CLOSE naming both versions if not. Nothing else may come before. If
+ * HELLO_ACK announces authentication, a client with credentials sends AUTH and waits for
+ * AUTH_OK (a refusal is a CLOSE whose reason starts with "authentication"); a client without
+ * them goes on as anonymous if the mode is 1, and gives up if it is 2. A server that requires
+ * credentials reads nothing of a frame that comes before a good AUTH: it closes the
+ * connection. A HELLO_ACK of 4 bytes (from a server before authentication) means mode 0.
  */
 public final class Protocol {
 
@@ -55,6 +68,8 @@ public final class Protocol {
   public static final byte PONG = 7;
   public static final byte CLOSE = 8;
   public static final byte CANCEL = 9;
+  public static final byte AUTH = 10;
+  public static final byte AUTH_OK = 11;
 
   /** A CALL that expects no answer. */
   public static final int FLAG_ONEWAY = 1;
@@ -63,7 +78,8 @@ public final class Protocol {
   public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
   private static final String[] NAMES = {
-    "0", "HELLO", "HELLO_ACK", "CALL", "RESULT", "ERROR", "PING", "PONG", "CLOSE", "CANCEL"
+    "0", "HELLO", "HELLO_ACK", "CALL", "RESULT", "ERROR", "PING", "PONG", "CLOSE", "CANCEL",
+    "AUTH", "AUTH_OK"
   };
 
   private Protocol() {}

@@ -97,6 +97,18 @@ public final class BlockingConnection implements AutoCloseable {
    */
   public static BlockingConnection open(Address address, int maxFrameBytes, Duration timeout,
       boolean interruptible) {
+    return open(address, maxFrameBytes, timeout, interruptible, null);
+  }
+
+  /**
+   * Like {@link #open(Address, int, Duration, boolean)}, proving {@code credentials} in the
+   * handshake (null: none).
+   *
+   * @throws io.objectbroker.AuthenticationException if the server requires credentials and
+   *     there are none, refuses them, or cannot prove that it knows their secret
+   */
+  public static BlockingConnection open(Address address, int maxFrameBytes, Duration timeout,
+      boolean interruptible, io.objectbroker.Credentials credentials) {
     int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
     BlockingSocket socket = null;
     try {
@@ -104,7 +116,7 @@ public final class BlockingConnection implements AutoCloseable {
       socket.setReadTimeout(millis);
       BlockingConnection c = new BlockingConnection(socket, address, maxFrameBytes);
       c.readTimeout = millis;
-      c.handshake();
+      c.handshake(credentials);
       return c;
     } catch (SocketTimeoutException e) {
       closeQuietly(socket);
@@ -120,25 +132,46 @@ public final class BlockingConnection implements AutoCloseable {
     }
   }
 
-  private void handshake() throws IOException {
+  private void handshake(io.objectbroker.Credentials credentials) throws IOException {
     write(Protocol.HELLO, 0, ByteBuffer.allocate(4).putInt(maxFrameBytes).array());
+    byte[] payload = handshakeFrame(Protocol.HELLO_ACK);
+    Authentication.Ack ack = Authentication.parseAck(ByteBuffer.wrap(payload), peer);
+    if (ack.maxFrameBytes() >= 0) {
+      peerMaxFrameBytes = ack.maxFrameBytes();
+    }
+    byte[] clientNonce = new byte[Authentication.NONCE_BYTES];
+    byte[] auth = Authentication.clientStep(ack, credentials, clientNonce, peer);
+    if (auth != null) {
+      write(Protocol.AUTH, 0, auth);
+      Authentication.checkServerProof(ByteBuffer.wrap(handshakeFrame(Protocol.AUTH_OK)),
+          credentials, ack.serverNonce(), clientNonce, peer);
+    }
+  }
+
+  // The payload of the next frame of the handshake, which must be of type expected.
+  private byte[] handshakeFrame(byte expected) throws IOException {
     Header h = readHeader();
+    if (h.length > Authentication.HANDSHAKE_MAX_BYTES) {
+      throw new ProtocolException(Protocol.typeName(h.type) + " frame of " + h.length
+          + " bytes from " + peer + " in the handshake exceeds the limit of "
+          + Authentication.HANDSHAKE_MAX_BYTES + " bytes");
+    }
     byte[] payload = readPayload(h);
     if (h.type == Protocol.CLOSE) {
-      throw new ProtocolException(peer + " refused the connection: "
-          + new String(payload, StandardCharsets.UTF_8));
+      String reason = new String(payload, StandardCharsets.UTF_8);
+      String message = peer + " refused the connection: " + reason;
+      throw reason.startsWith(Authentication.REFUSAL)
+          ? new io.objectbroker.AuthenticationException(message) : new ProtocolException(message);
     }
-    if (h.type != Protocol.HELLO_ACK) {
-      throw new ProtocolException("expected HELLO_ACK from " + peer + ", got "
-          + Protocol.typeName(h.type));
+    if (h.type != expected) {
+      throw new ProtocolException("expected " + Protocol.typeName(expected) + " from " + peer
+          + ", got " + Protocol.typeName(h.type));
     }
     if (h.version != Protocol.VERSION) {
       throw new ProtocolException("protocol version mismatch: server speaks version "
           + h.version + ", client speaks version " + Protocol.VERSION);
     }
-    if (payload.length >= 4) {
-      peerMaxFrameBytes = ByteBuffer.wrap(payload).getInt();
-    }
+    return payload;
   }
 
   /**

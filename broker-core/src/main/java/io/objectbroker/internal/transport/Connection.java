@@ -9,16 +9,20 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.objectbroker.AuthenticationException;
 import io.objectbroker.BrokerException;
 import io.objectbroker.ConnectionClosedException;
+import io.objectbroker.Credentials;
 import io.objectbroker.MessageTooLargeException;
 import io.objectbroker.NamingException;
+import io.objectbroker.Principal;
 import io.objectbroker.ProtocolException;
 import io.objectbroker.SerializationException;
 import io.objectbroker.internal.protocol.Frame;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.OversizedFrame;
 import io.objectbroker.internal.protocol.Protocol;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -104,15 +108,35 @@ public final class Connection {
   private volatile ScheduledFuture<?> sweeper;
   private volatile boolean handlerPaused;
   private volatile boolean writesPaused;
+  // The client's credentials (null: none), or the server's policy (null on a client).
+  private final Credentials credentials;
+  private final Authentication.ServerPolicy policy;
+  private volatile Principal principal = Principal.ANONYMOUS;
 
   Connection(Channel channel, KryoCodec codec, CallHandler handler, boolean isClient,
-      int maxFrameBytes, String peer) {
+      int maxFrameBytes, String peer, Credentials credentials,
+      Authentication.ServerPolicy policy) {
     this.channel = channel;
     this.codec = codec;
     this.handler = handler;
     this.isClient = isClient;
     this.maxFrameBytes = maxFrameBytes;
     this.peer = peer;
+    this.credentials = credentials;
+    this.policy = isClient ? null : policy == null ? Authentication.ServerPolicy.NONE : policy;
+  }
+
+  /**
+   * On the accepting side, who the peer proved to be in the handshake ({@link
+   * Principal#ANONYMOUS} if it proved nothing); on the connecting side, always anonymous.
+   */
+  public Principal principal() {
+    return principal;
+  }
+
+  /** Whether the accepting side writes an audit line for each call it runs. */
+  public boolean audits() {
+    return policy != null && policy.audits();
   }
 
   /** Host and port of the peer, for messages. */
@@ -345,9 +369,13 @@ public final class Connection {
     }
   }
 
-  private void sendHello(byte type) {
+  private void sendHello() {
     ByteBuf payload = channel.alloc().buffer(4).writeInt(maxFrameBytes);
-    channel.writeAndFlush(new Frame(type, 0, 0, payload));
+    channel.writeAndFlush(new Frame(Protocol.HELLO, 0, 0, payload));
+  }
+
+  private void send(byte type, byte[] payload) {
+    channel.writeAndFlush(new Frame(type, 0, 0, Unpooled.wrappedBuffer(payload)));
   }
 
   /** The inbound side: handshake, then frames by type. */
@@ -357,11 +385,15 @@ public final class Connection {
     // The server's wait for the client's HELLO, cancelled once it came: left to run, every
     // connection's timer fired as a no-op 10 s later, on the I/O thread.
     private ScheduledFuture<?> handshakeTimer;
+    // The authentication step: the server's nonce once HELLO_ACK announced one (both sides),
+    // the client's nonce once it sent AUTH (client side).
+    private byte[] serverNonce;
+    private byte[] clientNonce;
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       if (isClient) {
-        sendHello(Protocol.HELLO);
+        sendHello();
       } else {
         handshakeTimer = ctx.executor().schedule(() -> {
           if (!handshaken) {
@@ -381,8 +413,10 @@ public final class Connection {
       Frame frame = (Frame) msg;
       try {
         if (!handshaken) {
-          onHandshake(frame);
-          return;
+          if (!onHandshake(frame)) {
+            return;
+          }
+          // an anonymous caller's first call, where the server lets those in: served below
         }
         if (frame.version() != Protocol.VERSION) {
           protocolError("frame of version " + frame.version() + " after a handshake for version "
@@ -412,19 +446,33 @@ public final class Connection {
       }
     }
 
-    private void onHandshake(Frame frame) {
+    /**
+     * One frame of the handshake; whether it is a frame past the handshake, to be handled as
+     * such (the first call of an anonymous caller on a server that lets those in).
+     */
+    private boolean onHandshake(Frame frame) {
       byte type = frame.type();
       if (type == Protocol.CLOSE) {
-        handshake.completeExceptionally(new ProtocolException(
-            peer + " refused the connection: " + reason(frame)));
+        String reason = reason(frame);
+        handshake.completeExceptionally(reason.startsWith(Authentication.REFUSAL)
+            ? new AuthenticationException(peer + " refused the connection: " + reason)
+            : new ProtocolException(peer + " refused the connection: " + reason));
         channel.close();
-        return;
+        return false;
+      }
+      if (serverNonce != null) {
+        if (isClient) {
+          onAuthOk(frame);
+        } else {
+          return onAuth(frame);
+        }
+        return false;
       }
       byte expected = isClient ? Protocol.HELLO_ACK : Protocol.HELLO;
       if (type != expected) {
         protocolError("expected " + Protocol.typeName(expected) + ", got "
             + Protocol.typeName(type));
-        return;
+        return false;
       }
       if (frame.version() != Protocol.VERSION) {
         String msg = isClient
@@ -434,17 +482,98 @@ public final class Connection {
                 + ", server speaks version " + Protocol.VERSION;
         handshake.completeExceptionally(new ProtocolException(msg));
         close(msg);
+        return false;
+      }
+      ByteBuffer payload = frame.content().nioBuffer();
+      if (!isClient) {
+        if (payload.remaining() >= 4) {
+          peerMaxFrameBytes = payload.getInt();
+        }
+        byte mode = policy.mode();
+        byte[] nonce = mode == Authentication.MODE_NONE ? null : Authentication.nonce();
+        send(Protocol.HELLO_ACK, Authentication.helloAck(maxFrameBytes, mode, nonce));
+        if (nonce == null) {
+          handshaken(Principal.ANONYMOUS);
+        } else {
+          serverNonce = nonce; // AUTH comes next, or a call from an anonymous caller
+        }
+        return false;
+      }
+      Authentication.Ack ack = Authentication.parseAck(payload, peer);
+      if (ack.maxFrameBytes() >= 0) {
+        peerMaxFrameBytes = ack.maxFrameBytes();
+      }
+      byte[] nonce = new byte[Authentication.NONCE_BYTES];
+      byte[] auth;
+      try {
+        auth = Authentication.clientStep(ack, credentials, nonce, peer);
+      } catch (AuthenticationException e) {
+        handshake.completeExceptionally(e);
+        channel.close();
+        return false;
+      }
+      if (auth == null) {
+        handshaken(Principal.ANONYMOUS);
+      } else {
+        serverNonce = ack.serverNonce();
+        clientNonce = nonce;
+        send(Protocol.AUTH, auth);
+      }
+      return false;
+    }
+
+    // Server: the frame after HELLO_ACK, when the server takes credentials.
+    private boolean onAuth(Frame frame) {
+      if (frame.type() != Protocol.AUTH) {
+        if (policy.anonymous()) {
+          handshaken(Principal.ANONYMOUS);
+          return true;
+        }
+        // Nothing of it is read: the peer proved no identity.
+        refuse(Authentication.REFUSAL + " required: " + Protocol.typeName(frame.type())
+            + " before AUTH");
+        return false;
+      }
+      try {
+        Authentication.Verified v = Authentication.verify(policy, frame.content().nioBuffer(),
+            serverNonce, peer);
+        send(Protocol.AUTH_OK, v.serverProof());
+        handshaken(v.principal());
+      } catch (AuthenticationException e) {
+        refuse(e.getMessage());
+      }
+      return false;
+    }
+
+    private void refuse(String reason) {
+      Authentication.logRefusal(peer, reason);
+      handshake.completeExceptionally(new AuthenticationException(reason));
+      close(reason);
+    }
+
+    // Client: the server's answer to AUTH.
+    private void onAuthOk(Frame frame) {
+      if (frame.type() != Protocol.AUTH_OK) {
+        protocolError("expected AUTH_OK, got " + Protocol.typeName(frame.type()));
         return;
       }
-      if (frame.content().readableBytes() >= 4) {
-        peerMaxFrameBytes = frame.content().getInt(frame.content().readerIndex());
+      try {
+        Authentication.checkServerProof(frame.content().nioBuffer(), credentials, serverNonce,
+            clientNonce, peer);
+      } catch (AuthenticationException e) {
+        handshake.completeExceptionally(e);
+        channel.close();
+        return;
       }
+      handshaken(Principal.ANONYMOUS);
+    }
+
+    private void handshaken(Principal who) {
+      principal = who;
       handshaken = true;
+      serverNonce = null;
       if (handshakeTimer != null) {
         handshakeTimer.cancel(false);
-      }
-      if (!isClient) {
-        sendHello(Protocol.HELLO_ACK);
       }
       handshake.complete(Connection.this);
     }

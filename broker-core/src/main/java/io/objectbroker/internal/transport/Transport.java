@@ -119,6 +119,19 @@ public final class Transport {
   public static CompletableFuture<Connection> connect(Address address, KryoCodec codec,
       int maxFrameBytes, Duration timeout, KeepAlive keepAlive,
       Connection.CallHandler handler) {
+    return connect(address, codec, maxFrameBytes, timeout, keepAlive, null, handler);
+  }
+
+  /**
+   * Like {@link #connect(Address, KryoCodec, int, Duration, KeepAlive,
+   * Connection.CallHandler)}, proving {@code credentials} in the handshake (null: none).
+   *
+   * @return a future that fails as that one's does, or with an {@link
+   *     io.objectbroker.AuthenticationException}
+   */
+  public static CompletableFuture<Connection> connect(Address address, KryoCodec codec,
+      int maxFrameBytes, Duration timeout, KeepAlive keepAlive,
+      io.objectbroker.Credentials credentials, Connection.CallHandler handler) {
     CompletableFuture<Connection> result = new CompletableFuture<>();
     long timeoutMillis = Math.max(1, timeout.toMillis());
     Bootstrap b = new Bootstrap()
@@ -129,7 +142,7 @@ public final class Transport {
           @Override
           protected void initChannel(Channel ch) {
             Connection c = new Connection(ch, codec, handler, true, maxFrameBytes,
-                address.toString());
+                address.toString(), credentials, null);
             addHandlers(ch, c, maxFrameBytes, keepAlive);
             c.handshake().whenComplete((ok, err) -> {
               if (err != null) {
@@ -192,6 +205,17 @@ public final class Transport {
    */
   public static Channel bind(Address address, KryoCodec codec, int maxFrameBytes,
       KeepAlive keepAlive, Connection.CallHandler handler, Consumer<Connection> onConnection) {
+    return bind(address, codec, maxFrameBytes, keepAlive, Authentication.ServerPolicy.NONE,
+        handler, onConnection);
+  }
+
+  /**
+   * Like {@link #bind(Address, KryoCodec, int, KeepAlive, Connection.CallHandler, Consumer)},
+   * requiring of every connection what {@code policy} says before any of its calls is read.
+   */
+  public static Channel bind(Address address, KryoCodec codec, int maxFrameBytes,
+      KeepAlive keepAlive, Authentication.ServerPolicy policy, Connection.CallHandler handler,
+      Consumer<Connection> onConnection) {
     ServerBootstrap b = new ServerBootstrap()
         .group(group())
         // An accepted connection stops reading requests while more than the high mark of its
@@ -203,7 +227,7 @@ public final class Transport {
           @Override
           protected void initChannel(Channel ch) {
             Connection c = new Connection(ch, codec, handler, false, maxFrameBytes,
-                describe(ch.remoteAddress(), address));
+                describe(ch.remoteAddress(), address), null, policy);
             addHandlers(ch, c, maxFrameBytes, keepAlive);
             onConnection.accept(c);
           }

@@ -34,7 +34,7 @@ class KeepAliveHandlerTest {
     channel = new EmbeddedChannel();
     channel.freezeTime();
     connection = new Connection(channel, new KryoCodec(), Connection.NO_OBJECTS, false,
-        Protocol.DEFAULT_MAX_FRAME_BYTES, "peer:1");
+        Protocol.DEFAULT_MAX_FRAME_BYTES, "peer:1", null, null);
     channel.pipeline().addLast(
         new KeepAliveHandler(connection, KeepAlive.of(Duration.ofMillis(INTERVAL),
             Duration.ofMillis(TIMEOUT))),

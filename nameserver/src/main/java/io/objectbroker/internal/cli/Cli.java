@@ -29,6 +29,7 @@ import picocli.CommandLine;
  *    2  bad usage: unknown option, method or argument count
  *    3  a server or the name server could not be reached, or did not answer in time
  *    4  a name is not registered
+ *    5  refused for security: no or wrong credentials, or the caller may not do that
  * </pre>
  */
 public final class Cli {
@@ -38,6 +39,7 @@ public final class Cli {
   public static final int USAGE = 2;
   public static final int UNREACHABLE = 3;
   public static final int NAMING = 4;
+  public static final int DENIED = 5;
 
   private Cli() {}
 
@@ -113,6 +115,11 @@ public final class Cli {
 
   /** The exit code for an exception. */
   public static int exitCode(Throwable e) {
+    if (e instanceof io.objectbroker.SecurityException
+        || e instanceof RemoteInvocationException r
+            && r.remoteType().endsWith(".SecurityException")) {
+      return DENIED;
+    }
     if (e instanceof CommunicationException) {
       return UNREACHABLE;
     }

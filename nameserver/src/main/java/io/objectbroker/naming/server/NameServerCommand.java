@@ -48,6 +48,10 @@ public final class NameServerCommand implements Callable<Integer> {
       description = "UDP port of discovery (default: ${DEFAULT-VALUE}).")
   int discoveryPort;
 
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.ServerSecurity security =
+      new io.objectbroker.internal.cli.ServerSecurity();
+
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
@@ -72,6 +76,13 @@ public final class NameServerCommand implements Callable<Integer> {
     }
     NameServerHost.Options options = NameServerHost.options().host(h).port(p)
         .discovery(!noDiscovery).discoveryPort(discoveryPort);
+    io.objectbroker.server.Users users = security.users();
+    if (users != null) {
+      options = options.users(users);
+    }
+    if (security.allowAnonymous()) {
+      options = options.allowAnonymous(true);
+    }
     NameStore opened = openStore(store);
     NameServerHost running;
     try {

@@ -3,6 +3,7 @@ package io.objectbroker.naming.server;
 import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.server.ObjectServer;
+import io.objectbroker.server.Users;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -59,7 +60,14 @@ public final class NameServerHost implements AutoCloseable {
    */
   public static NameServerHost start(Options options, NameStore store) {
     NameServerService service = new NameServerService(store, options.clock);
-    ObjectServer server = ObjectServer.builder().host(options.host).port(options.port).build();
+    ObjectServer.Builder b = ObjectServer.builder().host(options.host).port(options.port);
+    if (options.users != null) {
+      b.users(options.users);
+    }
+    if (options.allowAnonymous != null) {
+      b.allowAnonymous(options.allowAnonymous);
+    }
+    ObjectServer server = b.build();
     server.register(NameServer.OBJECT_ID, service);
     server.start();
     DiscoveryResponder discovery = null;
@@ -153,7 +161,7 @@ public final class NameServerHost implements AutoCloseable {
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(5);
 
     static final Options DEFAULT = new Options("127.0.0.1", NameServer.DEFAULT_PORT, true,
-        Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true);
+        Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true, null, null);
 
     private final String host;
     private final int port;
@@ -162,9 +170,14 @@ public final class NameServerHost implements AutoCloseable {
     private final Duration sweepInterval;
     private final Clock clock;
     private final boolean closeStore;
+    private final Users users;
+    private final Boolean allowAnonymous;
 
     private Options(String host, int port, boolean discovery, int discoveryPort,
-        Duration sweepInterval, Clock clock, boolean closeStore) {
+        Duration sweepInterval, Clock clock, boolean closeStore, Users users,
+        Boolean allowAnonymous) {
+      this.users = users;
+      this.allowAnonymous = allowAnonymous;
       this.host = host;
       this.port = port;
       this.discovery = discovery;
@@ -177,7 +190,8 @@ public final class NameServerHost implements AutoCloseable {
     /** The address to bind (default 127.0.0.1, where discovery is off). */
     public Options host(String host) {
       Objects.requireNonNull(host, "host");
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          users, allowAnonymous);
     }
 
     /** The TCP port (default 9090; 0: any free port). */
@@ -185,12 +199,14 @@ public final class NameServerHost implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
       }
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          users, allowAnonymous);
     }
 
     /** Whether to answer discovery requests (default true; never when bound to loopback). */
     public Options discovery(boolean on) {
-      return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore,
+          users, allowAnonymous);
     }
 
     /** The UDP port of discovery (default {@value Discovery#DEFAULT_PORT}; 0: any free port). */
@@ -198,7 +214,8 @@ public final class NameServerHost implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("discoveryPort: " + port + " (expected: 0-65535)");
       }
-      return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore);
+      return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore,
+          users, allowAnonymous);
     }
 
     /** How often expired leases are purged (default 5 s); reads never show them anyway. */
@@ -207,18 +224,42 @@ public final class NameServerHost implements AutoCloseable {
       if (every.toMillis() < 1) {
         throw new IllegalArgumentException("sweepInterval: " + every + " (expected: >= 1 ms)");
       }
-      return new Options(host, port, discovery, discoveryPort, every, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, every, clock, closeStore,
+          users, allowAnonymous);
     }
 
     /** The wall clock that decides when leases expire (a test's own clock). */
     public Options clock(Clock clock) {
       Objects.requireNonNull(clock, "clock");
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          users, allowAnonymous);
+    }
+
+    /**
+     * Requires callers to prove they are one of {@code users} (see
+     * {@link ObjectServer.Builder#users}); each name is then owned by the identity that
+     * registered it, and only it (or an admin) may renew, replace or remove it.
+     */
+    public Options users(Users users) {
+      Objects.requireNonNull(users, "users");
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          users, allowAnonymous);
+    }
+
+    /**
+     * Whether callers without credentials are let in (see
+     * {@link ObjectServer.Builder#allowAnonymous}): a name server on an address other than
+     * loopback without users refuses to start unless this is true.
+     */
+    public Options allowAnonymous(boolean allow) {
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          users, allow);
     }
 
     /** Whether closing the name server closes the store (default true). */
     public Options closeStore(boolean close) {
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close,
+          users, allowAnonymous);
     }
   }
 }

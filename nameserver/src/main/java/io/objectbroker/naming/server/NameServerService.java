@@ -1,6 +1,8 @@
 package io.objectbroker.naming.server;
 
 import io.objectbroker.NamingException;
+import io.objectbroker.Principal;
+import io.objectbroker.SecurityException;
 import io.objectbroker.Uri;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.Registration;
@@ -71,11 +73,17 @@ public final class NameServerService implements NameServer {
 
   @Override
   public void register(String name, String uri, Set<String> metadata, boolean replace) {
-    Registration r = new Registration(checkName(name), checkUri(name, uri), tags(metadata));
+    Principal caller = Principal.current();
+    checkMayRegister(caller, checkName(name));
+    Registration r = new Registration(name, checkUri(name, uri), tags(metadata),
+        Registration.PERMANENT, caller.name());
     store.update(name, current -> {
       List<Registration> live = live(current, now());
-      if (!replace && !live.isEmpty()) {
-        throw taken(name, live);
+      if (!live.isEmpty()) {
+        if (!replace) {
+          throw taken(name, live);
+        }
+        checkOwner(caller, name, live, "replace");
       }
       return List.of(r);
     });
@@ -91,13 +99,16 @@ public final class NameServerService implements NameServer {
       throw new NamingException("cannot register " + name + ": ttlMillis: " + ttlMillis
           + " (expected: 1-" + MAX_LEASE_TTL.toMillis() + ")");
     }
+    Principal caller = Principal.current();
+    checkMayRegister(caller, name);
     Set<String> tags = tags(metadata);
     long[] at = new long[1];
     List<Registration> before = store.update(name, current -> {
       long now = now();
       at[0] = now;
+      List<Registration> live = live(current, now);
       List<Registration> others = new ArrayList<>();
-      for (Registration r : live(current, now)) {
+      for (Registration r : live) {
         if (!r.uri().equals(uri)) {
           others.add(r);
         }
@@ -105,7 +116,9 @@ public final class NameServerService implements NameServer {
       if (!replica && !others.isEmpty()) {
         throw taken(name, others);
       }
-      Registration lease = new Registration(name, uri, tags, now + ttlMillis);
+      // A replica or a renewal under another's name would take part of its calls.
+      checkOwner(caller, name, live, replica ? "add a replica to" : "renew");
+      Registration lease = new Registration(name, uri, tags, now + ttlMillis, caller.name());
       if (!replica) {
         return List.of(lease);
       }
@@ -165,15 +178,21 @@ public final class NameServerService implements NameServer {
 
   @Override
   public boolean remove(String name) {
-    return removeNames(List.of(name)) > 0;
+    Principal caller = Principal.current();
+    checkOwner(caller, name, live(store.get(name), now()), "remove");
+    return removeNames(List.of(name), caller) > 0;
   }
 
   @Override
   public boolean unregister(String name, String uri) {
     Objects.requireNonNull(uri, "uri");
+    Principal caller = Principal.current();
     long now = now();
-    List<Registration> before = store.update(name,
-        current -> current.stream().filter(r -> !r.uri().equals(uri)).toList());
+    List<Registration> before = store.update(name, current -> {
+      checkOwner(caller, name,
+          live(current, now).stream().filter(r -> r.uri().equals(uri)).toList(), "unregister");
+      return current.stream().filter(r -> !r.uri().equals(uri)).toList();
+    });
     List<Registration> removed =
         live(before, now).stream().filter(r -> r.uri().equals(uri)).toList();
     removed.forEach(r -> log.info("unregistered {}", r));
@@ -183,11 +202,13 @@ public final class NameServerService implements NameServer {
   @Override
   public void setMetadata(String name, Set<String> metadata) {
     Set<String> tags = tags(metadata);
+    Principal caller = Principal.current();
     store.update(name, current -> {
       List<Registration> live = live(current, now());
       if (live.isEmpty()) {
         throw new NamingException("unknown name " + name);
       }
+      checkOwner(caller, name, live, "set the metadata of");
       return live.stream().map(r -> r.withMetadata(tags)).toList();
     });
     log.info("set the metadata of {} to {}", name, tags);
@@ -196,12 +217,12 @@ public final class NameServerService implements NameServer {
   @Override
   public int removePrefix(String prefix) {
     String p = prefix == null ? "" : prefix;
-    return removeNames(names(store.list(n -> n.startsWith(p))));
+    return removeNames(names(store.list(n -> n.startsWith(p))), Principal.current());
   }
 
   @Override
   public int removeMatching(String regex) {
-    return removeNames(names(store.list(matcher(regex))));
+    return removeNames(names(store.list(matcher(regex))), Principal.current());
   }
 
   @Override
@@ -236,11 +257,21 @@ public final class NameServerService implements NameServer {
     return purged;
   }
 
-  private int removeNames(List<String> names) {
+  /**
+   * Removes {@code names}, those of them that {@code caller} may remove: a name held by
+   * another owner is left alone (unless the caller is an admin).
+   */
+  private int removeNames(List<String> names, Principal caller) {
     int removed = 0;
     for (String name : names) {
       long now = now();
-      List<Registration> before = store.update(name, current -> List.of());
+      List<Registration> before = store.update(name, current -> {
+        List<Registration> live = live(current, now);
+        return mayChange(caller, live) ? List.of() : current;
+      });
+      if (!mayChange(caller, live(before, now))) {
+        continue;
+      }
       List<Registration> live = live(before, now);
       live.forEach(r -> log.info("removed {}", r));
       if (!live.isEmpty()) {
@@ -273,7 +304,43 @@ public final class NameServerService implements NameServer {
 
   private static NamingException taken(String name, List<Registration> holders) {
     return new NamingException("name " + name + " is taken (by "
-        + String.join(", ", holders.stream().map(Registration::uri).toList()) + ")");
+        + String.join(", ", holders.stream().map(r -> r.uri()
+            + (r.owner().equals(Principal.ANONYMOUS.name()) ? "" : " of " + r.owner()))
+            .toList()) + ")");
+  }
+
+  /** Whether {@code caller} may change every one of {@code regs}: it owns them, or is admin. */
+  private static boolean mayChange(Principal caller, List<Registration> regs) {
+    if (caller.isAdmin()) {
+      return true;
+    }
+    for (Registration r : regs) {
+      if (!r.owner().equals(caller.name())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * @throws SecurityException naming the owner, unless {@code caller} may change {@code regs}
+   */
+  private static void checkOwner(Principal caller, String name, List<Registration> regs,
+      String action) {
+    if (!mayChange(caller, regs)) {
+      String owner = regs.stream().map(Registration::owner)
+          .filter(o -> !o.equals(caller.name())).findFirst().orElseThrow();
+      throw new SecurityException(caller.name() + " may not " + action + " " + name + ": it is"
+          + " owned by " + owner + " (only its owner or an admin may change it)");
+    }
+  }
+
+  /** @throws SecurityException unless {@code caller}'s name rights cover {@code name} */
+  private static void checkMayRegister(Principal caller, String name) {
+    if (!caller.mayRegister(name)) {
+      throw new SecurityException(caller.name() + " may not register " + name + ": its names"
+          + " are " + caller.names());
+    }
   }
 
   private static Set<String> tags(Set<String> metadata) {

@@ -72,6 +72,10 @@ public final class NscCommand implements Callable<Integer> {
       description = "Longest wait for each answer, e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.ClientSecurity security =
+      new io.objectbroker.internal.cli.ClientSecurity();
+
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
@@ -111,7 +115,7 @@ public final class NscCommand implements Callable<Integer> {
   /** A broker that lives for the one command. */
   private Broker broker(List<Address> nameServers) {
     return Broker.builder().nameServers(nameServers).callTimeout(timeout).connectTimeout(timeout)
-        .build();
+        .credentials(security.credentials()).build();
   }
 
   /** The name server at {@code address}, through {@code broker}. */

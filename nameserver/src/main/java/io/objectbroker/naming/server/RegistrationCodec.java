@@ -19,14 +19,18 @@ import java.util.Set;
  * (strings as modified UTF-8). The name is the key the bytes are stored under.
  *
  * <pre>
- * list:  u8 format=1 | u32 count | count x entry
- * entry: utf uri | i64 expiresAtMillis (0 permanent) | u32 tags | tags x utf tag
- * one:   u8 format=1 | entry            (a ZooKeeper node's data; the URI is repeated)
+ * list:  u8 format=2 | u32 count | count x entry
+ * entry: utf uri | i64 expiresAtMillis (0 permanent) | u32 tags | tags x utf tag | utf owner
+ * one:   u8 format=2 | entry            (a ZooKeeper node's data; the URI is repeated)
  * </pre>
+ *
+ * <p>Format 1, written before names had owners, has no owner: its entries read as owned by
+ * {@code anonymous}.
  */
 final class RegistrationCodec {
 
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
+  private static final int FORMAT_WITHOUT_OWNER = 1;
 
   private RegistrationCodec() {}
 
@@ -41,14 +45,14 @@ final class RegistrationCodec {
   }
 
   static List<Registration> decodeList(String name, byte[] bytes) {
-    return read(name, bytes, in -> {
+    return read(name, bytes, (in, format) -> {
       int n = in.readInt();
       if (n < 0 || n > bytes.length) {
         throw new IOException("count " + n + " out of range");
       }
       List<Registration> regs = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        regs.add(readEntry(name, in));
+        regs.add(readEntry(name, in, format));
       }
       return regs;
     });
@@ -62,7 +66,7 @@ final class RegistrationCodec {
   }
 
   static Registration decodeOne(String name, byte[] bytes) {
-    return read(name, bytes, in -> readEntry(name, in));
+    return read(name, bytes, (in, format) -> readEntry(name, in, format));
   }
 
   private static void writeEntry(DataOutputStream out, Registration r) throws IOException {
@@ -72,9 +76,11 @@ final class RegistrationCodec {
     for (String tag : r.metadata()) {
       out.writeUTF(tag);
     }
+    out.writeUTF(r.owner());
   }
 
-  private static Registration readEntry(String name, DataInputStream in) throws IOException {
+  private static Registration readEntry(String name, DataInputStream in, int format)
+      throws IOException {
     String uri = in.readUTF();
     long expires = in.readLong();
     int n = in.readInt();
@@ -85,7 +91,8 @@ final class RegistrationCodec {
     for (int i = 0; i < n; i++) {
       tags.add(in.readUTF());
     }
-    return new Registration(name, uri, tags, expires);
+    return format == FORMAT_WITHOUT_OWNER ? new Registration(name, uri, tags, expires)
+        : new Registration(name, uri, tags, expires, in.readUTF());
   }
 
   private interface Writer {
@@ -93,7 +100,7 @@ final class RegistrationCodec {
   }
 
   private interface Reader<T> {
-    T read(DataInputStream in) throws IOException;
+    T read(DataInputStream in, int format) throws IOException;
   }
 
   private static byte[] write(Writer w) {
@@ -109,10 +116,11 @@ final class RegistrationCodec {
   private static <T> T read(String name, byte[] bytes, Reader<T> r) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       int format = in.readUnsignedByte();
-      if (format != FORMAT) {
-        throw new IOException("format " + format + " (expected: " + FORMAT + ")");
+      if (format != FORMAT && format != FORMAT_WITHOUT_OWNER) {
+        throw new IOException("format " + format + " (expected: " + FORMAT_WITHOUT_OWNER
+            + " or " + FORMAT + ")");
       }
-      return r.read(in);
+      return r.read(in, format);
     } catch (IOException | IllegalArgumentException e) {
       throw new NamingException("stored registration of " + name + " is unreadable: "
           + e.getMessage(), e);

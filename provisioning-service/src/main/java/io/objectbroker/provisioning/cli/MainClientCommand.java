@@ -75,6 +75,10 @@ public final class MainClientCommand implements Callable<Integer> {
       description = "Name of the service (default: ${DEFAULT-VALUE}).")
   String name;
 
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.ClientSecurity security =
+      new io.objectbroker.internal.cli.ClientSecurity();
+
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
@@ -113,8 +117,9 @@ public final class MainClientCommand implements Callable<Integer> {
     }
     Object[] values = convert(m, args);
     List<Address> nameServers = Cli.nameServers(nsSource, ns);
-    OneShotCall client = oneShot != null ? oneShot
-        : OneShotCall.prepare(ProvisioningService.class);
+    OneShotCall client = (oneShot != null ? oneShot
+        : OneShotCall.prepare(ProvisioningService.class))
+        .withCredentials(security.credentials());
     Address nameServer = Cli.firstAnswering(nameServers, new NameServerPing(client, timeout));
     Object result = client.invoke(nameServer, name, m.getName(), values, timeout);
     print(m, result);

@@ -60,14 +60,24 @@ public final class MainServerCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.ServerSecurity security =
+      new io.objectbroker.internal.cli.ServerSecurity();
+
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.ClientSecurity identity =
+      new io.objectbroker.internal.cli.ClientSecurity();
+
   @Override
   public Integer call() throws InterruptedException {
     List<Address> nameServers = Cli.nameServers("--ns", ns); // a bad list is a usage error
+    // Checked before the data folder is opened: a bad option changes nothing.
+    ObjectServer.Builder builder = security.apply(ObjectServer.builder().host(host).port(port)
+        .nameServers(nameServers).workerThreads(workers).credentials(identity.credentials()));
     MainServer service = MainServer.open(dataDir, tgtControlPort);
     ObjectServer server;
     try {
-      server = ObjectServer.builder().host(host).port(port).nameServers(nameServers)
-          .workerThreads(workers).build();
+      server = builder.build();
       server.register(name, service);
       server.start();
     } catch (RuntimeException e) {
