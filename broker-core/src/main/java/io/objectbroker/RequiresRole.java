@@ -11,7 +11,8 @@ import java.lang.annotation.Target;
  * callers with one of the given roles may call; any other caller gets a
  * {@link SecurityException} naming the method and the roles, before the call's arguments are
  * even decoded. An {@value Principal#ADMIN} may call it too. Unmarked methods are open to
- * every caller the server lets in.
+ * every caller the server lets in. A server without users (one that serves loopback only,
+ * unless told otherwise) checks no roles: every caller there may call everything.
  *
  * <pre>{@code
  * @RequiresRole("operator")

@@ -439,7 +439,7 @@ public final class Dispatcher implements Connection.CallHandler {
       if (named != null) {
         // Before the arguments are decoded: a caller refused decodes nothing.
         target = lookup(connection, named.objectId());
-        if (target != null) {
+        if (target != null && connection.audits()) {
           try {
             target.checkAccess(named.method(), caller);
           } catch (SecurityException e) {
@@ -474,7 +474,7 @@ public final class Dispatcher implements Connection.CallHandler {
       }
       if (target == null || !target.id().equals(call.objectId())) {
         target = lookup(connection, call.objectId());
-        if (target != null) {
+        if (target != null && connection.audits()) {
           target.checkAccess(call.method(), caller);
         }
       }

@@ -134,7 +134,11 @@ public final class Connection {
     return principal;
   }
 
-  /** Whether the accepting side writes an audit line for each call it runs. */
+  /**
+   * Whether the accepting side authenticates its callers: then it checks their roles and
+   * writes an audit line for each call it runs. A server without users lets everyone do
+   * everything (it serves loopback only, unless told otherwise).
+   */
   public boolean audits() {
     return policy != null && policy.audits();
   }

@@ -78,10 +78,12 @@ class DiscoveryTest {
       assertThat(loopback.discoveryPort()).isEqualTo(-1);
     }
     try (NameServerHost off = NameServerHost.start(NameServerHost.options().host("0.0.0.0")
+        .allowAnonymous(true)
         .port(0).discovery(false), new MemoryNameStore())) {
       assertThat(off.discoveryPort()).isEqualTo(-1);
     }
     try (NameServerHost all = NameServerHost.start(NameServerHost.options().host("0.0.0.0")
+        .allowAnonymous(true)
         .port(0).discoveryPort(0), new MemoryNameStore())) {
       assertThat(all.discoveryPort()).isPositive();
       Address found = Discovery.locate(Duration.ofSeconds(5),

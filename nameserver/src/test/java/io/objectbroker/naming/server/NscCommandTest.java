@@ -171,6 +171,7 @@ class NscCommandTest {
   @Test
   void discoverFindsANameServerThatAnswersDiscovery() {
     try (NameServerHost wide = NameServerHost.start(NameServerHost.options().host("0.0.0.0")
+        .allowAnonymous(true)
         .port(0).discoveryPort(0), new MemoryNameStore())) {
       wide.service().register("found", "OB:f@h:1", Set.of(), false);
       Run run = nsc(Map.of(), "--discover", "--discovery-port", "" + wide.discoveryPort(),
