@@ -12,7 +12,8 @@ import java.util.Set;
  * like any other, served under {@link #OBJECT_ID}; {@code Broker.nameServer()} gives a proxy.
  *
  * <p>Names are case-sensitive, non-empty and without white space or {@code @}. Patterns are
- * Java regular expressions matched against the whole name.
+ * in RE2 syntax (like Java's regular expressions without backreferences, lookaround or
+ * possessive quantifiers), matched against the whole name in time linear in its length.
  *
  * <p>The read methods are {@link NonBlocking}: a name server answers them from memory on its
  * I/O threads, so a lookup costs no more than any small call. A store must therefore serve
@@ -96,9 +97,10 @@ public interface NameServer {
   List<Registration> list(String prefix);
 
   /**
-   * Registrations whose names match {@code regex}, sorted by name.
+   * Registrations whose names match {@code regex} (RE2 syntax, the whole name), sorted by
+   * name.
    *
-   * @throws NamingException if the pattern is invalid
+   * @throws NamingException if the pattern is invalid or too large
    */
   @NonBlocking
   List<Registration> listMatching(String regex) throws NamingException;
@@ -130,9 +132,10 @@ public interface NameServer {
   int removePrefix(String prefix);
 
   /**
-   * Removes every name matching {@code regex}; how many were removed.
+   * Removes every name matching {@code regex} (RE2 syntax, the whole name); how many were
+   * removed.
    *
-   * @throws NamingException if the pattern is invalid
+   * @throws NamingException if the pattern is invalid or too large
    */
   int removeMatching(String regex) throws NamingException;
 

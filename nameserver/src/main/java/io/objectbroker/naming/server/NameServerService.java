@@ -13,8 +13,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +30,16 @@ public final class NameServerService implements NameServer {
 
   private static final Logger log = LoggerFactory.getLogger(NameServerService.class);
 
-  /** The longest pattern accepted, so that a client cannot make matching arbitrarily slow. */
-  static final int MAX_PATTERN_LENGTH = 512;
+  /** The longest pattern accepted, in characters. */
+  public static final int MAX_PATTERN_LENGTH = 512;
+  /**
+   * The largest a pattern may grow when its counted repetitions are written out: each
+   * character, class, escape, group and {@code |} counts one, and {@code x{n}}, {@code
+   * x{n,}} and {@code x{n,m}} count {@code x} n, n and m times. RE2 writes them out when it
+   * compiles (so {@code ((a{1000}){1000}){1000}} would be a billion instructions), and the
+   * cost of matching grows with the instructions: a few per unit, seven at most.
+   */
+  public static final int MAX_PATTERN_EXPANDED_SIZE = 1000;
 
   /** The version {@link #ping()} answers. */
   public static final String VERSION = "ObjectBroker name server 0.2";
@@ -299,16 +305,9 @@ public final class NameServerService implements NameServer {
   }
 
   private static Predicate<String> matcher(String regex) {
-    Objects.requireNonNull(regex, "regex");
-    if (regex.length() > MAX_PATTERN_LENGTH) {
-      throw new NamingException("pattern of " + regex.length() + " characters is longer than"
-          + " the limit of " + MAX_PATTERN_LENGTH);
-    }
-    try {
-      Pattern p = Pattern.compile(regex);
-      return n -> p.matcher(n).matches();
-    } catch (PatternSyntaxException e) {
-      throw new NamingException("bad pattern " + regex + ": " + e.getDescription());
-    }
+    NamePattern.overLimit(regex).ifPresent(why -> {
+      throw new NamingException(why);
+    });
+    return NamePattern.compile(regex);
   }
 }

@@ -2,6 +2,7 @@ package io.objectbroker.naming.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
@@ -87,6 +88,17 @@ class NameServerTest {
     assertThatThrownBy(() -> ns.listMatching("a".repeat(1000)))
         .isInstanceOf(NamingException.class).hasMessageContaining("limit of 512");
     assertThat(ns.count()).isZero();
+  }
+
+  @Test
+  void aPatternThatBacktrackingTookSecondsOverAnswersAtOnce() {
+    String name = "a".repeat(35);
+    ns.register(name, "OB:a@h:1", Set.of(), false);
+    // A bound far above the milliseconds it takes, not a measurement.
+    List<Registration> found = assertTimeoutPreemptively(Duration.ofSeconds(5),
+        () -> ns.listMatching("(.*a){12}"));
+    assertThat(found).extracting(Registration::name).containsExactly(name);
+    assertThat(ns.ping()).isEqualTo(NameServerService.VERSION);
   }
 
   @Test
