@@ -58,7 +58,8 @@ public final class NameServerHost implements AutoCloseable {
    * @throws io.objectbroker.NamingException if the discovery port cannot be bound
    */
   public static NameServerHost start(Options options, NameStore store) {
-    NameServerService service = new NameServerService(store, options.clock);
+    NameServerService service =
+        new NameServerService(store, options.clock, options.maxRegistrations);
     ObjectServer server = ObjectServer.builder().host(options.host).port(options.port).build();
     server.register(NameServer.OBJECT_ID, service);
     server.start();
@@ -153,7 +154,8 @@ public final class NameServerHost implements AutoCloseable {
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(5);
 
     static final Options DEFAULT = new Options("127.0.0.1", NameServer.DEFAULT_PORT, true,
-        Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true);
+        Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true,
+        NameServerService.DEFAULT_MAX_REGISTRATIONS);
 
     private final String host;
     private final int port;
@@ -162,9 +164,10 @@ public final class NameServerHost implements AutoCloseable {
     private final Duration sweepInterval;
     private final Clock clock;
     private final boolean closeStore;
+    private final int maxRegistrations;
 
     private Options(String host, int port, boolean discovery, int discoveryPort,
-        Duration sweepInterval, Clock clock, boolean closeStore) {
+        Duration sweepInterval, Clock clock, boolean closeStore, int maxRegistrations) {
       this.host = host;
       this.port = port;
       this.discovery = discovery;
@@ -172,12 +175,14 @@ public final class NameServerHost implements AutoCloseable {
       this.sweepInterval = sweepInterval;
       this.clock = clock;
       this.closeStore = closeStore;
+      this.maxRegistrations = maxRegistrations;
     }
 
     /** The address to bind (default 127.0.0.1, where discovery is off). */
     public Options host(String host) {
       Objects.requireNonNull(host, "host");
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          maxRegistrations);
     }
 
     /** The TCP port (default 9090; 0: any free port). */
@@ -185,12 +190,14 @@ public final class NameServerHost implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
       }
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          maxRegistrations);
     }
 
     /** Whether to answer discovery requests (default true; never when bound to loopback). */
     public Options discovery(boolean on) {
-      return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore,
+          maxRegistrations);
     }
 
     /** The UDP port of discovery (default {@value Discovery#DEFAULT_PORT}; 0: any free port). */
@@ -198,7 +205,8 @@ public final class NameServerHost implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("discoveryPort: " + port + " (expected: 0-65535)");
       }
-      return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore);
+      return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore,
+          maxRegistrations);
     }
 
     /** How often expired leases are purged (default 5 s); reads never show them anyway. */
@@ -207,18 +215,33 @@ public final class NameServerHost implements AutoCloseable {
       if (every.toMillis() < 1) {
         throw new IllegalArgumentException("sweepInterval: " + every + " (expected: >= 1 ms)");
       }
-      return new Options(host, port, discovery, discoveryPort, every, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, every, clock, closeStore,
+          maxRegistrations);
     }
 
     /** The wall clock that decides when leases expire (a test's own clock). */
     public Options clock(Clock clock) {
       Objects.requireNonNull(clock, "clock");
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          maxRegistrations);
+    }
+
+    /**
+     * How many registrations the name server holds at most (default {@value
+     * NameServerService#DEFAULT_MAX_REGISTRATIONS}); a registration past it is refused.
+     */
+    public Options maxRegistrations(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxRegistrations: " + max + " (expected: >= 1)");
+      }
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          max);
     }
 
     /** Whether closing the name server closes the store (default true). */
     public Options closeStore(boolean close) {
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close,
+          maxRegistrations);
     }
   }
 }

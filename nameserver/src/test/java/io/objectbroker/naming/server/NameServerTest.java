@@ -102,6 +102,14 @@ class NameServerTest {
   }
 
   @Test
+  void aLimitIsANamingErrorThatGivesIt() {
+    assertThatThrownBy(() -> ns.register("n".repeat(300), "OB:x@h:1", Set.of(), false))
+        .isInstanceOf(NamingException.class)
+        .hasMessageContaining("name of 300 characters is longer than the limit of 255");
+    assertThat(ns.count()).isZero();
+  }
+
+  @Test
   void objectServerRegistersItsNamesAndRemovesThemOnClose() {
     ObjectServer server = ObjectServer.builder().nameServer(nameServerHost.address()).build();
     server.register("svc.echo", (Echo) s -> s, Set.of("demo")).start();
