@@ -13,7 +13,11 @@ import java.util.Set;
  * like any other, served under {@link #OBJECT_ID}; {@code Broker.nameServer()} gives a proxy.
  *
  * <p>Names are case-sensitive, non-empty and without white space or {@code @}. Patterns are
- * Java regular expressions matched against the whole name.
+ * in RE2 syntax (like Java's regular expressions without backreferences, lookaround or
+ * possessive quantifiers), matched against the whole name in time linear in its length. A
+ * name server limits the length of names, URIs and patterns, the number and length of
+ * metadata tags and the number of registrations it holds; a request past a limit is refused
+ * with a {@link NamingException} that gives the limit.
  *
  * <p>The read methods are {@link NonBlocking}: a name server answers them from memory on its
  * I/O threads, so a lookup costs no more than any small call. A store must therefore serve
@@ -49,8 +53,8 @@ public interface NameServer {
    * Registers {@code name} for {@code uri}.
    *
    * @param replace whether an existing registration of the name is replaced
-   * @throws NamingException if the name is taken and {@code replace} is false, or the name or
-   *     URI is malformed
+   * @throws NamingException if the name is taken and {@code replace} is false, the name or
+   *     URI is malformed, or a limit is passed
    */
   void register(String name, String uri, Set<String> metadata, boolean replace)
       throws NamingException;
@@ -63,7 +67,7 @@ public interface NameServer {
    * @param replica false if the name must be free or held by this same URI only; true to keep
    *     the other URIs registered under the name (several servers behind one name)
    * @throws NamingException if the name is taken (replica false), the time-to-live is out of
-   *     range, or the name or URI is malformed
+   *     range, the name or URI is malformed, or a limit is passed
    */
   void registerLease(String name, String uri, Set<String> metadata, long ttlMillis,
       boolean replica) throws NamingException;
@@ -101,9 +105,10 @@ public interface NameServer {
   List<Registration> list(String prefix);
 
   /**
-   * Registrations whose names match {@code regex}, sorted by name.
+   * Registrations whose names match {@code regex} (RE2 syntax, the whole name), sorted by
+   * name.
    *
-   * @throws NamingException if the pattern is invalid
+   * @throws NamingException if the pattern is invalid or too large
    */
   @NonBlocking
   @ReadOnly
@@ -129,7 +134,7 @@ public interface NameServer {
   /**
    * Replaces the metadata tags of {@code name} (of each of its replicas).
    *
-   * @throws NamingException if the name is not registered
+   * @throws NamingException if the name is not registered, or the tags pass a limit
    */
   void setMetadata(String name, Set<String> metadata) throws NamingException;
 
@@ -137,9 +142,10 @@ public interface NameServer {
   int removePrefix(String prefix);
 
   /**
-   * Removes every name matching {@code regex}; how many were removed.
+   * Removes every name matching {@code regex} (RE2 syntax, the whole name); how many were
+   * removed.
    *
-   * @throws NamingException if the pattern is invalid
+   * @throws NamingException if the pattern is invalid or too large
    */
   int removeMatching(String regex) throws NamingException;
 

@@ -42,6 +42,11 @@ abstract class LocalNameStore implements NameStore {
   }
 
   @Override
+  public int registrationCount() {
+    return entries.registrationCount();
+  }
+
+  @Override
   public final synchronized List<Registration> update(String name,
       UnaryOperator<List<Registration>> change) {
     List<Registration> before = get(name);

@@ -48,6 +48,11 @@ public final class NameServerCommand implements Callable<Integer> {
       description = "UDP port of discovery (default: ${DEFAULT-VALUE}).")
   int discoveryPort;
 
+  @Option(names = "--max-registrations", paramLabel = "N",
+      defaultValue = "" + NameServerService.DEFAULT_MAX_REGISTRATIONS,
+      description = "Registrations held at most; more are refused (default: ${DEFAULT-VALUE}).")
+  int maxRegistrations;
+
   @picocli.CommandLine.Mixin
   io.objectbroker.internal.cli.ServerSecurity security =
       new io.objectbroker.internal.cli.ServerSecurity();
@@ -74,8 +79,13 @@ public final class NameServerCommand implements Callable<Integer> {
       h = h != null ? h : address.host();
       p = p != null ? p : address.port();
     }
+    if (maxRegistrations < 1) {
+      throw new Cli.UsageException("--max-registrations: " + maxRegistrations
+          + " (expected: >= 1)");
+    }
     NameServerHost.Options options = NameServerHost.options().host(h).port(p)
-        .discovery(!noDiscovery).discoveryPort(discoveryPort);
+        .discovery(!noDiscovery).discoveryPort(discoveryPort)
+        .maxRegistrations(maxRegistrations);
     io.objectbroker.server.Users users = security.users();
     if (users != null) {
       options = options.users(users);

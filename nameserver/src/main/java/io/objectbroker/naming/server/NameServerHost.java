@@ -59,7 +59,8 @@ public final class NameServerHost implements AutoCloseable {
    * @throws io.objectbroker.NamingException if the discovery port cannot be bound
    */
   public static NameServerHost start(Options options, NameStore store) {
-    NameServerService service = new NameServerService(store, options.clock);
+    NameServerService service =
+        new NameServerService(store, options.clock, options.maxRegistrations);
     ObjectServer.Builder b = ObjectServer.builder().host(options.host).port(options.port);
     if (options.users != null) {
       b.users(options.users);
@@ -161,7 +162,8 @@ public final class NameServerHost implements AutoCloseable {
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(5);
 
     static final Options DEFAULT = new Options("127.0.0.1", NameServer.DEFAULT_PORT, true,
-        Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true, null, null);
+        Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true,
+        NameServerService.DEFAULT_MAX_REGISTRATIONS, null, null);
 
     private final String host;
     private final int port;
@@ -170,12 +172,14 @@ public final class NameServerHost implements AutoCloseable {
     private final Duration sweepInterval;
     private final Clock clock;
     private final boolean closeStore;
+    private final int maxRegistrations;
     private final Users users;
     private final Boolean allowAnonymous;
 
     private Options(String host, int port, boolean discovery, int discoveryPort,
-        Duration sweepInterval, Clock clock, boolean closeStore, Users users,
-        Boolean allowAnonymous) {
+        Duration sweepInterval, Clock clock, boolean closeStore, int maxRegistrations,
+        Users users, Boolean allowAnonymous) {
+      this.maxRegistrations = maxRegistrations;
       this.users = users;
       this.allowAnonymous = allowAnonymous;
       this.host = host;
@@ -191,7 +195,7 @@ public final class NameServerHost implements AutoCloseable {
     public Options host(String host) {
       Objects.requireNonNull(host, "host");
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous);
     }
 
     /** The TCP port (default 9090; 0: any free port). */
@@ -200,13 +204,13 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
       }
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous);
     }
 
     /** Whether to answer discovery requests (default true; never when bound to loopback). */
     public Options discovery(boolean on) {
       return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore,
-          users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous);
     }
 
     /** The UDP port of discovery (default {@value Discovery#DEFAULT_PORT}; 0: any free port). */
@@ -215,7 +219,7 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("discoveryPort: " + port + " (expected: 0-65535)");
       }
       return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore,
-          users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous);
     }
 
     /** How often expired leases are purged (default 5 s); reads never show them anyway. */
@@ -225,14 +229,26 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("sweepInterval: " + every + " (expected: >= 1 ms)");
       }
       return new Options(host, port, discovery, discoveryPort, every, clock, closeStore,
-          users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous);
     }
 
     /** The wall clock that decides when leases expire (a test's own clock). */
     public Options clock(Clock clock) {
       Objects.requireNonNull(clock, "clock");
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous);
+    }
+
+    /**
+     * The most registrations the name server holds (default
+     * {@value NameServerService#DEFAULT_MAX_REGISTRATIONS}); a registration past it is refused.
+     */
+    public Options maxRegistrations(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxRegistrations: " + max + " (expected: >= 1)");
+      }
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          max, users, allowAnonymous);
     }
 
     /**
@@ -243,7 +259,7 @@ public final class NameServerHost implements AutoCloseable {
     public Options users(Users users) {
       Objects.requireNonNull(users, "users");
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous);
     }
 
     /**
@@ -253,13 +269,13 @@ public final class NameServerHost implements AutoCloseable {
      */
     public Options allowAnonymous(boolean allow) {
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          users, allow);
+          maxRegistrations, users, allow);
     }
 
     /** Whether closing the name server closes the store (default true). */
     public Options closeStore(boolean close) {
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close,
-          users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous);
     }
   }
 }

@@ -8,15 +8,15 @@ import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.Registration;
 import io.objectbroker.server.ObjectServer;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +24,32 @@ import org.slf4j.LoggerFactory;
  * The name server's logic over a {@link NameStore}: checks names, URIs, patterns and
  * time-to-lives, decides which registrations are live (expired leases are invisible at once),
  * and logs one line per change. Serve it with {@link NameServerHost#start}, or {@link #serve}.
+ *
+ * <h2>Limits</h2>
+ * What one request may make the name server hold, refused with a {@link NamingException}
+ * that gives the limit and the actual value ("name of 300 characters is longer than the limit
+ * of 255"), and logged at WARN (at most one line per kind of limit every few seconds):
+ * <table>
+ * <caption>Limits</caption>
+ * <tr><th>what</th><th>limit</th></tr>
+ * <tr><td>a name</td><td>{@value #MAX_NAME_LENGTH} characters</td></tr>
+ * <tr><td>a URI</td><td>{@value #MAX_URI_LENGTH} characters (a name as object id, a host name
+ *     and a port fit)</td></tr>
+ * <tr><td>metadata tags of a registration</td><td>{@value #MAX_TAGS}, of {@value
+ *     #MAX_TAG_LENGTH} characters each</td></tr>
+ * <tr><td>registrations held (replicas count one each, expired leases until purged)</td>
+ *     <td>{@value #DEFAULT_MAX_REGISTRATIONS} unless set
+ *     ({@link NameServerHost.Options#maxRegistrations})</td></tr>
+ * <tr><td>a pattern</td><td>{@value #MAX_PATTERN_LENGTH} characters, and {@value
+ *     #MAX_PATTERN_EXPANDED_SIZE} units with its repetitions written out</td></tr>
+ * </table>
+ * A registration thus holds at most about 3,300 characters, and a name server full at the
+ * default limit at most some 330 million, a few hundred MiB of heap; registrations of ordinary
+ * sizes (100 characters) take some 30 MiB. Lower the limit on a small heap. With a ZooKeeper
+ * store the count is this name server's view: name servers registering at the same moment
+ * may pass the limit by a few. Log lines and error messages never carry a name, URI or tag
+ * longer than its limit (nor more than {@value #MAX_TAGS} tags, or three URIs of a taken
+ * name): longer ones, e.g. loaded from a file written before the limits, are cut short.
  *
  * <p>What is live is decided here, by {@link #clock} (wall-clock time, since name servers that
  * share a store compare the expiry times stored in it), so every store behaves the same.
@@ -34,14 +60,34 @@ public final class NameServerService implements NameServer {
 
   private static final Logger log = LoggerFactory.getLogger(NameServerService.class);
 
-  /** The longest pattern accepted, so that a client cannot make matching arbitrarily slow. */
-  static final int MAX_PATTERN_LENGTH = 512;
+  /** The longest name accepted, in characters. */
+  public static final int MAX_NAME_LENGTH = 255;
+  /** The longest URI accepted, in characters. */
+  public static final int MAX_URI_LENGTH = 1024;
+  /** The most metadata tags a registration may have. */
+  public static final int MAX_TAGS = 32;
+  /** The longest metadata tag accepted, in characters. */
+  public static final int MAX_TAG_LENGTH = 64;
+  /** How many registrations a name server holds unless told otherwise. */
+  public static final int DEFAULT_MAX_REGISTRATIONS = 100_000;
+  /** The longest pattern accepted, in characters. */
+  public static final int MAX_PATTERN_LENGTH = 512;
+  /**
+   * The largest a pattern may grow when its counted repetitions are written out: each
+   * character, class, escape, group and {@code |} counts one, and {@code x{n}}, {@code
+   * x{n,}} and {@code x{n,m}} count {@code x} n, n and m times. RE2 writes them out when it
+   * compiles (so {@code ((a{1000}){1000}){1000}} would be a billion instructions), and the
+   * cost of matching grows with the instructions: a few per unit, seven at most.
+   */
+  public static final int MAX_PATTERN_EXPANDED_SIZE = 1000;
 
   /** The version {@link #ping()} answers. */
   public static final String VERSION = "ObjectBroker name server 0.2";
 
   private final NameStore store;
   private final Clock clock;
+  private final int maxRegistrations;
+  private final RateLimitedWarnings limitWarnings;
   /** Spreads {@link #lookup} over the replicas of a name. */
   private final AtomicInteger nextReplica = new AtomicInteger();
 
@@ -51,8 +97,22 @@ public final class NameServerService implements NameServer {
 
   /** A service that tells live leases from expired ones by {@code clock}. */
   public NameServerService(NameStore store, Clock clock) {
+    this(store, clock, DEFAULT_MAX_REGISTRATIONS);
+  }
+
+  /**
+   * A service that tells live leases from expired ones by {@code clock} and holds at most
+   * {@code maxRegistrations} registrations.
+   */
+  public NameServerService(NameStore store, Clock clock, int maxRegistrations) {
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
+    if (maxRegistrations < 1) {
+      throw new IllegalArgumentException("maxRegistrations: " + maxRegistrations
+          + " (expected: >= 1)");
+    }
+    this.maxRegistrations = maxRegistrations;
+    this.limitWarnings = new RateLimitedWarnings(log, clock);
   }
 
   /**
@@ -75,8 +135,8 @@ public final class NameServerService implements NameServer {
   public void register(String name, String uri, Set<String> metadata, boolean replace) {
     Principal caller = Principal.current();
     checkMayRegister(caller, checkName(name));
-    Registration r = new Registration(name, checkUri(name, uri), tags(metadata),
-        Registration.PERMANENT, caller.name());
+    Registration r = new Registration(name, checkUri(name, uri),
+        checkTags("cannot register " + name, metadata), Registration.PERMANENT, caller.name());
     store.update(name, current -> {
       List<Registration> live = live(current, now());
       if (!live.isEmpty()) {
@@ -85,7 +145,7 @@ public final class NameServerService implements NameServer {
         }
         checkOwner(caller, name, live, "replace");
       }
-      return List.of(r);
+      return checkRoom(name, current, List.of(r));
     });
     log.info("registered {}", r);
   }
@@ -101,7 +161,7 @@ public final class NameServerService implements NameServer {
     }
     Principal caller = Principal.current();
     checkMayRegister(caller, name);
-    Set<String> tags = tags(metadata);
+    Set<String> tags = checkTags("cannot register " + name, metadata);
     long[] at = new long[1];
     List<Registration> before = store.update(name, current -> {
       long now = now();
@@ -120,10 +180,10 @@ public final class NameServerService implements NameServer {
       checkOwner(caller, name, live, replica ? "add a replica to" : "renew");
       Registration lease = new Registration(name, uri, tags, now + ttlMillis, caller.name());
       if (!replica) {
-        return List.of(lease);
+        return checkRoom(name, current, List.of(lease));
       }
       others.add(lease);
-      return others;
+      return checkRoom(name, current, others);
     });
     boolean renewal = live(before, at[0]).stream().anyMatch(r -> r.uri().equals(uri));
     if (renewal) {
@@ -150,7 +210,7 @@ public final class NameServerService implements NameServer {
   public List<Registration> lookupAll(String name) {
     List<Registration> live = live(store.get(name), now());
     if (live.isEmpty()) {
-      throw new NamingException("unknown name " + name);
+      throw new NamingException("unknown name " + cut(name, MAX_NAME_LENGTH));
     }
     return live;
   }
@@ -195,23 +255,24 @@ public final class NameServerService implements NameServer {
     });
     List<Registration> removed =
         live(before, now).stream().filter(r -> r.uri().equals(uri)).toList();
-    removed.forEach(r -> log.info("unregistered {}", r));
+    removed.forEach(r -> log.info("unregistered {}", shown(r)));
     return !removed.isEmpty();
   }
 
   @Override
   public void setMetadata(String name, Set<String> metadata) {
-    Set<String> tags = tags(metadata);
+    Set<String> tags =
+        checkTags("cannot set the metadata of " + cut(name, MAX_NAME_LENGTH), metadata);
     Principal caller = Principal.current();
     store.update(name, current -> {
       List<Registration> live = live(current, now());
       if (live.isEmpty()) {
-        throw new NamingException("unknown name " + name);
+        throw new NamingException("unknown name " + cut(name, MAX_NAME_LENGTH));
       }
       checkOwner(caller, name, live, "set the metadata of");
       return live.stream().map(r -> r.withMetadata(tags)).toList();
     });
-    log.info("set the metadata of {} to {}", name, tags);
+    log.info("set the metadata of {} to {}", cut(name, MAX_NAME_LENGTH), new TreeSet<>(tags));
   }
 
   @Override
@@ -249,7 +310,7 @@ public final class NameServerService implements NameServer {
       List<Registration> before = store.update(name, current -> live(current, now));
       for (Registration r : before) {
         if (r.isExpiredAt(now)) {
-          log.info("lease expired: {}", r);
+          log.info("lease expired: {}", shown(r));
           purged++;
         }
       }
@@ -273,7 +334,7 @@ public final class NameServerService implements NameServer {
         continue;
       }
       List<Registration> live = live(before, now);
-      live.forEach(r -> log.info("removed {}", r));
+      live.forEach(r -> log.info("removed {}", shown(r)));
       if (!live.isEmpty()) {
         removed++;
       }
@@ -302,11 +363,35 @@ public final class NameServerService implements NameServer {
     return List.copyOf(names);
   }
 
+  /** Refuses {@code after} if the registrations it adds to {@code current} pass the limit. */
+  private List<Registration> checkRoom(String name, List<Registration> current,
+      List<Registration> after) {
+    int added = after.size() - current.size();
+    if (added > 0) {
+      int held = store.registrationCount();
+      if (held > maxRegistrations - added) {
+        throw refused("registrations", "cannot register " + name + ": the name server is full ("
+            + held + " registrations held, the limit is " + maxRegistrations + ")");
+      }
+    }
+    return after;
+  }
+
   private static NamingException taken(String name, List<Registration> holders) {
-    return new NamingException("name " + name + " is taken (by "
-        + String.join(", ", holders.stream().map(r -> r.uri()
-            + (r.owner().equals(Principal.ANONYMOUS.name()) ? "" : " of " + r.owner()))
-            .toList()) + ")");
+    int shown = Math.min(holders.size(), 3); // a name may have thousands of replicas
+    StringBuilder s = new StringBuilder("name ").append(cut(name, MAX_NAME_LENGTH))
+        .append(" is taken (by ");
+    for (int i = 0; i < shown; i++) {
+      s.append(i == 0 ? "" : ", ").append(cut(holders.get(i).uri(), MAX_URI_LENGTH));
+      String owner = holders.get(i).owner();
+      if (!owner.equals(Principal.ANONYMOUS.name())) {
+        s.append(" of ").append(cut(owner, MAX_NAME_LENGTH));
+      }
+    }
+    if (holders.size() > shown) {
+      s.append(" and ").append(holders.size() - shown).append(" more");
+    }
+    return new NamingException(s.append(')').toString());
   }
 
   /** Whether {@code caller} may change every one of {@code regs}: it owns them, or is admin. */
@@ -343,39 +428,95 @@ public final class NameServerService implements NameServer {
     }
   }
 
-  private static Set<String> tags(Set<String> metadata) {
-    return metadata == null ? Set.of() : Set.copyOf(metadata);
+  private Set<String> checkTags(String what, Set<String> metadata) {
+    if (metadata == null) {
+      return Set.of();
+    }
+    if (metadata.size() > MAX_TAGS) {
+      throw refused("metadata tags", what + ": " + metadata.size()
+          + " metadata tags are more than the limit of " + MAX_TAGS);
+    }
+    for (String tag : metadata) {
+      if (tag != null && tag.length() > MAX_TAG_LENGTH) {
+        throw refused("metadata tag length", what + ": metadata tag of " + tag.length()
+            + " characters is longer than the limit of " + MAX_TAG_LENGTH);
+      }
+    }
+    return Set.copyOf(metadata);
   }
 
-  private static String checkName(String name) {
+  private String checkName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.length() > MAX_NAME_LENGTH) {
+      throw refused("name length", "name of " + name.length()
+          + " characters is longer than the limit of " + MAX_NAME_LENGTH);
+    }
     try {
-      Uri.name(Objects.requireNonNull(name, "name"));
+      Uri.name(name);
       return name;
     } catch (IllegalArgumentException e) {
       throw new NamingException("bad name: " + e.getMessage());
     }
   }
 
-  private static String checkUri(String name, String uri) {
+  private String checkUri(String name, String uri) {
+    Objects.requireNonNull(uri, "uri");
+    if (uri.length() > MAX_URI_LENGTH) {
+      throw refused("uri length", "cannot register " + name + ": uri of " + uri.length()
+          + " characters is longer than the limit of " + MAX_URI_LENGTH);
+    }
     try {
-      Uri.parse(Objects.requireNonNull(uri, "uri"));
+      Uri.parse(uri);
       return uri;
     } catch (IllegalArgumentException e) {
       throw new NamingException("cannot register " + name + ": " + e.getMessage());
     }
   }
 
-  private static Predicate<String> matcher(String regex) {
-    Objects.requireNonNull(regex, "regex");
-    if (regex.length() > MAX_PATTERN_LENGTH) {
-      throw new NamingException("pattern of " + regex.length() + " characters is longer than"
-          + " the limit of " + MAX_PATTERN_LENGTH);
+  private Predicate<String> matcher(String regex) {
+    NamePattern.overLimit(regex).ifPresent(why -> {
+      throw refused("pattern", why);
+    });
+    return NamePattern.compile(regex);
+  }
+
+  /** A request refused by a limit: logged (rate-limited) and answered with {@code message}. */
+  private NamingException refused(String limit, String message) {
+    limitWarnings.warn(limit, "refused (" + limit + " limit): " + message);
+    return new NamingException(message);
+  }
+
+  /**
+   * {@code r} for a log line, with its name, URI and tags cut to their limits: what is stored
+   * is within them, unless it was stored before they existed.
+   */
+  static String shown(Registration r) {
+    StringBuilder s = new StringBuilder(cut(r.name(), MAX_NAME_LENGTH)).append(" -> ")
+        .append(cut(r.uri(), MAX_URI_LENGTH));
+    if (!r.metadata().isEmpty()) {
+      List<String> tags = new ArrayList<>();
+      for (String tag : new TreeSet<>(r.metadata())) {
+        if (tags.size() == MAX_TAGS) {
+          tags.add("... " + (r.metadata().size() - MAX_TAGS) + " more");
+          break;
+        }
+        tags.add(cut(tag, MAX_TAG_LENGTH));
+      }
+      s.append(' ').append(tags);
     }
-    try {
-      Pattern p = Pattern.compile(regex);
-      return n -> p.matcher(n).matches();
-    } catch (PatternSyntaxException e) {
-      throw new NamingException("bad pattern " + regex + ": " + e.getDescription());
+    if (r.isLease()) {
+      s.append(" (lease until ").append(Instant.ofEpochMilli(r.expiresAtMillis()))
+          .append(')');
     }
+    return s.toString();
+  }
+
+  /** {@code s} whole if at most {@code max} characters, else its start and its length. */
+  static String cut(String s, int max) {
+    if (s.length() <= max) {
+      return s;
+    }
+    int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+    return s.substring(0, end) + "... (" + s.length() + " characters)";
   }
 }

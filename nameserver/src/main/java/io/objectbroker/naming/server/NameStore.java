@@ -42,6 +42,15 @@ public interface NameStore extends AutoCloseable {
    */
   List<Registration> update(String name, UnaryOperator<List<Registration>> change);
 
+  /**
+   * How many registrations the store holds, expired leases included until they are purged, as
+   * its reads see them (a ZooKeeper store: this name server's cache of the shared registry).
+   * Never blocks; the name server checks it on every registration of a new URI.
+   */
+  default int registrationCount() {
+    return list(n -> true).size();
+  }
+
   /** What the store is, for logs: {@code memory}, {@code file:/var/ns.db}, ... */
   String describe();
 

@@ -169,7 +169,8 @@ public final class NscCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "listmatching", description = "Lists the names that match REGEX (whole).")
+  @Command(name = "listmatching",
+      description = "Lists the names that REGEX (RE2 syntax) matches whole.")
   static final class ListMatching implements Callable<Integer> {
     @ParentCommand NscCommand nsc;
 
@@ -279,7 +280,8 @@ public final class NscCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "removematching", description = "Removes every name that matches REGEX.")
+  @Command(name = "removematching",
+      description = "Removes every name that REGEX (RE2 syntax) matches whole.")
   static final class RemoveMatching implements Callable<Integer> {
     @ParentCommand NscCommand nsc;
 

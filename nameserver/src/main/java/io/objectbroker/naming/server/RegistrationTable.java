@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -15,6 +16,8 @@ final class RegistrationTable {
 
   private final ConcurrentSkipListMap<String, List<Registration>> entries =
       new ConcurrentSkipListMap<>();
+  /** The sum of the lists' sizes, kept as they change rather than counted. */
+  private final AtomicInteger registrations = new AtomicInteger();
 
   /** The registrations of {@code name}, sorted by URI; empty if none. */
   List<Registration> get(String name) {
@@ -34,14 +37,19 @@ final class RegistrationTable {
 
   /** Makes {@code regs} the registrations of {@code name} (none: the name is removed). */
   void set(String name, List<Registration> regs) {
-    if (regs.isEmpty()) {
-      entries.remove(name);
-    } else {
-      entries.put(name, LocalNameStore.sorted(regs));
-    }
+    // What put and remove replaced, not what get saw: exact even if two writers race.
+    List<Registration> old = regs.isEmpty() ? entries.remove(name)
+        : entries.put(name, LocalNameStore.sorted(regs));
+    registrations.addAndGet(regs.size() - (old == null ? 0 : old.size()));
   }
 
+  /** How many names. */
   int size() {
     return entries.size();
+  }
+
+  /** How many registrations, over all names. */
+  int registrationCount() {
+    return registrations.get();
   }
 }

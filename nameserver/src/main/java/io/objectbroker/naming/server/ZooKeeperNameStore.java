@@ -209,6 +209,11 @@ public final class ZooKeeperNameStore implements NameStore {
   }
 
   @Override
+  public int registrationCount() {
+    return entries.registrationCount();
+  }
+
+  @Override
   public List<Registration> update(String name, UnaryOperator<List<Registration>> change) {
     String namePath = NAMES + "/" + encode(name);
     for (int attempt = 1; ; attempt++) {

@@ -38,6 +38,7 @@ class FileNameStoreTest extends NameStoreConformanceTest {
     assertThat(ns.lookupRegistration("lease").expiresAtMillis()).isEqualTo(START + 5000);
     assertThat(ns.lookupAll("pool")).hasSize(2);
     assertThat(ns.count()).isEqualTo(3);
+    assertThat(store.registrationCount()).isEqualTo(4);
   }
 
   @Test

@@ -46,6 +46,12 @@ class NameServerCommandTest {
   }
 
   @Test
+  void aRegistrationLimitBelowOneIsAUsageError() {
+    assertThat(run("--port", "0", "--max-registrations", "0")).containsExactly(
+        "" + Cli.USAGE, "nameserver: --max-registrations: 0 (expected: >= 1)\n");
+  }
+
+  @Test
   void aFileInAMissingDirectoryIsNamed() {
     Path file = dir.resolve("none/names.db");
     String[] result = run("--port", "0", "--store", "file:" + file);

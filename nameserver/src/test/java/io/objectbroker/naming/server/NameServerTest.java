@@ -2,6 +2,7 @@ package io.objectbroker.naming.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
@@ -86,6 +87,25 @@ class NameServerTest {
         .hasMessageContaining("bad pattern");
     assertThatThrownBy(() -> ns.listMatching("a".repeat(1000)))
         .isInstanceOf(NamingException.class).hasMessageContaining("limit of 512");
+    assertThat(ns.count()).isZero();
+  }
+
+  @Test
+  void aPatternThatBacktrackingTookSecondsOverAnswersAtOnce() {
+    String name = "a".repeat(35);
+    ns.register(name, "OB:a@h:1", Set.of(), false);
+    // A bound far above the milliseconds it takes, not a measurement.
+    List<Registration> found = assertTimeoutPreemptively(Duration.ofSeconds(5),
+        () -> ns.listMatching("(.*a){12}"));
+    assertThat(found).extracting(Registration::name).containsExactly(name);
+    assertThat(ns.ping()).isEqualTo(NameServerService.VERSION);
+  }
+
+  @Test
+  void aLimitIsANamingErrorThatGivesIt() {
+    assertThatThrownBy(() -> ns.register("n".repeat(300), "OB:x@h:1", Set.of(), false))
+        .isInstanceOf(NamingException.class)
+        .hasMessageContaining("name of 300 characters is longer than the limit of 255");
     assertThat(ns.count()).isZero();
   }
 

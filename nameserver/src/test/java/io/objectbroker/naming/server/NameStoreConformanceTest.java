@@ -196,6 +196,24 @@ abstract class NameStoreConformanceTest {
   }
 
   @Test
+  void theRegistrationLimitCountsWhatTheStoreHolds() {
+    NameServerService small = new NameServerService(store, clock, 3);
+    small.register("a", "OB:a@h:1", Set.of(), false);
+    small.registerLease("pool", "OB:p@h:1", Set.of(), 1000, true);
+    small.registerLease("pool", "OB:p@h:2", Set.of(), 1000, true);
+    assertThat(store.registrationCount()).isEqualTo(3);
+    assertThatThrownBy(() -> small.register("b", "OB:b@h:1", Set.of(), false))
+        .isInstanceOf(NamingException.class).hasMessage("cannot register b: the name server"
+            + " is full (3 registrations held, the limit is 3)");
+    small.registerLease("pool", "OB:p@h:2", Set.of("renewed"), 1000, true);
+    assertThat(small.unregister("pool", "OB:p@h:1")).isTrue();
+    assertThat(store.registrationCount()).isEqualTo(2);
+    small.register("b", "OB:b@h:1", Set.of(), false);
+    assertThat(small.removePrefix("")).isEqualTo(3);
+    assertThat(store.registrationCount()).isZero();
+  }
+
+  @Test
   void concurrentWritersLoseNothing() throws Exception {
     int writers = 4;
     int each = 25;
