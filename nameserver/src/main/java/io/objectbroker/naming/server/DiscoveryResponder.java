@@ -8,6 +8,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,13 +22,13 @@ final class DiscoveryResponder implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DiscoveryResponder.class);
 
   private final DatagramSocket socket;
-  private final byte[] answer;
+  private final Address nameServer;
   private final Thread thread;
   private volatile boolean closed;
 
   private DiscoveryResponder(DatagramSocket socket, Address nameServer) {
     this.socket = socket;
-    this.answer = Discovery.answer(nameServer);
+    this.nameServer = nameServer;
     this.thread = new Thread(this::serve, "objectbroker-discovery");
     thread.setDaemon(true);
   }
@@ -60,13 +61,16 @@ final class DiscoveryResponder implements AutoCloseable {
   }
 
   private void serve() {
-    byte[] buffer = new byte[64];
+    byte[] buffer = new byte[Discovery.MAX_REQUEST_BYTES + 1];
     while (!closed) {
       DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
       try {
         socket.receive(packet);
-        if (Discovery.isRequest(packet.getData(), packet.getOffset(), packet.getLength())) {
-          socket.send(new DatagramPacket(answer, answer.length, packet.getSocketAddress()));
+        Optional<byte[]> answer = Discovery.answerTo(packet.getData(), packet.getOffset(),
+            packet.getLength(), nameServer, null);
+        if (answer.isPresent()) {
+          socket.send(new DatagramPacket(answer.get(), answer.get().length,
+              packet.getSocketAddress()));
         }
       } catch (IOException e) {
         if (!closed) {
