@@ -348,12 +348,20 @@ public final class Discovery {
     return secret;
   }
 
-  private static void checkAdvertised(Address advertised) {
+  /**
+   * Checks that {@code advertised} is an address a client of discovery could use and returns
+   * it.
+   *
+   * @throws IllegalArgumentException naming it if it is a socket path, has port 0 or a host
+   *     that is neither a host name nor an IP literal
+   */
+  public static Address checkAdvertised(Address advertised) {
     if (advertised.isUnix() || advertised.port() == 0
         || !parseAdvertised(advertised.toString()).isPresent()) {
       throw new IllegalArgumentException("advertised: " + advertised
           + " (expected: host:port with a host name or IP literal and a port in 1-65535)");
     }
+    return advertised;
   }
 
   /** {@code text} as an address to advertise, only in the canonical form it prints in. */
