@@ -6,24 +6,63 @@ import io.objectbroker.naming.Discovery;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Answers {@link Discovery} requests on a UDP socket with the name server's address, on one
  * daemon thread; the datagrams are described in {@link Discovery}'s Javadoc.
+ *
+ * <h2>Who is answered, with which address</h2>
+ *
+ * The socket is bound to the wildcard address, because on Linux a UDP socket bound to a unicast
+ * address receives no broadcasts, and one bound to an interface's broadcast address hears
+ * neither 255.255.255.255 nor unicast requests (and some systems refuse to bind it). A socket
+ * bound to the wildcard cannot tell which interface or destination address a datagram came
+ * through: Java reads no {@code IP_PKTINFO}. So the responder decides by the request's source
+ * address, against the networks of this host's interfaces ({@link
+ * NetworkInterface#getInterfaceAddresses()} with their prefix lengths, read again every
+ * {@link #NETWORK_REFRESH} in case addresses change):
+ *
+ * <pre>
+ *  name server bound to   request from                        answered with
+ *  ---------------------  ----------------------------------  ------------------------------
+ *  any                    this host (loopback, or any of its   the name server's address
+ *                         own addresses)
+ *  10.0.0.5 (one address) the network of 10.0.0.5's interface  the name server's address
+ *                         (e.g. 10.0.0.0/24)
+ *  0.0.0.0 or ::          the network of any interface         that interface's address, the
+ *                         (0.0.0.0: IPv4 ones only)            one the requester can reach
+ *  any                    anywhere else                        nothing (counted, DEBUG)
+ * </pre>
+ *
+ * Anywhere else includes a network behind a router: broadcasts never cross one, and the
+ * responder could not tell which of its addresses such a requester reaches; a client there is
+ * given the name server's address ({@code --ns}, {@code OB_NS}) instead. IPv6 link-local networks are not answered from a wildcard
+ * name server, whose link-local address would need a scope only the requester knows. A source
+ * address can be forged; a forged one within a served network makes the responder send one
+ * answer to that address, which the rate limits below bound, and most hosts' reverse-path
+ * filters drop such a datagram before it arrives.
  *
  * <h2>Rate limits</h2>
  *
@@ -57,26 +96,30 @@ final class DiscoveryResponder implements AutoCloseable {
   /** The most source addresses whose request rates are tracked at once. */
   static final int MAX_TRACKED_SOURCES = 4096;
 
+  /** How old the list of this host's networks may get before it is read again. */
+  static final Duration NETWORK_REFRESH = Duration.ofSeconds(10);
+
   // The receive loop wakes at least this often to report drops after a flood has stopped.
   private static final int WAKE_MILLIS = 1000;
 
   private final DatagramSocket socket;
-  private final Address nameServer;
+  private final ServedNetworks served;
   private final Settings settings;
   private final RateLimiter limiter;
   private final Thread thread;
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong answered = new AtomicLong();
   private final AtomicLong overLimit = new AtomicLong();
+  private final AtomicLong unserved = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private long lastReport;
-  private Counts reported = new Counts(0, 0, 0, 0, 0);
+  private Counts reported = new Counts(0, 0, 0, 0, 0, 0);
   private volatile boolean closed;
 
-  private DiscoveryResponder(DatagramSocket socket, Address nameServer, Settings settings) {
+  private DiscoveryResponder(DatagramSocket socket, ServedNetworks served, Settings settings) {
     this.socket = socket;
-    this.nameServer = nameServer;
+    this.served = served;
     this.settings = settings;
     this.limiter = new RateLimiter(settings.requestsPerSecondPerSource,
         settings.requestsPerSecond, MAX_TRACKED_SOURCES);
@@ -85,21 +128,20 @@ final class DiscoveryResponder implements AutoCloseable {
     thread.setDaemon(true);
   }
 
-  /** Like {@link #start(InetSocketAddress, Address, Settings)} with the default settings. */
-  static DiscoveryResponder start(InetSocketAddress bind, Address nameServer) {
-    return start(bind, nameServer, Settings.DEFAULT);
-  }
-
   /**
-   * Listens on {@code bind} (the wildcard address to hear broadcasts) and answers with
-   * {@code nameServer}.
+   * Listens on {@code bind} (the wildcard address, to hear broadcasts) for the name server
+   * bound to {@code served} and advertising {@code nameServer}, and answers the requests from
+   * the networks it serves (see the class comment).
    *
    * @throws NamingException if the UDP port cannot be bound
    * @throws IllegalArgumentException if {@code nameServer} is not a host:port a client could
    *     use
    */
-  static DiscoveryResponder start(InetSocketAddress bind, Address nameServer, Settings settings) {
+  static DiscoveryResponder start(InetSocketAddress bind, InetAddress served, Address nameServer,
+      Settings settings) {
     Discovery.checkAdvertised(nameServer);
+    ServedNetworks networks =
+        new ServedNetworks(served, nameServer, settings.networks, settings.ticker);
     DatagramSocket socket;
     try {
       socket = new DatagramSocket(null);
@@ -110,11 +152,12 @@ final class DiscoveryResponder implements AutoCloseable {
       throw new NamingException("cannot answer discovery on UDP " + bind + ": " + e.getMessage()
           + " (use --no-discovery or another --discovery-port)", e);
     }
-    DiscoveryResponder r = new DiscoveryResponder(socket, nameServer, settings);
+    DiscoveryResponder r = new DiscoveryResponder(socket, networks, settings);
     r.thread.start();
-    log.info("answering discovery requests on UDP port {} with {} ({}/s per source address,"
-        + " {}/s in all)", r.port(), nameServer, settings.requestsPerSecondPerSource,
-        settings.requestsPerSecond);
+    log.info("answering discovery requests on UDP port {} from {} with {} ({}/s per source"
+        + " address, {}/s in all{})", r.port(), networks.describe(), nameServer,
+        settings.requestsPerSecondPerSource, settings.requestsPerSecond,
+        settings.secret == null ? "" : ", signed");
     return r;
   }
 
@@ -125,8 +168,8 @@ final class DiscoveryResponder implements AutoCloseable {
 
   /** What has been received and done with it so far. */
   Counts counts() {
-    return new Counts(received.get(), answered.get(), overLimit.get(), malformed.get(),
-        failed.get());
+    return new Counts(received.get(), answered.get(), overLimit.get(), unserved.get(),
+        malformed.get(), failed.get());
   }
 
   private void serve() {
@@ -153,12 +196,20 @@ final class DiscoveryResponder implements AutoCloseable {
   private void handle(DatagramPacket packet) throws IOException {
     received.incrementAndGet();
     InetAddress source = packet.getAddress();
+    // Before the rate limits, so that requests from elsewhere spend none of their budget.
+    Optional<Address> advertised = served.advertisedTo(source);
+    if (advertised.isEmpty()) {
+      unserved.incrementAndGet();
+      log.debug("discovery: dropped a datagram from {}, outside the networks served",
+          packet.getSocketAddress());
+      return;
+    }
     if (!limiter.tryAcquire(source, settings.ticker.getAsLong())) {
       overLimit.incrementAndGet();
       return;
     }
     Optional<byte[]> answer = Discovery.answerTo(packet.getData(), packet.getOffset(),
-        packet.getLength(), nameServer, settings.secret);
+        packet.getLength(), advertised.get(), settings.secret);
     if (answer.isEmpty()) {
       malformed.incrementAndGet();
       log.debug("discovery: dropped a {}-byte datagram from {} that is not a request",
@@ -178,10 +229,11 @@ final class DiscoveryResponder implements AutoCloseable {
       return;
     }
     log.warn("discovery: dropped {} requests over the rate limit ({}/s per source address, {}/s"
-        + " in all) and {} malformed datagrams, answered {}, since the last such line; the next"
-        + " comes {} ms after this one at the earliest", dropped,
+        + " in all), {} from networks not served and {} malformed datagrams, answered {}, since"
+        + " the last such line; the next comes {} ms after this one at the earliest", dropped,
         settings.requestsPerSecondPerSource, settings.requestsPerSecond,
-        c.malformed - reported.malformed, c.answered - reported.answered,
+        c.unserved - reported.unserved, c.malformed - reported.malformed,
+        c.answered - reported.answered,
         settings.reportInterval.toMillis());
     lastReport = now;
     reported = c;
@@ -194,28 +246,36 @@ final class DiscoveryResponder implements AutoCloseable {
   }
 
   /**
-   * Datagrams received, answered, dropped over a rate limit, dropped as not a request, and
-   * those whose answer could not be sent.
+   * Datagrams received, answered, dropped over a rate limit, dropped as from a network not
+   * served, dropped as not a request, and those whose answer could not be sent.
    */
-  record Counts(long received, long answered, long overLimit, long malformed, long failed) {}
+  record Counts(long received, long answered, long overLimit, long unserved, long malformed,
+      long failed) {}
 
-  /** How a responder limits and signs; immutable, each setter returns a checked copy. */
+  /**
+   * How a responder limits, where it reads this host's networks and whether it signs;
+   * immutable, each setter returns a checked copy.
+   */
   static final class Settings {
     static final Settings DEFAULT = new Settings(DEFAULT_REQUESTS_PER_SECOND_PER_SOURCE,
-        DEFAULT_REQUESTS_PER_SECOND, DEFAULT_REPORT_INTERVAL, System::nanoTime, null);
+        DEFAULT_REQUESTS_PER_SECOND, DEFAULT_REPORT_INTERVAL, System::nanoTime,
+        Network::ofThisHost, null);
 
     final int requestsPerSecondPerSource;
     final int requestsPerSecond;
     final Duration reportInterval;
     final LongSupplier ticker;
+    final Supplier<List<Network>> networks;
     final byte[] secret; // null: answers are not signed
 
     private Settings(int requestsPerSecondPerSource, int requestsPerSecond,
-        Duration reportInterval, LongSupplier ticker, byte[] secret) {
+        Duration reportInterval, LongSupplier ticker, Supplier<List<Network>> networks,
+        byte[] secret) {
       this.requestsPerSecondPerSource = requestsPerSecondPerSource;
       this.requestsPerSecond = requestsPerSecond;
       this.reportInterval = reportInterval;
       this.ticker = ticker;
+      this.networks = networks;
       this.secret = secret;
     }
 
@@ -225,7 +285,7 @@ final class DiscoveryResponder implements AutoCloseable {
         throw new IllegalArgumentException(
             "requestsPerSecondPerSource: " + n + " (expected: >= 1)");
       }
-      return new Settings(n, requestsPerSecond, reportInterval, ticker, secret);
+      return new Settings(n, requestsPerSecond, reportInterval, ticker, networks, secret);
     }
 
     /** Requests a second answered in all (default 200). */
@@ -233,7 +293,8 @@ final class DiscoveryResponder implements AutoCloseable {
       if (n < 1) {
         throw new IllegalArgumentException("requestsPerSecond: " + n + " (expected: >= 1)");
       }
-      return new Settings(requestsPerSecondPerSource, n, reportInterval, ticker, secret);
+      return new Settings(requestsPerSecondPerSource, n, reportInterval, ticker, networks,
+          secret);
     }
 
     /** The shortest time between two WARN lines about dropped requests (default 10 s). */
@@ -242,14 +303,22 @@ final class DiscoveryResponder implements AutoCloseable {
       if (every.isNegative() || every.isZero()) {
         throw new IllegalArgumentException("reportInterval: " + every + " (expected: > 0)");
       }
-      return new Settings(requestsPerSecondPerSource, requestsPerSecond, every, ticker, secret);
+      return new Settings(requestsPerSecondPerSource, requestsPerSecond, every, ticker, networks,
+          secret);
     }
 
     /** The source of {@link System#nanoTime()}-like readings the rates are measured with. */
     Settings ticker(LongSupplier ticker) {
       Objects.requireNonNull(ticker, "ticker");
       return new Settings(requestsPerSecondPerSource, requestsPerSecond, reportInterval, ticker,
-          secret);
+          networks, secret);
+    }
+
+    /** Where this host's networks are read from (default: its network interfaces). */
+    Settings networks(Supplier<List<Network>> networks) {
+      Objects.requireNonNull(networks, "networks");
+      return new Settings(requestsPerSecondPerSource, requestsPerSecond, reportInterval, ticker,
+          networks, secret);
     }
 
     /**
@@ -259,8 +328,151 @@ final class DiscoveryResponder implements AutoCloseable {
     Settings secret(byte[] secret) {
       byte[] copy = secret == null ? null : Discovery.checkSecret(secret).clone();
       return new Settings(requestsPerSecondPerSource, requestsPerSecond, reportInterval, ticker,
-          copy);
+          networks, copy);
     }
+  }
+
+  /**
+   * An address of one of this host's interfaces and the length of its network's prefix; {@code
+   * loopback} when the interface is.
+   */
+  record Network(InetAddress address, int prefixLength, boolean loopback) {
+    Network {
+      Objects.requireNonNull(address, "address");
+      int bits = address.getAddress().length * 8;
+      if (prefixLength < 0 || prefixLength > bits) {
+        throw new IllegalArgumentException(
+            "prefixLength: " + prefixLength + " (expected: 0-" + bits + ")");
+      }
+    }
+
+    /** Whether {@code a} is in this network. */
+    boolean contains(InetAddress a) {
+      byte[] mine = address.getAddress();
+      byte[] theirs = a.getAddress();
+      if (mine.length != theirs.length) {
+        return false;
+      }
+      int whole = prefixLength / 8;
+      for (int i = 0; i < whole; i++) {
+        if (mine[i] != theirs[i]) {
+          return false;
+        }
+      }
+      int rest = prefixLength % 8;
+      int mask = (0xff << (8 - rest)) & 0xff;
+      return rest == 0 || (mine[whole] & mask) == (theirs[whole] & mask);
+    }
+
+    @Override
+    public String toString() {
+      return hostOf(address) + "/" + prefixLength;
+    }
+
+    /** The networks of this host's interfaces that are up; none if they cannot be listed. */
+    static List<Network> ofThisHost() {
+      List<Network> networks = new ArrayList<>();
+      try {
+        for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+          if (!ni.isUp()) {
+            continue;
+          }
+          for (InterfaceAddress ia : ni.getInterfaceAddresses()) {
+            // Java reports -1 or nonsense on some systems for some addresses: skip those.
+            int bits = ia.getAddress().getAddress().length * 8;
+            short prefix = ia.getNetworkPrefixLength();
+            if (prefix >= 0 && prefix <= bits) {
+              networks.add(new Network(ia.getAddress(), prefix, ni.isLoopback()));
+            }
+          }
+        }
+      } catch (SocketException e) {
+        log.warn("discovery: cannot list the network interfaces ({}); answering no one until"
+            + " they can be", e.getMessage());
+      }
+      return networks;
+    }
+  }
+
+  /**
+   * Which requesters the name server bound to {@code bound} serves, and the address each is
+   * told (the table in the class comment); used by the receive thread only.
+   */
+  static final class ServedNetworks {
+    private final InetAddress bound;
+    private final Address advertised;
+    private final Supplier<List<Network>> source;
+    private final LongSupplier ticker;
+    private List<Network> networks;
+    private long readAt;
+
+    ServedNetworks(InetAddress bound, Address advertised, Supplier<List<Network>> source,
+        LongSupplier ticker) {
+      this.bound = Objects.requireNonNull(bound, "bound");
+      this.advertised = Objects.requireNonNull(advertised, "advertised");
+      this.source = source;
+      this.ticker = ticker;
+      this.networks = List.copyOf(source.get());
+      this.readAt = ticker.getAsLong();
+      if (!bound.isAnyLocalAddress() && !bound.isLoopbackAddress()
+          && networks.stream().noneMatch(n -> n.address().equals(bound))) {
+        log.warn("discovery: {} is the address of no interface that is up; discovery answers"
+            + " this host only until it is", hostOf(bound));
+      }
+    }
+
+    /** The address to tell a requester at {@code requester}, or empty if it is not served. */
+    Optional<Address> advertisedTo(InetAddress requester) {
+      long now = ticker.getAsLong();
+      if (now - readAt >= NETWORK_REFRESH.toNanos()) {
+        networks = List.copyOf(source.get());
+        readAt = now;
+      }
+      for (Network n : networks) {
+        // Every address of this host reaches every other one.
+        if (n.address().equals(requester) || (n.loopback() && n.contains(requester))) {
+          return Optional.of(advertised);
+        }
+      }
+      for (Network n : networks) {
+        if (!n.contains(requester)) {
+          continue;
+        }
+        if (!bound.isAnyLocalAddress()) {
+          if (n.address().equals(bound)) {
+            return Optional.of(advertised);
+          }
+        } else if (isAnswerable(n)) {
+          return Optional.of(new Address(hostOf(n.address()), advertised.port()));
+        }
+      }
+      return Optional.empty();
+    }
+
+    /** Whether a name server bound to a wildcard address serves requesters on {@code n}. */
+    private boolean isAnswerable(Network n) {
+      InetAddress a = n.address();
+      return !n.loopback() && (bound instanceof Inet6Address || a instanceof Inet4Address)
+          && !(a instanceof Inet6Address && a.isLinkLocalAddress());
+    }
+
+    /** The networks served, for the log. */
+    String describe() {
+      List<String> served = new ArrayList<>();
+      for (Network n : networks) {
+        if (bound.isAnyLocalAddress() ? isAnswerable(n) : n.address().equals(bound)) {
+          served.add(n.toString());
+        }
+      }
+      served.add("this host");
+      return String.join(", ", served);
+    }
+  }
+
+  private static String hostOf(InetAddress a) {
+    String host = a.getHostAddress();
+    int scope = host.indexOf('%');
+    return scope < 0 ? host : host.substring(0, scope);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.objectbroker.naming.server;
 
+import io.objectbroker.NamingException;
 import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.server.ObjectServer;
@@ -65,9 +66,17 @@ public final class NameServerHost implements AutoCloseable {
     DiscoveryResponder discovery = null;
     try {
       if (options.discovery && !isLoopback(options.host)) {
+        // The wildcard, to hear broadcasts; the responder answers only the networks of the
+        // address the name server is bound to.
         discovery = DiscoveryResponder.start(new InetSocketAddress(options.discoveryPort),
-            server.address());
+            InetAddress.getByName(options.host), server.address(),
+            DiscoveryResponder.Settings.DEFAULT);
       }
+    } catch (UnknownHostException e) {
+      // The server has just bound it, so this is the resolver changing its mind.
+      server.close();
+      throw new NamingException("cannot resolve " + options.host + " for discovery: "
+          + e.getMessage(), e);
     } catch (RuntimeException e) {
       server.close();
       throw e;

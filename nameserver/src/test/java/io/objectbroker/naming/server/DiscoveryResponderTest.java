@@ -48,7 +48,7 @@ class DiscoveryResponderTest {
         DatagramSocket flooder = bind("127.0.0.2")) {
       send(flooder, responder, 100, Discovery.LEGACY_REQUEST);
       await().atMost(BOUND).until(() -> responder.counts().received() == 100);
-      assertThat(responder.counts()).isEqualTo(new Counts(100, 20, 80, 0, 0));
+      assertThat(responder.counts()).isEqualTo(new Counts(100, 20, 80, 0, 0, 0));
 
       assertThat(locate(responder, Duration.ofSeconds(5))).isEqualTo(NS);
       assertThat(responder.counts().overLimit()).isEqualTo(80);
@@ -64,7 +64,7 @@ class DiscoveryResponderTest {
       send(one, responder, 10, Discovery.LEGACY_REQUEST);
       send(two, responder, 10, Discovery.LEGACY_REQUEST);
       await().atMost(BOUND).until(() -> responder.counts().received() == 20);
-      assertThat(responder.counts()).isEqualTo(new Counts(20, 8, 12, 0, 0));
+      assertThat(responder.counts()).isEqualTo(new Counts(20, 8, 12, 0, 0, 0));
 
       // The global bucket is empty and the clock stands still: a legitimate client goes
       // unanswered ...
@@ -88,7 +88,7 @@ class DiscoveryResponderTest {
         attacker.send(new DatagramPacket(b, b.length, address(responder)));
       }
       await().atMost(BOUND).until(() -> responder.counts().received() == junk.size());
-      assertThat(responder.counts()).isEqualTo(new Counts(junk.size(), 0, 0, junk.size(), 0));
+      assertThat(responder.counts()).isEqualTo(new Counts(junk.size(), 0, 0, 0, junk.size(), 0));
       assertThat(locate(responder, Duration.ofSeconds(5))).isEqualTo(NS);
     }
   }
@@ -105,9 +105,9 @@ class DiscoveryResponderTest {
       await().atMost(BOUND).until(() -> responder.counts().received() == 30);
       // The first drop is reported at once; the other nine wait for the interval to pass.
       assertThat(warnings(logged)).containsExactly("discovery: dropped 1 requests over the rate"
-          + " limit (20/s per source address, 200/s in all) and 0 malformed datagrams, answered"
-          + " 20, since the last such line; the next comes 10000 ms after this one at the"
-          + " earliest");
+          + " limit (20/s per source address, 200/s in all), 0 from networks not served and 0"
+          + " malformed datagrams, answered 20, since the last such line; the next comes 10000 ms"
+          + " after this one at the earliest");
 
       clock.addAndGet(10 * SECOND);
       // Reported when the receive loop wakes, with no datagram needed to prompt it.
@@ -178,12 +178,12 @@ class DiscoveryResponderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("secret: 8 bytes (expected: >= 16)");
     assertThatThrownBy(() -> DiscoveryResponder.start(new InetSocketAddress(LOOPBACK, 0),
-        new Address("10.1.2.3", 0)))
+        LOOPBACK, new Address("10.1.2.3", 0), Settings.DEFAULT))
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("advertised: ");
   }
 
   private DiscoveryResponder start(Settings settings) {
-    return DiscoveryResponder.start(new InetSocketAddress(LOOPBACK, 0), NS, settings);
+    return DiscoveryResponder.start(new InetSocketAddress(LOOPBACK, 0), LOOPBACK, NS, settings);
   }
 
   private static Address locate(DiscoveryResponder responder, Duration wait) {

@@ -30,7 +30,8 @@ class DiscoveryTest {
   void aResponderAnswersWithTheNameServersAddress() {
     Address ns = new Address("10.1.2.3", 9090);
     try (DiscoveryResponder responder =
-        DiscoveryResponder.start(new InetSocketAddress(LOOPBACK, 0), ns)) {
+        DiscoveryResponder.start(new InetSocketAddress(LOOPBACK, 0), LOOPBACK, ns,
+            DiscoveryResponder.Settings.DEFAULT)) {
       assertThat(Discovery.locate(Duration.ofSeconds(5),
           List.of(new InetSocketAddress(LOOPBACK, responder.port())))).isEqualTo(ns);
     }
@@ -72,7 +73,8 @@ class DiscoveryTest {
             "OBNS-HERE 2 " + new StringBuilder(nonce).reverse() + " 127.0.0.1:6666",
             "OBNS-HERE 1 127.0.0.1:6666"));
         DiscoveryResponder responder =
-            DiscoveryResponder.start(new InetSocketAddress(LOOPBACK, 0), ns)) {
+            DiscoveryResponder.start(new InetSocketAddress(LOOPBACK, 0), LOOPBACK, ns,
+            DiscoveryResponder.Settings.DEFAULT)) {
       assertThat(Discovery.locate(Duration.ofSeconds(5), List.of(forger.address(),
           new InetSocketAddress(LOOPBACK, responder.port())))).isEqualTo(ns);
       assertThat(forger.requests()).isPositive();
