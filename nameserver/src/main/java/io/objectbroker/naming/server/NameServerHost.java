@@ -70,7 +70,7 @@ public final class NameServerHost implements AutoCloseable {
         // address the name server is bound to.
         discovery = DiscoveryResponder.start(new InetSocketAddress(options.discoveryPort),
             InetAddress.getByName(options.host), server.address(),
-            DiscoveryResponder.Settings.DEFAULT);
+            DiscoveryResponder.Settings.DEFAULT.secret(options.discoverySecret));
       }
     } catch (UnknownHostException e) {
       // The server has just bound it, so this is the resolver changing its mind.
@@ -162,7 +162,7 @@ public final class NameServerHost implements AutoCloseable {
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(5);
 
     static final Options DEFAULT = new Options("127.0.0.1", NameServer.DEFAULT_PORT, true,
-        Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true);
+        Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true, null);
 
     private final String host;
     private final int port;
@@ -171,9 +171,10 @@ public final class NameServerHost implements AutoCloseable {
     private final Duration sweepInterval;
     private final Clock clock;
     private final boolean closeStore;
+    private final byte[] discoverySecret; // null: answers are not signed
 
     private Options(String host, int port, boolean discovery, int discoveryPort,
-        Duration sweepInterval, Clock clock, boolean closeStore) {
+        Duration sweepInterval, Clock clock, boolean closeStore, byte[] discoverySecret) {
       this.host = host;
       this.port = port;
       this.discovery = discovery;
@@ -181,12 +182,14 @@ public final class NameServerHost implements AutoCloseable {
       this.sweepInterval = sweepInterval;
       this.clock = clock;
       this.closeStore = closeStore;
+      this.discoverySecret = discoverySecret;
     }
 
     /** The address to bind (default 127.0.0.1, where discovery is off). */
     public Options host(String host) {
       Objects.requireNonNull(host, "host");
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          discoverySecret);
     }
 
     /** The TCP port (default 9090; 0: any free port). */
@@ -194,12 +197,14 @@ public final class NameServerHost implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
       }
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          discoverySecret);
     }
 
     /** Whether to answer discovery requests (default true; never when bound to loopback). */
     public Options discovery(boolean on) {
-      return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore,
+          discoverySecret);
     }
 
     /** The UDP port of discovery (default {@value Discovery#DEFAULT_PORT}; 0: any free port). */
@@ -207,7 +212,8 @@ public final class NameServerHost implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("discoveryPort: " + port + " (expected: 0-65535)");
       }
-      return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore);
+      return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore,
+          discoverySecret);
     }
 
     /** How often expired leases are purged (default 5 s); reads never show them anyway. */
@@ -216,18 +222,35 @@ public final class NameServerHost implements AutoCloseable {
       if (every.toMillis() < 1) {
         throw new IllegalArgumentException("sweepInterval: " + every + " (expected: >= 1 ms)");
       }
-      return new Options(host, port, discovery, discoveryPort, every, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, every, clock, closeStore,
+          discoverySecret);
     }
 
     /** The wall clock that decides when leases expire (a test's own clock). */
     public Options clock(Clock clock) {
       Objects.requireNonNull(clock, "clock");
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          discoverySecret);
+    }
+
+    /**
+     * The shared secret discovery answers are signed with (HmacSHA256, see {@link Discovery}),
+     * so that a client given the same bytes can tell them from forgeries; null (the default)
+     * for unsigned answers. At least {@value Discovery#MIN_SECRET_BYTES} bytes; copied.
+     *
+     * <p>This is the hook for discovery when authentication is on: a plain secret until the
+     * broker's authentication settings provide one.
+     */
+    public Options discoverySecret(byte[] secret) {
+      byte[] copy = secret == null ? null : Discovery.checkSecret(secret).clone();
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          copy);
     }
 
     /** Whether closing the name server closes the store (default true). */
     public Options closeStore(boolean close) {
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close);
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close,
+          discoverySecret);
     }
   }
 }

@@ -145,7 +145,61 @@ class DiscoveryTest {
   }
 
   @Test
+  void withASecretOnlyASignedAnswerCountsEvenAgainstAForgerWhoSeesTheNonce() throws Exception {
+    byte[] secret = "a shared discovery secret".getBytes(StandardCharsets.US_ASCII);
+    Address ns = new Address("10.1.2.3", 9090);
+    try (DiscoveryResponder signed = DiscoveryResponder.start(new InetSocketAddress(LOOPBACK, 0),
+            LOOPBACK, ns, DiscoveryResponder.Settings.DEFAULT.secret(secret));
+        FakeNameServer forger = new FakeNameServer(nonce -> List.of(
+            "OBNS-HERE 2 " + nonce + " 127.0.0.1:6666",
+            "OBNS-HERE 2 " + nonce + " 127.0.0.1:6666 " + "0".repeat(64)))) {
+      List<InetSocketAddress> targets = List.of(forger.address(),
+          new InetSocketAddress(LOOPBACK, signed.port()));
+      assertThat(Discovery.locate(Duration.ofSeconds(5), targets, secret)).isEqualTo(ns);
+      assertThat(forger.requests()).isPositive();
+
+      // Without the secret the forger's answer, naming the address it came from, wins.
+      assertThat(Discovery.locate(Duration.ofSeconds(5), targets))
+          .isEqualTo(new Address("127.0.0.1", 6666));
+      // A signed answer still counts for a client that has no secret to check it.
+      assertThat(Discovery.locate(Duration.ofSeconds(5),
+          List.of(new InetSocketAddress(LOOPBACK, signed.port())))).isEqualTo(ns);
+
+      byte[] another = "another discovery secret!".getBytes(StandardCharsets.US_ASCII);
+      assertThatThrownBy(() -> Discovery.locate(Duration.ofMillis(300), targets, another))
+          .isInstanceOf(NamingException.class)
+          .hasMessageEndingWith("within 300 ms with an answer signed with the discovery secret");
+    }
+  }
+
+  @Test
+  void aNameServerGivenADiscoverySecretSignsItsAnswers() {
+    byte[] secret = "a shared discovery secret".getBytes(StandardCharsets.US_ASCII);
+    try (NameServerHost host = NameServerHost.start(NameServerHost.options().host("0.0.0.0")
+        .port(0).discoveryPort(0).discoverySecret(secret), new MemoryNameStore())) {
+      assertThat(Discovery.locate(Duration.ofSeconds(5),
+          List.of(new InetSocketAddress(LOOPBACK, host.discoveryPort())), secret))
+          .isEqualTo(host.server().address());
+    }
+  }
+
+  @Test
+  void aClientWithASecretDoesNotBelieveAnUnsignedNameServer() {
+    try (DiscoveryResponder unsigned =
+        DiscoveryResponder.start(new InetSocketAddress(LOOPBACK, 0), LOOPBACK,
+            new Address("10.1.2.3", 9090), DiscoveryResponder.Settings.DEFAULT)) {
+      assertThatThrownBy(() -> Discovery.locate(Duration.ofMillis(300),
+          List.of(new InetSocketAddress(LOOPBACK, unsigned.port())), new byte[16]))
+          .isInstanceOf(NamingException.class);
+      assertThat(unsigned.counts().answered()).isPositive();
+    }
+  }
+
+  @Test
   void badArgumentsAreRefused() {
+    assertThatThrownBy(() -> NameServerHost.options().discoverySecret(new byte[15]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("secret: 15 bytes (expected: >= 16)");
     assertThatThrownBy(() -> Discovery.locate(Duration.ofSeconds(1), 9091, new byte[3]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("secret: 3 bytes (expected: >= 16)");
