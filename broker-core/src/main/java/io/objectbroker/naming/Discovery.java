@@ -67,6 +67,13 @@ import org.slf4j.LoggerFactory;
  * but this class never sends one and never believes a version 1 answer: it carries no nonce,
  * so anyone on the network could have sent it.
  *
+ * <h2>Who answers</h2>
+ *
+ * A name server answers requests from its own host and from the networks of the address it is
+ * bound to, with an address reachable from there, at most 20 a second from one address and 200
+ * in all; none if it is bound to a loopback address or started with {@code --no-discovery}. A
+ * requester behind a router is not answered: give it the name server's address instead.
+ *
  * <h2>Which answer wins</h2>
  *
  * Requests go to the limited broadcast address, to the broadcast address of every interface
