@@ -21,7 +21,10 @@ import picocli.CommandLine.Option;
         "                                          in ZooKeeper, shared by several name servers",
         "                                          (chroot default " + ZooKeeperNameStore.DEFAULT_CHROOT + ")",
         "", "Discovery: answered on UDP port " + Discovery.DEFAULT_PORT + " unless bound to a"
-        + " loopback address or --no-discovery.",
+        + " loopback address or --no-discovery;",
+        "  only requests from this host and the networks of the address bound, at most "
+        + DiscoveryResponder.DEFAULT_REQUESTS_PER_SECOND_PER_SOURCE + " a second",
+        "  from one address and " + DiscoveryResponder.DEFAULT_REQUESTS_PER_SECOND + " in all.",
         "", "Environment:", "  OB_NS   the name server's host:port (default 127.0.0.1:9090)"})
 public final class NameServerCommand implements Callable<Integer> {
 

@@ -1,5 +1,6 @@
 package io.objectbroker.naming.server;
 
+import io.objectbroker.NamingException;
 import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.server.ObjectServer;
@@ -74,9 +75,17 @@ public final class NameServerHost implements AutoCloseable {
     DiscoveryResponder discovery = null;
     try {
       if (options.discovery && !isLoopback(options.host)) {
+        // The wildcard, to hear broadcasts; the responder answers only the networks of the
+        // address the name server is bound to.
         discovery = DiscoveryResponder.start(new InetSocketAddress(options.discoveryPort),
-            server.address());
+            InetAddress.getByName(options.host), server.address(),
+            DiscoveryResponder.Settings.DEFAULT.secret(options.discoverySecret));
       }
+    } catch (UnknownHostException e) {
+      // The server has just bound it, so this is the resolver changing its mind.
+      server.close();
+      throw new NamingException("cannot resolve " + options.host + " for discovery: "
+          + e.getMessage(), e);
     } catch (RuntimeException e) {
       server.close();
       throw e;
@@ -163,7 +172,7 @@ public final class NameServerHost implements AutoCloseable {
 
     static final Options DEFAULT = new Options("127.0.0.1", NameServer.DEFAULT_PORT, true,
         Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true,
-        NameServerService.DEFAULT_MAX_REGISTRATIONS, null, null);
+        NameServerService.DEFAULT_MAX_REGISTRATIONS, null, null, null);
 
     private final String host;
     private final int port;
@@ -175,10 +184,11 @@ public final class NameServerHost implements AutoCloseable {
     private final int maxRegistrations;
     private final Users users;
     private final Boolean allowAnonymous;
+    private final byte[] discoverySecret; // null: answers are not signed
 
     private Options(String host, int port, boolean discovery, int discoveryPort,
         Duration sweepInterval, Clock clock, boolean closeStore, int maxRegistrations,
-        Users users, Boolean allowAnonymous) {
+        Users users, Boolean allowAnonymous, byte[] discoverySecret) {
       this.maxRegistrations = maxRegistrations;
       this.users = users;
       this.allowAnonymous = allowAnonymous;
@@ -189,13 +199,14 @@ public final class NameServerHost implements AutoCloseable {
       this.sweepInterval = sweepInterval;
       this.clock = clock;
       this.closeStore = closeStore;
+      this.discoverySecret = discoverySecret;
     }
 
     /** The address to bind (default 127.0.0.1, where discovery is off). */
     public Options host(String host) {
       Objects.requireNonNull(host, "host");
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous, discoverySecret);
     }
 
     /** The TCP port (default 9090; 0: any free port). */
@@ -204,13 +215,13 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
       }
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous, discoverySecret);
     }
 
     /** Whether to answer discovery requests (default true; never when bound to loopback). */
     public Options discovery(boolean on) {
       return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous, discoverySecret);
     }
 
     /** The UDP port of discovery (default {@value Discovery#DEFAULT_PORT}; 0: any free port). */
@@ -219,7 +230,7 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("discoveryPort: " + port + " (expected: 0-65535)");
       }
       return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous, discoverySecret);
     }
 
     /** How often expired leases are purged (default 5 s); reads never show them anyway. */
@@ -229,14 +240,14 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("sweepInterval: " + every + " (expected: >= 1 ms)");
       }
       return new Options(host, port, discovery, discoveryPort, every, clock, closeStore,
-          maxRegistrations, users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous, discoverySecret);
     }
 
     /** The wall clock that decides when leases expire (a test's own clock). */
     public Options clock(Clock clock) {
       Objects.requireNonNull(clock, "clock");
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous, discoverySecret);
     }
 
     /**
@@ -248,7 +259,7 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("maxRegistrations: " + max + " (expected: >= 1)");
       }
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          max, users, allowAnonymous);
+          max, users, allowAnonymous, discoverySecret);
     }
 
     /**
@@ -259,7 +270,7 @@ public final class NameServerHost implements AutoCloseable {
     public Options users(Users users) {
       Objects.requireNonNull(users, "users");
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous, discoverySecret);
     }
 
     /**
@@ -269,13 +280,27 @@ public final class NameServerHost implements AutoCloseable {
      */
     public Options allowAnonymous(boolean allow) {
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allow);
+          maxRegistrations, users, allow, discoverySecret);
+    }
+
+    /**
+     * The shared secret discovery answers are signed with (HmacSHA256, see {@link Discovery}),
+     * so that a client given the same bytes can tell them from forgeries; null (the default)
+     * for unsigned answers. At least {@value Discovery#MIN_SECRET_BYTES} bytes; copied.
+     *
+     * <p>This is the hook for discovery when authentication is on: a plain secret until the
+     * broker's authentication settings provide one.
+     */
+    public Options discoverySecret(byte[] secret) {
+      byte[] copy = secret == null ? null : Discovery.checkSecret(secret).clone();
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
+          maxRegistrations, users, allowAnonymous, copy);
     }
 
     /** Whether closing the name server closes the store (default true). */
     public Options closeStore(boolean close) {
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close,
-          maxRegistrations, users, allowAnonymous);
+          maxRegistrations, users, allowAnonymous, discoverySecret);
     }
   }
 }
