@@ -109,10 +109,23 @@ public final class BlockingConnection implements AutoCloseable {
    */
   public static BlockingConnection open(Address address, int maxFrameBytes, Duration timeout,
       boolean interruptible, io.objectbroker.Credentials credentials) {
+    return open(address, maxFrameBytes, timeout, interruptible, null, credentials);
+  }
+
+  /**
+   * Like {@link #open(Address, int, Duration, boolean, io.objectbroker.Credentials)}, over TLS
+   * with {@code tls} (TCP only; null: plain).
+   *
+   * @throws io.objectbroker.SecurityException if TLS fails (the server's certificate is not
+   *     trusted or does not name the host, or the server speaks no TLS), or authentication
+   */
+  public static BlockingConnection open(Address address, int maxFrameBytes, Duration timeout,
+      boolean interruptible, io.objectbroker.Tls tls, io.objectbroker.Credentials credentials) {
     int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
     BlockingSocket socket = null;
     try {
-      socket = BlockingSocket.connect(address, millis, interruptible);
+      socket = BlockingSocket.connect(address, millis, interruptible,
+          tls == null || address.isUnix() ? null : TlsContexts.jdk(tls));
       socket.setReadTimeout(millis);
       BlockingConnection c = new BlockingConnection(socket, address, maxFrameBytes);
       c.readTimeout = millis;
@@ -122,6 +135,15 @@ public final class BlockingConnection implements AutoCloseable {
       closeQuietly(socket);
       throw new ConnectTimeoutException("no connection (with handshake) to " + address
           + " within " + millis + " ms", e);
+    } catch (javax.net.ssl.SSLException e) {
+      closeQuietly(socket);
+      throw new io.objectbroker.SecurityException("TLS with " + address + " failed: "
+          + e.getMessage() + (e.getMessage() != null && e.getMessage().contains("plaintext")
+              ? " (is it a server without TLS?)" : ""), e);
+    } catch (EOFException e) {
+      closeQuietly(socket);
+      throw new ConnectionClosedException(address + " closed the connection before answering"
+          + " the handshake (a server that requires TLS closes plain connections so)", e);
     } catch (IOException e) {
       closeQuietly(socket);
       throw new CommunicationException("cannot connect to " + address + ": " + e.getMessage(),

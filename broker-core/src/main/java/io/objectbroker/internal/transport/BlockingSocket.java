@@ -33,8 +33,18 @@ abstract class BlockingSocket implements AutoCloseable {
    */
   static BlockingSocket connect(Address address, int connectMillis, boolean interruptible)
       throws IOException {
+    return connect(address, connectMillis, interruptible, null);
+  }
+
+  /**
+   * Like {@link #connect(Address, int, boolean)}, over TLS with {@code tls} (TCP only; null:
+   * plain): the TLS handshake, which checks the server's certificate and name, is done here
+   * within {@code connectMillis} too.
+   */
+  static BlockingSocket connect(Address address, int connectMillis, boolean interruptible,
+      javax.net.ssl.SSLContext tls) throws IOException {
     return address.isUnix() ? new Unix(address)
-        : new Tcp(address, connectMillis, interruptible);
+        : new Tcp(address, connectMillis, interruptible, tls);
   }
 
   abstract InputStream input() throws IOException;
@@ -60,17 +70,32 @@ abstract class BlockingSocket implements AutoCloseable {
   // Interruptible, a SocketChannel's socket: its streams keep SO_TIMEOUT, and an interrupt of
   // the reading thread ends the read (closing the channel), as it ends a wait on any other call.
   private static final class Tcp extends BlockingSocket {
+    private final Socket tcp;
+    // What is read and written: the TCP socket, or the TLS socket over it.
     private final Socket socket;
     private PushbackInputStream input;
     private ByteBuffer peek;
 
-    Tcp(Address address, int connectMillis, boolean interruptible) throws IOException {
-      socket = interruptible ? SocketChannel.open().socket() : new Socket();
+    Tcp(Address address, int connectMillis, boolean interruptible,
+        javax.net.ssl.SSLContext tls) throws IOException {
+      tcp = interruptible ? SocketChannel.open().socket() : new Socket();
       try {
-        socket.setTcpNoDelay(true);
-        socket.connect(new InetSocketAddress(address.host(), address.port()), connectMillis);
+        tcp.setTcpNoDelay(true);
+        tcp.connect(new InetSocketAddress(address.host(), address.port()), connectMillis);
+        if (tls == null) {
+          socket = tcp;
+        } else {
+          javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+              .createSocket(tcp, address.host(), address.port(), true);
+          javax.net.ssl.SSLParameters params = ssl.getSSLParameters();
+          params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate names the host
+          ssl.setSSLParameters(params);
+          ssl.setSoTimeout(connectMillis);
+          ssl.startHandshake();
+          socket = ssl;
+        }
       } catch (IOException | RuntimeException e) {
-        socket.close();
+        tcp.close();
         throw e;
       }
     }
@@ -96,7 +121,7 @@ abstract class BlockingSocket implements AutoCloseable {
     // One read without blocking: -1 is the end; a byte that came is put back.
     @Override
     boolean peerClosed() throws IOException {
-      SocketChannel channel = socket.getChannel();
+      SocketChannel channel = socket == tcp ? tcp.getChannel() : null; // TLS: cannot tell
       if (channel == null || input == null || input.available() > 0) {
         return false;
       }
@@ -122,7 +147,7 @@ abstract class BlockingSocket implements AutoCloseable {
 
     @Override
     void shutdownInput() throws IOException {
-      socket.shutdownInput();
+      tcp.shutdownInput(); // a TLS socket's own is not supported; its reads then end too
     }
 
     @Override

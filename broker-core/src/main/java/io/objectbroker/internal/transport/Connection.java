@@ -660,7 +660,10 @@ public final class Connection {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       BrokerException cause = closeCause != null ? closeCause
-          : new ConnectionClosedException("connection to " + peer + " closed");
+          : isClient && !handshaken && serverNonce == null
+              ? new ConnectionClosedException(peer + " closed the connection before answering"
+                  + " the handshake (a server that requires TLS closes plain connections so)")
+              : new ConnectionClosedException("connection to " + peer + " closed");
       handshake.completeExceptionally(cause);
       for (Integer id : pending.keySet()) {
         fail(id, cause);
@@ -674,6 +677,21 @@ public final class Connection {
           ? cause.getCause() : cause;
       if (c instanceof ProtocolException) {
         protocolError(c.getMessage());
+      } else if (c instanceof javax.net.ssl.SSLException) {
+        // A plain peer, a certificate refused, no common protocol: the handshake's failure.
+        String why = c instanceof io.netty.handler.ssl.NotSslRecordException
+            ? (isClient ? peer + " did not answer with TLS (is it a server without TLS?)"
+                : "a client without TLS (" + peer + ")")
+            : "TLS with " + peer + " failed: " + c.getMessage();
+        if (isClient) {
+          log.debug("{}", why, c);
+        } else {
+          Authentication.logRefusal(peer, why);
+        }
+        if (closeCause == null) {
+          closeCause = new io.objectbroker.SecurityException(why, c);
+        }
+        ctx.close();
       } else {
         log.debug("connection to {} failed", peer, c);
         if (closeCause == null) {

@@ -119,19 +119,22 @@ public final class Transport {
   public static CompletableFuture<Connection> connect(Address address, KryoCodec codec,
       int maxFrameBytes, Duration timeout, KeepAlive keepAlive,
       Connection.CallHandler handler) {
-    return connect(address, codec, maxFrameBytes, timeout, keepAlive, null, handler);
+    return connect(address, codec, maxFrameBytes, timeout, keepAlive, null, null, handler);
   }
 
   /**
    * Like {@link #connect(Address, KryoCodec, int, Duration, KeepAlive,
-   * Connection.CallHandler)}, proving {@code credentials} in the handshake (null: none).
+   * Connection.CallHandler)}, over TLS if {@code tls} is given (TCP only; null: plain), and
+   * proving {@code credentials} in the handshake (null: none).
    *
    * @return a future that fails as that one's does, or with an {@link
-   *     io.objectbroker.AuthenticationException}
+   *     io.objectbroker.SecurityException} (TLS or authentication refused)
    */
   public static CompletableFuture<Connection> connect(Address address, KryoCodec codec,
-      int maxFrameBytes, Duration timeout, KeepAlive keepAlive,
+      int maxFrameBytes, Duration timeout, KeepAlive keepAlive, io.objectbroker.Tls tls,
       io.objectbroker.Credentials credentials, Connection.CallHandler handler) {
+    io.netty.handler.ssl.SslContext ssl = tls == null || address.isUnix() ? null
+        : TlsContexts.netty(tls);
     CompletableFuture<Connection> result = new CompletableFuture<>();
     long timeoutMillis = Math.max(1, timeout.toMillis());
     Bootstrap b = new Bootstrap()
@@ -143,7 +146,10 @@ public final class Transport {
           protected void initChannel(Channel ch) {
             Connection c = new Connection(ch, codec, handler, true, maxFrameBytes,
                 address.toString(), credentials, null);
-            addHandlers(ch, c, maxFrameBytes, keepAlive);
+            if (ssl != null) {
+              ch.pipeline().addLast(ssl.newHandler(ch.alloc(), address.host(), address.port()));
+            }
+            addHandlers(ch, c, maxFrameBytes, keepAlive, ssl != null);
             c.handshake().whenComplete((ok, err) -> {
               if (err != null) {
                 result.completeExceptionally(err);
@@ -205,17 +211,20 @@ public final class Transport {
    */
   public static Channel bind(Address address, KryoCodec codec, int maxFrameBytes,
       KeepAlive keepAlive, Connection.CallHandler handler, Consumer<Connection> onConnection) {
-    return bind(address, codec, maxFrameBytes, keepAlive, Authentication.ServerPolicy.NONE,
-        handler, onConnection);
+    return bind(address, codec, maxFrameBytes, keepAlive, null,
+        Authentication.ServerPolicy.NONE, handler, onConnection);
   }
 
   /**
    * Like {@link #bind(Address, KryoCodec, int, KeepAlive, Connection.CallHandler, Consumer)},
-   * requiring of every connection what {@code policy} says before any of its calls is read.
+   * over TLS if {@code tls} is given (TCP only; null: plain), requiring of every connection
+   * what {@code policy} says before any of its calls is read.
    */
   public static Channel bind(Address address, KryoCodec codec, int maxFrameBytes,
-      KeepAlive keepAlive, Authentication.ServerPolicy policy, Connection.CallHandler handler,
-      Consumer<Connection> onConnection) {
+      KeepAlive keepAlive, io.objectbroker.Tls tls, Authentication.ServerPolicy policy,
+      Connection.CallHandler handler, Consumer<Connection> onConnection) {
+    io.netty.handler.ssl.SslContext ssl = tls == null || address.isUnix() ? null
+        : TlsContexts.netty(tls);
     ServerBootstrap b = new ServerBootstrap()
         .group(group())
         // An accepted connection stops reading requests while more than the high mark of its
@@ -228,7 +237,10 @@ public final class Transport {
           protected void initChannel(Channel ch) {
             Connection c = new Connection(ch, codec, handler, false, maxFrameBytes,
                 describe(ch.remoteAddress(), address), null, policy);
-            addHandlers(ch, c, maxFrameBytes, keepAlive);
+            if (ssl != null) {
+              ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+            }
+            addHandlers(ch, c, maxFrameBytes, keepAlive, ssl != null);
             onConnection.accept(c);
           }
         });
@@ -258,10 +270,14 @@ public final class Transport {
   }
 
   private static void addHandlers(Channel ch, Connection c, int maxFrameBytes,
-      KeepAlive keepAlive) {
+      KeepAlive keepAlive, boolean tls) {
     FrameDecoder decoder = new FrameDecoder(maxFrameBytes);
-    MaxMessagesRecvByteBufAllocator reads = ch.config().getRecvByteBufAllocator();
-    ch.config().setRecvByteBufAllocator(decoder.recvAllocator(reads));
+    if (!tls) {
+      // Reads straight into large payloads; over TLS the socket's bytes are ciphertext, which
+      // the SslHandler decrypts elsewhere, so they must not land in a payload's memory.
+      MaxMessagesRecvByteBufAllocator reads = ch.config().getRecvByteBufAllocator();
+      ch.config().setRecvByteBufAllocator(decoder.recvAllocator(reads));
+    }
     ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, true),
         decoder, FrameEncoder.INSTANCE);
     if (keepAlive.isEnabled()) {
