@@ -362,7 +362,11 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
     return exports.listExports();
   }
 
-  /** The file to import: a readable regular file inside the import folder, links resolved. */
+  /**
+   * The file to import: a readable regular file inside the import folder, links resolved; a
+   * link that leads out of the folder (the file, or a folder on the way) is refused. The
+   * store checks the resolved path again, without following links, as it reads it.
+   */
   private Path importSource(String sourcePath) {
     if (importDir == null) {
       throw new ProvisioningException("this server does not import images");
@@ -384,8 +388,9 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
     try {
       Path real = source.toRealPath();
       if (!real.startsWith(importDir.toRealPath())) {
-        throw new ProvisioningException("file " + sourcePath + " is outside the import folder "
-            + importDir + "; copy it there first");
+        throw new UnsafeFileException("file " + sourcePath + " is a symbolic link, or in a"
+            + " linked folder, that leads outside the import folder " + importDir
+            + "; copy the file there instead");
       }
       return real;
     } catch (java.io.IOException e) {

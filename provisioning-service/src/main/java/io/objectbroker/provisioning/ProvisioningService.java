@@ -63,9 +63,13 @@ public interface ProvisioningService {
    * ({@code DATA/import}): a raw disk or a qcow2 file (told apart by the qcow2 magic, never
    * guessed otherwise), copied and converted to the store's format as it streams; the server
    * logs the progress of large files.
+   *
+   * @throws UnsafeFileException when the file leads elsewhere: a symbolic link (or a folder on
+   *     the way) out of the import folder, or a qcow2 file that names a backing file or an
+   *     external data file; nothing is read from there
    */
   void importImage(String image, String sourcePath)
-      throws ImageExistsException, ProvisioningException;
+      throws ImageExistsException, UnsafeFileException, ProvisioningException;
 
   /**
    * Deletes an image and frees all its files.
