@@ -9,6 +9,7 @@ import io.objectbroker.provisioning.ImageNotFoundException;
 import io.objectbroker.provisioning.NodeInUseException;
 import io.objectbroker.provisioning.NodeNotFoundException;
 import io.objectbroker.provisioning.ProvisioningException;
+import io.objectbroker.provisioning.QuotaExceededException;
 import io.objectbroker.provisioning.SnapshotExistsException;
 import io.objectbroker.provisioning.SnapshotInUseException;
 import io.objectbroker.provisioning.SnapshotNotFoundException;
@@ -91,6 +92,10 @@ import java.util.stream.Stream;
  * names a backing file other than a snapshot of its own image, or an external data file.
  * {@link #importImage} takes a file reached without links and a qcow2 file only when it is
  * self-contained (see there). Recovery at {@link #open} leaves such files alone and logs them.
+ *
+ * <p><b>Sizes.</b> {@link SizeLimits} bound the size of each image and the total of all
+ * images' sizes; {@code create_image} and {@code import_image} beyond them fail with
+ * {@link QuotaExceededException}, naming the limit and the size.
  */
 public final class FileImageStore implements ImageStore {
   private static final org.slf4j.Logger log =
@@ -135,15 +140,17 @@ public final class FileImageStore implements ImageStore {
   private final Format format;
   /** The {@code qemu-img} to run, or null when it cannot be run. */
   private final String qemuImg;
+  private final SizeLimits limits;
 
   private final ReentrantLock lock = new ReentrantLock();
 
-  private FileImageStore(Path dataDir, Format format, String qemuImg) {
+  private FileImageStore(Path dataDir, Format format, String qemuImg, SizeLimits limits) {
     this.dataDir = dataDir;
     this.images = dataDir.resolve("images");
     this.disks = dataDir.resolve("disks");
     this.format = format;
     this.qemuImg = qemuImg;
+    this.limits = limits;
   }
 
   /**
@@ -155,7 +162,12 @@ public final class FileImageStore implements ImageStore {
    *     images and {@code qemu-img} cannot be run
    */
   public static FileImageStore open(Path dataDir) {
-    return open(dataDir, null, QEMU_IMG);
+    return open(dataDir, null, QEMU_IMG, SizeLimits.DEFAULT);
+  }
+
+  /** As {@link #open(Path)}, with {@code limits} on the images' sizes. */
+  public static FileImageStore open(Path dataDir, SizeLimits limits) {
+    return open(dataDir, null, QEMU_IMG, Objects.requireNonNull(limits, "limits"));
   }
 
   /**
@@ -167,10 +179,20 @@ public final class FileImageStore implements ImageStore {
    *     be run
    */
   public static FileImageStore open(Path dataDir, Format format) {
+    return open(dataDir, format, SizeLimits.DEFAULT);
+  }
+
+  /** As {@link #open(Path, Format)}, with {@code limits} on the images' sizes. */
+  public static FileImageStore open(Path dataDir, Format format, SizeLimits limits) {
     if (format == null) {
       throw new NullPointerException("format");
     }
-    return open(dataDir, format, QEMU_IMG);
+    return open(dataDir, format, QEMU_IMG, Objects.requireNonNull(limits, "limits"));
+  }
+
+  /** As the public factories, with the {@code qemu-img} executable to use; format may be null. */
+  static FileImageStore open(Path dataDir, Format format, String qemuImg) {
+    return open(dataDir, format, qemuImg, SizeLimits.DEFAULT);
   }
 
   /**
@@ -178,7 +200,7 @@ public final class FileImageStore implements ImageStore {
    * The directory is used by its real path, so that checking a file's folder against it finds
    * any link that has been put on the way since.
    */
-  static FileImageStore open(Path dataDir, Format format, String qemuImg) {
+  static FileImageStore open(Path dataDir, Format format, String qemuImg, SizeLimits limits) {
     Path dir = dataDir.toAbsolutePath().normalize();
     boolean haveQemuImg = qemuImgRuns(qemuImg);
     try {
@@ -195,7 +217,8 @@ public final class FileImageStore implements ImageStore {
         throw new ProvisioningException(
             "qcow2 images need " + qemuImg + ", but `" + qemuImg + " --version` does not run");
       }
-      FileImageStore store = new FileImageStore(dir, chosen, haveQemuImg ? qemuImg : null);
+      FileImageStore store =
+          new FileImageStore(dir, chosen, haveQemuImg ? qemuImg : null, limits);
       createFolder(store.images);
       createFolder(store.disks);
       FileUtil.removeStaleTemps(store.images);
@@ -272,13 +295,22 @@ public final class FileImageStore implements ImageStore {
   // ---------------------------------------------------------------------------------------
   // Images
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws QuotaExceededException when {@code sizeBytes} is over this store's
+   *     {@linkplain SizeLimits#maxImageBytes() limit per image}, or would bring the images'
+   *     sizes over its {@linkplain SizeLimits#totalBytes() total}
+   */
   @Override
   public void createImage(String image, long sizeBytes) throws ImageExistsException {
     if (sizeBytes <= 0) {
       throw new ProvisioningException("image size must be positive, not " + sizeBytes);
     }
+    checkImageSize(image, sizeBytes);
     locked("create image " + image, () -> {
       Path target = requireNoImage(image);
+      checkTotal(image, sizeBytes);
       Path temp = FileUtil.tempFor(target);
       try {
         if (format == Format.QCOW2) {
@@ -309,6 +341,9 @@ public final class FileImageStore implements ImageStore {
    *
    * @throws UnsafeFileException when the path goes through a link, the file is not what was
    *     checked, or it is a qcow2 file that names another file
+   * @throws QuotaExceededException when the image would be over this store's
+   *     {@link SizeLimits}; checked before the copy, and again before the image takes its
+   *     name
    */
   @Override
   public void importImage(String image, Path source) throws ImageExistsException {
@@ -328,18 +363,31 @@ public final class FileImageStore implements ImageStore {
         throw new ProvisioningException(
             "cannot import " + from + ": it is a qcow2 file and qemu-img cannot be run");
       }
+      long size;
       if (qcow2) {
-        refuseExternalFiles(from, readImportedHeader(from, in.check()));
+        Qcow2Header header = readImportedHeader(from, in.check());
+        refuseExternalFiles(from, header);
         refuseExternalFiles(from, in.check());
+        size = header.sizeBytes();
+      } else {
+        size = Files.size(in.check());
       }
+      checkImageSize(image, size);
+      locked(what, () -> {
+        checkTotal(image, size);
+        return null;
+      });
       if (format == Format.QCOW2 || qcow2) {
         convertWithProgress(image, from, in.check(), qcow2 ? "qcow2" : "raw", temp);
       } else {
         FileUtil.sparseCopy(in.check(), temp);
       }
       in.check(); // what was read is still the file that was checked
+      long imported = virtualSize(temp);
+      checkImageSize(image, imported);
       locked(what, () -> {
         requireNoImage(image); // another import of the name may have finished first
+        checkTotal(image, imported);
         FileUtil.moveAtomically(temp, target);
         return null;
       });
@@ -1154,6 +1202,51 @@ public final class FileImageStore implements ImageStore {
   private long virtualSize(Path file) throws IOException {
     return format == Format.QCOW2 ? Qcow2Header.read(own(file)).sizeBytes()
         : Files.size(own(file));
+  }
+
+  /** Refuses an image over the size one image may have. */
+  private void checkImageSize(String image, long bytes) {
+    if (bytes > limits.maxImageBytes()) {
+      throw new QuotaExceededException("image " + image + " of " + SizeLimits.text(bytes)
+          + " is over the limit of " + SizeLimits.text(limits.maxImageBytes())
+          + " per image");
+    }
+  }
+
+  /**
+   * Refuses an image that would bring the sizes of all images together over the total; under
+   * the lock, so that two images cannot both take the last of it.
+   */
+  private void checkTotal(String image, long bytes) throws IOException {
+    if (!limits.hasTotal()) {
+      return;
+    }
+    long used = 0;
+    for (String other : listImages()) {
+      if (!other.equals(image)) {
+        used = saturatedSum(used, sizeForQuota(other));
+      }
+    }
+    long after = saturatedSum(used, bytes);
+    if (after > limits.totalBytes()) {
+      throw new QuotaExceededException("image " + image + " of " + SizeLimits.text(bytes)
+          + " would bring all images to " + SizeLimits.text(after) + ", over the quota of "
+          + SizeLimits.text(limits.totalBytes()) + " (" + SizeLimits.text(used) + " used)");
+    }
+  }
+
+  /** An image's size for the quota; an image that cannot be read counts nothing. */
+  private long sizeForQuota(String image) {
+    try {
+      return virtualSize(imageFile(image));
+    } catch (IOException | ProvisioningException e) {
+      log.debug("image {} counts nothing towards the quota: {}", image, e.getMessage());
+      return 0;
+    }
+  }
+
+  private static long saturatedSum(long a, long b) {
+    return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
   }
 
   private static String between(Path file, String prefix, String suffix) {
