@@ -4,6 +4,7 @@ import io.objectbroker.provisioning.backend.ExportLayer;
 import io.objectbroker.provisioning.backend.FileImageStore;
 import io.objectbroker.provisioning.backend.FileImageStore.Format;
 import io.objectbroker.provisioning.backend.ImageStore;
+import io.objectbroker.provisioning.backend.SizeLimits;
 import io.objectbroker.provisioning.backend.TgtExportLayer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -91,10 +92,21 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
    * {@link TgtExportLayer#DEFAULT_CONTROL_PORT}), written as tgt configuration files too and
    * kept served while the service is open. Images are imported from {@code dataDir/import}.
    * Locks the folder, then removes a node disk that a killed server left without an export.
+   * Images may be as large as {@link SizeLimits#DEFAULT} allows.
    *
    * @throws ProvisioningException when another server has the folder, or it cannot be set up
    */
   public static MainServer open(Path dataDir, int tgtControlPort) {
+    return open(dataDir, tgtControlPort, SizeLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #open(Path, int)}, with {@code limits} on the size of each image and of all
+   * images together ({@code create_image} and {@code import_image} beyond them fail with
+   * {@link QuotaExceededException}).
+   */
+  public static MainServer open(Path dataDir, int tgtControlPort, SizeLimits limits) {
+    Objects.requireNonNull(limits, "limits");
     Path dir;
     try {
       // The real path: one folder has one lock, however it is reached.
@@ -110,10 +122,10 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
           TgtExportLayer.DEFAULT_IQN_PREFIX, tgtControlPort);
       ImageStore images;
       if (exports.servesQcow2()) {
-        images = FileImageStore.open(dir);
+        images = FileImageStore.open(dir, limits);
       } else if (FileImageStore.recordedFormat(dir).orElse(Format.RAW) == Format.RAW) {
         // qcow2 disks could not be served here: a new folder takes raw images.
-        images = FileImageStore.open(dir, Format.RAW);
+        images = FileImageStore.open(dir, Format.RAW, limits);
       } else {
         exports.close();
         throw new ProvisioningException("data folder " + dir + " holds qcow2 images, whose "
@@ -362,7 +374,11 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
     return exports.listExports();
   }
 
-  /** The file to import: a readable regular file inside the import folder, links resolved. */
+  /**
+   * The file to import: a readable regular file inside the import folder, links resolved; a
+   * link that leads out of the folder (the file, or a folder on the way) is refused. The
+   * store checks the resolved path again, without following links, as it reads it.
+   */
   private Path importSource(String sourcePath) {
     if (importDir == null) {
       throw new ProvisioningException("this server does not import images");
@@ -384,8 +400,9 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
     try {
       Path real = source.toRealPath();
       if (!real.startsWith(importDir.toRealPath())) {
-        throw new ProvisioningException("file " + sourcePath + " is outside the import folder "
-            + importDir + "; copy it there first");
+        throw new UnsafeFileException("file " + sourcePath + " is a symbolic link, or in a"
+            + " linked folder, that leads outside the import folder " + importDir
+            + "; copy the file there instead");
       }
       return real;
     } catch (java.io.IOException e) {

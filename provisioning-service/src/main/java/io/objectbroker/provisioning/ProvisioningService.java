@@ -67,20 +67,31 @@ public interface ProvisioningService {
   @ReadOnly
   List<String> listAllImages() throws ProvisioningException;
 
-  /** Creates an empty image of {@code sizeBytes} bytes. */
+  /**
+   * Creates an empty image of {@code sizeBytes} bytes.
+   *
+   * @throws QuotaExceededException when the image would be larger than the server allows
+   *     for one image, or bring all images over its quota (the message names the limit)
+   */
   @RequiresRole(OPERATOR)
   void createImage(String image, long sizeBytes)
-      throws ImageExistsException, ProvisioningException;
+      throws ImageExistsException, QuotaExceededException, ProvisioningException;
 
   /**
    * Creates an image from a disk image file in the server's import folder
    * ({@code DATA/import}): a raw disk or a qcow2 file (told apart by the qcow2 magic, never
    * guessed otherwise), copied and converted to the store's format as it streams; the server
    * logs the progress of large files.
+   *
+   * @throws UnsafeFileException when the file leads elsewhere: a symbolic link (or a folder on
+   *     the way) out of the import folder, or a qcow2 file that names a backing file or an
+   *     external data file; nothing is read from there
+   * @throws QuotaExceededException when the image would be larger than the server allows
    */
   @RequiresRole(OPERATOR)
   void importImage(String image, String sourcePath)
-      throws ImageExistsException, ProvisioningException;
+      throws ImageExistsException, UnsafeFileException, QuotaExceededException,
+      ProvisioningException;
 
   /**
    * Deletes an image and frees all its files.

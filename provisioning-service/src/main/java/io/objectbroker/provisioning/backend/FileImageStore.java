@@ -9,14 +9,24 @@ import io.objectbroker.provisioning.ImageNotFoundException;
 import io.objectbroker.provisioning.NodeInUseException;
 import io.objectbroker.provisioning.NodeNotFoundException;
 import io.objectbroker.provisioning.ProvisioningException;
+import io.objectbroker.provisioning.QuotaExceededException;
 import io.objectbroker.provisioning.SnapshotExistsException;
 import io.objectbroker.provisioning.SnapshotInUseException;
 import io.objectbroker.provisioning.SnapshotNotFoundException;
+import io.objectbroker.provisioning.UnsafeFileException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,11 +36,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -72,6 +84,18 @@ import java.util.stream.Stream;
  * that read an image's snapshots, run one at a time; one that cannot start within 30 seconds
  * fails with {@link BusyException} (a caller that serializes calls itself, as
  * {@code MainServer} does, waits in its own lock first).
+ *
+ * <p><b>No file outside.</b> The store reads and writes its own files only: a symbolic link,
+ * a device or a pipe in {@code images/} or {@code disks/} (or either folder being a link) is
+ * refused with {@link UnsafeFileException}, checked right before each file is read or handed
+ * to {@code qemu-img}, and never read, written or changed through; so is a layer whose header
+ * names a backing file other than a snapshot of its own image, or an external data file.
+ * {@link #importImage} takes a file reached without links and a qcow2 file only when it is
+ * self-contained (see there). Recovery at {@link #open} leaves such files alone and logs them.
+ *
+ * <p><b>Sizes.</b> {@link SizeLimits} bound the size of each image and the total of all
+ * images' sizes; {@code create_image} and {@code import_image} beyond them fail with
+ * {@link QuotaExceededException}, naming the limit and the size.
  */
 public final class FileImageStore implements ImageStore {
   private static final org.slf4j.Logger log =
@@ -105,21 +129,28 @@ public final class FileImageStore implements ImageStore {
   private static final String RAW_SNAPSHOT = ".snap.raw";
   private static final String QCOW2 = ".qcow2";
 
+  private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+  /** A snapshot's name as it may appear in a layer's backing file name (no ':' or '/'). */
+  private static final Pattern SNAPSHOT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
   private final Path dataDir;
   private final Path images;
   private final Path disks;
   private final Format format;
   /** The {@code qemu-img} to run, or null when it cannot be run. */
   private final String qemuImg;
+  private final SizeLimits limits;
 
   private final ReentrantLock lock = new ReentrantLock();
 
-  private FileImageStore(Path dataDir, Format format, String qemuImg) {
+  private FileImageStore(Path dataDir, Format format, String qemuImg, SizeLimits limits) {
     this.dataDir = dataDir;
     this.images = dataDir.resolve("images");
     this.disks = dataDir.resolve("disks");
     this.format = format;
     this.qemuImg = qemuImg;
+    this.limits = limits;
   }
 
   /**
@@ -131,7 +162,12 @@ public final class FileImageStore implements ImageStore {
    *     images and {@code qemu-img} cannot be run
    */
   public static FileImageStore open(Path dataDir) {
-    return open(dataDir, null, QEMU_IMG);
+    return open(dataDir, null, QEMU_IMG, SizeLimits.DEFAULT);
+  }
+
+  /** As {@link #open(Path)}, with {@code limits} on the images' sizes. */
+  public static FileImageStore open(Path dataDir, SizeLimits limits) {
+    return open(dataDir, null, QEMU_IMG, Objects.requireNonNull(limits, "limits"));
   }
 
   /**
@@ -143,18 +179,32 @@ public final class FileImageStore implements ImageStore {
    *     be run
    */
   public static FileImageStore open(Path dataDir, Format format) {
+    return open(dataDir, format, SizeLimits.DEFAULT);
+  }
+
+  /** As {@link #open(Path, Format)}, with {@code limits} on the images' sizes. */
+  public static FileImageStore open(Path dataDir, Format format, SizeLimits limits) {
     if (format == null) {
       throw new NullPointerException("format");
     }
-    return open(dataDir, format, QEMU_IMG);
+    return open(dataDir, format, QEMU_IMG, Objects.requireNonNull(limits, "limits"));
   }
 
   /** As the public factories, with the {@code qemu-img} executable to use; format may be null. */
   static FileImageStore open(Path dataDir, Format format, String qemuImg) {
+    return open(dataDir, format, qemuImg, SizeLimits.DEFAULT);
+  }
+
+  /**
+   * As the public factories, with the {@code qemu-img} executable to use; format may be null.
+   * The directory is used by its real path, so that checking a file's folder against it finds
+   * any link that has been put on the way since.
+   */
+  static FileImageStore open(Path dataDir, Format format, String qemuImg, SizeLimits limits) {
     Path dir = dataDir.toAbsolutePath().normalize();
     boolean haveQemuImg = qemuImgRuns(qemuImg);
     try {
-      Files.createDirectories(dir);
+      dir = Files.createDirectories(dir).toRealPath();
       Path formatFile = dir.resolve(FORMAT_FILE);
       Format recorded = readFormat(formatFile);
       Format chosen = format != null ? format : recorded != null ? recorded
@@ -167,9 +217,10 @@ public final class FileImageStore implements ImageStore {
         throw new ProvisioningException(
             "qcow2 images need " + qemuImg + ", but `" + qemuImg + " --version` does not run");
       }
-      FileImageStore store = new FileImageStore(dir, chosen, haveQemuImg ? qemuImg : null);
-      Files.createDirectories(store.images);
-      Files.createDirectories(store.disks);
+      FileImageStore store =
+          new FileImageStore(dir, chosen, haveQemuImg ? qemuImg : null, limits);
+      createFolder(store.images);
+      createFolder(store.disks);
       FileUtil.removeStaleTemps(store.images);
       FileUtil.removeStaleTemps(store.disks);
       FileUtil.removeStaleTemps(dir);
@@ -183,6 +234,20 @@ public final class FileImageStore implements ImageStore {
     } catch (IOException e) {
       throw new ProvisioningException("cannot open image store " + dir + ": " + describe(e), e);
     }
+  }
+
+  /**
+   * Creates one of the store's folders, which must not be a symbolic link: node disks name
+   * their snapshot as {@code ../images/...}, which a linked folder would send elsewhere, and
+   * every file in it would be outside the data directory.
+   */
+  private static void createFolder(Path folder) throws IOException {
+    if (Files.isSymbolicLink(folder)) {
+      throw new UnsafeFileException("image store folder " + folder + " is a symbolic link; the"
+          + " store keeps its files in real folders of the data directory (to use another"
+          + " file system, mount it on the data directory or on " + folder + ")");
+    }
+    Files.createDirectories(folder);
   }
 
   /** Whether {@code qemu-img --version} runs. */
@@ -201,10 +266,14 @@ public final class FileImageStore implements ImageStore {
   }
 
   private static Format readFormat(Path formatFile) throws IOException {
-    if (!Files.exists(formatFile)) {
+    if (!Files.exists(formatFile, NOFOLLOW)) {
       return null;
     }
-    String text = Files.readString(formatFile, StandardCharsets.UTF_8).strip();
+    if (!Files.isRegularFile(formatFile, NOFOLLOW)) {
+      throw new UnsafeFileException(formatFile + " is not a regular file (a symbolic link?); the"
+          + " image store reads no file through a link: remove it");
+    }
+    String text = FileUtil.readText(formatFile).strip();
     for (Format f : Format.values()) {
       if (f.extension().equals(text)) {
         return f;
@@ -226,13 +295,22 @@ public final class FileImageStore implements ImageStore {
   // ---------------------------------------------------------------------------------------
   // Images
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws QuotaExceededException when {@code sizeBytes} is over this store's
+   *     {@linkplain SizeLimits#maxImageBytes() limit per image}, or would bring the images'
+   *     sizes over its {@linkplain SizeLimits#totalBytes() total}
+   */
   @Override
   public void createImage(String image, long sizeBytes) throws ImageExistsException {
     if (sizeBytes <= 0) {
       throw new ProvisioningException("image size must be positive, not " + sizeBytes);
     }
+    checkImageSize(image, sizeBytes);
     locked("create image " + image, () -> {
       Path target = requireNoImage(image);
+      checkTotal(image, sizeBytes);
       Path temp = FileUtil.tempFor(target);
       try {
         if (format == Format.QCOW2) {
@@ -249,35 +327,67 @@ public final class FileImageStore implements ImageStore {
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The source is read only when it is a regular file whose path, as given, holds no
+   * symbolic link: each folder on the way is opened without following links. On the data
+   * directory's file system the file is then read through a hard link of its own in
+   * {@code images/}, made and checked to be that same file, so that nothing done to the
+   * path while the copy runs changes what is read; elsewhere (a hard link cannot cross file
+   * systems) the path is checked again right before each read and after the copy. A qcow2
+   * file is taken only when it is self-contained: one that names a backing file or an
+   * external data file is refused without reading them.
+   *
+   * @throws UnsafeFileException when the path goes through a link, the file is not what was
+   *     checked, or it is a qcow2 file that names another file
+   * @throws QuotaExceededException when the image would be over this store's
+   *     {@link SizeLimits}; checked before the copy, and again before the image takes its
+   *     name
+   */
   @Override
   public void importImage(String image, Path source) throws ImageExistsException {
     Path from = source.toAbsolutePath().normalize();
     String what = "import image " + image + " from " + from;
     Path target = locked(what, () -> requireNoImage(image));
-    if (!Files.isRegularFile(from) || !Files.isReadable(from)) {
-      throw new ProvisioningException("cannot import " + from + ": not a readable file");
-    }
     // The copy runs outside the lock, under a temporary name: a large import must not hold
     // every other change of the store up for minutes.
     Path temp = FileUtil.tempFor(target);
+    Path pin = FileUtil.tempFor(images.resolve(image + ".source"));
     try {
+      ImportSource in = openSource(from, pin);
       // The source format is named, never probed by qemu-img: probing a raw file that
       // happens to look like another format would read it wrongly.
-      String sourceFormat = isQcow2(from) ? "qcow2" : "raw";
-      if (sourceFormat.equals("qcow2")) {
-        refuseExternalFiles(from);
+      boolean qcow2 = isQcow2(in.check());
+      if (qcow2 && qemuImg == null) {
+        throw new ProvisioningException(
+            "cannot import " + from + ": it is a qcow2 file and qemu-img cannot be run");
       }
-      if (format == Format.QCOW2 || sourceFormat.equals("qcow2")) {
-        if (qemuImg == null) {
-          throw new ProvisioningException(
-              "cannot import " + from + ": it is a qcow2 file and qemu-img cannot be run");
-        }
-        convertWithProgress(image, from, sourceFormat, temp);
+      long size;
+      if (qcow2) {
+        Qcow2Header header = readImportedHeader(from, in.check());
+        refuseExternalFiles(from, header);
+        refuseExternalFiles(from, in.check());
+        size = header.sizeBytes();
       } else {
-        FileUtil.sparseCopy(from, temp);
+        size = Files.size(in.check());
       }
+      checkImageSize(image, size);
+      locked(what, () -> {
+        checkTotal(image, size);
+        return null;
+      });
+      if (format == Format.QCOW2 || qcow2) {
+        convertWithProgress(image, from, in.check(), qcow2 ? "qcow2" : "raw", temp);
+      } else {
+        FileUtil.sparseCopy(in.check(), temp);
+      }
+      in.check(); // what was read is still the file that was checked
+      long imported = virtualSize(temp);
+      checkImageSize(image, imported);
       locked(what, () -> {
         requireNoImage(image); // another import of the name may have finished first
+        checkTotal(image, imported);
         FileUtil.moveAtomically(temp, target);
         return null;
       });
@@ -285,16 +395,133 @@ public final class FileImageStore implements ImageStore {
       throw new ProvisioningException("cannot " + what + ": " + describe(e), e);
     } finally {
       FileUtil.deleteQuietly(temp);
+      FileUtil.deleteQuietly(pin);
     }
   }
 
   /**
-   * Converts {@code from} into the store's format at {@code temp}, streaming (qemu-img reads
-   * and writes a cluster at a time), and logs its progress every tenth of the way.
+   * The file to import: the path to read it by, and the file it must be.
+   *
+   * @param path {@code pin} when the file was pinned there, else the path as given
+   * @param file the file's identity ({@link BasicFileAttributes#fileKey()}: device and inode)
+   * @param pinned whether {@code path} is the store's own hard link to the file
    */
-  private void convertWithProgress(String image, Path from, String sourceFormat, Path temp) {
+  private record ImportSource(Path path, Object file, boolean pinned) {
+    /**
+     * The path to read, checked right before it is read: a pinned file cannot change; a path
+     * as given must still lead, without links, to the same file.
+     */
+    Path check() throws IOException {
+      if (!pinned && !Objects.equals(file, attributesWithoutLinks(path).fileKey())) {
+        throw new UnsafeFileException("cannot import " + path + ": it was replaced by another "
+            + "file while it was being imported; import a file that stays as it is");
+      }
+      return path;
+    }
+  }
+
+  /**
+   * Opens the file to import at {@code from} without following a link anywhere on its path,
+   * and pins it as {@code pin} (a hard link in {@code images/}) where the file system allows.
+   */
+  private static ImportSource openSource(Path from, Path pin) throws IOException {
+    BasicFileAttributes found;
+    try {
+      found = attributesWithoutLinks(from);
+    } catch (FileSystemException e) { // missing, a file on the way, not allowed
+      throw new ProvisioningException("cannot import " + from + ": not a readable file");
+    }
+    if (!found.isRegularFile() || !Files.isReadable(from)) {
+      throw new ProvisioningException("cannot import " + from + ": not a readable file");
+    }
+    try {
+      Files.createLink(pin, from);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Another file system, or not allowed: read by the path, checked before each use.
+      log.debug("cannot pin {} for its import, reading it by its path: {}", from, e.toString());
+      return new ImportSource(from, found.fileKey(), false);
+    }
+    // link() follows the links of the folders on the way (not of the file itself): the link
+    // must be to the very file that was found without them.
+    BasicFileAttributes pinned = Files.readAttributes(pin, BasicFileAttributes.class, NOFOLLOW);
+    if (!pinned.isRegularFile() || !Objects.equals(pinned.fileKey(), found.fileKey())) {
+      FileUtil.deleteQuietly(pin);
+      throw new UnsafeFileException("cannot import " + from + ": it was replaced by another "
+          + "file while it was being opened; import a file that stays as it is");
+    }
+    return new ImportSource(pin, found.fileKey(), true);
+  }
+
+  /**
+   * The attributes of {@code file}, found by opening each folder from the root on without
+   * following a link, so that what is found is the file at that path and nowhere else.
+   *
+   * @throws UnsafeFileException naming the first link on the way
+   */
+  private static BasicFileAttributes attributesWithoutLinks(Path file) throws IOException {
+    Path real;
+    try {
+      real = file.toRealPath();
+    } catch (NoSuchFileException e) {
+      throw new NoSuchFileException(file.toString());
+    }
+    if (!real.equals(file)) {
+      throw new UnsafeFileException("cannot import " + file + ": " + firstLink(file) + " is a "
+          + "symbolic link, and no file is imported through one; name the file itself");
+    }
+    DirectoryStream<Path> root = Files.newDirectoryStream(file.getRoot());
+    if (!(root instanceof SecureDirectoryStream<Path> folder)) {
+      root.close(); // no openat() here: the real path, checked above, is the best there is
+      return Files.readAttributes(file, BasicFileAttributes.class, NOFOLLOW);
+    }
+    try {
+      for (int i = 0; i < file.getNameCount() - 1; i++) {
+        SecureDirectoryStream<Path> next;
+        try {
+          next = folder.newDirectoryStream(file.getName(i), NOFOLLOW);
+        } catch (IOException e) {
+          if (Files.isSymbolicLink(file.getRoot().resolve(file.subpath(0, i + 1)))) {
+            throw new UnsafeFileException("cannot import " + file + ": " + firstLink(file)
+                + " became a symbolic link while it was being opened; import a file that"
+                + " stays where it is");
+          }
+          throw e;
+        }
+        folder.close();
+        folder = next;
+      }
+      BasicFileAttributes attributes = folder.getFileAttributeView(file.getFileName(),
+          BasicFileAttributeView.class, NOFOLLOW).readAttributes();
+      if (attributes.isSymbolicLink()) {
+        throw new UnsafeFileException("cannot import " + file + ": it is a symbolic link, and "
+            + "no file is imported through one; name the file itself");
+      }
+      return attributes;
+    } finally {
+      folder.close();
+    }
+  }
+
+  /** The first symbolic link on the way to {@code file}, or the file itself when none is. */
+  private static Path firstLink(Path file) {
+    for (int i = 1; i <= file.getNameCount(); i++) {
+      Path prefix = file.getRoot().resolve(file.subpath(0, i));
+      if (Files.isSymbolicLink(prefix)) {
+        return prefix;
+      }
+    }
+    return file;
+  }
+
+  /**
+   * Converts {@code read}, the file to import from {@code from}, into the store's format at
+   * {@code temp}, streaming (qemu-img reads and writes a cluster at a time), and logs its
+   * progress every tenth of the way.
+   */
+  private void convertWithProgress(String image, Path from, Path read, String sourceFormat,
+      Path temp) {
     List<String> command = List.of(qemuImg, "convert", "-p", "-f", sourceFormat,
-        "-O", format.extension(), from.toString(), temp.toString());
+        "-O", format.extension(), read.toString(), temp.toString());
     int[] logged = {0};
     Command.Result result = Command.run(COPY_TIMEOUT, command, text -> {
       // qemu-img -p writes "    (12.34/100%)\r" as it goes.
@@ -313,20 +540,42 @@ public final class FileImageStore implements ImageStore {
       }
     });
     if (!result.ok()) {
-      throw new ProvisioningException(Command.failure(command, result));
+      throw new ProvisioningException(
+          "cannot import " + from + ": " + Command.failure(command, result));
+    }
+  }
+
+  /** The header of a qcow2 file to import, {@code from} as the user named it. */
+  private static Qcow2Header readImportedHeader(Path from, Path file) {
+    try {
+      return Qcow2Header.read(file);
+    } catch (IOException e) {
+      throw new ProvisioningException("cannot import " + from + ": it starts as a qcow2 file"
+          + " does, but its header is cut short or damaged", e);
     }
   }
 
   /**
-   * Refuses a qcow2 source that names another file (a backing file, an external data file):
-   * converting it would copy that file of the server into the image, for nodes to read.
+   * Refuses a qcow2 source whose header names another file (a backing file, an external
+   * data file): converting it would copy that file of the server into the image, for nodes
+   * to read. Checked from the header before {@code qemu-img} opens the source at all.
    */
-  private void refuseExternalFiles(Path source) {
+  private static void refuseExternalFiles(Path source, Qcow2Header header) {
+    if (header.backingFile() != null) {
+      throw refusedExternal(source, "the backing file " + header.backingFile());
+    }
+    if (header.hasExternalDataFile()) {
+      throw refusedExternal(source, "an external data file");
+    }
+  }
+
+  /** As {@link #refuseExternalFiles(Path, Qcow2Header)}, as {@code qemu-img info} sees it. */
+  private void refuseExternalFiles(Path source, Path file) {
     if (qemuImg == null) {
       return; // the conversion itself is refused
     }
     String json = qemuImg(COMMAND_TIMEOUT, "info", "-f", "qcow2", "--output=json",
-        source.toString());
+        file.toString());
     Object info;
     try {
       info = Json.parse(json);
@@ -342,23 +591,33 @@ public final class FileImageStore implements ImageStore {
     }
     Object backing = info instanceof Map<?, ?> fields ? fields.get("backing-filename") : null;
     if (backing != null || dataFile != null) {
-      throw new ProvisioningException("cannot import " + source + ": it is a qcow2 file that "
-          + "reads " + (backing != null ? "the backing file " + backing
-              : "the data file " + dataFile)
-          + "; import a self-contained file (qemu-img convert -O qcow2 makes one)");
+      throw refusedExternal(source, backing != null ? "the backing file " + backing
+          : "the data file " + dataFile);
     }
   }
 
+  private static UnsafeFileException refusedExternal(Path source, String what) {
+    return new UnsafeFileException("cannot import " + source + ": it is a qcow2 file that "
+        + "reads " + what + "; import a self-contained file (qemu-img convert -O qcow2 makes"
+        + " one)");
+  }
+
+  /** Whether the file starts as a qcow2 file does; a symbolic link is not read through. */
   private static boolean isQcow2(Path file) throws IOException {
     byte[] magic = {'Q', 'F', 'I', (byte) 0xfb};
-    try (InputStream in = Files.newInputStream(file)) {
-      return Arrays.equals(in.readNBytes(magic.length), magic);
+    ByteBuffer start = ByteBuffer.allocate(magic.length);
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, NOFOLLOW)) {
+      while (start.hasRemaining() && in.read(start) >= 0) {
+        // reads the first four bytes, or as many as there are
+      }
     }
+    return Arrays.equals(start.array(), magic) && !start.hasRemaining();
   }
 
   @Override
   public boolean exists(String image) {
-    return Files.isRegularFile(imageFile(image));
+    // A link under an image's name counts: the name is taken, and using it is refused.
+    return Files.exists(imageFile(image), NOFOLLOW);
   }
 
   @Override
@@ -448,7 +707,7 @@ public final class FileImageStore implements ImageStore {
    */
   private void createQcow2Snapshot(String image, String snapshot, Path file) throws IOException {
     Path frozen = qcow2Snapshot(image, snapshot);
-    if (Files.exists(frozen)) {
+    if (Files.exists(frozen, NOFOLLOW)) {
       // In no chain: a leftover of a snapshot deleted half-way, unless a node lies on it.
       if (!nodesAt(origins(), image, List.of(snapshot)).isEmpty()) {
         throw new SnapshotExistsException("image " + image + " has no snapshot " + snapshot
@@ -473,16 +732,26 @@ public final class FileImageStore implements ImageStore {
   /** Undoes snapshots cut off between linking and renaming, and drops unchained layers. */
   private void recoverSnapshots() throws IOException {
     Set<String> origins = new java.util.HashSet<>();
-    for (Origin origin : origins().values()) {
-      origins.add(origin.image() + "@" + origin.snapshot());
+    try {
+      for (Origin origin : origins().values()) {
+        origins.add(origin.image() + "@" + origin.snapshot());
+      }
+    } catch (UnsafeFileException e) {
+      // Without every origin, a layer in no chain may be a node's: none is removed.
+      log.warn("cannot check the images for half-made snapshots: {}", e.getMessage());
+      return;
     }
     for (String image : listImages()) {
       try {
         Path file = imageFile(image);
-        List<String> chain = qcow2Snapshots(image);
+        List<String> chain = qcow2Snapshots(image); // refuses links in the chain
         for (Path layer : filesOf(image, QCOW2)) {
           String snapshot = between(layer, image + "@", QCOW2);
-          if (Files.isSameFile(layer, file)) {
+          if (!Files.isRegularFile(layer, NOFOLLOW)) {
+            // Planted, not half-made: left for the administrator, never followed.
+            log.warn("{} is not a regular file (a symbolic link?); the image store leaves it"
+                + " alone and reads no file through it: remove it", layer);
+          } else if (Files.isSameFile(layer, file)) {
             Files.delete(layer);
           } else if (!chain.contains(snapshot) && !origins.contains(image + "@" + snapshot)) {
             Files.delete(layer);
@@ -545,14 +814,15 @@ public final class FileImageStore implements ImageStore {
    * a crash part-way leaves data copied twice, never lost.
    */
   private void mergeIntoLayerAbove(String image, List<String> chain, int k) throws IOException {
-    Path frozen = qcow2Snapshot(image, chain.get(k));
+    // The chain was just read, refusing links; the files qemu-img opens are checked again.
+    Path frozen = own(qcow2Snapshot(image, chain.get(k)));
     boolean aboveIsSnapshot = k + 1 < chain.size();
-    Path above = aboveIsSnapshot ? qcow2Snapshot(image, chain.get(k + 1)) : imageFile(image);
+    Path above = own(aboveIsSnapshot ? qcow2Snapshot(image, chain.get(k + 1)) : imageFile(image));
     List<String> command = new ArrayList<>(List.of("rebase", "-q", "-f", "qcow2"));
     if (k == 0) {
       command.addAll(List.of("-b", ""));
     } else {
-      command.addAll(List.of("-b", qcow2Snapshot(image, chain.get(k - 1)).getFileName()
+      command.addAll(List.of("-b", own(qcow2Snapshot(image, chain.get(k - 1))).getFileName()
           .toString(), "-F", "qcow2"));
     }
     command.add(above.toString());
@@ -573,21 +843,37 @@ public final class FileImageStore implements ImageStore {
     return format == Format.QCOW2 ? qcow2Snapshots(image) : rawSnapshots(image);
   }
 
-  /** The snapshots in the image's chain of layers, oldest first, read from their headers. */
+  /**
+   * The snapshots in the image's chain of layers, oldest first, read from their headers.
+   * Every layer is checked as it is read: a real file in {@code images/}, with no external
+   * data file, on a backing file that is a snapshot of the same image.
+   *
+   * @throws UnsafeFileException for a layer that is a link, or leads outside {@code images/}
+   */
   private List<String> qcow2Snapshots(String image) throws IOException {
     List<String> newestFirst = new ArrayList<>();
     Path layer = imageFile(image);
     String prefix = image + "@";
     while (true) {
-      String backing = Qcow2Header.read(layer).backingFile();
+      Qcow2Header header = Qcow2Header.read(own(layer));
+      if (header.hasExternalDataFile()) {
+        throw new UnsafeFileException("image " + image + ": layer " + layer.getFileName()
+            + " keeps its data in an external data file, which the image store does not use");
+      }
+      String backing = header.backingFile();
       if (backing == null) {
         break;
       }
       Path below = layer.resolveSibling(backing).normalize();
+      if (below.getParent() == null || !below.getParent().equals(images)) {
+        throw new UnsafeFileException("image " + image + ": layer " + layer.getFileName()
+            + " lies on " + backing + ", outside " + images + "; the image store reads no"
+            + " file outside its folder");
+      }
       String name = below.getFileName().toString();
-      if (below.getParent() == null || !below.getParent().equals(images)
-          || !name.startsWith(prefix) || !name.endsWith(QCOW2)
-          || name.length() <= prefix.length() + QCOW2.length()) {
+      if (!name.startsWith(prefix) || !name.endsWith(QCOW2)
+          || name.length() <= prefix.length() + QCOW2.length()
+          || !SNAPSHOT_NAME.matcher(between(below, prefix, QCOW2)).matches()) {
         throw new ProvisioningException("image " + image + ": layer " + layer.getFileName()
             + " lies on " + backing + ", which is not a snapshot of the image");
       }
@@ -610,8 +896,8 @@ public final class FileImageStore implements ImageStore {
     }
     List<String> ordered = new ArrayList<>();
     Path list = snapshotList(image);
-    if (Files.exists(list)) {
-      for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+    if (Files.exists(list, NOFOLLOW)) {
+      for (String line : FileUtil.readText(own(list)).lines().toList()) {
         String name = line.strip();
         if (onDisk.remove(name)) {
           ordered.add(name);
@@ -633,7 +919,7 @@ public final class FileImageStore implements ImageStore {
 
   private static long lastModified(Path file) {
     try {
-      return Files.getLastModifiedTime(file).toMillis();
+      return Files.getLastModifiedTime(file, NOFOLLOW).toMillis();
     } catch (IOException e) {
       return Long.MAX_VALUE;
     }
@@ -651,7 +937,7 @@ public final class FileImageStore implements ImageStore {
         throw new SnapshotNotFoundException("image " + image + " has no snapshot to clone");
       }
       Path disk = diskFile(node);
-      if (Files.exists(disk)) {
+      if (Files.exists(disk, NOFOLLOW)) {
         Origin origin = origins().get(node);
         throw new NodeInUseException("node " + node + " is already provisioned"
             + (origin == null ? "" : " from " + origin.image() + "@" + origin.snapshot()));
@@ -663,13 +949,14 @@ public final class FileImageStore implements ImageStore {
       Path origin = originFile(node);
       try {
         if (format == Format.QCOW2) {
-          Path frozen = qcow2Snapshot(image, snapshot);
+          // In the chain just read, which refuses links; checked again right before use.
+          Path frozen = own(qcow2Snapshot(image, snapshot));
           // qemu resolves a relative backing file against the overlay's directory.
           qemuImg(COMMAND_TIMEOUT, "create", "-q", "-f", "qcow2", "-u",
               "-b", disks.relativize(frozen).toString(), "-F", "qcow2", temp.toString(),
               Long.toString(Qcow2Header.read(frozen).sizeBytes()));
         } else {
-          copyRaw(rawSnapshotFile(image, snapshot), temp);
+          copyRaw(own(rawSnapshotFile(image, snapshot)), temp);
         }
         // The origin goes first: a disk must never exist without it, or deleteImage could
         // remove the image a clone was made from.
@@ -687,10 +974,19 @@ public final class FileImageStore implements ImageStore {
     });
   }
 
-  /** A reflink copy where the file system makes one (free, copy-on-write), else sparse. */
+  /**
+   * A reflink copy where the file system makes one (free, copy-on-write), else sparse. A
+   * source that has become a link since it was checked is copied as a link (cp -P), never
+   * through it, and then refused.
+   */
   private static void copyRaw(Path source, Path target) throws IOException {
-    if (Command.succeeds(COPY_TIMEOUT,
-        List.of("cp", "--reflink=always", source.toString(), target.toString()))) {
+    if (Command.succeeds(COPY_TIMEOUT, List.of("cp", "--reflink=always", "--no-dereference",
+        "--", source.toString(), target.toString()))) {
+      if (!Files.isRegularFile(target, NOFOLLOW)) {
+        FileUtil.deleteQuietly(target);
+        throw new UnsafeFileException(source + " became a symbolic link while it was copied;"
+            + " the image store copies no file through a link");
+      }
       return;
     }
     FileUtil.deleteQuietly(target);
@@ -701,7 +997,7 @@ public final class FileImageStore implements ImageStore {
   public void deleteNodeDisk(String node) throws NodeNotFoundException {
     locked("delete the disk of node " + node, () -> {
       Path disk = diskFile(node);
-      if (!Files.exists(disk)) {
+      if (!Files.exists(disk, NOFOLLOW)) {
         throw new NodeNotFoundException("node " + node + " has no disk");
       }
       Files.delete(disk);
@@ -733,7 +1029,7 @@ public final class FileImageStore implements ImageStore {
   public ImageInfo imageInfo(String image) throws ImageNotFoundException {
     return locked("describe image " + image, () -> {
       Path file = requireImage(image);
-      long size = format == Format.QCOW2 ? Qcow2Header.read(file).sizeBytes() : Files.size(file);
+      long size = virtualSize(file);
       List<String> snapshots = snapshots(image);
       List<String> nodes = clonesOf(image, null);
       List<Path> own = new ArrayList<>(List.of(file));
@@ -774,8 +1070,8 @@ public final class FileImageStore implements ImageStore {
     Map<String, Origin> origins = new TreeMap<>();
     for (String node : nodeDisks()) {
       Path file = originFile(node);
-      if (Files.exists(file)) {
-        Map<String, String> fields = readOrigin(file);
+      if (Files.exists(file, NOFOLLOW)) {
+        Map<String, String> fields = readOrigin(own(file));
         origins.put(node, new Origin(fields.getOrDefault("image", ""),
             fields.getOrDefault("snapshot", "")));
       }
@@ -801,7 +1097,7 @@ public final class FileImageStore implements ImageStore {
   }
 
   private static Map<String, String> readOrigin(Path file) throws IOException {
-    return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+    return FileUtil.readText(file).lines()
         .filter(line -> line.indexOf('=') > 0)
         .collect(Collectors.toMap(
             line -> line.substring(0, line.indexOf('=')).strip(),
@@ -836,17 +1132,18 @@ public final class FileImageStore implements ImageStore {
     return disks.resolve(node + ORIGIN);
   }
 
+  /** The image's file, checked as {@link #own} does. */
   private Path requireImage(String image) {
     Path file = imageFile(image);
-    if (!Files.isRegularFile(file)) {
+    if (!Files.exists(file, NOFOLLOW) || Files.isDirectory(file, NOFOLLOW)) {
       throw new ImageNotFoundException("image " + image + " not found");
     }
-    return file;
+    return own(file);
   }
 
   private Path requireNoImage(String image) {
     Path file = imageFile(image);
-    if (Files.exists(file)) {
+    if (Files.exists(file, NOFOLLOW)) {
       throw new ImageExistsException("image " + image + " exists already");
     }
     return file;
@@ -865,6 +1162,91 @@ public final class FileImageStore implements ImageStore {
           .sorted()
           .collect(Collectors.toList());
     }
+  }
+
+  /**
+   * {@code file}, a file of the store's, checked right before it is read, changed or handed
+   * to {@code qemu-img}: it must be a regular file, not a symbolic link or anything else that
+   * leads away from the data directory (a device, a pipe), in a folder of the store that is
+   * still reached without links. A file that does not exist passes: using it then fails as
+   * it would have.
+   *
+   * @throws UnsafeFileException when it is not such a file
+   */
+  private Path own(Path file) {
+    Path folder = file.getParent();
+    try {
+      if (!folder.toRealPath().equals(folder)) {
+        throw new UnsafeFileException(file + " is reached through a symbolic link (to "
+            + folder.toRealPath() + "); the image store reads no file through a link");
+      }
+      BasicFileAttributes attributes =
+          Files.readAttributes(file, BasicFileAttributes.class, NOFOLLOW);
+      if (attributes.isSymbolicLink()) {
+        throw new UnsafeFileException(file + " is a symbolic link; the image store reads and"
+            + " writes no file through a link: remove it");
+      }
+      if (!attributes.isRegularFile()) {
+        throw new UnsafeFileException(file + " is not a regular file; the image store reads"
+            + " and writes regular files only: remove it");
+      }
+    } catch (NoSuchFileException e) {
+      // Not there (any more): reading it reports that.
+    } catch (IOException e) {
+      throw new ProvisioningException("cannot check " + file + ": " + describe(e), e);
+    }
+    return file;
+  }
+
+  /** The size the guest sees of an image file in the store's format. */
+  private long virtualSize(Path file) throws IOException {
+    return format == Format.QCOW2 ? Qcow2Header.read(own(file)).sizeBytes()
+        : Files.size(own(file));
+  }
+
+  /** Refuses an image over the size one image may have. */
+  private void checkImageSize(String image, long bytes) {
+    if (bytes > limits.maxImageBytes()) {
+      throw new QuotaExceededException("image " + image + " of " + SizeLimits.text(bytes)
+          + " is over the limit of " + SizeLimits.text(limits.maxImageBytes())
+          + " per image");
+    }
+  }
+
+  /**
+   * Refuses an image that would bring the sizes of all images together over the total; under
+   * the lock, so that two images cannot both take the last of it.
+   */
+  private void checkTotal(String image, long bytes) throws IOException {
+    if (!limits.hasTotal()) {
+      return;
+    }
+    long used = 0;
+    for (String other : listImages()) {
+      if (!other.equals(image)) {
+        used = saturatedSum(used, sizeForQuota(other));
+      }
+    }
+    long after = saturatedSum(used, bytes);
+    if (after > limits.totalBytes()) {
+      throw new QuotaExceededException("image " + image + " of " + SizeLimits.text(bytes)
+          + " would bring all images to " + SizeLimits.text(after) + ", over the quota of "
+          + SizeLimits.text(limits.totalBytes()) + " (" + SizeLimits.text(used) + " used)");
+    }
+  }
+
+  /** An image's size for the quota; an image that cannot be read counts nothing. */
+  private long sizeForQuota(String image) {
+    try {
+      return virtualSize(imageFile(image));
+    } catch (IOException | ProvisioningException e) {
+      log.debug("image {} counts nothing towards the quota: {}", image, e.getMessage());
+      return 0;
+    }
+  }
+
+  private static long saturatedSum(long a, long b) {
+    return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
   }
 
   private static String between(Path file, String prefix, String suffix) {
@@ -890,9 +1272,10 @@ public final class FileImageStore implements ImageStore {
 
   private static void setPermissions(Path file, String permissions) {
     try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
+      FileUtil.setPermissions(file, PosixFilePermissions.fromString(permissions));
     } catch (IOException | UnsupportedOperationException e) {
       // Only a guard against accidents; the store writes to frozen layers only to merge them.
+      // (A link fails here, and is not changed through.)
     }
   }
 

@@ -3,18 +3,27 @@ package io.objectbroker.provisioning.backend;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-/** File operations that never leave a half-written file under its final name. */
+/**
+ * File operations that never leave a half-written file under its final name, and never read or
+ * change a file through a symbolic link: a file is replaced by renaming over its name (which
+ * replaces a link, not what it points to), and read or changed with {@code NOFOLLOW_LINKS}.
+ */
 final class FileUtil {
 
   /** Temporary files start with this; the names we are given cannot start with a dot. */
@@ -65,13 +74,34 @@ final class FileUtil {
     }
   }
 
+  /** The text of a small file; a symbolic link is not read through but fails. */
+  static String readText(Path file) throws IOException {
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ,
+        LinkOption.NOFOLLOW_LINKS)) {
+      return new String(Channels.newInputStream(in).readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Sets the permissions of {@code file}, which must not be a symbolic link. */
+  static void setPermissions(Path file, Set<PosixFilePermission> permissions)
+      throws IOException {
+    PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class,
+        LinkOption.NOFOLLOW_LINKS);
+    if (view == null) {
+      throw new UnsupportedOperationException("no POSIX permissions on " + file);
+    }
+    view.setPermissions(permissions);
+  }
+
   /**
    * Copies {@code source} to the new file {@code target}, leaving blocks of zeros out so that
-   * holes in the source stay holes (and zeros written into it become holes).
+   * holes in the source stay holes (and zeros written into it become holes). A symbolic link
+   * as {@code source} is not read through but fails.
    */
   static void sparseCopy(Path source, Path target) throws IOException {
     Files.createFile(target);
-    try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+    try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ,
+        LinkOption.NOFOLLOW_LINKS);
         RandomAccessFile file = new RandomAccessFile(target.toFile(), "rw")) {
       long size = in.size();
       // Sizing the file first makes everything we do not write a hole.

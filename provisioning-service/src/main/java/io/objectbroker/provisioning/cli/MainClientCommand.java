@@ -8,6 +8,7 @@ import io.objectbroker.internal.cli.Cli.UsageException;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
+import io.objectbroker.provisioning.backend.SizeLimits;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
@@ -185,6 +186,16 @@ public final class MainClientCommand implements Callable<Integer> {
    * @throws UsageException naming the text and what is expected
    */
   static long parseSize(String text) {
+    return parseSize(text, MainServer.MAX_IMAGE_BYTES);
+  }
+
+  /**
+   * A size as {@link #parseSize(String)} reads it, from 1 byte to {@code most} bytes; for
+   * {@code mainserver}'s limits too.
+   *
+   * @throws UsageException naming the text and what is expected
+   */
+  static long parseSize(String text, long most) {
     String t = text.strip();
     int digits = Cli.leadingDigits(t);
     String rest = t.substring(digits);
@@ -194,31 +205,28 @@ public final class MainClientCommand implements Callable<Integer> {
     }
     if (digits == 0 || !(rest.isEmpty() || asciiWord(rest, "b") || asciiWord(rest, "ib"))) {
       throw new UsageException("'" + text + "' is not a size (expected: a whole number of bytes"
-          + " from 1 to " + sizeText(MainServer.MAX_IMAGE_BYTES) + ", or of K, M, G or T:"
+          + " from 1 to " + sizeText(most) + ", or of K, M, G or T:"
           + " e.g. 1048576, 512M, 10G)");
     }
     int shift = 10 * (unit + 1);
-    long most = MainServer.MAX_IMAGE_BYTES >> shift; // in this unit
+    long mostInUnit = most >> shift;
     long n = 0;
-    for (int i = 0; i < digits && n <= most; i++) { // stops before n could overflow
-      n = n * 10 + (t.charAt(i) - '0');
+    for (int i = 0; i < digits && n <= mostInUnit; i++) {
+      int digit = t.charAt(i) - '0';
+      // Saturates instead of overflowing: out of range either way.
+      n = n > (Long.MAX_VALUE - digit) / 10 ? Long.MAX_VALUE : n * 10 + digit;
     }
-    if (n == 0 || n > most) {
+    if (n == 0 || n > mostInUnit) {
       throw new UsageException("size " + t + " is out of range (expected: 1 byte to "
-          + sizeText(MainServer.MAX_IMAGE_BYTES) + ")");
+          + sizeText(most) + ")");
     }
     return n << shift;
   }
 
   /** 68719476736 as "64G": in the largest unit that divides it. */
   static String sizeText(long bytes) {
-    for (int unit = 3; unit >= 0; unit--) {
-      int shift = 10 * (unit + 1);
-      if (bytes != 0 && (bytes & ((1L << shift) - 1)) == 0) {
-        return (bytes >> shift) + "KMGT".substring(unit, unit + 1);
-      }
-    }
-    return Long.toString(bytes);
+    String text = SizeLimits.text(bytes);
+    return text.endsWith(" bytes") ? Long.toString(bytes) : text;
   }
 
   // Whether text is the lower-case ASCII word in any case: equalsIgnoreCase, but ASCII only

@@ -4,10 +4,12 @@ import io.objectbroker.Address;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
+import io.objectbroker.provisioning.backend.SizeLimits;
 import io.objectbroker.server.ObjectServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,6 +26,9 @@ import picocli.CommandLine.Option;
         "  OB_DATA_DIR  where images, disks and targets are kept (default ./data)",
         "  OB_TGT_CONTROL_PORT  the control port of the tgtd to use (default: tgtd's own)"})
 public final class MainServerCommand implements Callable<Integer> {
+
+  /** The largest quota {@code --quota} takes: 1 EiB, far beyond any one server's disks. */
+  static final long MAX_QUOTA_BYTES = 1L << 60;
 
   @Option(names = "--host", defaultValue = "${env:OB_HOST:-127.0.0.1}",
       description = "Address to bind and advertise (default: ${DEFAULT-VALUE}).")
@@ -48,6 +53,18 @@ public final class MainServerCommand implements Callable<Integer> {
       description = "Control port of the tgtd that serves the exports, as in `tgtd -C N`"
           + " (default: tgtd's own).")
   int tgtControlPort;
+
+  @Option(names = "--max-image-size", paramLabel = "SIZE", defaultValue = "16T",
+      converter = ImageSize.class,
+      description = "The largest image that create_image and import_image make, as the guest"
+          + " sees it: 512M, 10G, 1T (default: ${DEFAULT-VALUE}; at most 64T).")
+  long maxImageBytes;
+
+  @Option(names = "--quota", paramLabel = "SIZE", converter = TotalSize.class,
+      description = "The most that all images may take together, counting each image's size"
+          + " as the guest sees it (snapshots and node disks not counted); e.g. 10T"
+          + " (default: no limit).")
+  Long quotaBytes;
 
   @Option(names = "--name", defaultValue = ProvisioningService.DEFAULT_NAME,
       description = "Name to register the service under (default: ${DEFAULT-VALUE}).")
@@ -74,7 +91,7 @@ public final class MainServerCommand implements Callable<Integer> {
     // Checked before the data folder is opened: a bad option changes nothing.
     ObjectServer.Builder builder = security.apply(ObjectServer.builder().host(host).port(port)
         .nameServers(nameServers).workerThreads(workers).credentials(identity.credentials()));
-    MainServer service = MainServer.open(dataDir, tgtControlPort);
+    MainServer service = MainServer.open(dataDir, tgtControlPort, sizeLimits());
     ObjectServer server;
     try {
       server = builder.build();
@@ -92,6 +109,36 @@ public final class MainServerCommand implements Callable<Integer> {
         + " (data in " + dataDir.toAbsolutePath().normalize() + ")");
     server.awaitClose();
     return Cli.OK;
+  }
+
+  /** The size limits the options ask for. */
+  SizeLimits sizeLimits() {
+    SizeLimits limits = SizeLimits.DEFAULT.withMaxImageBytes(maxImageBytes);
+    return quotaBytes == null ? limits : limits.withTotalBytes(quotaBytes);
+  }
+
+  /** {@code --max-image-size}: a size as mainclient reads it, up to the largest image. */
+  static final class ImageSize implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String text) {
+      return size(text, MainServer.MAX_IMAGE_BYTES);
+    }
+  }
+
+  /** {@code --quota}: a size as mainclient reads it. */
+  static final class TotalSize implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String text) {
+      return size(text, MAX_QUOTA_BYTES);
+    }
+  }
+
+  private static long size(String text, long most) {
+    try {
+      return MainClientCommand.parseSize(text, most);
+    } catch (Cli.UsageException e) {
+      throw new CommandLine.TypeConversionException(e.getMessage());
+    }
   }
 
   public static void main(String[] args) {

@@ -11,6 +11,7 @@ import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.naming.server.MemoryNameStore;
 import io.objectbroker.naming.server.NameServerService;
 import io.objectbroker.provisioning.ProvisioningService;
+import io.objectbroker.provisioning.backend.SizeLimits;
 import io.objectbroker.server.ObjectServer;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * {@code mainserver --ns A,B}: the service is registered with each name server of the list
@@ -123,7 +125,44 @@ class MainServerCommandTest {
         new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
     assertThat(exit).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--ns=HOST:PORT[,HOST:PORT...]")
-        .contains("or several, comma-separated");
+        .contains("or several, comma-separated")
+        .contains("--max-image-size=SIZE").contains("--quota=SIZE");
+  }
+
+  @Test
+  void sizeLimitsComeFromTheirOptions() {
+    MainServerCommand defaults = new MainServerCommand();
+    new CommandLine(defaults).parseArgs();
+    assertThat(defaults.sizeLimits()).isEqualTo(SizeLimits.DEFAULT);
+
+    MainServerCommand set = new MainServerCommand();
+    new CommandLine(set).parseArgs("--max-image-size", "2T", "--quota", "100t");
+    assertThat(set.sizeLimits()).isEqualTo(
+        SizeLimits.DEFAULT.withMaxImageBytes(2L << 40).withTotalBytes(100L << 40));
+  }
+
+  @Test
+  void aBadSizeIsAUsageErrorBeforeTheDataFolderIsOpened() {
+    Path folder = data.resolve("never");
+    String[][] cases = {
+        {"--max-image-size", "65T", "mainserver: Invalid value for option '--max-image-size':"
+            + " size 65T is out of range (expected: 1 byte to 64T) (see mainserver --help)"},
+        {"--quota", "lots", "mainserver: Invalid value for option '--quota': 'lots' is not a"
+            + " size (expected: a whole number of bytes from 1 to 1048576T, or of K, M, G or T:"
+            + " e.g. 1048576, 512M, 10G) (see mainserver --help)"},
+        {"--quota", "99999999999999999999999999G", "mainserver: Invalid value for option"
+            + " '--quota': size 99999999999999999999999999G is out of range (expected: 1 byte"
+            + " to 1048576T) (see mainserver --help)"}};
+    for (String[] c : cases) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int exit = Cli.run(new MainServerCommand(), new String[] {c[0], c[1],
+          "--data-dir", folder.toString(), "--tgt-control-port", "" + unusedTgtControlPort()},
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8));
+      assertThat(exit).as(c[1]).isEqualTo(Cli.USAGE);
+      assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(c[2] + "\n");
+      assertThat(folder).doesNotExist();
+    }
   }
 
   /** mainclient through its parser: exit code, stdout, stderr. */
