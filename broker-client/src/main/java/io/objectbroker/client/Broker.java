@@ -114,11 +114,11 @@ public final class Broker implements AutoCloseable {
     this.dispatcher = new Dispatcher(Map.of(), codec, callbackWorkers, CALLBACK_QUEUE,
         () -> "client", refs, Hooks.NONE);
     this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, dispatcher,
-        b.keepAlive, b.credentials);
+        b.keepAlive, b.tls, b.credentials);
     this.resolver = new NameResolver(b.nameServers, b.nameCacheTtl, this::nameServerAt);
     this.sync = b.syncConnections == 0 ? null
         : new SyncConnections(b.syncConnections, b.maxFrameBytes, b.connectTimeout,
-            b.keepAlive, b.idleTimeout, b.credentials);
+            b.keepAlive, b.idleTimeout, b.tls, b.credentials);
     this.invoker = new Invoker(pool, sync, resolver, codec, dispatcher, b.interceptors,
         b.retries, b.backoff);
     refs.bind(invoker);
@@ -261,6 +261,7 @@ public final class Broker implements AutoCloseable {
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     private KeepAlive keepAlive = KeepAlive.DEFAULT;
     private io.objectbroker.Credentials credentials;
+    private io.objectbroker.Tls tls;
     private final List<Class<?>> types = new ArrayList<>();
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private int retries = DEFAULT_RETRIES;
@@ -441,6 +442,20 @@ public final class Broker implements AutoCloseable {
      */
     public Builder credentials(io.objectbroker.Credentials credentials) {
       this.credentials = credentials;
+      return this;
+    }
+
+    /**
+     * Connects to servers and name servers over TLS (TCP; Unix sockets stay plain), checking
+     * each server's certificate as {@code tls} says (a {@link io.objectbroker.Tls#client}
+     * setting); null: plain TCP, the default. A server that requires TLS closes a plain
+     * connection, and the call fails saying so.
+     */
+    public Builder tls(io.objectbroker.Tls tls) {
+      if (tls != null && tls.isServer()) {
+        throw new IllegalArgumentException("tls: a server's setting (expected: Tls.client)");
+      }
+      this.tls = tls;
       return this;
     }
 

@@ -29,12 +29,14 @@ final class ConnectionPool implements AutoCloseable {
   private final Duration connectTimeout;
   private final Connection.CallHandler handler;
   private final KeepAlive keepAlive;
+  private final io.objectbroker.Tls tls;
   private final io.objectbroker.Credentials credentials;
   private volatile boolean closed;
 
   ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout,
       Connection.CallHandler handler, KeepAlive keepAlive,
-      io.objectbroker.Credentials credentials) {
+      io.objectbroker.Tls tls, io.objectbroker.Credentials credentials) {
+    this.tls = tls;
     this.credentials = credentials;
     this.handler = handler;
     this.codec = codec;
@@ -71,8 +73,8 @@ final class ConnectionPool implements AutoCloseable {
   }
 
   private void open(Address address, CompletableFuture<Connection> target) {
-    Transport.connect(address, codec, maxFrameBytes, connectTimeout, keepAlive, credentials,
-        handler)
+    Transport.connect(address, codec, maxFrameBytes, connectTimeout, keepAlive, tls,
+        credentials, handler)
         .whenComplete((c, err) -> {
           if (err != null) {
             connections.remove(address, target);

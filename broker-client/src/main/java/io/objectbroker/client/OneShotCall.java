@@ -41,17 +41,29 @@ public final class OneShotCall {
 
   private final SetUp setUp;
   private final io.objectbroker.Credentials credentials;
+  private final io.objectbroker.Tls tls;
 
   private OneShotCall(Class<?>[] types) {
     setUp = new SetUp(types.clone());
     setUp.start();
     new JavaTimeSetUp().start();
     credentials = null;
+    tls = null;
   }
 
-  private OneShotCall(SetUp setUp, io.objectbroker.Credentials credentials) {
+  private OneShotCall(SetUp setUp, io.objectbroker.Credentials credentials,
+      io.objectbroker.Tls tls) {
     this.setUp = setUp;
     this.credentials = credentials;
+    this.tls = tls;
+  }
+
+  /**
+   * The same call set-up, over TLS as {@code tls} (a {@link io.objectbroker.Tls#client}
+   * setting) says; null: plain TCP.
+   */
+  public OneShotCall withTls(io.objectbroker.Tls tls) {
+    return new OneShotCall(setUp, credentials, tls);
   }
 
   /**
@@ -59,7 +71,7 @@ public final class OneShotCall {
    * (null: none).
    */
   public OneShotCall withCredentials(io.objectbroker.Credentials credentials) {
-    return new OneShotCall(setUp, credentials);
+    return new OneShotCall(setUp, credentials, tls);
   }
 
   /**
@@ -209,7 +221,7 @@ public final class OneShotCall {
     // The connection is made while the serializer is still being set up; only the call waits.
     KryoCodec k = null;
     try (BlockingConnection c = BlockingConnection.open(address,
-        Protocol.DEFAULT_MAX_FRAME_BYTES, connect, false, credentials)) {
+        Protocol.DEFAULT_MAX_FRAME_BYTES, connect, false, tls, credentials)) {
       k = setUp.await();
       return c.call(k, direct.id(), method, args, timeout.toMillis());
     } catch (RemoteFailure f) {

@@ -62,6 +62,7 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
   private final int maxFrameBytes;
   private final Duration connectTimeout;
   private final KeepAlive keepAlive;
+  private final io.objectbroker.Tls tls;
   private final io.objectbroker.Credentials credentials;
   private final long keepAliveNanos; // its interval; 0: off
   private final long idleTimeoutNanos;
@@ -91,15 +92,17 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
   static final Duration SERVICE_AFTER_IDLE = Duration.ofMillis(50);
 
   SyncConnections(int perServer, int maxFrameBytes, Duration connectTimeout,
-      KeepAlive keepAlive, Duration idleTimeout, io.objectbroker.Credentials credentials) {
-    this(perServer, maxFrameBytes, connectTimeout, keepAlive, idleTimeout, WATCH_PERIOD,
+      KeepAlive keepAlive, Duration idleTimeout, io.objectbroker.Tls tls,
+      io.objectbroker.Credentials credentials) {
+    this(perServer, maxFrameBytes, connectTimeout, keepAlive, idleTimeout, WATCH_PERIOD, tls,
         credentials);
   }
 
   /** With another {@link #WATCH_PERIOD}, for tests. */
   SyncConnections(int perServer, int maxFrameBytes, Duration connectTimeout,
-      KeepAlive keepAlive, Duration idleTimeout, Duration watchPeriod,
+      KeepAlive keepAlive, Duration idleTimeout, Duration watchPeriod, io.objectbroker.Tls tls,
       io.objectbroker.Credentials credentials) {
+    this.tls = tls;
     this.credentials = credentials;
     this.watchPeriodNanos = watchPeriod.toNanos();
     this.keepAlive = keepAlive;
@@ -161,7 +164,8 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
   private BlockingConnection open(Address address, Slot slot) {
     BlockingConnection c;
     try {
-      c = BlockingConnection.open(address, maxFrameBytes, connectTimeout, true, credentials);
+      c = BlockingConnection.open(address, maxFrameBytes, connectTimeout, true, tls,
+          credentials);
     } catch (RuntimeException | Error e) {
       synchronized (slot) {
         slot.open--;

@@ -77,9 +77,10 @@ final class NameServerRegistrations {
    */
   NameServerRegistrations(List<Address> nameServers, Duration leaseTtl, boolean replica,
       Function<String, String> uriOf, Function<String, Set<String>> tagsOf,
-      Duration shutdownTimeout, io.objectbroker.Credentials credentials) {
+      Duration shutdownTimeout, io.objectbroker.Tls tls,
+      io.objectbroker.Credentials credentials) {
     this.broker = Broker.builder().nameServers(nameServers).callTimeout(CALL_TIMEOUT)
-        .credentials(credentials).build();
+        .tls(tls).credentials(credentials).build();
     this.identity = credentials == null ? null : credentials.identity();
     List<Link> all = new ArrayList<>(nameServers.size());
     for (Address a : nameServers) {

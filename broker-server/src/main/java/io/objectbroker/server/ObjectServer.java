@@ -206,7 +206,7 @@ public final class ObjectServer implements AutoCloseable {
         : new Address(settings.host, settings.port);
     checkOpenToNetwork(bindAddress);
     Channel ch = Transport.bind(bindAddress, codec, settings.maxFrameBytes, settings.keepAlive,
-        settings.policy(), dispatcher, this::accepted);
+        settings.tls, settings.policy(), dispatcher, this::accepted);
     listening = ch;
     advertised = bindAddress.isUnix() ? bindAddress
         : new Address(advertisedHost(settings), Transport.localPort(ch));
@@ -215,7 +215,7 @@ public final class ObjectServer implements AutoCloseable {
         NameServerRegistrations r = new NameServerRegistrations(settings.nameServers,
             settings.leaseTtl, settings.replica, name -> uri(name).toString(),
             name -> metadata.getOrDefault(name, Set.of()), settings.shutdownTimeout,
-            settings.credentials);
+            settings.clientTls, settings.credentials);
         registrations = r;
         r.register(List.copyOf(objects.keySet()));
         r.startRenewing(objects::keySet);
@@ -398,8 +398,36 @@ public final class ObjectServer implements AutoCloseable {
     private Users users;
     private Boolean allowAnonymous;
     private io.objectbroker.Credentials credentials;
+    private io.objectbroker.Tls tls;
+    private io.objectbroker.Tls clientTls;
 
     private Builder() {}
+
+    /**
+     * Serves over TLS (a {@link io.objectbroker.Tls#server} setting: certificate and key, and
+     * with {@code requireClientCertificates} mutual TLS); null: plain TCP, the default. A Unix
+     * socket is never TLS: its file's permissions decide who connects.
+     */
+    public Builder tls(io.objectbroker.Tls tls) {
+      if (tls != null && !tls.isServer()) {
+        throw new IllegalArgumentException("tls: a client's setting (expected: Tls.server)");
+      }
+      this.tls = tls;
+      return this;
+    }
+
+    /**
+     * How this server connects to its name servers: over TLS as {@code tls} (a
+     * {@link io.objectbroker.Tls#client} setting) says; null: plain TCP, the default.
+     */
+    public Builder nameServerTls(io.objectbroker.Tls tls) {
+      if (tls != null && tls.isServer()) {
+        throw new IllegalArgumentException("nameServerTls: a server's setting (expected:"
+            + " Tls.client)");
+      }
+      this.clientTls = tls;
+      return this;
+    }
 
     /**
      * Requires every caller to prove it is one of {@code users} in its connection's handshake

@@ -55,7 +55,7 @@ class SyncConnectionsWatchdogTest {
 
   private SyncConnections watchedHourly(KeepAlive keepAlive) {
     sync = new SyncConnections(1, Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(5),
-        keepAlive, Duration.ofMinutes(1), Duration.ofHours(1), null);
+        keepAlive, Duration.ofMinutes(1), Duration.ofHours(1), null, null);
     return sync;
   }
 
