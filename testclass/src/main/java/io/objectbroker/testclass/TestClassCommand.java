@@ -92,7 +92,7 @@ public final class TestClassCommand implements Callable<Integer> {
     List<Address> nameServers = answeringFirst(Cli.nameServers("--ns", ns));
     boolean cleanedUp;
     try (Broker broker = Broker.builder().nameServers(nameServers).callTimeout(timeout)
-        .credentials(security.credentials()).build()) {
+        .tls(security.tls()).credentials(security.credentials()).build()) {
       ProvisioningService p = broker.proxy(ProvisioningService.class, name);
       try {
         runChecks(broker, p, image, empty, node, other);
@@ -275,7 +275,7 @@ public final class TestClassCommand implements Callable<Integer> {
     try {
       answering = Cli.firstAnswering(nameServers, address -> {
         try (Broker probe = Broker.builder().nameServer(address).callTimeout(timeout)
-            .credentials(security.credentials()).build()) {
+            .tls(security.tls()).credentials(security.credentials()).build()) {
           probe.nameServer().ping();
         }
       });

@@ -19,6 +19,50 @@ public final class ClientSecurity {
       description = "File holding that identity's secret, mode 600 (or OB_SECRET_FILE).")
   Path secretFile;
 
+  @Option(names = "--tls-ca", paramLabel = "FILE", defaultValue = "${env:OB_TLS_CA}",
+      description = "Connect over TLS, trusting the PEM certificates in FILE to sign servers'"
+          + " (or OB_TLS_CA).")
+  Path tlsCa;
+
+  @Option(names = "--tls-client-cert", paramLabel = "FILE",
+      defaultValue = "${env:OB_TLS_CLIENT_CERT}",
+      description = "PEM certificate to present to servers that require one (mutual TLS).")
+  Path tlsClientCert;
+
+  @Option(names = "--tls-client-key", paramLabel = "FILE",
+      defaultValue = "${env:OB_TLS_CLIENT_KEY}",
+      description = "PEM PKCS#8 key of --tls-client-cert.")
+  Path tlsClientKey;
+
+  /**
+   * The TLS settings given, or null for plain connections.
+   *
+   * @throws Cli.UsageException if a client certificate comes without a CA, or without its key
+   */
+  public io.objectbroker.Tls tls() {
+    boolean cert = given(tlsClientCert);
+    if (cert != given(tlsClientKey)) {
+      throw new Cli.UsageException("--tls-client-cert and --tls-client-key go together");
+    }
+    if (!given(tlsCa)) {
+      if (cert) {
+        throw new Cli.UsageException("--tls-client-cert without --tls-ca: give the CA that"
+            + " signs the servers' certificates");
+      }
+      return null;
+    }
+    try {
+      io.objectbroker.Tls tls = io.objectbroker.Tls.client(tlsCa);
+      return cert ? tls.withCertificate(tlsClientCert, tlsClientKey) : tls;
+    } catch (IllegalArgumentException e) {
+      throw new Cli.UsageException(e.getMessage());
+    }
+  }
+
+  static boolean given(Path p) {
+    return p != null && !p.toString().isEmpty();
+  }
+
   /**
    * The credentials given, or null if none.
    *

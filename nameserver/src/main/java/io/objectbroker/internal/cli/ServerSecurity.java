@@ -21,6 +21,46 @@ public final class ServerSecurity {
           + " than loopback without --users.")
   boolean allowAnonymous;
 
+  @Option(names = "--tls-cert", paramLabel = "FILE", defaultValue = "${env:OB_TLS_CERT}",
+      description = "Serve over TLS with this PEM certificate chain (or OB_TLS_CERT).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", defaultValue = "${env:OB_TLS_KEY}",
+      description = "PEM PKCS#8 key of --tls-cert (or OB_TLS_KEY).")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "FILE",
+      defaultValue = "${env:OB_TLS_CLIENT_CA}",
+      description = "Require client certificates signed by the PEM certificates in FILE"
+          + " (mutual TLS).")
+  Path tlsClientCa;
+
+  /**
+   * The TLS settings given, or null to serve plain TCP.
+   *
+   * @throws Cli.UsageException if only one of certificate and key is given, or a client CA
+   *     without them
+   */
+  public io.objectbroker.Tls tls() {
+    boolean cert = ClientSecurity.given(tlsCert);
+    if (cert != ClientSecurity.given(tlsKey)) {
+      throw new Cli.UsageException("--tls-cert and --tls-key go together");
+    }
+    if (!cert) {
+      if (ClientSecurity.given(tlsClientCa)) {
+        throw new Cli.UsageException("--tls-client-ca without --tls-cert and --tls-key");
+      }
+      return null;
+    }
+    try {
+      io.objectbroker.Tls tls = io.objectbroker.Tls.server(tlsCert, tlsKey);
+      return ClientSecurity.given(tlsClientCa) ? tls.requireClientCertificates(tlsClientCa)
+          : tls;
+    } catch (IllegalArgumentException e) {
+      throw new Cli.UsageException(e.getMessage());
+    }
+  }
+
   /** Sets up {@code server} as the options say. */
   public ObjectServer.Builder apply(ObjectServer.Builder server) {
     Users u = users();
@@ -30,7 +70,7 @@ public final class ServerSecurity {
     if (allowAnonymous) {
       server.allowAnonymous(true);
     }
-    return server;
+    return server.tls(tls());
   }
 
   /**

@@ -96,6 +96,10 @@ public final class NameServerCommand implements Callable<Integer> {
     if (security.allowAnonymous()) {
       options = options.allowAnonymous(true);
     }
+    io.objectbroker.Tls tls = security.tls();
+    if (tls != null) {
+      options = options.tls(tls);
+    }
     NameStore opened = openStore(store);
     NameServerHost running;
     try {

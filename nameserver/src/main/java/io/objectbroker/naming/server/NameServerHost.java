@@ -69,6 +69,7 @@ public final class NameServerHost implements AutoCloseable {
     if (options.allowAnonymous != null) {
       b.allowAnonymous(options.allowAnonymous);
     }
+    b.tls(options.tls);
     ObjectServer server = b.build();
     server.register(NameServer.OBJECT_ID, service);
     server.start();
@@ -185,6 +186,7 @@ public final class NameServerHost implements AutoCloseable {
     private final Users users;
     private final Boolean allowAnonymous;
     private final byte[] discoverySecret; // null: answers are not signed
+    private io.objectbroker.Tls tls; // set on a copy only, by tls()
 
     private Options(String host, int port, boolean discovery, int discoveryPort,
         Duration sweepInterval, Clock clock, boolean closeStore, int maxRegistrations,
@@ -295,6 +297,14 @@ public final class NameServerHost implements AutoCloseable {
       byte[] copy = secret == null ? null : Discovery.checkSecret(secret).clone();
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
           maxRegistrations, users, allowAnonymous, copy);
+    }
+
+    /** Serves over TLS (see {@link ObjectServer.Builder#tls}); null: plain TCP. */
+    public Options tls(io.objectbroker.Tls tls) {
+      Options copy = new Options(host, port, discovery, discoveryPort, sweepInterval, clock,
+          closeStore, maxRegistrations, users, allowAnonymous, discoverySecret);
+      copy.tls = tls;
+      return copy;
     }
 
     /** Whether closing the name server closes the store (default true). */

@@ -115,7 +115,7 @@ public final class NscCommand implements Callable<Integer> {
   /** A broker that lives for the one command. */
   private Broker broker(List<Address> nameServers) {
     return Broker.builder().nameServers(nameServers).callTimeout(timeout).connectTimeout(timeout)
-        .credentials(security.credentials()).build();
+        .tls(security.tls()).credentials(security.credentials()).build();
   }
 
   /** The name server at {@code address}, through {@code broker}. */

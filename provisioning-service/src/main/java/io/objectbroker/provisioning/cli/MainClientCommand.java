@@ -120,7 +120,7 @@ public final class MainClientCommand implements Callable<Integer> {
     List<Address> nameServers = Cli.nameServers(nsSource, ns);
     OneShotCall client = (oneShot != null ? oneShot
         : OneShotCall.prepare(ProvisioningService.class))
-        .withCredentials(security.credentials());
+        .withCredentials(security.credentials()).withTls(security.tls());
     Address nameServer = Cli.firstAnswering(nameServers, new NameServerPing(client, timeout));
     Object result = client.invoke(nameServer, name, m.getName(), values, timeout);
     print(m, result);

@@ -90,7 +90,8 @@ public final class MainServerCommand implements Callable<Integer> {
     List<Address> nameServers = Cli.nameServers("--ns", ns); // a bad list is a usage error
     // Checked before the data folder is opened: a bad option changes nothing.
     ObjectServer.Builder builder = security.apply(ObjectServer.builder().host(host).port(port)
-        .nameServers(nameServers).workerThreads(workers).credentials(identity.credentials()));
+        .nameServers(nameServers).workerThreads(workers).credentials(identity.credentials())
+        .nameServerTls(identity.tls()));
     MainServer service = MainServer.open(dataDir, tgtControlPort, sizeLimits());
     ObjectServer server;
     try {
