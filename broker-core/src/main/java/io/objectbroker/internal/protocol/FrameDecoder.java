@@ -240,10 +240,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
    * Transport} uses: its handle is a plain one, not the extended handle that the epoll and
    * io_uring transports require.
    *
-   * <p>Only for a pipeline where this decoder is the first handler to see the bytes read: a
-   * handler before it that transforms them (an {@code SslHandler}) would have the ciphertext
-   * read into the payload's memory, and may keep it there while the decoder writes the
-   * plaintext over it.
+   * <p>Only for a pipeline where this decoder is the first handler to see the bytes read. A
+   * handler before it that transforms them (an {@code SslHandler}) has them read into the
+   * payload's memory; the payload stays right, since the decoder moves it to a new buffer
+   * before writing while such a handler keeps a read buffer, but a large payload is then
+   * copied again and again.
    */
   public RecvByteBufAllocator recvAllocator(MaxMessagesRecvByteBufAllocator delegate) {
     return new ReadIntoPayload(delegate);
