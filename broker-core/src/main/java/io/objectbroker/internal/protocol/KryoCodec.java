@@ -333,7 +333,9 @@ public final class KryoCodec {
       BoundedSerializers.bound(kryo.getRegistration(type));
     }
     for (Class<?> type : List.of(List.of().getClass(), List.of(1).getClass(),
-        List.of(1, 2, 3, 4).getClass(), List.of(1, 2, 3, 4).subList(0, 2).getClass())) {
+        List.of(1, 2, 3, 4).getClass(), List.of(1, 2, 3, 4).subList(0, 2).getClass(),
+        Set.of().getClass(), Set.of(1).getClass(), Set.of(1, 2, 3).getClass(),
+        Map.of().getClass(), Map.of(1, 2).getClass(), Map.of(1, 2, 3, 4).getClass())) {
       BoundedSerializers.bound(kryo.getRegistration(type));
     }
     if (kryo.getNextRegistrationId() >= FIRST_USER_ID) {
@@ -679,6 +681,10 @@ public final class KryoCodec {
       return se;
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof RefusedPayloadException) {
+        return new SerializationException("cannot deserialize " + what + ": "
+            + t.getMessage().lines().findFirst().orElse(""), e);
+      }
       String msg = String.valueOf(t.getMessage());
       int i = msg.indexOf("Class is not registered: ");
       if (i >= 0) {

@@ -17,7 +17,9 @@ package io.objectbroker.internal.protocol;
  *                               PONG; calls are multiplexed, answered in any order, and flow
  *                               in both directions on one connection
  *     10     4  payload length  unsigned; above the receiver's limit the payload is skipped
- *                               unread and the call answered with MessageTooLargeException
+ *                               unread and the call answered with MessageTooLargeException;
+ *                               before the handshake, above HANDSHAKE_MAX_PAYLOAD_BYTES
+ *                               (4096) the connection is closed
  *     14     n  payload         by type, below
  * </pre>
  *
@@ -46,8 +48,11 @@ package io.objectbroker.internal.protocol;
  * </pre>
  *
  * <p>The handshake: the connecting side sends HELLO, the accepting side answers HELLO_ACK if
- * the versions match, or CLOSE naming both versions if not. Nothing else may come before. If
- * HELLO_ACK announces authentication, a client with credentials sends AUTH and waits for
+ * the versions match, or CLOSE naming both versions if not. Nothing else may come before, and
+ * no frame before the handshake's end may announce more than {@link
+ * #HANDSHAKE_MAX_PAYLOAD_BYTES}: a peer that has not shown who it is cannot make the receiver
+ * buffer, or skip, a large payload. If HELLO_ACK announces authentication, a client with
+ * credentials sends AUTH and waits for
  * AUTH_OK (a refusal is a CLOSE whose reason starts with "authentication"); a client without
  * them goes on as anonymous if the mode is 1, and gives up if it is 2. A server that requires
  * credentials reads nothing of a frame that comes before a good AUTH: it closes the
@@ -76,6 +81,9 @@ public final class Protocol {
 
   /** The default largest payload a peer accepts: 16 MiB. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+  /** The largest payload a peer accepts before the handshake has finished: 4 KiB. */
+  public static final int HANDSHAKE_MAX_PAYLOAD_BYTES = 4096;
 
   private static final String[] NAMES = {
     "0", "HELLO", "HELLO_ACK", "CALL", "RESULT", "ERROR", "PING", "PONG", "CLOSE", "CANCEL",

@@ -500,6 +500,9 @@ public final class Connection {
           handshaken(Principal.ANONYMOUS);
         } else {
           serverNonce = nonce; // AUTH comes next, or a call from an anonymous caller
+          if (policy.anonymous()) {
+            fullFrames(); // an anonymous caller's first call may be large
+          }
         }
         return false;
       }
@@ -549,6 +552,16 @@ public final class Connection {
       return false;
     }
 
+    // Frames past the handshake may be as large as the limit: read on this I/O thread, so the
+    // very next frame is measured against it.
+    private void fullFrames() {
+      io.objectbroker.internal.protocol.FrameDecoder d =
+          channel.pipeline().get(io.objectbroker.internal.protocol.FrameDecoder.class);
+      if (d != null) {
+        d.handshakeDone();
+      }
+    }
+
     private void refuse(String reason) {
       Authentication.logRefusal(peer, reason);
       handshake.completeExceptionally(new AuthenticationException(reason));
@@ -575,6 +588,7 @@ public final class Connection {
     private void handshaken(Principal who) {
       principal = who;
       handshaken = true;
+      fullFrames();
       serverNonce = null;
       if (handshakeTimer != null) {
         handshakeTimer.cancel(false);

@@ -271,7 +271,9 @@ public final class Transport {
 
   private static void addHandlers(Channel ch, Connection c, int maxFrameBytes,
       KeepAlive keepAlive, boolean tls) {
-    FrameDecoder decoder = new FrameDecoder(maxFrameBytes);
+    // Until the handshake ends, no frame may announce more than a few KiB (see Protocol).
+    FrameDecoder decoder = new FrameDecoder(maxFrameBytes,
+        io.objectbroker.internal.protocol.Protocol.HANDSHAKE_MAX_PAYLOAD_BYTES);
     if (!tls) {
       // Reads straight into large payloads; over TLS the socket's bytes are ciphertext, which
       // the SslHandler decrypts elsewhere, so they must not land in a payload's memory.
