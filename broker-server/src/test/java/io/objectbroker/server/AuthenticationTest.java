@@ -201,6 +201,30 @@ class AuthenticationTest {
     assertThat(proxy(uri, Credentials.of("alice", ALICE_SECRET)).change(1)).isEqualTo(1);
   }
 
+  @Test
+  void aLargeFrameBeforeAuthIsRefusedWithoutBufferingIt() throws IOException {
+    String uri = start(ObjectServer.builder().users(USERS));
+    try (Socket s = new Socket(server.address().host(), server.address().port())) {
+      s.setSoTimeout(5000);
+      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      writeFrame(out, Protocol.HELLO, new byte[] {0, 1, 0, 0});
+      assertThat(readType(in)).isEqualTo(Protocol.HELLO_ACK);
+      // A header announcing 16 MiB, and none of its bytes: refused at once, not waited for.
+      out.writeShort(Protocol.MAGIC);
+      out.writeByte(Protocol.VERSION);
+      out.writeByte(Protocol.CALL);
+      out.writeShort(0);
+      out.writeInt(2);
+      out.writeInt(16 << 20);
+      out.flush();
+      assertThat(readType(in)).isEqualTo(Protocol.CLOSE);
+      assertThat(lastText).contains("before the handshake exceeds the limit of 4096 bytes");
+      assertEndOfStream(in);
+    }
+    assertThat(proxy(uri, Credentials.of("alice", ALICE_SECRET)).change(1)).isEqualTo(1);
+  }
+
   private String lastText;
 
   private static void writeFrame(DataOutputStream out, byte type, byte[] payload)
