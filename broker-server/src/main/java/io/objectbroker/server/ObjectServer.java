@@ -234,13 +234,14 @@ public final class ObjectServer implements AutoCloseable {
    */
   private void checkOpenToNetwork(Address bindAddress) {
     if (settings.users != null || Boolean.TRUE.equals(settings.allowAnonymous)
+        || settings.tls != null && settings.tls.requiresClientCertificates()
         || bindAddress.isUnix() || isLoopback(bindAddress.host())) {
       return;
     }
     throw new io.objectbroker.SecurityException("refusing to serve " + bindAddress
         + " without authentication: anyone who reaches it could call every method; give the"
-        + " server users (a users file, --users FILE) or allow anonymous callers explicitly"
-        + " (--allow-anonymous)");
+        + " server users (a users file, --users FILE), require client certificates"
+        + " (--tls-client-ca), or allow anonymous callers explicitly (--allow-anonymous)");
   }
 
   private static boolean isLoopback(String host) {

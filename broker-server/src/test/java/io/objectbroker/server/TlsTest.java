@@ -132,4 +132,21 @@ class TlsTest {
     assertThat(alice.add(20, 22)).isEqualTo(42);
     assertThat(broker.dynamic(alice).callAsync("add", 1, 2).join()).isEqualTo(3);
   }
+
+  @Test
+  void underMutualTlsTheCertificateIsTheIdentity() {
+    AuthenticationTest.GuardedImpl impl = new AuthenticationTest.GuardedImpl();
+    server = ObjectServer.builder().host("0.0.0.0") // mutual TLS: no users needed to serve it
+        .tls(Tls.server(certs.serverCert, certs.serverKey).requireClientCertificates(certs.ca))
+        .users(Users.builder().add("alice", "alice-secret-0123456789", List.of("operator"),
+            List.of()).build())
+        .build().register("guarded", impl).start();
+    String uri = "OB:guarded@127.0.0.1:" + server.address().port();
+    broker = Broker.builder().callTimeout(Duration.ofSeconds(10))
+        .tls(Tls.client(certs.ca).withCertificate(certs.clientCert, certs.clientKey)).build();
+    AuthenticationTest.Guarded g = broker.proxy(AuthenticationTest.Guarded.class, uri);
+    assertThat(g.whoAmI()).isEqualTo("alice"); // CN=alice, the user alice with her roles
+    assertThat(g.change(3)).isEqualTo(3);
+    assertThat(broker.dynamic(g).callAsync("whoAmI").join()).isEqualTo("alice");
+  }
 }

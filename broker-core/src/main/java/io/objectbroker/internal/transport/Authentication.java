@@ -215,6 +215,39 @@ public final class Authentication {
         mac(secret, SERVER_LABEL, serverNonce, clientNonce, identityBytes));
   }
 
+  /**
+   * Who a peer's verified TLS client certificate says it is (its subject's common name): the
+   * server's user of that name, or an identity without roles if it has no such user; null if
+   * the connection is not TLS or the peer presented no certificate. Only a server that
+   * requires client certificates has verified ones.
+   */
+  static Principal certified(ServerPolicy policy, io.netty.handler.ssl.SslHandler ssl) {
+    if (ssl == null) {
+      return null;
+    }
+    try {
+      java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+      if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate x)) {
+        return null;
+      }
+      String cn = null;
+      for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(
+          x.getSubjectX500Principal().getName()).getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          cn = rdn.getValue().toString();
+        }
+      }
+      if (cn == null || cn.isEmpty()) {
+        return null;
+      }
+      Account account = policy.accounts() == null ? null : policy.accounts().find(cn);
+      return account != null ? account.principal()
+          : new Principal(cn, java.util.Set.of(), java.util.List.of());
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+      return null;
+    }
+  }
+
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(Authentication.class);
   private static final java.util.concurrent.atomic.AtomicLong lastLogged =

@@ -393,6 +393,8 @@ public final class Connection {
     // the client's nonce once it sent AUTH (client side).
     private byte[] serverNonce;
     private byte[] clientNonce;
+    // Server: who the peer's TLS client certificate says it is; null without one.
+    private Principal certified;
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -493,15 +495,21 @@ public final class Connection {
         if (payload.remaining() >= 4) {
           peerMaxFrameBytes = payload.getInt();
         }
+        // Under mutual TLS the peer proved who it is with its certificate already.
+        certified = Authentication.certified(policy,
+            channel.pipeline().get(io.netty.handler.ssl.SslHandler.class));
         byte mode = policy.mode();
+        if (certified != null && mode == Authentication.MODE_REQUIRED) {
+          mode = Authentication.MODE_OPTIONAL; // credentials may still be proved, not needed
+        }
         byte[] nonce = mode == Authentication.MODE_NONE ? null : Authentication.nonce();
         send(Protocol.HELLO_ACK, Authentication.helloAck(maxFrameBytes, mode, nonce));
         if (nonce == null) {
-          handshaken(Principal.ANONYMOUS);
+          handshaken(certified != null ? certified : Principal.ANONYMOUS);
         } else {
-          serverNonce = nonce; // AUTH comes next, or a call from an anonymous caller
-          if (policy.anonymous()) {
-            fullFrames(); // an anonymous caller's first call may be large
+          serverNonce = nonce; // AUTH comes next, or a call from a caller without credentials
+          if (policy.anonymous() || certified != null) {
+            fullFrames(); // its first call may be large
           }
         }
         return false;
@@ -532,8 +540,8 @@ public final class Connection {
     // Server: the frame after HELLO_ACK, when the server takes credentials.
     private boolean onAuth(Frame frame) {
       if (frame.type() != Protocol.AUTH) {
-        if (policy.anonymous()) {
-          handshaken(Principal.ANONYMOUS);
+        if (certified != null || policy.anonymous()) {
+          handshaken(certified != null ? certified : Principal.ANONYMOUS);
           return true;
         }
         // Nothing of it is read: the peer proved no identity.

@@ -178,7 +178,8 @@ class DiscoveryTest {
   void aNameServerGivenADiscoverySecretSignsItsAnswers() {
     byte[] secret = "a shared discovery secret".getBytes(StandardCharsets.US_ASCII);
     try (NameServerHost host = NameServerHost.start(NameServerHost.options().host("0.0.0.0")
-        .port(0).discoveryPort(0).discoverySecret(secret), new MemoryNameStore())) {
+        .allowAnonymous(true).port(0).discoveryPort(0).discoverySecret(secret),
+        new MemoryNameStore())) {
       assertThat(Discovery.locate(Duration.ofSeconds(5),
           List.of(new InetSocketAddress(LOOPBACK, host.discoveryPort())), secret))
           .isEqualTo(host.server().address());
