@@ -12,7 +12,8 @@ import java.lang.annotation.Target;
  * instead of handing it to a worker and the answer back, which saves two thread hand-offs per
  * call (gRPC's {@code directExecutor()}). A method that blocks or runs long while so marked
  * stalls every connection served by that I/O thread: leave such methods unmarked, and they run
- * on the bounded worker pool.
+ * on the bounded worker pool. A call whose payload is larger than 16 KiB runs on the worker
+ * pool even so: decoding its arguments would hold the I/O thread.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

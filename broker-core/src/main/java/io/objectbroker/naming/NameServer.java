@@ -19,7 +19,7 @@ import java.util.Set;
  * metadata tags and the number of registrations it holds; a request past a limit is refused
  * with a {@link NamingException} that gives the limit.
  *
- * <p>The read methods are {@link NonBlocking}: a name server answers them from memory on its
+ * <p>The read methods but {@link #listMatching} are {@link NonBlocking}: a name server answers them from memory on its
  * I/O threads, so a lookup costs no more than any small call. A store must therefore serve
  * reads without blocking (from memory or a local cache); writes may block.
  *
@@ -108,9 +108,11 @@ public interface NameServer {
    * Registrations whose names match {@code regex} (RE2 syntax, the whole name), sorted by
    * name.
    *
+   * <p>Not {@link NonBlocking}, unlike the other reads: matching a pattern against every name
+   * takes time in proportion to the registry, which a worker may spend, not an I/O thread.
+   *
    * @throws NamingException if the pattern is invalid or too large
    */
-  @NonBlocking
   @ReadOnly
   List<Registration> listMatching(String regex) throws NamingException;
 

@@ -30,5 +30,9 @@ public interface Calculator {
   @io.objectbroker.NonBlocking
   String threadOfNonBlocking();
 
+  /** The thread it ran on, and how many bytes it was given. */
+  @io.objectbroker.NonBlocking
+  String threadOfNonBlockingWith(byte[] data);
+
   String threadOfBlocking();
 }

@@ -69,6 +69,11 @@ class CalculatorImpl implements Calculator {
   }
 
   @Override
+  public String threadOfNonBlockingWith(byte[] data) {
+    return Thread.currentThread().getName() + " " + data.length;
+  }
+
+  @Override
   public String threadOfBlocking() {
     return Thread.currentThread().getName();
   }

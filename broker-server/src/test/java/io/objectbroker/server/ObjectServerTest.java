@@ -289,6 +289,15 @@ class ObjectServerTest {
   }
 
   @Test
+  void aNonBlockingMethodsLargeArgumentsAreDecodedOnAWorkerNotTheIoThread() {
+    assertThat(calc.threadOfNonBlockingWith(new byte[1000])).startsWith("objectbroker-io-")
+        .endsWith(" 1000");
+    int large = io.objectbroker.internal.dispatch.Dispatcher.MAX_IO_THREAD_PAYLOAD + 1;
+    assertThat(calc.threadOfNonBlockingWith(new byte[large])).startsWith("objectbroker-worker-")
+        .endsWith(" " + large);
+  }
+
+  @Test
   void proxyOfANonRemoteInterfaceIsRefusedWhenMade() {
     assertThatThrownBy(() -> broker.proxy(Runnable.class, "OB:x@127.0.0.1:1"))
         .isInstanceOf(IllegalArgumentException.class)

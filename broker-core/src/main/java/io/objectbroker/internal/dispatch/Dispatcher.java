@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Calls run on the bounded worker pool: a slow method holds a worker, never an I/O thread,
  * and a full queue answers "server busy" at once. Methods marked
- * {@link io.objectbroker.NonBlocking} run on the I/O thread itself. Oneway calls of one
+ * {@link io.objectbroker.NonBlocking} run on the I/O thread itself, unless their call's payload
+ * is larger than {@link #MAX_IO_THREAD_PAYLOAD}. Oneway calls of one
  * connection run one after another, in the order sent, unless marked unordered.
  *
  * <p>Besides the objects served to everyone, each connection has the objects exported to it:
@@ -75,6 +76,13 @@ public final class Dispatcher implements Connection.CallHandler {
 
   /** How many oneway calls past the limit may still arrive before a connection is closed. */
   static final int LANE_SLACK_CALLS = 100_000;
+
+  /**
+   * The largest call payload decoded on an I/O thread: a {@link io.objectbroker.NonBlocking}
+   * method's call with more runs on the worker pool, so that decoding a large (or hostile)
+   * argument never holds an I/O thread and the connections it serves.
+   */
+  public static final int MAX_IO_THREAD_PAYLOAD = 16 * 1024;
 
   /** How many references one connection may hold in each direction. */
   static final int MAX_REFS = 10_000;
@@ -267,7 +275,8 @@ public final class Dispatcher implements Connection.CallHandler {
   public void onCall(Connection connection, Frame call) {
     KryoCodec.Target target = codec.peekTarget(call.content());
     ExposedObject object = target == null ? null : lookup(connection, target.objectId());
-    if (object != null && object.isNonBlocking(target.method())) {
+    if (object != null && object.isNonBlocking(target.method())
+        && call.content().readableBytes() <= MAX_IO_THREAD_PAYLOAD) {
       run(connection, call, NOT_QUEUED, target); // on this I/O thread: see NonBlocking
       return;
     }
