@@ -19,9 +19,10 @@ import java.util.Set;
  * metadata tags and the number of registrations it holds; a request past a limit is refused
  * with a {@link NamingException} that gives the limit.
  *
- * <p>The read methods but {@link #listMatching} are {@link NonBlocking}: a name server answers them from memory on its
- * I/O threads, so a lookup costs no more than any small call. A store must therefore serve
- * reads without blocking (from memory or a local cache); writes may block.
+ * <p>The read methods but {@link #listMatching} are {@link NonBlocking}: a name server answers
+ * them from memory on its I/O threads, so a lookup costs no more than any small call. A store
+ * must therefore serve reads without blocking (from memory or a local cache); writes may
+ * block.
  *
  * <h2>Leases and replicas</h2>
  * A name registered with {@link #register} is permanent. A name registered with {@link
