@@ -43,7 +43,8 @@ public final class LoadGenerator implements Callable<Integer> {
   public enum Scenario { SYNC, THREADS, ASYNC, MIB, NAMES, PROVISION }
 
   /** The contenders, in the order they run in every scenario. */
-  public enum Kind { OBJECTBROKER, OBJECTBROKER_POOL, RMI, GRPC, NETTY, SOCKET }
+  public enum Kind { OBJECTBROKER, OBJECTBROKER_POOL, OBJECTBROKER_POOL_TLS, RMI, GRPC, NETTY,
+    SOCKET }
 
   /** Calls per measured phase at most, so that every loop is bounded by count as well. */
   private static final long MAX_CALLS = 100_000_000L;
@@ -217,8 +218,9 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private static Contender start(Kind k) throws Exception {
     return switch (k) {
-      case OBJECTBROKER -> new ObjectBrokerContender(true);
-      case OBJECTBROKER_POOL -> new ObjectBrokerContender(false);
+      case OBJECTBROKER -> new ObjectBrokerContender(true, false);
+      case OBJECTBROKER_POOL -> new ObjectBrokerContender(false, false);
+      case OBJECTBROKER_POOL_TLS -> new ObjectBrokerContender(false, true);
       case RMI -> new RmiContender();
       case GRPC -> new GrpcContender();
       case NETTY -> new NettyContender();

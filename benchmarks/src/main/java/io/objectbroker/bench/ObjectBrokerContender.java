@@ -1,5 +1,6 @@
 package io.objectbroker.bench;
 
+import io.objectbroker.Tls;
 import io.objectbroker.Uri;
 import io.objectbroker.client.Broker;
 import io.objectbroker.client.RemoteObject;
@@ -40,9 +41,12 @@ final class ObjectBrokerContender implements Contender {
   /**
    * @param nonBlocking whether the echo is served as {@link EchoService} (on the I/O thread)
    *     or as {@link PooledEchoService} (on the worker pool)
+   * @param tls whether the echo server is served over TLS (with a certificate made for the
+   *     run), the client trusting it; the name server stays plain
    */
-  ObjectBrokerContender(boolean nonBlocking) {
-    name = nonBlocking ? NAME : NAME + "-pool";
+  ObjectBrokerContender(boolean nonBlocking, boolean tls) throws Exception {
+    name = (nonBlocking ? NAME : NAME + "-pool") + (tls ? "-tls" : "");
+    Tls[] both = tls ? SelfSignedTls.make() : new Tls[2];
     // Keepalive checks every second, not every 15 s. A connection's first check is the first
     // scheduled task its I/O loop runs, which has the loop deoptimised and compiled again: at
     // 15 s that fell in the measured seconds of a pinned run, at 1 s it falls in the warm-up.
@@ -56,14 +60,14 @@ final class ObjectBrokerContender implements Contender {
     // one (about 11 s in) made the shared I/O thread meet new types, so its loop was
     // deoptimised and compiled again, in the measured seconds of a pinned run. RMI's own
     // background calls (DGC lease renewals) come every 5 minutes.
-    server = ObjectServer.builder().host("127.0.0.1").nameServer(ns)
+    server = ObjectServer.builder().host("127.0.0.1").nameServer(ns).tls(both[0])
         .leaseTtl(Duration.ofMinutes(10)).keepAlive(KEEPALIVE, KEEPALIVE_TIMEOUT).build()
         .register(ECHO, echo)
         .register(PROVISIONING, new MainServer(new NoopImageStore(), new NoopExportLayer()))
         .start();
     // Async answers complete on the I/O thread, as the gRPC contender's (directExecutor): the
     // load generator's completion action never blocks.
-    broker = Broker.builder().nameServer(ns).asyncExecutor(Runnable::run)
+    broker = Broker.builder().nameServer(ns).asyncExecutor(Runnable::run).tls(both[1])
         .keepAlive(KEEPALIVE, KEEPALIVE_TIMEOUT).build();
     echoUri = server.uri(ECHO);
     proxy = nonBlocking ? broker.proxy(EchoService.class, echoUri.toString())::echo
