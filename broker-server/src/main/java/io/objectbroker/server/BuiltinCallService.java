@@ -51,13 +51,14 @@ final class BuiltinCallService implements CallService {
    * @param server how messages name the server
    */
   BuiltinCallService(Map<String, ExposedObject> objects, KryoCodec codec, Executor workers,
-      Duration resultRetention, int maxRetainedResults, Supplier<String> server, Hooks hooks) {
+      Duration resultRetention, int maxRetainedResults, long maxRetainedResultBytes,
+      Supplier<String> server, Hooks hooks) {
     this.objects = objects;
     this.hooks = hooks;
     this.codec = codec;
     this.server = server;
     this.longCalls = new LongCallStore(codec, workers, resultRetention, maxRetainedResults,
-        server, hooks);
+        maxRetainedResultBytes, server, hooks);
     codec.register(CallService.class);
     this.exposed = ExposedObject.of(OBJECT_ID, this);
   }

@@ -40,7 +40,10 @@ import org.slf4j.LoggerFactory;
  *   <li>A finished call's outcome is kept for the retention period after it finished, fetched
  *       or not (a fetch whose answer was lost can be repeated, and another client can fetch
  *       it too), then dropped.
- *   <li>At most {@code maxRetained} finished outcomes are kept. Beyond that Caffeine drops
+ *   <li>At most {@code maxRetained} finished outcomes are kept, of at most
+ *       {@code maxRetainedBytes} together (each weighs its share of both budgets, the larger of
+ *       the two: one of a thousandth of the bytes weighs as a thousandth of the count, so
+ *       neither budget is passed). Beyond that Caffeine drops
  *       the least used ones (its policy weighs how often a key was asked for), which favours
  *       results clients are polling over results no client asked for; it is not strictly the
  *       oldest that go.
@@ -79,15 +82,15 @@ final class LongCallStore {
   private final Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
   LongCallStore(KryoCodec codec, Executor workers, Duration retention, int maxRetained,
-      Supplier<String> server, Hooks hooks) {
-    this(codec, workers, retention, maxRetained, server, Ticker.systemTicker(),
-        Scheduler.systemScheduler());
+      long maxRetainedBytes, Supplier<String> server, Hooks hooks) {
+    this(codec, workers, retention, maxRetained, maxRetainedBytes, server,
+        Ticker.systemTicker(), Scheduler.systemScheduler());
     this.hooks = hooks;
   }
 
   /** With the time source and the scheduler of expiry given: for tests. */
   LongCallStore(KryoCodec codec, Executor workers, Duration retention, int maxRetained,
-      Supplier<String> server, Ticker ticker, Scheduler scheduler) {
+      long maxRetainedBytes, Supplier<String> server, Ticker ticker, Scheduler scheduler) {
     this.codec = codec;
     this.workers = workers;
     this.retention = retention;
@@ -100,10 +103,13 @@ final class LongCallStore {
         .expireAfterWrite(retention.plus(max(retention, MIN_ID_MEMORY)))
         .build();
     long retentionNanos = retention.toNanos();
+    // A unit of weight: a result weighs one, and one more for each share of the byte budget.
+    long bytesPerUnit = Math.max(1, maxRetainedBytes / maxRetained);
     this.calls = Caffeine.newBuilder()
         .ticker(ticker)
         .maximumWeight(maxRetained)
-        .weigher((UUID id, Entry e) -> e.isFinished ? 1 : 0)
+        .weigher((UUID id, Entry e) -> e.isFinished
+            ? (int) Math.min(Integer.MAX_VALUE, 1 + e.bytes / bytesPerUnit) : 0)
         .expireAfter(new Expiry<UUID, Entry>() {
           @Override
           public long expireAfterCreate(UUID id, Entry e, long now) {
@@ -144,7 +150,7 @@ final class LongCallStore {
     if (call != null) {
       hooks.before(call);
     }
-    Entry mine = new Entry(target.id(), method.getName(), new CompletableFuture<>(), false);
+    Entry mine = new Entry(target.id(), method.getName(), new CompletableFuture<>(), false, 0);
     Entry known = calls.asMap().putIfAbsent(id, mine);
     if (known != null) {
       if (!known.objectId.equals(target.id()) || !known.method.equals(method.getName())) {
@@ -183,7 +189,7 @@ final class LongCallStore {
     finished.put(id, ticker.read());
     // The finished entry weighs 1 and expires after the retention period: from now on.
     calls.asMap().replace(id, running, new Entry(running.objectId, running.method,
-        running.outcome, true));
+        running.outcome, true, outcome.payload().length));
     running.outcome.complete(outcome);
     log.debug("long call {} ({}.{}) finished: {}", id, running.objectId, running.method,
         outcome.state());
@@ -226,7 +232,13 @@ final class LongCallStore {
   /** The number of finished outcomes retained now. */
   long retainedCount() {
     calls.cleanUp();
-    return calls.policy().eviction().orElseThrow().weightedSize().orElse(0);
+    return calls.asMap().values().stream().filter(e -> e.isFinished).count();
+  }
+
+  /** The bytes of the finished outcomes retained now. */
+  long retainedBytes() {
+    calls.cleanUp();
+    return calls.asMap().values().stream().mapToLong(e -> e.bytes).sum();
   }
 
   private UnknownCallException unknown(UUID id) {
@@ -263,9 +275,12 @@ final class LongCallStore {
     final String method;
     final CompletableFuture<CallOutcome> outcome;
     final boolean isFinished;
+    /** The size of the outcome's payload; 0 while it runs. */
+    final long bytes;
 
     Entry(String objectId, String method, CompletableFuture<CallOutcome> outcome,
-        boolean isFinished) {
+        boolean isFinished, long bytes) {
+      this.bytes = bytes;
       this.objectId = objectId;
       this.method = method;
       this.outcome = outcome;

@@ -85,6 +85,9 @@ public final class ObjectServer implements AutoCloseable {
   /** How many finished long calls' results are kept at most unless told otherwise. */
   public static final int DEFAULT_MAX_RETAINED_RESULTS = 10_000;
 
+  /** The most bytes of finished long calls' results a server keeps unless told otherwise. */
+  public static final long DEFAULT_MAX_RETAINED_RESULT_BYTES = 64L << 20;
+
   private final Builder settings;
   private final KryoCodec codec = new KryoCodec();
   private final Map<String, ExposedObject> objects = new ConcurrentHashMap<>();
@@ -112,7 +115,7 @@ public final class ObjectServer implements AutoCloseable {
     workers.allowCoreThreadTimeOut(true);
     Hooks hooks = new Hooks(b.interceptors);
     this.calls = new BuiltinCallService(objects, codec, workers, b.resultRetention,
-        b.maxRetainedResults, () -> advertised == null ? b.host : advertised.toString(), hooks);
+        b.maxRetainedResults, b.maxRetainedResultBytes, () -> advertised == null ? b.host : advertised.toString(), hooks);
     // Callbacks a client passes arrive as proxies that call it back over its connection.
     RefProxies refs = new RefProxies(codec, CallOptions.DEFAULT.withTimeout(b.callbackTimeout),
         ForkJoinPool.commonPool());
@@ -393,6 +396,7 @@ public final class ObjectServer implements AutoCloseable {
     private boolean replica;
     private Duration resultRetention = DEFAULT_RESULT_RETENTION;
     private int maxRetainedResults = DEFAULT_MAX_RETAINED_RESULTS;
+    private long maxRetainedResultBytes = DEFAULT_MAX_RETAINED_RESULT_BYTES;
     private final List<Class<?>> types = new ArrayList<>();
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private Duration callbackTimeout = CallOptions.DEFAULT_TIMEOUT;
@@ -673,6 +677,21 @@ public final class ObjectServer implements AutoCloseable {
         throw new IllegalArgumentException("maxRetainedResults: " + n + " (expected: >= 1)");
       }
       this.maxRetainedResults = n;
+      return this;
+    }
+
+    /**
+     * How many bytes of finished long calls' results are kept at most (default 64 MiB), as
+     * serialized; beyond that, the least used are dropped first, as beyond
+     * {@link #maxRetainedResults}. A result larger than this is not kept: its fetch is told it
+     * was pushed out.
+     */
+    public Builder maxRetainedResultBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxRetainedResultBytes: " + bytes
+            + " (expected: >= 1024)");
+      }
+      this.maxRetainedResultBytes = bytes;
       return this;
     }
 

@@ -36,8 +36,12 @@ class LongCallStoreTest {
   }
 
   private LongCallStore store(Duration retention, int maxRetained) {
+    return store(retention, maxRetained, Long.MAX_VALUE / maxRetained);
+  }
+
+  private LongCallStore store(Duration retention, int maxRetained, long maxRetainedBytes) {
     return new LongCallStore(new KryoCodec(), workers, retention, maxRetained,
-        () -> "127.0.0.1:1", ticker, Scheduler.disabledScheduler());
+        maxRetainedBytes, () -> "127.0.0.1:1", ticker, Scheduler.disabledScheduler());
   }
 
   private void advance(Duration d) {
@@ -79,6 +83,25 @@ class LongCallStoreTest {
       }
     }));
     assertThat(store.retainedCount()).isEqualTo(1);
+  }
+
+  @Test
+  void resultsAreKeptWithinTheByteBudgetAsWellAsTheCount() {
+    // 100 results, or 100,000 bytes of them: results of some 30 KB each fit three at a time.
+    LongCallStore store = store(Duration.ofMinutes(10), 100, 100_000);
+    List<UUID> ids = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ids.add(submit(store, i + "x".repeat(30_000)));
+    }
+    await().until(() -> ids.stream().allMatch(id -> {
+      try {
+        return state(store, id, 0) == CallOutcome.State.OK;
+      } catch (UnknownCallException e) {
+        return true; // finished, and pushed out
+      }
+    }));
+    assertThat(store.retainedBytes()).isLessThanOrEqualTo(100_000).isGreaterThan(30_000);
+    assertThat(store.retainedCount()).isBetween(1L, 3L);
   }
 
   @Test
