@@ -68,6 +68,11 @@ public final class NameServerService implements NameServer {
   public static final int MAX_TAGS = 32;
   /** The longest metadata tag accepted, in characters. */
   public static final int MAX_TAG_LENGTH = 64;
+  /**
+   * The most registrations one authenticated identity may hold (admins and anonymous callers
+   * excepted: anonymous callers are everyone on a server without users, bounded by the total).
+   */
+  public static final int MAX_REGISTRATIONS_PER_OWNER = 1000;
   /** How many registrations a name server holds unless told otherwise. */
   public static final int DEFAULT_MAX_REGISTRATIONS = 100_000;
   /** The longest pattern accepted, in characters. */
@@ -135,6 +140,7 @@ public final class NameServerService implements NameServer {
   public void register(String name, String uri, Set<String> metadata, boolean replace) {
     Principal caller = Principal.current();
     checkMayRegister(caller, checkName(name));
+    checkOwnerRoom(caller, name);
     Registration r = new Registration(name, checkUri(name, uri),
         checkTags("cannot register " + name, metadata), Registration.PERMANENT, caller.name());
     store.update(name, current -> {
@@ -161,6 +167,7 @@ public final class NameServerService implements NameServer {
     }
     Principal caller = Principal.current();
     checkMayRegister(caller, name);
+    checkOwnerRoom(caller, name);
     Set<String> tags = checkTags("cannot register " + name, metadata);
     long[] at = new long[1];
     List<Registration> before = store.update(name, current -> {
@@ -361,6 +368,26 @@ public final class NameServerService implements NameServer {
       names.add(r.name());
     }
     return List.copyOf(names);
+  }
+
+  /**
+   * Refuses a registration of a name {@code caller} holds none of yet, if it holds {@link
+   * #MAX_REGISTRATIONS_PER_OWNER} registrations already. Counted before the write, so a burst
+   * of concurrent registrations may pass it by a few.
+   */
+  private void checkOwnerRoom(Principal caller, String name) {
+    if (caller.isAnonymous() || caller.isAdmin()) {
+      return;
+    }
+    long now = now();
+    List<Registration> mine = live(store.list(n -> true), now).stream()
+        .filter(r -> r.owner().equals(caller.name())).toList();
+    if (mine.size() >= MAX_REGISTRATIONS_PER_OWNER
+        && mine.stream().noneMatch(r -> r.name().equals(name))) {
+      throw refused("owner", "cannot register " + name + ": " + caller.name() + " holds "
+          + mine.size() + " registrations, the limit of one identity is "
+          + MAX_REGISTRATIONS_PER_OWNER);
+    }
   }
 
   /** Refuses {@code after} if the registrations it adds to {@code current} pass the limit. */

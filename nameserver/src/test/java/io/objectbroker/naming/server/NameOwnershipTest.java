@@ -105,6 +105,25 @@ class NameOwnershipTest {
   }
 
   @Test
+  void oneIdentityHoldsAtMostItsShareOfNames() {
+    // In the service directly, as a call from mallory would run: 1,000 calls over the
+    // network would only make the test slow.
+    NameServerService service = host.service();
+    Principal mallory = USERS.principal("mallory").orElseThrow();
+    io.objectbroker.internal.dispatch.CurrentCall.runAs(mallory, () -> {
+      for (int i = 0; i < NameServerService.MAX_REGISTRATIONS_PER_OWNER; i++) {
+        service.register("m." + i, "OB:x@127.0.0.1:1", Set.of(), false);
+      }
+      assertThatThrownBy(() -> service.register("m.more", "OB:x@127.0.0.1:1", Set.of(), false))
+          .isInstanceOf(NamingException.class)
+          .hasMessage("cannot register m.more: mallory holds 1000 registrations, the limit of"
+              + " one identity is 1000");
+      service.register("m.0", "OB:y@127.0.0.1:2", Set.of(), true); // its own: replaced
+    });
+    as(ALICE).register("a.one", "OB:x@127.0.0.1:1", Set.of(), false); // others go on
+  }
+
+  @Test
   void nameRightsLimitWhatAUserMayRegister() {
     NameServer svc = as(SVC);
     svc.register("svc.mail", "OB:x@127.0.0.1:1", Set.of(), false);
