@@ -1,6 +1,7 @@
 package io.objectbroker.internal.protocol;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.SerializerFactory;
 import com.esotericsoftware.kryo.io.ByteBufferInput;
@@ -524,6 +525,9 @@ public final class KryoCodec {
     } catch (RuntimeException e) {
       s.failed = true;
       throw serializationError("call", e);
+    } catch (Error e) { // out of heap or stack mid-object: see release()
+      s.failed = true;
+      throw e;
     } finally {
       release(s);
     }
@@ -571,6 +575,9 @@ public final class KryoCodec {
     } catch (RuntimeException e) {
       s.failed = true;
       throw serializationError("result", e);
+    } catch (Error e) { // out of heap or stack mid-object: see release()
+      s.failed = true;
+      throw e;
     }
   }
 
@@ -675,6 +682,39 @@ public final class KryoCodec {
       pool.free(s);
     }
   }
+
+  /**
+   * Whether a call or result could not be decoded because this side ran out of heap or stack
+   * (or anything else failed as a {@link VirtualMachineError}): not the peer's mistake, and
+   * what an operator must hear of.
+   */
+  public static boolean isExhaustion(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof VirtualMachineError) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a payload was refused by one of the limits that keep it from costing more than its
+   * size (its element budget, keys that collide, nesting depth), rather than for being
+   * malformed: a limit hit may be an attack, or a limit too tight for real calls.
+   */
+  public static boolean isLimitHit(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof RefusedPayloadException r ? r.isLimit()
+          : t instanceof KryoException && String.valueOf(t.getMessage())
+              .startsWith(MAX_DEPTH_MESSAGE)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** How Kryo's refusal of a payload nested deeper than its limit begins. */
+  private static final String MAX_DEPTH_MESSAGE = "Max depth exceeded";
 
   private static SerializationException serializationError(String what, RuntimeException e) {
     if (e instanceof SerializationException se) {
