@@ -68,7 +68,9 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  * peer can make this side instantiate only the JDK value types listed in {@link #BUILTINS}
  * and the types registered here. User types get ids derived from their class names, so two
  * peers that register the same types agree on ids whatever the order of registration; the
- * rare collision of two names is refused when the second is registered.
+ * rare collision of two names is refused when the second is registered. Classes travel by id
+ * only: a payload that names a class is refused before any class is looked up (see {@link
+ * RegisteredClassResolver}).
  *
  * <p>Exceptions are not serialized as objects: an ERROR payload carries the class name,
  * message and stack trace, and the receiver rebuilds the exception only if its class is
@@ -293,7 +295,7 @@ public final class KryoCodec {
   }
 
   static Kryo newKryo() {
-    Kryo kryo = new Kryo() {
+    Kryo kryo = new Kryo(new RegisteredClassResolver(), null) {
       // Only user classes can carry Kryo's @DefaultSerializer. Looking for it on the JDK's
       // value-based classes (Optional, java.time) would parse their @ValueBased and generate
       // proxy classes for it: about a tenth of a one-shot process's run, for nothing.

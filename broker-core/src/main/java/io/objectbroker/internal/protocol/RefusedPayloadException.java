@@ -4,9 +4,9 @@ import com.esotericsoftware.kryo.KryoException;
 
 /**
  * A payload refused while it is read, before it could cost what it claims: a length larger
- * than the bytes left, more elements than its budget, keys that collide. Thrown inside Kryo
- * (which may wrap it with the path to the value); {@link KryoCodec} reports its message as a
- * {@link io.objectbroker.SerializationException}.
+ * than the bytes left, more elements than its budget, keys that collide, a class named rather
+ * than registered. Thrown inside Kryo (which may wrap it with the path to the value);
+ * {@link KryoCodec} reports its message as a {@link io.objectbroker.SerializationException}.
  */
 final class RefusedPayloadException extends KryoException {
   private static final long serialVersionUID = 1L;
@@ -18,7 +18,7 @@ final class RefusedPayloadException extends KryoException {
     this.limit = limit;
   }
 
-  /** A payload that is not what a peer of this protocol sends: a bad length. */
+  /** A payload that is not what a peer of this protocol sends: a bad length, a class name. */
   static RefusedPayloadException malformed(String message) {
     return new RefusedPayloadException(message, false);
   }
