@@ -500,7 +500,7 @@ public final class Dispatcher implements Connection.CallHandler {
       for (int i = 0; i < args.length; i++) {
         args[i] = importIfRef(connection, args[i]);
       }
-      Method method = target.find(call.method(), args);
+      Method method = target.find(call.method(), args, codec.errorDetails());
       CallInterceptor.Call info =
           new CallInterceptor.Call(call.objectId(), call.method(), args, connection.peer());
       hooks.before(info); // may refuse the call by throwing
@@ -582,7 +582,7 @@ public final class Dispatcher implements Connection.CallHandler {
     }
     hooks.after(info, started, error);
     if (error != null) {
-      log.debug("{} from {} threw {}", info, connection.peer(), error.toString());
+      log.debug("{} from {} threw", info, connection.peer(), error);
       if (oneway) {
         onewayFailures.warn("oneway call {} from {} failed", info, connection.peer(), error);
       } else {

@@ -74,7 +74,9 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  *
  * <p>Exceptions are not serialized as objects: an ERROR payload carries the class name,
  * message and stack trace, and the receiver rebuilds the exception only if its class is
- * {@linkplain #exceptionClass(String) known here}.
+ * {@linkplain #exceptionClass(String) known here}. A codec made {@linkplain
+ * #KryoCodec(boolean) without error details} writes no stack frames (a count of 0, which
+ * every receiver reads as an exception without remote frames).
  */
 public final class KryoCodec {
 
@@ -117,6 +119,7 @@ public final class KryoCodec {
   private static final int FIRST_USER_ID = 256;
   private static final int MAX_POOLED = 64;
 
+  private final boolean errorDetails;
   private final Map<Integer, Class<?>> userTypesById = new ConcurrentHashMap<>();
   private final List<Class<?>> userTypes = new CopyOnWriteArrayList<>();
   private final Map<String, Class<? extends Throwable>> exceptions = new ConcurrentHashMap<>();
@@ -128,11 +131,30 @@ public final class KryoCodec {
     }
   };
 
+  /** A codec whose ERROR payloads carry stack traces (see {@link #KryoCodec(boolean)}). */
   public KryoCodec() {
+    this(true);
+  }
+
+  /**
+   * @param errorDetails whether the errors this side answers with reveal its internals: the
+   *     stack trace of an ERROR payload, and the list of an object's methods when a call names
+   *     one it does not have ({@link #errorDetails()}); their type and message go either way
+   */
+  public KryoCodec(boolean errorDetails) {
+    this.errorDetails = errorDetails;
     for (Class<? extends Throwable> type : JDK_EXCEPTIONS) {
       exceptions.put(type.getName(), type);
     }
     registerClass(RemoteRef.class);
+  }
+
+  /**
+   * Whether the errors this side answers with reveal its internals: the stack trace, and the
+   * methods an object exposes when a call names another.
+   */
+  public boolean errorDetails() {
+    return errorDetails;
   }
 
   /**
@@ -583,7 +605,10 @@ public final class KryoCodec {
     }
   }
 
-  /** Encodes an ERROR payload from an exception: class name, message and stack trace. */
+  /**
+   * Encodes an ERROR payload from an exception: class name, message and, if this codec
+   * {@linkplain #errorDetails() reveals details}, stack trace (else no frames).
+   */
   public ByteBuf encodeError(ByteBufAllocator alloc, Throwable error) {
     Session s = obtain();
     try {
@@ -591,7 +616,7 @@ public final class KryoCodec {
       out.reset();
       out.writeString(error.getClass().getName());
       out.writeString(error.getMessage());
-      StackTraceElement[] trace = error.getStackTrace();
+      StackTraceElement[] trace = errorDetails ? error.getStackTrace() : NO_FRAMES;
       out.writeVarInt(trace.length, true);
       for (StackTraceElement e : trace) {
         out.writeString(e.getClassName());
@@ -747,6 +772,7 @@ public final class KryoCodec {
     return new SerializationException("cannot (de)serialize " + what + ": " + msg, e);
   }
 
+  private static final StackTraceElement[] NO_FRAMES = new StackTraceElement[0];
   /** A pooled Kryo with its reusable buffers. */
   private static final byte[] EMPTY = new byte[0];
   private static final java.nio.ByteBuffer EMPTY_BUFFER = java.nio.ByteBuffer.allocateDirect(0);

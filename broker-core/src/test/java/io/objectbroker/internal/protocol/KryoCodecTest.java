@@ -153,6 +153,24 @@ class KryoCodecTest {
     }
   }
 
+  @Test
+  void errorPayloadsWithoutDetailsCarryTypeAndMessageButNoFrames() {
+    KryoCodec discreet = new KryoCodec(false);
+    assertThat(discreet.errorDetails()).isFalse();
+    assertThat(codec.errorDetails()).isTrue();
+    ByteBuf err = discreet.encodeError(ByteBufAllocator.DEFAULT,
+        new IllegalStateException("bad"));
+    try {
+      // Read by a codec that sends frames itself: the payload's format is the same.
+      KryoCodec.RemoteError r = codec.decodeError(err);
+      assertThat(r.type()).isEqualTo(IllegalStateException.class.getName());
+      assertThat(r.message()).isEqualTo("bad");
+      assertThat(r.stackTrace()).isEmpty();
+    } finally {
+      err.release();
+    }
+  }
+
   /** Runs out of heap while it reads, as a huge value would make a real decode. */
   public static final class ExhaustingSerializer
       extends com.esotericsoftware.kryo.Serializer<Exhausting> {
