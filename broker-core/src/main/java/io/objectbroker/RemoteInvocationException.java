@@ -5,7 +5,8 @@ package io.objectbroker;
  * registered, not declared by the remote interface, and not a common JDK exception).
  *
  * <p>The remote exception's class name and message are kept, and its stack trace is this
- * exception's stack trace (the remote frames, as the server saw them).
+ * exception's stack trace (the remote frames, as the server saw them), or, from a server that
+ * sends no frames (see {@code ObjectServer.Builder.exposeErrorDetails}), the caller's own.
  */
 public class RemoteInvocationException extends BrokerException {
   private static final long serialVersionUID = 1L;
@@ -18,7 +19,9 @@ public class RemoteInvocationException extends BrokerException {
     super(message);
     this.remoteType = remoteType;
     this.remoteMessage = remoteMessage;
-    setStackTrace(remoteTrace);
+    if (remoteTrace.length > 0) {
+      setStackTrace(remoteTrace);
+    }
   }
 
   /** The class name of the exception the remote method threw. */

@@ -136,7 +136,7 @@ final class BuiltinCallService implements CallService {
       CallOutcome outcome;
       try {
         Object[] args = args(call.args());
-        Method method = target.find(call.method(), args);
+        Method method = target.find(call.method(), args, codec.errorDetails());
         // Each call meets the server's hooks as if it came alone.
         outcome = CallOutcomes.invoke(codec, target, method, args, hooks,
             new CallInterceptor.Call(objectId, call.method(), args, Dispatcher.currentPeer()),
@@ -157,7 +157,7 @@ final class BuiltinCallService implements CallService {
     Objects.requireNonNull(callId, "callId");
     ExposedObject target = target(objectId);
     Object[] a = args(args);
-    return longCalls.submit(callId, target, target.find(method, a), a,
+    return longCalls.submit(callId, target, target.find(method, a, codec.errorDetails()), a,
         new CallInterceptor.Call(objectId, method, a, Dispatcher.currentPeer()));
   }
 

@@ -63,6 +63,10 @@ import org.slf4j.LoggerFactory;
  * reserved id {@code objectbroker.calls}, for batches and long calls on those objects (see
  * {@code RemoteObject.batch()} and {@code RemoteObject.submit(...)}); it keeps long calls'
  * results for {@link Builder#resultRetention}, at most {@link Builder#maxRetainedResults}.
+ *
+ * <p>A call that fails reaches its caller as the exception's type and message, and, where the
+ * server {@linkplain Builder#exposeErrorDetails exposes error details} (by default only to a
+ * loopback or Unix-socket server without users), with the server's stack trace.
  */
 public final class ObjectServer implements AutoCloseable {
 
@@ -89,7 +93,7 @@ public final class ObjectServer implements AutoCloseable {
   public static final long DEFAULT_MAX_RETAINED_RESULT_BYTES = 64L << 20;
 
   private final Builder settings;
-  private final KryoCodec codec = new KryoCodec();
+  private final KryoCodec codec;
   private final Map<String, ExposedObject> objects = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> metadata = new ConcurrentHashMap<>();
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -104,6 +108,7 @@ public final class ObjectServer implements AutoCloseable {
 
   private ObjectServer(Builder b) {
     this.settings = b;
+    this.codec = new KryoCodec(b.exposesErrorDetails());
     codec.register(b.types.toArray(Class<?>[]::new));
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 60,
@@ -402,6 +407,7 @@ public final class ObjectServer implements AutoCloseable {
     private Duration callbackTimeout = CallOptions.DEFAULT_TIMEOUT;
     private Users users;
     private Boolean allowAnonymous;
+    private Boolean exposeErrorDetails;
     private io.objectbroker.Credentials credentials;
     private io.objectbroker.Tls tls;
     private io.objectbroker.Tls clientTls;
@@ -468,6 +474,38 @@ public final class ObjectServer implements AutoCloseable {
     public Builder credentials(io.objectbroker.Credentials credentials) {
       this.credentials = credentials;
       return this;
+    }
+
+    /**
+     * Whether a failed call's answer shows the caller this server's internals: the stack
+     * trace of the exception, and, for a method the object does not have, the methods it has.
+     * The exception's type and message go either way (a client rethrows the exceptions it
+     * knows with their own type), as do the signature of a method called with the wrong
+     * arguments and the name of an unknown object.
+     *
+     * <p>Unless set, details are exposed only by a server that serves this host alone (bound
+     * to a loopback address or a Unix socket) and has no {@link #users}: the two-command
+     * development start, where whoever reaches it may call every method anyway, and a stack
+     * trace is what a developer wants (Pyro sends it always). A server on a network answers
+     * without them, as gRPC always does: class names, file names and line numbers tell a
+     * prober which libraries and versions it runs and where its code goes, and a method list
+     * maps what to try next. Authenticated callers are no exception: a caller allowed some
+     * methods is not thereby trusted with the server's insides, so a server with users, even
+     * on loopback (where it tells this host's users apart), answers without them too. Either
+     * way the server logs each failed call with its stack trace at DEBUG (logger {@code
+     * io.objectbroker.internal.dispatch.Dispatcher}).
+     */
+    public Builder exposeErrorDetails(boolean expose) {
+      this.exposeErrorDetails = expose;
+      return this;
+    }
+
+    /** Whether the server exposes error details: as set, else by the default above. */
+    boolean exposesErrorDetails() {
+      if (exposeErrorDetails != null) {
+        return exposeErrorDetails;
+      }
+      return users == null && (unixSocket != null || isLoopback(host));
     }
 
     io.objectbroker.internal.transport.Authentication.ServerPolicy policy() {

@@ -6,6 +6,7 @@ import io.objectbroker.NamingException;
 import io.objectbroker.Principal;
 import io.objectbroker.SecurityException;
 import io.objectbroker.ServerBusyException;
+import io.objectbroker.internal.logging.RateLimitedLog;
 import io.objectbroker.internal.protocol.Frame;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
@@ -50,6 +51,16 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements Connection.CallHandler {
 
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  // What peers can cause over and over, each kind at WARN at most once every few seconds (see
+  // RateLimitedLog); this side's own failures (out of heap or stack) and the limits that held
+  // are kinds apart, so that no flood of refusals hides them.
+  private static final RateLimitedLog exhaustion = new RateLimitedLog(log);
+  private static final RateLimitedLog payloadLimits = new RateLimitedLog(log);
+  private static final RateLimitedLog busy = new RateLimitedLog(log);
+  private static final RateLimitedLog laneOverflows = new RateLimitedLog(log);
+  private static final RateLimitedLog onewayRefusals = new RateLimitedLog(log);
+  private static final RateLimitedLog onewayFailures = new RateLimitedLog(log);
 
   /**
    * The audit log: on a server that authenticates its callers, one line for every call it
@@ -335,14 +346,18 @@ public final class Dispatcher implements Connection.CallHandler {
   }
 
   private void refuse(Connection connection, Frame call) {
-    ServerBusyException busy = new ServerBusyException(workers.isShutdown()
+    boolean shutdown = workers.isShutdown();
+    ServerBusyException refusal = new ServerBusyException(shutdown
         ? server.get() + " is shutting down"
         : server.get() + " is busy: " + queueCapacity
             + " calls are queued, the limit; try again later");
     if (call.hasFlag(Protocol.FLAG_ONEWAY)) {
-      log.warn("dropped a oneway call from {}: {}", connection.peer(), busy.getMessage());
+      busy.warn("dropped a oneway call from {}: {}", connection.peer(), refusal.getMessage());
     } else {
-      connection.replyError(call.requestId(), busy);
+      if (!shutdown) {
+        busy.warn("refused a call from {}: {}", connection.peer(), refusal.getMessage());
+      }
+      connection.replyError(call.requestId(), refusal);
     }
   }
 
@@ -375,8 +390,8 @@ public final class Dispatcher implements Connection.CallHandler {
         size.decrementAndGet();
         bytes.addAndGet(-frame.content().readableBytes());
         frame.release();
-        log.warn("closing the connection of {}: {} oneway calls ({} bytes) wait, far past the"
-            + " limit", connection.peer(), n, b);
+        laneOverflows.warn("closing the connection of {}: {} oneway calls ({} bytes) wait, far"
+            + " past the limit", connection.peer(), n, b);
         connection.close("too many oneway calls waiting (" + n + "); send slower");
         return;
       }
@@ -494,7 +509,7 @@ public final class Dispatcher implements Connection.CallHandler {
       for (int i = 0; i < args.length; i++) {
         args[i] = importIfRef(connection, args[i]);
       }
-      Method method = target.find(call.method(), args);
+      Method method = target.find(call.method(), args, codec.errorDetails());
       CallInterceptor.Call info =
           new CallInterceptor.Call(call.objectId(), call.method(), args, connection.peer());
       hooks.before(info); // may refuse the call by throwing
@@ -532,12 +547,20 @@ public final class Dispatcher implements Connection.CallHandler {
     } catch (RuntimeException | Error e) {
       // The broker's own refusals (unknown object or method, bad payload, deadline, a hook's
       // refusal) and anything that went wrong around the call: the caller gets it, the
-      // server goes on.
-      log.debug("{} from {} refused: {}", what(call), connection.peer(), e.toString());
-      if (oneway) {
-        log.warn("oneway call {} from {} refused: {}", what(call), connection.peer(),
+      // server goes on. What the operator must hear of goes to WARN; a caller's mistakes (a
+      // malformed payload, an unknown method) are the caller's to hear of.
+      String what = what(call, named);
+      if (KryoCodec.isExhaustion(e)) {
+        exhaustion.warn("{} from {} failed on this side", what, connection.peer(), e);
+      } else if (KryoCodec.isLimitHit(e)) {
+        payloadLimits.warn("refused {} from {}: {}", what, connection.peer(), e.getMessage());
+      } else if (oneway) {
+        onewayRefusals.warn("oneway call {} from {} refused: {}", what, connection.peer(),
             e.toString());
       } else {
+        log.debug("{} from {} refused: {}", what, connection.peer(), e.toString());
+      }
+      if (!oneway) {
         replyError(connection, id, e);
       }
     } catch (IllegalAccessException e) {
@@ -553,6 +576,12 @@ public final class Dispatcher implements Connection.CallHandler {
     return call == null ? "call" : call.objectId() + "." + call.method();
   }
 
+  // The same, for a call that may have failed before its arguments were decoded.
+  private static String what(KryoCodec.Call call, KryoCodec.Target named) {
+    return call == null && named != null ? named.objectId() + "." + named.method()
+        : what(call);
+  }
+
   /** @param audited the caller, if the call goes to the audit log; null if not */
   private void finish(Connection connection, int id, boolean oneway, CallInterceptor.Call info,
       Principal audited, long started, Object result, Throwable error) {
@@ -562,9 +591,9 @@ public final class Dispatcher implements Connection.CallHandler {
     }
     hooks.after(info, started, error);
     if (error != null) {
-      log.debug("{} from {} threw {}", info, connection.peer(), error.toString());
+      log.debug("{} from {} threw", info, connection.peer(), error);
       if (oneway) {
-        log.warn("oneway call {} from {} failed", info, connection.peer(), error);
+        onewayFailures.warn("oneway call {} from {} failed", info, connection.peer(), error);
       } else {
         replyError(connection, id, error);
       }

@@ -190,15 +190,28 @@ public final class ExposedObject {
   }
 
   /**
-   * The exposed method called {@code name} that takes {@code args}.
+   * The exposed method called {@code name} that takes {@code args}; a caller of an unknown
+   * method does not learn the methods exposed (see {@link #find(String, Object[], boolean)}).
    *
-   * @throws UnknownMethodException naming what is exposed, or what the method takes
+   * @throws UnknownMethodException naming what the method takes
    */
   public Method find(String name, Object[] args) {
+    return find(name, args, false);
+  }
+
+  /**
+   * The exposed method called {@code name} that takes {@code args}.
+   *
+   * @param listExposed whether the refusal of a method the object does not have lists those
+   *     it has: a help to a developer, and a map of the object to anyone probing it
+   * @throws UnknownMethodException naming what is exposed (if {@code listExposed}), or what
+   *     the method takes
+   */
+  public Method find(String name, Object[] args, boolean listExposed) {
     List<Method> candidates = methods.get(name);
     if (candidates == null) {
       throw new UnknownMethodException("object " + id + " has no exposed method '" + name
-          + "'; exposed: " + String.join(", ", methodNames()));
+          + "'" + (listExposed ? "; exposed: " + String.join(", ", methodNames()) : ""));
     }
     int n = args.length;
     Method byArity = null;

@@ -131,7 +131,7 @@ final class BoundedSerializers {
 
   private static void checkLength(long length, long left, String what) {
     if (length > FREE_LENGTH && length > left) {
-      throw new RefusedPayloadException("malformed payload: " + what + " of " + length
+      throw RefusedPayloadException.malformed("malformed payload: " + what + " of " + length
           + " elements in " + left + " bytes");
     }
   }
@@ -152,7 +152,7 @@ final class BoundedSerializers {
     void spend(long n, String what) {
       left -= n;
       if (left < 0) {
-        throw new RefusedPayloadException("payload of " + payloadBytes + " bytes holds more "
+        throw RefusedPayloadException.limit("payload of " + payloadBytes + " bytes holds more "
             + "than " + (payloadBytes + FREE_ELEMENTS) + " elements in its collections, maps "
             + "and arrays (limit: one per byte plus " + FREE_ELEMENTS + "), reached at a "
             + what + " of " + n);

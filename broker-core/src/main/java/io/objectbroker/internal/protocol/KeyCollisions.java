@@ -74,7 +74,7 @@ final class KeyCollisions {
           run[i - start] = keys[(int) byHash[i]];
         }
         if (!ordersComparableKeys || !isOrdered(run, 0, run.length)) {
-          throw new RefusedPayloadException(what + " of " + n + " entries is refused: "
+          throw RefusedPayloadException.limit(what + " of " + n + " entries is refused: "
               + run.length + " of its keys (" + run[0].getClass().getName()
               + ") share one hash code (" + hash + "), more than the " + MAX_KEYS_PER_HASH
               + " allowed; building it would take time quadratic in their number");

@@ -1,6 +1,7 @@
 package io.objectbroker.internal.protocol;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.SerializerFactory;
 import com.esotericsoftware.kryo.io.ByteBufferInput;
@@ -67,11 +68,15 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  * peer can make this side instantiate only the JDK value types listed in {@link #BUILTINS}
  * and the types registered here. User types get ids derived from their class names, so two
  * peers that register the same types agree on ids whatever the order of registration; the
- * rare collision of two names is refused when the second is registered.
+ * rare collision of two names is refused when the second is registered. Classes travel by id
+ * only: a payload that names a class is refused before any class is looked up (see {@link
+ * RegisteredClassResolver}).
  *
  * <p>Exceptions are not serialized as objects: an ERROR payload carries the class name,
  * message and stack trace, and the receiver rebuilds the exception only if its class is
- * {@linkplain #exceptionClass(String) known here}.
+ * {@linkplain #exceptionClass(String) known here}. A codec made {@linkplain
+ * #KryoCodec(boolean) without error details} writes no stack frames (a count of 0, which
+ * every receiver reads as an exception without remote frames).
  */
 public final class KryoCodec {
 
@@ -114,6 +119,7 @@ public final class KryoCodec {
   private static final int FIRST_USER_ID = 256;
   private static final int MAX_POOLED = 64;
 
+  private final boolean errorDetails;
   private final Map<Integer, Class<?>> userTypesById = new ConcurrentHashMap<>();
   private final List<Class<?>> userTypes = new CopyOnWriteArrayList<>();
   private final Map<String, Class<? extends Throwable>> exceptions = new ConcurrentHashMap<>();
@@ -125,11 +131,30 @@ public final class KryoCodec {
     }
   };
 
+  /** A codec whose ERROR payloads carry stack traces (see {@link #KryoCodec(boolean)}). */
   public KryoCodec() {
+    this(true);
+  }
+
+  /**
+   * @param errorDetails whether the errors this side answers with reveal its internals: the
+   *     stack trace of an ERROR payload, and the list of an object's methods when a call names
+   *     one it does not have ({@link #errorDetails()}); their type and message go either way
+   */
+  public KryoCodec(boolean errorDetails) {
+    this.errorDetails = errorDetails;
     for (Class<? extends Throwable> type : JDK_EXCEPTIONS) {
       exceptions.put(type.getName(), type);
     }
     registerClass(RemoteRef.class);
+  }
+
+  /**
+   * Whether the errors this side answers with reveal its internals: the stack trace, and the
+   * methods an object exposes when a call names another.
+   */
+  public boolean errorDetails() {
+    return errorDetails;
   }
 
   /**
@@ -292,7 +317,7 @@ public final class KryoCodec {
   }
 
   static Kryo newKryo() {
-    Kryo kryo = new Kryo() {
+    Kryo kryo = new Kryo(new RegisteredClassResolver(), null) {
       // Only user classes can carry Kryo's @DefaultSerializer. Looking for it on the JDK's
       // value-based classes (Optional, java.time) would parse their @ValueBased and generate
       // proxy classes for it: about a tenth of a one-shot process's run, for nothing.
@@ -524,6 +549,9 @@ public final class KryoCodec {
     } catch (RuntimeException e) {
       s.failed = true;
       throw serializationError("call", e);
+    } catch (Error e) { // out of heap or stack mid-object: see release()
+      s.failed = true;
+      throw e;
     } finally {
       release(s);
     }
@@ -571,10 +599,16 @@ public final class KryoCodec {
     } catch (RuntimeException e) {
       s.failed = true;
       throw serializationError("result", e);
+    } catch (Error e) { // out of heap or stack mid-object: see release()
+      s.failed = true;
+      throw e;
     }
   }
 
-  /** Encodes an ERROR payload from an exception: class name, message and stack trace. */
+  /**
+   * Encodes an ERROR payload from an exception: class name, message and, if this codec
+   * {@linkplain #errorDetails() reveals details}, stack trace (else no frames).
+   */
   public ByteBuf encodeError(ByteBufAllocator alloc, Throwable error) {
     Session s = obtain();
     try {
@@ -582,7 +616,7 @@ public final class KryoCodec {
       out.reset();
       out.writeString(error.getClass().getName());
       out.writeString(error.getMessage());
-      StackTraceElement[] trace = error.getStackTrace();
+      StackTraceElement[] trace = errorDetails ? error.getStackTrace() : NO_FRAMES;
       out.writeVarInt(trace.length, true);
       for (StackTraceElement e : trace) {
         out.writeString(e.getClassName());
@@ -676,6 +710,39 @@ public final class KryoCodec {
     }
   }
 
+  /**
+   * Whether a call or result could not be decoded because this side ran out of heap or stack
+   * (or anything else failed as a {@link VirtualMachineError}): not the peer's mistake, and
+   * what an operator must hear of.
+   */
+  public static boolean isExhaustion(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof VirtualMachineError) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a payload was refused by one of the limits that keep it from costing more than its
+   * size (its element budget, keys that collide, nesting depth), rather than for being
+   * malformed: a limit hit may be an attack, or a limit too tight for real calls.
+   */
+  public static boolean isLimitHit(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof RefusedPayloadException r ? r.isLimit()
+          : t instanceof KryoException && String.valueOf(t.getMessage())
+              .startsWith(MAX_DEPTH_MESSAGE)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** How Kryo's refusal of a payload nested deeper than its limit begins. */
+  private static final String MAX_DEPTH_MESSAGE = "Max depth exceeded";
+
   private static SerializationException serializationError(String what, RuntimeException e) {
     if (e instanceof SerializationException se) {
       return se;
@@ -705,6 +772,7 @@ public final class KryoCodec {
     return new SerializationException("cannot (de)serialize " + what + ": " + msg, e);
   }
 
+  private static final StackTraceElement[] NO_FRAMES = new StackTraceElement[0];
   /** A pooled Kryo with its reusable buffers. */
   private static final byte[] EMPTY = new byte[0];
   private static final java.nio.ByteBuffer EMPTY_BUFFER = java.nio.ByteBuffer.allocateDirect(0);

@@ -4,6 +4,7 @@ import io.objectbroker.AuthenticationException;
 import io.objectbroker.Credentials;
 import io.objectbroker.Principal;
 import io.objectbroker.ProtocolException;
+import io.objectbroker.internal.logging.RateLimitedLog;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -11,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.LoggerFactory;
 
 /**
  * The authentication step of the handshake (see {@code Protocol}), for both transports: what a
@@ -248,30 +250,15 @@ public final class Authentication {
     }
   }
 
-  private static final org.slf4j.Logger log =
-      org.slf4j.LoggerFactory.getLogger(Authentication.class);
-  private static final java.util.concurrent.atomic.AtomicLong lastLogged =
-      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - (1L << 62));
-  private static final java.util.concurrent.atomic.AtomicLong unlogged =
-      new java.util.concurrent.atomic.AtomicLong();
-  private static final long LOG_EVERY_NANOS = 1_000_000_000L;
+  private static final RateLimitedLog refusals =
+      new RateLimitedLog(LoggerFactory.getLogger(Authentication.class));
 
   /**
-   * Logs a refused connection at WARN, at most once a second: a flood of attempts must not
-   * flood the log; the next line says how many went unlogged.
+   * Logs a refused connection at WARN, rate-limited: a flood of attempts must not flood the
+   * log; the next line says how many were held back.
    */
   static void logRefusal(String peer, String reason) {
-    long now = System.nanoTime();
-    long last = lastLogged.get();
-    if (now - last >= LOG_EVERY_NANOS && lastLogged.compareAndSet(last, now)) {
-      long more = unlogged.getAndSet(0);
-      log.warn("refused {}: {}{}", peer, reason, more == 0 ? ""
-          : " (and " + more + " other refusals in the last " + (now - last) / 1_000_000
-              + " ms)");
-    } else {
-      unlogged.incrementAndGet();
-      log.debug("refused {}: {}", peer, reason);
-    }
+    refusals.warn("refused {}: {}", peer, reason);
   }
 
   private static String printable(String s) {

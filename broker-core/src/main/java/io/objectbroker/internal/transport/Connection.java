@@ -18,6 +18,7 @@ import io.objectbroker.NamingException;
 import io.objectbroker.Principal;
 import io.objectbroker.ProtocolException;
 import io.objectbroker.SerializationException;
+import io.objectbroker.internal.logging.RateLimitedLog;
 import io.objectbroker.internal.protocol.Frame;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.OversizedFrame;
@@ -42,6 +43,13 @@ import org.slf4j.LoggerFactory;
 public final class Connection {
 
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
+
+  // What a peer can cause, each kind at WARN at most once every few seconds over all
+  // connections: a fuzzer's malformed connections (tens of thousands a minute), apart from the
+  // limits that held and this side's own failures, which a flood of the first must not hide.
+  private static final RateLimitedLog protocolErrors = new RateLimitedLog(log);
+  private static final RateLimitedLog limitHits = new RateLimitedLog(log);
+  private static final RateLimitedLog failures = new RateLimitedLog(log);
 
   /** Receives the CALL frames of the peer. */
   public interface CallHandler {
@@ -648,7 +656,7 @@ public final class Connection {
       MessageTooLargeException e = new MessageTooLargeException(o.describe());
       switch (o.type()) {
         case Protocol.CALL -> {
-          log.warn("refused a call from {}: {}", peer, o.describe());
+          limitHits.warn("refused a call from {}: {}", peer, o.describe());
           if ((o.flags() & Protocol.FLAG_ONEWAY) == 0) {
             replyError(o.requestId(), e);
           }
@@ -659,7 +667,7 @@ public final class Connection {
     }
 
     private void protocolError(String message) {
-      log.warn("protocol error from {}: {}", peer, message);
+      protocolErrors.warn("protocol error from {}: {}", peer, message);
       handshake.completeExceptionally(new ProtocolException(message));
       if (closeCause == null) {
         closeCause = new ProtocolException("protocol error on connection to " + peer + ": "
@@ -715,7 +723,13 @@ public final class Connection {
         }
         ctx.close();
       } else {
-        log.debug("connection to {} failed", peer, c);
+        if (c instanceof VirtualMachineError) {
+          // Out of heap or stack while reading (the pipeline's buffers, a frame's decoding):
+          // this side's failure, not the peer's, and the operator's to know of.
+          failures.warn("connection to {} failed; closing it", peer, c);
+        } else {
+          log.debug("connection to {} failed", peer, c);
+        }
         if (closeCause == null) {
           closeCause = new ConnectionClosedException("connection to " + peer + " failed: "
               + c.getMessage(), c);

@@ -137,6 +137,24 @@ class KryoCodecBudgetTest {
   }
 
   @Test
+  void collidingKeysAndAnExhaustedBudgetAreLimitHits() {
+    // A limit hit is logged at WARN by a server; a malformed payload is the caller's affair.
+    ByteBuf colliding = hashed(HashMap.class, collidingLists(1000));
+    assertThatThrownBy(() -> decode(colliding))
+        .satisfies(e -> assertThat(KryoCodec.isLimitHit(e)).isTrue());
+    List<Empty> empties = new ArrayList<>();
+    for (int i = 0; i < BoundedSerializers.FREE_LENGTH; i++) {
+      empties.add(new Empty());
+    }
+    List<Bag> bags = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      bags.add(new Bag(empties));
+    }
+    assertThatThrownBy(() -> call(bags))
+        .satisfies(e -> assertThat(KryoCodec.isLimitHit(e)).isTrue());
+  }
+
+  @Test
   void everyHashedCollectionOfCollidingKeysIsRefused() {
     List<List<Integer>> lists = collidingLists(KEYS);
     List<Key> keys = IntStream.range(0, KEYS).mapToObj(Key::new).toList();

@@ -153,6 +153,79 @@ class KryoCodecTest {
     }
   }
 
+  @Test
+  void errorPayloadsWithoutDetailsCarryTypeAndMessageButNoFrames() {
+    KryoCodec discreet = new KryoCodec(false);
+    assertThat(discreet.errorDetails()).isFalse();
+    assertThat(codec.errorDetails()).isTrue();
+    ByteBuf err = discreet.encodeError(ByteBufAllocator.DEFAULT,
+        new IllegalStateException("bad"));
+    try {
+      // Read by a codec that sends frames itself: the payload's format is the same.
+      KryoCodec.RemoteError r = codec.decodeError(err);
+      assertThat(r.type()).isEqualTo(IllegalStateException.class.getName());
+      assertThat(r.message()).isEqualTo("bad");
+      assertThat(r.stackTrace()).isEmpty();
+    } finally {
+      err.release();
+    }
+  }
+
+  /** Runs out of heap while it reads, as a huge value would make a real decode. */
+  public static final class ExhaustingSerializer
+      extends com.esotericsoftware.kryo.Serializer<Exhausting> {
+    @Override
+    public void write(com.esotericsoftware.kryo.Kryo kryo, Output output, Exhausting e) {}
+
+    @Override
+    public Exhausting read(com.esotericsoftware.kryo.Kryo kryo,
+        com.esotericsoftware.kryo.io.Input in, Class<? extends Exhausting> type) {
+      throw new OutOfMemoryError("Java heap space (thrown by the test)");
+    }
+  }
+
+  @com.esotericsoftware.kryo.DefaultSerializer(ExhaustingSerializer.class)
+  static final class Exhausting {}
+
+  @Test
+  void runningOutOfHeapWhileDecodingIsToldApartAndTheCodecGoesOn() {
+    codec.register(Exhausting.class);
+    ByteBuf call = codec.encodeCall(ByteBufAllocator.DEFAULT, "o", "m", 0,
+        new Object[] {new Exhausting()});
+    try {
+      assertThatThrownBy(() -> codec.decodeCall(call))
+          .isInstanceOf(OutOfMemoryError.class)
+          .satisfies(e -> assertThat(KryoCodec.isExhaustion(e)).isTrue())
+          .satisfies(e -> assertThat(KryoCodec.isLimitHit(e)).isFalse());
+    } finally {
+      call.release();
+    }
+    // Wrapped, as Kryo wraps what a field's serializer throws, it is still told apart.
+    assertThat(KryoCodec.isExhaustion(new SerializationException("cannot decode",
+        new com.esotericsoftware.kryo.KryoException(new StackOverflowError())))).isTrue();
+    assertThat(KryoCodec.isExhaustion(new SerializationException("malformed"))).isFalse();
+    assertThat(roundTrip(codec, "still decoding")).isEqualTo("still decoding");
+  }
+
+  @Test
+  void aPayloadNestedPastTheDepthLimitIsALimitHitAndABadLengthIsNot() {
+    byte[] level = Arrays.copyOf(prefixOf(new Object[0]), prefixOf(new Object[0]).length + 1);
+    level[level.length - 1] = 2;
+    ByteBuf deep = payload(new byte[0], out -> {
+      for (int i = 0; i <= BoundedSerializers.MAX_DEPTH; i++) {
+        out.writeBytes(level);
+      }
+      out.writeByte(0);
+    });
+    assertThatThrownBy(() -> codec.decodeResult(deep))
+        .satisfies(e -> assertThat(KryoCodec.isLimitHit(e)).isTrue());
+    ByteBuf badLength = payload(prefixOf(new long[0]), out -> out.writeVarInt(HUGE + 1, true));
+    assertThatThrownBy(() -> codec.decodeResult(badLength))
+        .hasMessageContaining(" of " + HUGE + " elements")
+        .satisfies(e -> assertThat(KryoCodec.isLimitHit(e)).isFalse())
+        .satisfies(e -> assertThat(KryoCodec.isExhaustion(e)).isFalse());
+  }
+
   private static byte[] bytes(ByteBuf buf) {
     return io.netty.buffer.ByteBufUtil.getBytes(buf);
   }

@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The options of a command that serves objects: {@code --users FILE} (or {@code OB_USERS}) to
- * require credentials of callers, and {@code --allow-anonymous}. A picocli mixin.
+ * require credentials of callers, {@code --allow-anonymous}, TLS, and {@code
+ * --[no-]expose-error-details}. A picocli mixin.
  */
 public final class ServerSecurity {
 
@@ -34,6 +35,12 @@ public final class ServerSecurity {
       description = "Require client certificates signed by the PEM certificates in FILE"
           + " (mutual TLS).")
   Path tlsClientCa;
+
+  @Option(names = "--expose-error-details", negatable = true,
+      description = "Answer failed calls with the server's stack trace, and calls of unknown"
+          + " methods with the methods there are (--no-expose-error-details: never). Default:"
+          + " only on loopback or a Unix socket, without --users.")
+  Boolean exposeErrorDetails;
 
   /**
    * The TLS settings given, or null to serve plain TCP.
@@ -70,6 +77,9 @@ public final class ServerSecurity {
     if (allowAnonymous) {
       server.allowAnonymous(true);
     }
+    if (exposeErrorDetails != null) {
+      server.exposeErrorDetails(exposeErrorDetails);
+    }
     return server.tls(tls());
   }
 
@@ -87,6 +97,14 @@ public final class ServerSecurity {
     } catch (IllegalArgumentException e) {
       throw new Cli.UsageException("--users: " + e.getMessage());
     }
+  }
+
+  /**
+   * {@code --expose-error-details} (true) or {@code --no-expose-error-details} (false); null
+   * if neither was given, for the server's default.
+   */
+  public Boolean exposeErrorDetails() {
+    return exposeErrorDetails;
   }
 
   /** Whether {@code --allow-anonymous} was given. */

@@ -100,6 +100,9 @@ public final class NameServerCommand implements Callable<Integer> {
     if (tls != null) {
       options = options.tls(tls);
     }
+    if (security.exposeErrorDetails() != null) {
+      options = options.exposeErrorDetails(security.exposeErrorDetails());
+    }
     NameStore opened = openStore(store);
     NameServerHost running;
     try {

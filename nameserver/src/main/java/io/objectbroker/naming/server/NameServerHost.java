@@ -70,6 +70,9 @@ public final class NameServerHost implements AutoCloseable {
       b.allowAnonymous(options.allowAnonymous);
     }
     b.tls(options.tls);
+    if (options.exposeErrorDetails != null) {
+      b.exposeErrorDetails(options.exposeErrorDetails);
+    }
     ObjectServer server = b.build();
     server.register(NameServer.OBJECT_ID, service);
     server.start();
@@ -173,7 +176,7 @@ public final class NameServerHost implements AutoCloseable {
 
     static final Options DEFAULT = new Options("127.0.0.1", NameServer.DEFAULT_PORT, true,
         Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true,
-        NameServerService.DEFAULT_MAX_REGISTRATIONS, null, null, null);
+        NameServerService.DEFAULT_MAX_REGISTRATIONS, null, null, null, null, null);
 
     private final String host;
     private final int port;
@@ -186,11 +189,15 @@ public final class NameServerHost implements AutoCloseable {
     private final Users users;
     private final Boolean allowAnonymous;
     private final byte[] discoverySecret; // null: answers are not signed
-    private io.objectbroker.Tls tls; // set on a copy only, by tls()
+    private final io.objectbroker.Tls tls; // null: plain TCP
+    private final Boolean exposeErrorDetails; // null: the object server's default
 
     private Options(String host, int port, boolean discovery, int discoveryPort,
         Duration sweepInterval, Clock clock, boolean closeStore, int maxRegistrations,
-        Users users, Boolean allowAnonymous, byte[] discoverySecret) {
+        Users users, Boolean allowAnonymous, byte[] discoverySecret, io.objectbroker.Tls tls,
+        Boolean exposeErrorDetails) {
+      this.tls = tls;
+      this.exposeErrorDetails = exposeErrorDetails;
       this.maxRegistrations = maxRegistrations;
       this.users = users;
       this.allowAnonymous = allowAnonymous;
@@ -208,7 +215,7 @@ public final class NameServerHost implements AutoCloseable {
     public Options host(String host) {
       Objects.requireNonNull(host, "host");
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret);
+          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
     }
 
     /** The TCP port (default 9090; 0: any free port). */
@@ -217,13 +224,13 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
       }
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret);
+          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
     }
 
     /** Whether to answer discovery requests (default true; never when bound to loopback). */
     public Options discovery(boolean on) {
       return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret);
+          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
     }
 
     /** The UDP port of discovery (default {@value Discovery#DEFAULT_PORT}; 0: any free port). */
@@ -232,7 +239,7 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("discoveryPort: " + port + " (expected: 0-65535)");
       }
       return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret);
+          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
     }
 
     /** How often expired leases are purged (default 5 s); reads never show them anyway. */
@@ -242,14 +249,14 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("sweepInterval: " + every + " (expected: >= 1 ms)");
       }
       return new Options(host, port, discovery, discoveryPort, every, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret);
+          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
     }
 
     /** The wall clock that decides when leases expire (a test's own clock). */
     public Options clock(Clock clock) {
       Objects.requireNonNull(clock, "clock");
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret);
+          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
     }
 
     /**
@@ -261,7 +268,7 @@ public final class NameServerHost implements AutoCloseable {
         throw new IllegalArgumentException("maxRegistrations: " + max + " (expected: >= 1)");
       }
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          max, users, allowAnonymous, discoverySecret);
+          max, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
     }
 
     /**
@@ -272,7 +279,7 @@ public final class NameServerHost implements AutoCloseable {
     public Options users(Users users) {
       Objects.requireNonNull(users, "users");
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret);
+          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
     }
 
     /**
@@ -282,7 +289,7 @@ public final class NameServerHost implements AutoCloseable {
      */
     public Options allowAnonymous(boolean allow) {
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allow, discoverySecret);
+          maxRegistrations, users, allow, discoverySecret, tls, exposeErrorDetails);
     }
 
     /**
@@ -296,21 +303,30 @@ public final class NameServerHost implements AutoCloseable {
     public Options discoverySecret(byte[] secret) {
       byte[] copy = secret == null ? null : Discovery.checkSecret(secret).clone();
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, copy);
+          maxRegistrations, users, allowAnonymous, copy, tls, exposeErrorDetails);
     }
 
     /** Serves over TLS (see {@link ObjectServer.Builder#tls}); null: plain TCP. */
     public Options tls(io.objectbroker.Tls tls) {
-      Options copy = new Options(host, port, discovery, discoveryPort, sweepInterval, clock,
-          closeStore, maxRegistrations, users, allowAnonymous, discoverySecret);
-      copy.tls = tls;
-      return copy;
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock,
+          closeStore, maxRegistrations, users, allowAnonymous, discoverySecret, tls,
+          exposeErrorDetails);
+    }
+
+    /**
+     * Whether failed calls are answered with the name server's stack trace and, for an unknown
+     * method, the methods it has (see {@link ObjectServer.Builder#exposeErrorDetails}; unless
+     * set, only on loopback without users).
+     */
+    public Options exposeErrorDetails(boolean expose) {
+      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock,
+          closeStore, maxRegistrations, users, allowAnonymous, discoverySecret, tls, expose);
     }
 
     /** Whether closing the name server closes the store (default true). */
     public Options closeStore(boolean close) {
       return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close,
-          maxRegistrations, users, allowAnonymous, discoverySecret);
+          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
     }
   }
 }
