@@ -1,6 +1,7 @@
 package io.objectbroker.internal.protocol;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.SerializerFactory;
 import com.esotericsoftware.kryo.io.ByteBufferInput;
@@ -8,6 +9,7 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
+import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.util.Pool;
 import com.esotericsoftware.kryo.util.Util;
@@ -65,9 +67,11 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  *
  * <p>Kryo is not thread-safe, so instances are pooled. Class registration is required: a
  * peer can make this side instantiate only the JDK value types listed in {@link #BUILTINS}
- * and the types registered here. User types get ids derived from their class names, so two
- * peers that register the same types agree on ids whatever the order of registration; the
- * rare collision of two names is refused when the second is registered.
+ * and the types registered here, and classes travel as registered ids only (a payload that
+ * names a class is refused before the name is looked up). User types get ids derived from
+ * their class names, so two peers that register the same types agree on ids whatever the
+ * order of registration; the rare collision of two names is refused when the second is
+ * registered.
  *
  * <p>Exceptions are not serialized as objects: an ERROR payload carries the class name,
  * message and stack trace, and the receiver rebuilds the exception only if its class is
@@ -292,7 +296,7 @@ public final class KryoCodec {
   }
 
   static Kryo newKryo() {
-    Kryo kryo = new Kryo() {
+    Kryo kryo = new Kryo(new RegisteredIdsOnly(), null) {
       // Only user classes can carry Kryo's @DefaultSerializer. Looking for it on the JDK's
       // value-based classes (Optional, java.time) would parse their @ValueBased and generate
       // proxy classes for it: about a tenth of a one-shot process's run, for nothing.
@@ -342,6 +346,21 @@ public final class KryoCodec {
       throw new AssertionError("builtin ids reach " + kryo.getNextRegistrationId());
     }
     return kryo;
+  }
+
+  /**
+   * Kryo's class resolver, reading classes by registered id only. Kryo also reads a class by
+   * its name (which it writes for classes registered implicitly, never here, as registration
+   * is required) and looks the name up on the class path before it checks the registration:
+   * a peer could have this side load any class it names, and learn from the refusal which
+   * exist. Such a payload is refused before the name is read.
+   */
+  static final class RegisteredIdsOnly extends DefaultClassResolver {
+    @Override
+    protected Registration readName(Input input) {
+      throw new RefusedPayloadException(
+          "malformed payload: a class given by name, not by a registered id");
+    }
   }
 
   /**
