@@ -369,6 +369,7 @@ public final class KryoCodec {
     return kryo;
   }
 
+
   /**
    * Kryo's {@code ReflectionSerializerFactory}, which makes a serializer by its constructor
    * taking (Kryo, Class), else (Kryo), else (Class), else none, without its exceptions: that one
