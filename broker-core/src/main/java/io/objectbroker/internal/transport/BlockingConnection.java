@@ -140,12 +140,22 @@ public final class BlockingConnection implements AutoCloseable {
       throw new io.objectbroker.SecurityException("TLS with " + address + " failed: "
           + e.getMessage() + (e.getMessage() != null && e.getMessage().contains("plaintext")
               ? " (is it a server without TLS?)" : ""), e);
-    } catch (EOFException e) {
-      closeQuietly(socket);
-      throw new ConnectionClosedException(address + " closed the connection before answering"
-          + " the handshake (a server that requires TLS closes plain connections so)", e);
     } catch (IOException e) {
       closeQuietly(socket);
+      boolean tlsUp = socket != null && tls != null && !address.isUnix();
+      if (tlsUp) {
+        // TLS 1.3 settles the client's certificate after the client's side of the TLS
+        // handshake: a server that refuses it closes while HELLO is written or awaited.
+        throw new io.objectbroker.SecurityException("TLS with " + address + " failed: it"
+            + " closed the connection before answering the handshake (" + e
+            + "); a server that requires client certificates closes connections without a"
+            + " certificate it trusts", e);
+      }
+      if (e instanceof EOFException && socket != null) {
+        throw new ConnectionClosedException(address + " closed the connection before"
+            + " answering the handshake (a server that requires TLS closes plain connections"
+            + " so)", e);
+      }
       throw new CommunicationException("cannot connect to " + address + ": " + e.getMessage(),
           e);
     } catch (RuntimeException e) {

@@ -691,8 +691,15 @@ public final class Connection {
     public void channelInactive(ChannelHandlerContext ctx) {
       BrokerException cause = closeCause != null ? closeCause
           : isClient && !handshaken && serverNonce == null
-              ? new ConnectionClosedException(peer + " closed the connection before answering"
-                  + " the handshake (a server that requires TLS closes plain connections so)")
+              ? ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null
+                  // TLS 1.3 settles the client's certificate after the client's side of it
+                  ? new io.objectbroker.SecurityException("TLS with " + peer + " failed: it"
+                      + " closed the connection before answering the handshake; a server that"
+                      + " requires client certificates closes connections without a"
+                      + " certificate it trusts")
+                  : new ConnectionClosedException(peer + " closed the connection before"
+                      + " answering the handshake (a server that requires TLS closes plain"
+                      + " connections so)")
               : new ConnectionClosedException("connection to " + peer + " closed");
       handshake.completeExceptionally(cause);
       for (Integer id : pending.keySet()) {
