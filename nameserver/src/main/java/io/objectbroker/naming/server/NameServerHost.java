@@ -174,48 +174,49 @@ public final class NameServerHost implements AutoCloseable {
     /** How often expired leases are purged from the store unless told otherwise. */
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(5);
 
-    static final Options DEFAULT = new Options("127.0.0.1", NameServer.DEFAULT_PORT, true,
-        Discovery.DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL, Clock.systemUTC(), true,
-        NameServerService.DEFAULT_MAX_REGISTRATIONS, null, null, null, null, null);
+    static final Options DEFAULT = new Options();
 
-    private final String host;
-    private final int port;
-    private final boolean discovery;
-    private final int discoveryPort;
-    private final Duration sweepInterval;
-    private final Clock clock;
-    private final boolean closeStore;
-    private final int maxRegistrations;
-    private final Users users;
-    private final Boolean allowAnonymous;
-    private final byte[] discoverySecret; // null: answers are not signed
-    private final io.objectbroker.Tls tls; // null: plain TCP
-    private final Boolean exposeErrorDetails; // null: the object server's default
+    // Set only on a fresh copy, by the method named after the field: an Options never changes.
+    private String host = "127.0.0.1";
+    private int port = NameServer.DEFAULT_PORT;
+    private boolean discovery = true;
+    private int discoveryPort = Discovery.DEFAULT_PORT;
+    private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
+    private Clock clock = Clock.systemUTC();
+    private boolean closeStore = true;
+    private int maxRegistrations = NameServerService.DEFAULT_MAX_REGISTRATIONS;
+    private Users users;
+    private Boolean allowAnonymous;
+    private byte[] discoverySecret; // null: answers are not signed
+    private io.objectbroker.Tls tls; // null: plain TCP
+    private Boolean exposeErrorDetails; // null: the object server's default
 
-    private Options(String host, int port, boolean discovery, int discoveryPort,
-        Duration sweepInterval, Clock clock, boolean closeStore, int maxRegistrations,
-        Users users, Boolean allowAnonymous, byte[] discoverySecret, io.objectbroker.Tls tls,
-        Boolean exposeErrorDetails) {
-      this.tls = tls;
-      this.exposeErrorDetails = exposeErrorDetails;
-      this.maxRegistrations = maxRegistrations;
-      this.users = users;
-      this.allowAnonymous = allowAnonymous;
-      this.host = host;
-      this.port = port;
-      this.discovery = discovery;
-      this.discoveryPort = discoveryPort;
-      this.sweepInterval = sweepInterval;
-      this.clock = clock;
-      this.closeStore = closeStore;
-      this.discoverySecret = discoverySecret;
+    private Options() {}
+
+    private Options copy() {
+      Options c = new Options();
+      c.host = host;
+      c.port = port;
+      c.discovery = discovery;
+      c.discoveryPort = discoveryPort;
+      c.sweepInterval = sweepInterval;
+      c.clock = clock;
+      c.closeStore = closeStore;
+      c.maxRegistrations = maxRegistrations;
+      c.users = users;
+      c.allowAnonymous = allowAnonymous;
+      c.discoverySecret = discoverySecret;
+      c.tls = tls;
+      c.exposeErrorDetails = exposeErrorDetails;
+      return c;
     }
 
     /** The address to bind (default 127.0.0.1, where discovery is off). */
     public Options host(String host) {
       Objects.requireNonNull(host, "host");
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
+      Options c = copy();
+      c.host = host;
+      return c;
     }
 
     /** The TCP port (default 9090; 0: any free port). */
@@ -223,14 +224,16 @@ public final class NameServerHost implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
       }
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
+      Options c = copy();
+      c.port = port;
+      return c;
     }
 
     /** Whether to answer discovery requests (default true; never when bound to loopback). */
     public Options discovery(boolean on) {
-      return new Options(host, port, on, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
+      Options c = copy();
+      c.discovery = on;
+      return c;
     }
 
     /** The UDP port of discovery (default {@value Discovery#DEFAULT_PORT}; 0: any free port). */
@@ -238,8 +241,9 @@ public final class NameServerHost implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("discoveryPort: " + port + " (expected: 0-65535)");
       }
-      return new Options(host, this.port, discovery, port, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
+      Options c = copy();
+      c.discoveryPort = port;
+      return c;
     }
 
     /** How often expired leases are purged (default 5 s); reads never show them anyway. */
@@ -248,15 +252,17 @@ public final class NameServerHost implements AutoCloseable {
       if (every.toMillis() < 1) {
         throw new IllegalArgumentException("sweepInterval: " + every + " (expected: >= 1 ms)");
       }
-      return new Options(host, port, discovery, discoveryPort, every, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
+      Options c = copy();
+      c.sweepInterval = every;
+      return c;
     }
 
     /** The wall clock that decides when leases expire (a test's own clock). */
     public Options clock(Clock clock) {
       Objects.requireNonNull(clock, "clock");
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
+      Options c = copy();
+      c.clock = clock;
+      return c;
     }
 
     /**
@@ -267,8 +273,9 @@ public final class NameServerHost implements AutoCloseable {
       if (max < 1) {
         throw new IllegalArgumentException("maxRegistrations: " + max + " (expected: >= 1)");
       }
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          max, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
+      Options c = copy();
+      c.maxRegistrations = max;
+      return c;
     }
 
     /**
@@ -278,8 +285,9 @@ public final class NameServerHost implements AutoCloseable {
      */
     public Options users(Users users) {
       Objects.requireNonNull(users, "users");
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
+      Options c = copy();
+      c.users = users;
+      return c;
     }
 
     /**
@@ -288,8 +296,9 @@ public final class NameServerHost implements AutoCloseable {
      * loopback without users refuses to start unless this is true.
      */
     public Options allowAnonymous(boolean allow) {
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allow, discoverySecret, tls, exposeErrorDetails);
+      Options c = copy();
+      c.allowAnonymous = allow;
+      return c;
     }
 
     /**
@@ -302,15 +311,16 @@ public final class NameServerHost implements AutoCloseable {
      */
     public Options discoverySecret(byte[] secret) {
       byte[] copy = secret == null ? null : Discovery.checkSecret(secret).clone();
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, closeStore,
-          maxRegistrations, users, allowAnonymous, copy, tls, exposeErrorDetails);
+      Options c = copy();
+      c.discoverySecret = copy;
+      return c;
     }
 
     /** Serves over TLS (see {@link ObjectServer.Builder#tls}); null: plain TCP. */
     public Options tls(io.objectbroker.Tls tls) {
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock,
-          closeStore, maxRegistrations, users, allowAnonymous, discoverySecret, tls,
-          exposeErrorDetails);
+      Options c = copy();
+      c.tls = tls;
+      return c;
     }
 
     /**
@@ -319,14 +329,16 @@ public final class NameServerHost implements AutoCloseable {
      * set, only on loopback without users).
      */
     public Options exposeErrorDetails(boolean expose) {
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock,
-          closeStore, maxRegistrations, users, allowAnonymous, discoverySecret, tls, expose);
+      Options c = copy();
+      c.exposeErrorDetails = expose;
+      return c;
     }
 
     /** Whether closing the name server closes the store (default true). */
     public Options closeStore(boolean close) {
-      return new Options(host, port, discovery, discoveryPort, sweepInterval, clock, close,
-          maxRegistrations, users, allowAnonymous, discoverySecret, tls, exposeErrorDetails);
+      Options c = copy();
+      c.closeStore = close;
+      return c;
     }
   }
 }
