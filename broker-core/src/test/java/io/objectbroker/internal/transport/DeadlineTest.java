@@ -15,12 +15,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The blocking client against {@link StallingPeer}s, on real sockets: a handshake or an
+ * Each transport's client against {@link StallingPeer}s, on real sockets: a handshake or an
  * answer trickled a byte at a time, and a server that stops reading a large call, each end the
  * wait at the deadline of the whole connect or call, with the exception that names it.
  */
@@ -111,5 +113,43 @@ class DeadlineTest {
       assertThat(c.sent()).isEqualTo(stall == Stall.ANSWER);
       assertThat(c.usable()).isFalse();
     }
+  }
+
+  @Test
+  void aNettyConnectGivesUpOnATrickledHandshakeAtItsDeadline() throws Exception {
+    Address address = stalling(Stall.HANDSHAKE);
+    Throwable t = failure(() -> Transport.connect(address, codec,
+        Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofMillis(TIMEOUT_MILLIS),
+        Connection.NO_OBJECTS).get());
+    assertThat(t).isInstanceOf(ConnectTimeoutException.class)
+        .hasMessageContaining(address.toString());
+  }
+
+  @Test
+  void aNettyCallGivesUpOnATrickledAnswerAtItsDeadline() throws Exception {
+    Connection c = Transport.connect(stalling(Stall.ANSWER), codec,
+        Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(5), Connection.NO_OBJECTS)
+        .get(5, TimeUnit.SECONDS);
+    closeLater.add(() -> c.abort("test over"));
+    assertThat(failure(() -> c.call("obj", "method", new Object[0], TIMEOUT_MILLIS, false)
+        .get())).isInstanceOf(TimeoutException.class);
+    assertThat(c.isOpen()).isTrue(); // the answer may yet come; the call is forgotten
+  }
+
+  @Test
+  void aNettyCallWhoseWriteCannotProceedFailsAtItsDeadlineAndTheConnectionIsDropped()
+      throws Exception {
+    Connection c = Transport.connect(stalling(Stall.READING), codec,
+        Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(5), Connection.NO_OBJECTS)
+        .get(5, TimeUnit.SECONDS);
+    closeLater.add(() -> c.abort("test over"));
+    Connection.OutgoingCall call = c.call("obj", "echo", new Object[] {TWELVE_MB},
+        TIMEOUT_MILLIS, false);
+    assertThat(failure(call::get)).isInstanceOf(TimeoutException.class);
+    assertThat(call.wasSent()).isFalse();
+    // The frame half written can never be finished for the peer, nor dropped from the stream:
+    // the connection, which no call could use any more, is closed.
+    c.closeFuture().get(TimedFailure.SLACK_MILLIS, TimeUnit.MILLISECONDS);
+    assertThat(c.isOpen()).isFalse();
   }
 }
