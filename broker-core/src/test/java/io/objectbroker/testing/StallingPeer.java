@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link Stall#ANSWER}: handshakes at once, reads each call whole and answers it a byte
  *       at a time, a RESULT frame whose payload takes hours to arrive;
  *   <li>{@link Stall#READING}: handshakes at once, then never reads again (its receive buffer
- *       kept small), so that a client writing a large call blocks.
+ *       kept small), so that a client writing a large call blocks;
+ *   <li>{@link Stall#LATE_READING}: the same, but after {@link #LATE_MILLIS} it reads all
+ *       that comes: a peer that paused (a collector's pause, say), not a stuck one.
  * </ul>
  *
  * <p>Every trickle is one byte per {@link #TRICKLE_MILLIS}: each of the client's reads gets its
@@ -45,10 +47,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StallingPeer implements AutoCloseable {
 
   /** What the peer does to its clients. */
-  public enum Stall { HANDSHAKE, TLS_HANDSHAKE, ANSWER, READING }
+  public enum Stall { HANDSHAKE, TLS_HANDSHAKE, ANSWER, READING, LATE_READING }
 
   /** The pace of every trickle. */
   public static final long TRICKLE_MILLIS = 200;
+
+  /** How long a {@link Stall#LATE_READING} peer reads nothing. */
+  public static final long LATE_MILLIS = 300;
 
   /** The receive buffer of a {@link Stall#READING} peer's connections. */
   private static final int SMALL_RECEIVE_BUFFER = 64 * 1024;
@@ -72,7 +77,7 @@ public final class StallingPeer implements AutoCloseable {
     this.listener = new ServerSocket();
     this.unixListener = null;
     this.unixPath = null;
-    if (stall == Stall.READING) {
+    if (stall == Stall.READING || stall == Stall.LATE_READING) {
       listener.setReceiveBufferSize(SMALL_RECEIVE_BUFFER); // inherited by accepted sockets
     }
     listener.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -165,6 +170,10 @@ public final class StallingPeer implements AutoCloseable {
       if (stall == Stall.READING) {
         return; // never reads again; the socket stays open until close()
       }
+      if (stall == Stall.LATE_READING) {
+        trickles.schedule(() -> readAll(in), LATE_MILLIS, TimeUnit.MILLISECONDS);
+        return;
+      }
       while (!closed) { // ANSWER
         Frame call = readFrame(in);
         if (call.type == Protocol.CALL) {
@@ -216,6 +225,18 @@ public final class StallingPeer implements AutoCloseable {
       }
     };
     trickles.execute(self[0]);
+  }
+
+  // Reads (and drops) all that comes, until the client closes or the peer is closed.
+  private void readAll(InputStream in) {
+    byte[] buffer = new byte[64 * 1024];
+    try {
+      while (!closed && in.read(buffer) >= 0) {
+        // dropped
+      }
+    } catch (IOException e) {
+      // the client gave up
+    }
   }
 
   private static void closeQuietly(Closeable s) {

@@ -275,10 +275,14 @@ public final class Connection {
    * Gives up a call whose deadline passed, as {@link #cancel} does (the connection does so
    * itself, within {@link #DEADLINE_SWEEP_MILLIS} of the deadline; a caller that waited for it
    * may say so first). If its frame is not written yet and the socket took no byte of this
-   * connection's writes since the call was made (and for {@link #MIN_STALL_MILLIS} at least),
-   * the peer does not read: the connection is closed, as the frame could be neither finished
-   * (nobody waits for it, and the peer may never take it) nor taken back (its first bytes may
-   * be out), and every later write would wait behind it.
+   * connection's writes for the second half of the call's time at least (and for {@link
+   * #MIN_STALL_MILLIS}), the peer does not read: the connection is closed, as the frame could
+   * be neither finished (nobody waits for it, and the peer may never take it) nor taken back
+   * (its first bytes may be out), and every later write would wait behind it. A peer that
+   * paused for less keeps its connection. The socket's progress shows only as the kernel's
+   * send buffer (megabytes) drains by a good part: a peer that reads, but too slowly for that
+   * to show within half the call's time, is taken for one that does not, and its connection,
+   * clogged for long anyway, is closed too.
    */
   public void timedOut(int id) {
     OutgoingCall call = pending.remove(id);
@@ -294,7 +298,7 @@ public final class Connection {
     }
   }
 
-  /** How long the socket must have taken nothing for a timed-out call to close it. */
+  /** The least time the socket must have taken nothing for a timed-out call to close it. */
   static final long MIN_STALL_MILLIS = 500;
 
   // On the I/O thread: a call that timed out is cancelled, or its connection dropped.
@@ -302,11 +306,9 @@ public final class Connection {
     long now = System.nanoTime();
     trackWrites(now);
     long stalled = now - writesMovedAt;
-    // The call's own write moved them when it began: it may have been seen a sweep or two on.
-    if (!call.sent && writesHead != null
-        && writesMovedAt - call.started <= 2 * TimeUnit.MILLISECONDS.toNanos(
-            DEADLINE_SWEEP_MILLIS)
-        && stalled >= TimeUnit.MILLISECONDS.toNanos(MIN_STALL_MILLIS)) {
+    long enough = Math.max(TimeUnit.MILLISECONDS.toNanos(MIN_STALL_MILLIS),
+        (call.deadline - call.started) / 2);
+    if (!call.sent && writesHead != null && stalled >= enough) {
       abort("the peer took no byte for " + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms: a"
           + " call could not be written by its deadline");
     } else {

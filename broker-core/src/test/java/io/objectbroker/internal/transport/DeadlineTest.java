@@ -1,6 +1,8 @@
 package io.objectbroker.internal.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.objectbroker.Address;
 import io.objectbroker.CallTimeoutException;
@@ -151,5 +153,22 @@ class DeadlineTest {
     // the connection, which no call could use any more, is closed.
     c.closeFuture().get(TimedFailure.SLACK_MILLIS, TimeUnit.MILLISECONDS);
     assertThat(c.isOpen()).isFalse();
+  }
+
+  @Test
+  void aNettyCallWhoseWriteOutlivesItsDeadlineOnAPausedPeerLeavesTheConnection()
+      throws Exception {
+    Connection c = Transport.connect(stalling(Stall.LATE_READING), codec,
+        Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(5), Connection.NO_OBJECTS)
+        .get(5, TimeUnit.SECONDS);
+    closeLater.add(() -> c.abort("test over"));
+    // Its deadline passes while the peer pauses, for less than MIN_STALL_MILLIS.
+    Connection.OutgoingCall call = c.call("obj", "echo", new Object[] {TWELVE_MB},
+        StallingPeer.LATE_MILLIS / 2, false);
+    assertThatThrownBy(() -> call.get(TimedFailure.SLACK_MILLIS, TimeUnit.MILLISECONDS))
+        .hasCauseInstanceOf(TimeoutException.class);
+    // The call is given up, its frame and the connection are not: the peer reads it all.
+    await().atMost(Duration.ofSeconds(10)).until(() -> c.pendingWriteBytes() == 0);
+    assertThat(c.isOpen()).isTrue();
   }
 }
