@@ -80,7 +80,8 @@ public final class OneShotCall {
    * ask {@code Class.forName} whether they exist): the parsers of Year, YearMonth, MonthDay and
    * Period set up java.time's formatters and a regex, a quarter of the serializer's set-up,
    * which this thread does meanwhile. The set-up thread, on reaching them, waits for what is
-   * left of it.
+   * left of it. Then it starts the thread that ends blocking waits at their deadlines, which
+   * the connection would otherwise start on the caller's thread (a millisecond or two).
    */
   private static final class JavaTimeSetUp extends Thread {
     JavaTimeSetUp() {
@@ -99,6 +100,7 @@ public final class OneShotCall {
           // then Kryo's constructor meets the same, and the set-up reports it
         }
       }
+      Deadlines.startTimer();
     }
   }
 

@@ -1,6 +1,6 @@
 package io.objectbroker.internal.transport;
 
-import java.util.PriorityQueue;
+import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 
@@ -13,9 +13,11 @@ import org.slf4j.LoggerFactory;
  * still armed at its deadline goes off, on this timer's thread, and ends the operation (its
  * socket is shut down or closed), which then reports its timeout.
  *
- * <p>One daemon thread per process, started by the first alarm, which sleeps until the
- * earliest deadline. Arming an alarm that is not the earliest does not wake it: calls made one
- * after another with the same timeout wake it about once a timeout, not once a call.
+ * <p>One daemon thread per process, started by the first alarm (or ahead of it, by {@link
+ * #start}), which sleeps until the earliest deadline. Arming an alarm that is not the earliest
+ * does not wake it: calls made one after another with the same timeout wake it about once a
+ * timeout, not once a call. The alarms armed at once are few (one per blocking operation under
+ * way): a list, looked through, is all they need.
  */
 final class DeadlineTimer {
 
@@ -25,7 +27,7 @@ final class DeadlineTimer {
    * What happens at a deadline unless disarmed first. A class to extend, not a lambda: a
    * one-shot process's first lambda costs it the bootstrap of method handles.
    */
-  abstract static class Alarm implements Comparable<Alarm> {
+  abstract static class Alarm {
     final long deadline;
     volatile boolean fired;
 
@@ -41,15 +43,10 @@ final class DeadlineTimer {
     final boolean fired() {
       return fired;
     }
-
-    @Override
-    public final int compareTo(Alarm other) {
-      return Long.compare(deadline - other.deadline, 0);
-    }
   }
 
   private static final Object LOCK = new Object();
-  private static final PriorityQueue<Alarm> ALARMS = new PriorityQueue<>(); // guarded by LOCK
+  private static final ArrayList<Alarm> ALARMS = new ArrayList<>(); // guarded by LOCK
   private static Thread thread; // guarded by LOCK
   /** When the thread looks next; an alarm due before wakes it. Guarded by LOCK. */
   private static long wakeAt;
@@ -60,13 +57,29 @@ final class DeadlineTimer {
     synchronized (LOCK) {
       ALARMS.add(alarm);
       if (thread == null) {
-        thread = new TimerThread();
-        thread.start();
+        startThread();
       } else if (sleepsForEver || alarm.deadline - wakeAt < 0) {
         LOCK.notifyAll();
       }
     }
     return alarm;
+  }
+
+  /**
+   * Starts the timer's thread if it is not running yet: for a short-lived process, from a
+   * thread of its start-up, so that its first call does not.
+   */
+  static void start() {
+    synchronized (LOCK) {
+      if (thread == null) {
+        startThread();
+      }
+    }
+  }
+
+  private static void startThread() {
+    thread = new TimerThread();
+    thread.start();
   }
 
   /**
@@ -79,6 +92,18 @@ final class DeadlineTimer {
         ALARMS.remove(alarm);
       }
     }
+  }
+
+  // The alarm due first, or null. Under LOCK.
+  private static Alarm earliest() {
+    Alarm first = null;
+    for (int i = 0, n = ALARMS.size(); i < n; i++) {
+      Alarm a = ALARMS.get(i);
+      if (first == null || a.deadline - first.deadline < 0) {
+        first = a;
+      }
+    }
+    return first;
   }
 
   // A class, not a method reference: see Alarm.
@@ -99,10 +124,11 @@ final class DeadlineTimer {
       Alarm due;
       synchronized (LOCK) {
         while (true) {
-          Alarm first = ALARMS.peek();
+          Alarm first = earliest();
           long now = System.nanoTime();
           if (first != null && now - first.deadline >= 0) {
-            due = ALARMS.poll();
+            ALARMS.remove(first);
+            due = first;
             due.fired = true; // before it goes off: the operation ending now learns why
             break;
           }

@@ -62,6 +62,15 @@ public final class Deadlines {
     return left <= 0 ? 0 : Math.max(1, left / 1_000_000L);
   }
 
+  /**
+   * Starts the thread that ends blocking operations at their deadlines, if it is not running
+   * yet; otherwise the first such operation starts it. For a short-lived process, from a
+   * thread of its start-up, so that its first call need not.
+   */
+  public static void startTimer() {
+    DeadlineTimer.start();
+  }
+
   // A real instant that happens to be 0 would read as none: a nanosecond later is as good.
   private static long nonZero(long deadline) {
     return deadline == 0 ? 1 : deadline;
