@@ -52,7 +52,10 @@ public final class BlockingConnection implements AutoCloseable {
    * {@link #readIdle}): a live peer sends a small frame whole.
    */
   static final long IDLE_FRAME_NANOS = 250_000_000L;
-  /** How long a CANCEL or a goodbye may wait to be written: nobody waits for either. */
+  /**
+   * How long a CANCEL, a goodbye or a keepalive PING may wait to be written: nobody waits for
+   * the first two, and a watchdog must not wait long for the last.
+   */
   static final long AFTERWORD_NANOS = 100_000_000L;
   /** The payload is written in pieces of this size, so that a watcher sees the progress. */
   private static final int WRITE_CHUNK = 64 * 1024;
@@ -470,8 +473,9 @@ public final class BlockingConnection implements AutoCloseable {
    * caller cancels it and gets a {@link CallTimeoutException}. With {@code keepAlive} on, pings
    * a server silent for its interval and, silent for its timeout (or not taking a byte of the
    * call's write for as long), ends the call with a {@link ConnectionClosedException} that
-   * says so, as the shared connection's keepalive does. A ping that cannot be written is given
-   * until the keepalive timeout, by the {@link DeadlineTimer}: this thread never blocks here.
+   * says so, as the shared connection's keepalive does. A ping that cannot be written within
+   * {@link #AFTERWORD_NANOS} ends the call too (the {@link DeadlineTimer} closes the socket
+   * under it): this thread never blocks here for longer.
    *
    * @return in how many nanoseconds this is next needed (the deadline, a ping, or the
    *     keepalive timeout), {@link #NOTHING_TO_WATCH} if no call waits
@@ -507,9 +511,11 @@ public final class BlockingConnection implements AutoCloseable {
       nextPing = lastPinged + interval - now;
     } else if (writeLock.tryLock()) {
       // Not while the caller writes: its write may be stuck on this very peer. This one may
-      // be too: the timer ends it (and the call) at the keepalive timeout.
-      DeadlineTimer.Alarm alarm = DeadlineTimer.arm(new PingExpiry(now + timeout - silent,
-          keepAlive));
+      // be too (the call filled the socket's buffers, and the peer, silent for the interval
+      // already, reads nothing): the timer ends it, and the call, before it holds up the
+      // deadlines of every other call this thread watches.
+      DeadlineTimer.Alarm alarm = DeadlineTimer.arm(new PingExpiry(now + AFTERWORD_NANOS,
+          silent));
       try {
         lastPinged = now;
         write(Protocol.PING, 0, NO_PAYLOAD);
@@ -531,17 +537,17 @@ public final class BlockingConnection implements AutoCloseable {
 
   // An inner class, not a lambda: see DeadlineTimer.Alarm.
   private final class PingExpiry extends DeadlineTimer.Alarm {
-    private final KeepAlive keepAlive;
+    private final long silentNanos;
 
-    PingExpiry(long deadlineNanos, KeepAlive keepAlive) {
+    PingExpiry(long deadlineNanos, long silentNanos) {
       super(deadlineNanos);
-      this.keepAlive = keepAlive;
+      this.silentNanos = silentNanos;
     }
 
     @Override
     void goOff() {
-      expire(WATCHED, "the peer took no ping for " + keepAlive.timeout().toMillis() + " ms"
-          + " (keepalive timeout)");
+      expire(WATCHED, "the peer, silent for " + silentNanos / 1_000_000L + " ms, took no"
+          + " ping within " + AFTERWORD_NANOS / 1_000_000L + " ms (keepalive)");
     }
   }
 
