@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * past their deadline, whether they wait for their answer or are stuck writing to a server
  * that stopped reading (the connection is then discarded), and keeps the broker's keepalive
  * on the calls under way (pings a silent server, gives up on one silent too long), each when
- * it is due; it never blocks on a socket itself. It also answers the PINGs
- * servers send idle connections and closes the connections idle too long, looking every
+ * it is due. It never waits on a socket for long: a ping, or an idle connection's frame, that
+ * does not go through within a fraction of a second ends that connection. It also answers the
+ * PINGs servers send idle connections and closes the connections idle too long, looking every
  * {@link #WATCH_PERIOD} while any is open. With none open it sleeps until one is.
  */
 final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher {

@@ -67,7 +67,7 @@ public final class BlockingConnection implements AutoCloseable {
   private final int maxFrameBytes;
   private int peerMaxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
   private int nextId;
-  private boolean sent;
+  private volatile boolean sent; // read by other threads only in tests
   private volatile boolean usable = true;
   /**
    * {@link #IDLE}, {@link #WATCHED} (a watched call is under way), {@link #TIMED} (an
