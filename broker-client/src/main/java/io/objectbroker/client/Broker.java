@@ -7,6 +7,7 @@ import io.objectbroker.internal.dispatch.Dispatcher;
 import io.objectbroker.internal.dispatch.Hooks;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
+import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.internal.transport.KeepAlive;
 import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
@@ -244,6 +245,22 @@ public final class Broker implements AutoCloseable {
   private NameServer nameServerAt(Address address) {
     return nameServers.computeIfAbsent(address, a -> ProxyHandler.create(NameServer.class,
         Uri.direct(NameServer.OBJECT_ID, a), options, invoker, completions));
+  }
+
+  // For a lookup on behalf of a call: it ends by the call's deadline, when that comes before
+  // the broker's own timeout would end it. Such a proxy is made for the one lookup (a name
+  // not in the cache, so seldom).
+  private NameServer nameServerAt(Address address, long deadlineNanos) {
+    long left = Deadlines.millisLeft(deadlineNanos);
+    if (left >= options.timeout().toMillis()) {
+      return nameServerAt(address);
+    }
+    if (left <= 0) {
+      throw new io.objectbroker.CallTimeoutException("no time left to look the name up at "
+          + address);
+    }
+    return ProxyHandler.create(NameServer.class, Uri.direct(NameServer.OBJECT_ID, address),
+        options.withTimeout(Duration.ofMillis(left)), invoker, completions);
   }
 
   /** A URI, or a bare name taken as {@code OBNAME:name}. */

@@ -6,6 +6,7 @@ import io.objectbroker.CommunicationException;
 import io.objectbroker.ConnectTimeoutException;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.transport.Connection;
+import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.internal.transport.KeepAlive;
 import io.objectbroker.internal.transport.Transport;
 import java.time.Duration;
@@ -51,6 +52,18 @@ final class ConnectionPool implements AutoCloseable {
    * @throws CommunicationException naming the address when it cannot be reached in time
    */
   Connection get(Address address) {
+    return get(address, 0);
+  }
+
+  /**
+   * Like {@link #get(Address)}, for a call that ends at {@code deadlineNanos} ({@link
+   * System#nanoTime()}; 0: none): it waits for a connection being made until then at most,
+   * and the connection goes on being made for the calls after it.
+   *
+   * @throws ConnectTimeoutException if the connection was not made by the connect timeout or
+   *     the deadline
+   */
+  Connection get(Address address, long deadlineNanos) {
     for (int attempt = 0; ; attempt++) {
       if (closed) {
         throw new CommunicationException("broker is closed");
@@ -64,7 +77,7 @@ final class ConnectionPool implements AutoCloseable {
           open(address, mine);
         }
       }
-      Connection c = await(address, f);
+      Connection c = await(address, f, deadlineNanos);
       if (c.isOpen() || attempt > 0) {
         return c;
       }
@@ -91,10 +104,13 @@ final class ConnectionPool implements AutoCloseable {
         });
   }
 
-  private Connection await(Address address, CompletableFuture<Connection> f) {
+  private Connection await(Address address, CompletableFuture<Connection> f,
+      long deadlineNanos) {
+    // The connect itself is bounded by connectTimeout; the margin only guards that bound.
+    long millis = Math.min(connectTimeout.toMillis() + 1000,
+        Deadlines.millisLeft(deadlineNanos));
     try {
-      // The connect itself is bounded by connectTimeout; the margin only guards that bound.
-      return f.get(connectTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      return f.get(millis, TimeUnit.MILLISECONDS); // one made already: at once, even at 0
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof BrokerException be) {
@@ -103,7 +119,7 @@ final class ConnectionPool implements AutoCloseable {
       throw new CommunicationException("cannot connect to " + address + ": " + cause, cause);
     } catch (TimeoutException e) {
       throw new ConnectTimeoutException("no connection to " + address + " within "
-          + connectTimeout.toMillis() + " ms");
+          + millis + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CommunicationException("interrupted while connecting to " + address);

@@ -15,6 +15,7 @@ import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.RemoteRef;
 import io.objectbroker.internal.transport.BlockingConnection;
 import io.objectbroker.internal.transport.Connection;
+import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.internal.transport.RemoteFailure;
 import io.objectbroker.internal.transport.Transport;
 import java.lang.reflect.Method;
@@ -131,27 +132,32 @@ final class Invoker {
     return true;
   }
 
+  // One deadline for the whole call: connecting (and its handshake), every attempt's write and
+  // answer, and the pauses between attempts. An attempt that fails with too little time left
+  // for another is the call's failure.
   private Object invokeWithRetries(Uri target, Connection bound, String method, Object[] args,
       CallOptions options, String what, Method declared, boolean blocking) {
     long timeoutMillis = options.timeout().toMillis();
+    long deadline = Deadlines.after(timeoutMillis);
     for (int attempt = 0; ; attempt++) {
       if (blocking) {
         Endpoint<BlockingConnection> lent;
         try {
-          lent = endpoint(target, what, address -> sync.borrow(address, timeoutMillis));
+          lent = endpoint(target, what, deadline, address -> sync.borrow(address, deadline));
         } catch (CommunicationException e) {
-          pauseOrThrow(bound, attempt, e);
+          pauseOrThrow(bound, attempt, e, deadline);
           continue;
         }
         BlockingConnection c = lent.connection();
         if (c != null) { // else all are lent out: the multiplexed connection takes this call
           Object result;
           try {
-            result = c.call(codec, lent.objectId(), method, args, timeoutMillis, sync);
+            result = c.call(codec, lent.objectId(), method, args, timeoutMillis, deadline, sync);
           } catch (CallTimeoutException e) {
             throw timeout(target, what, timeoutMillis);
           } catch (ConnectionClosedException e) {
-            if (goAgain(target, lent.direct(), bound, attempt, e, c.sent(), declared)) {
+            if (goAgain(target, lent.direct(), bound, attempt, e, c.sent(), declared,
+                deadline)) {
               continue;
             }
             throw sneaky(translate(e, target, what, declared, timeoutMillis));
@@ -165,9 +171,10 @@ final class Invoker {
       }
       Endpoint<Connection> endpoint;
       try {
-        endpoint = bound != null ? bound(target, bound, what) : endpoint(target, what, pool::get);
+        endpoint = bound != null ? bound(target, bound, what)
+            : endpoint(target, what, deadline, address -> pool.get(address, deadline));
       } catch (CommunicationException e) {
-        pauseOrThrow(bound, attempt, e);
+        pauseOrThrow(bound, attempt, e, deadline);
         continue;
       }
       Connection connection = endpoint.connection();
@@ -177,14 +184,17 @@ final class Invoker {
             + " from the I/O thread of its own connection would wait for ever; make it from"
             + " a method without @NonBlocking, or asynchronously");
       }
+      long leftMillis = Deadlines.millisLeft(deadline);
+      if (leftMillis <= 0) {
+        throw timeout(target, what, timeoutMillis); // connecting took it all
+      }
       Connection.OutgoingCall call = connection.call(endpoint.objectId(), method,
-          dispatcher.exportArgs(connection, args), timeoutMillis, false);
+          dispatcher.exportArgs(connection, args), leftMillis, false);
       try {
-        Object result = timeoutMillis > 0 ? call.get(timeoutMillis, TimeUnit.MILLISECONDS)
-            : call.get();
+        Object result = call.get(leftMillis, TimeUnit.MILLISECONDS);
         return dispatcher.importIfRef(connection, result);
       } catch (TimeoutException e) {
-        connection.cancel(call.id());
+        connection.timedOut(call.id()); // cancelled, or the connection dropped if stuck
         throw timeout(target, what, timeoutMillis);
       } catch (InterruptedException e) {
         connection.cancel(call.id()); // the server stops it too
@@ -195,7 +205,7 @@ final class Invoker {
         Throwable cause = e.getCause();
         if (cause instanceof ConnectionClosedException closed
             && goAgain(target, endpoint.direct(), bound, attempt, closed, call.wasSent(),
-                declared)) {
+                declared, deadline)) {
           continue;
         }
         throw sneaky(translate(cause, target, what, declared, timeoutMillis));
@@ -203,9 +213,14 @@ final class Invoker {
     }
   }
 
-  /** After a connection could not be made: waits before the next attempt, or throws. */
-  private void pauseOrThrow(Connection bound, int attempt, CommunicationException e) {
-    if (!mayRetry(bound, attempt, e) || e instanceof ConnectTimeoutException) {
+  /**
+   * After a connection could not be made: waits before the next attempt, or throws (also when
+   * the call's deadline would pass before it).
+   */
+  private void pauseOrThrow(Connection bound, int attempt, CommunicationException e,
+      long deadline) {
+    if (!mayRetry(bound, attempt, e) || e instanceof ConnectTimeoutException
+        || !timeLeft(deadline, pauseNanos(attempt))) {
       throw e;
     }
     pause(attempt);
@@ -213,18 +228,28 @@ final class Invoker {
 
   /**
    * Whether a call whose connection closed goes again (after a pause, unless another replica
-   * is at hand). One that never left may always go again; one that did, only if idempotent:
-   * the server may have run it before its connection broke.
+   * is at hand), before its deadline. One that never left may always go again; one that did,
+   * only if idempotent: the server may have run it before its connection broke.
    */
   private boolean goAgain(Uri target, Uri direct, Connection bound, int attempt,
-      ConnectionClosedException e, boolean sent, Method declared) {
+      ConnectionClosedException e, boolean sent, Method declared, long deadline) {
     if (!mayRetry(bound, attempt, e) || sent && !idempotent(declared)) {
       return false;
     }
-    if (!target.isName() || !resolver.failed(target, direct)) {
-      pause(attempt); // no other replica to go to at once
+    // no other replica to go to at once: pause first
+    boolean pause = !target.isName() || !resolver.failed(target, direct);
+    if (!timeLeft(deadline, pause ? pauseNanos(attempt) : 0)) {
+      return false;
+    }
+    if (pause) {
+      pause(attempt);
     }
     return true;
+  }
+
+  // Whether more than pauseNanos is left before the deadline (0: none).
+  private static boolean timeLeft(long deadline, long pauseNanos) {
+    return deadline == 0 || deadline - System.nanoTime() > pauseNanos;
   }
 
   private static boolean idempotent(Method declared) {
@@ -244,6 +269,11 @@ final class Invoker {
 
   private boolean mayRetry(Connection bound, int attempt, CommunicationException e) {
     return bound == null && pool != null && attempt < retries;
+  }
+
+  // The wait before attempt + 1: the backoff, doubled after each attempt.
+  private long pauseNanos(int attempt) {
+    return backoff.toNanos() << Math.min(attempt, 16);
   }
 
   private void pause(int attempt) {
@@ -267,14 +297,19 @@ final class Invoker {
     Connection connection;
     Connection.OutgoingCall call;
     long timeoutMillis = options.timeout().toMillis();
+    long deadline = Deadlines.after(timeoutMillis);
     try {
       info = before(target, method, args);
       started = startTime(info);
       Endpoint<Connection> endpoint = bound != null ? bound(target, bound, what)
-          : endpoint(target, what, pool::get);
+          : endpoint(target, what, deadline, address -> pool.get(address, deadline));
       connection = endpoint.connection();
+      long leftMillis = Deadlines.millisLeft(deadline); // connecting counts
+      if (leftMillis <= 0) {
+        throw timeout(target, what, timeoutMillis);
+      }
       call = connection.call(endpoint.objectId(), method,
-          dispatcher.exportArgs(connection, args), timeoutMillis, false);
+          dispatcher.exportArgs(connection, args), leftMillis, false);
     } catch (RuntimeException e) {
       // Not resolved, not connected, not serializable: the future says so, as for any failure.
       return CompletableFuture.failedFuture(e);
@@ -316,7 +351,7 @@ final class Invoker {
     CallInterceptor.Call info = before(target, method, args);
     long started = startTime(info);
     Endpoint<Connection> endpoint = bound != null ? bound(target, bound, what)
-        : endpoint(target, what, pool::get);
+        : endpoint(target, what, 0, pool::get);
     Connection connection = endpoint.connection();
     connection.call(endpoint.objectId(), method, dispatcher.exportArgs(connection, args), 0,
         true);
@@ -374,10 +409,12 @@ final class Invoker {
 
   /**
    * Resolves {@code target} and connects to it with {@code connect}; a name whose server
-   * cannot be reached goes to its next replica, or to the name server again.
+   * cannot be reached goes to its next replica, or to the name server again. A lookup ends by
+   * {@code deadline} (0: the broker's timeout).
    */
-  private <C> Endpoint<C> endpoint(Uri target, String what, Function<Address, C> connect) {
-    Uri direct = target.isName() ? resolver.resolve(target) : target;
+  private <C> Endpoint<C> endpoint(Uri target, String what, long deadline,
+      Function<Address, C> connect) {
+    Uri direct = target.isName() ? resolver.resolve(target, deadline) : target;
     java.util.Set<Uri> tried = new java.util.HashSet<>();
     tried.add(direct);
     for (int tries = 0; ; tries++) {
@@ -392,7 +429,7 @@ final class Invoker {
         if (!resolver.failed(target, direct)) {
           resolver.invalidate(target);
         }
-        Uri again = resolver.resolve(target);
+        Uri again = resolver.resolve(target, deadline);
         if (!tried.add(again) || tries >= MAX_REPLICAS_TRIED) { // each replica once per try
           throw Failures.withContext(e, what + " on " + target + " (" + direct + ")");
         }

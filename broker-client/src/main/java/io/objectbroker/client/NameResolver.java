@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 /**
  * Turns {@code OBNAME:} URIs into direct ones through a name server, caching the answers
@@ -38,7 +37,7 @@ final class NameResolver {
 
   private final Cache<Uri, Replicas> cache;
   private final List<Address> nameServerList;
-  private final Function<Address, NameServer> nameServers;
+  private final NameServers nameServers;
   private volatile int preferred;
 
   /** The servers behind one name, taken in turn. */
@@ -70,8 +69,16 @@ final class NameResolver {
     }
   }
 
-  NameResolver(List<Address> nameServerList, Duration ttl,
-      Function<Address, NameServer> nameServers) {
+  /** The name server at an address, for a lookup that must end by a deadline. */
+  interface NameServers {
+    /**
+     * The name server at {@code address}, whose calls end by {@code deadlineNanos} ({@link
+     * System#nanoTime()}; 0: the broker's own timeout).
+     */
+    NameServer at(Address address, long deadlineNanos);
+  }
+
+  NameResolver(List<Address> nameServerList, Duration ttl, NameServers nameServers) {
     if (nameServerList.isEmpty()) {
       throw new IllegalArgumentException("nameServers: none (expected: at least one)");
     }
@@ -89,6 +96,14 @@ final class NameResolver {
    * @throws NamingException if the name is not registered, or registered with a bad URI
    */
   Uri resolve(Uri name) {
+    return resolve(name, 0);
+  }
+
+  /**
+   * Like {@link #resolve(Uri)}, for a call that ends at {@code deadlineNanos} ({@link
+   * System#nanoTime()}; 0: none): a lookup it needs ends by then too.
+   */
+  Uri resolve(Uri name, long deadlineNanos) {
     Replicas replicas = cache.getIfPresent(name);
     if (replicas != null) {
       Uri pick = replicas.pick();
@@ -96,12 +111,12 @@ final class NameResolver {
         return pick;
       }
     }
-    replicas = lookup(name);
+    replicas = lookup(name, deadlineNanos);
     cache.put(name, replicas);
     return replicas.pick();
   }
 
-  private Replicas lookup(Uri name) {
+  private Replicas lookup(Uri name, long deadlineNanos) {
     List<Address> candidates = name.address().map(List::of).orElse(nameServerList);
     int first = name.address().isPresent() ? 0 : preferred;
     BrokerException failure = null;
@@ -110,7 +125,7 @@ final class NameResolver {
       Address ns = candidates.get(index);
       List<Registration> found;
       try {
-        found = nameServers.apply(ns).lookupAll(name.id());
+        found = nameServers.at(ns, deadlineNanos).lookupAll(name.id());
       } catch (NamingException e) {
         throw Failures.withContext(Failures.innermost(e), resolving(name, ns));
       } catch (CommunicationException e) {

@@ -8,6 +8,7 @@ import io.objectbroker.Uri;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
 import io.objectbroker.internal.transport.BlockingConnection;
+import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.internal.transport.RemoteFailure;
 import io.objectbroker.naming.NameServer;
 import java.time.Duration;
@@ -79,7 +80,8 @@ public final class OneShotCall {
    * ask {@code Class.forName} whether they exist): the parsers of Year, YearMonth, MonthDay and
    * Period set up java.time's formatters and a regex, a quarter of the serializer's set-up,
    * which this thread does meanwhile. The set-up thread, on reaching them, waits for what is
-   * left of it.
+   * left of it. Then it starts the thread that ends blocking waits at their deadlines, which
+   * the connection would otherwise start on the caller's thread (a millisecond or two).
    */
   private static final class JavaTimeSetUp extends Thread {
     JavaTimeSetUp() {
@@ -98,6 +100,7 @@ public final class OneShotCall {
           // then Kryo's constructor meets the same, and the set-up reports it
         }
       }
+      Deadlines.startTimer();
     }
   }
 
@@ -174,12 +177,17 @@ public final class OneShotCall {
 
   /**
    * Calls {@code method} with {@code args} on the object at {@code uri} ({@code OB:},
-   * {@code OBNAME:} or a bare name, resolved through {@code nameServer}). Connecting, the
-   * lookup and the call each wait at most {@code timeout}.
+   * {@code OBNAME:} or a bare name, resolved through {@code nameServer}). All of it, the
+   * lookup, connecting (with TLS and authentication) and the call, its write and its answer,
+   * ends within {@code timeout}, however slowly a server sends or reads.
    *
    * @param types the target's remote interface (its signatures' types are registered) and any
    *     other classes to register for serialization, as {@code Broker.Builder.registerTypes}
    * @return the method's result
+   * @throws io.objectbroker.ConnectTimeoutException if a connection was not made in time (nor
+   *     within {@link Broker#DEFAULT_CONNECT_TIMEOUT})
+   * @throws io.objectbroker.CallTimeoutException if the lookup or the call was not written and
+   *     answered in time
    */
   public static Object call(Address nameServer, String uri, String method, Object[] args,
       Duration timeout, Class<?>... types) {
@@ -198,32 +206,34 @@ public final class OneShotCall {
       Duration timeout) {
     Objects.requireNonNull(method, "method");
     Broker.Builder.positive("timeout", timeout);
+    long deadline = Deadlines.after(timeout);
     Uri target = Broker.parse(uri);
     Uri direct = target;
     if (target.isName()) {
       Address ns = target.address().orElse(nameServer);
       try {
         Object registered = callOnce(Uri.direct(NameServer.OBJECT_ID, ns), "lookup",
-            new Object[] {target.id()}, timeout, "NameServer.lookup");
+            new Object[] {target.id()}, timeout, deadline, "NameServer.lookup");
         direct = NameResolver.direct(target, (String) registered);
       } catch (CommunicationException | NamingException e) {
         throw Failures.withContext(Failures.innermost(e), NameResolver.resolving(target, ns));
       }
     }
-    return callOnce(direct, method, args, timeout, target.id() + "." + method);
+    return callOnce(direct, method, args, timeout, deadline, target.id() + "." + method);
   }
 
+  // One call on a connection of its own, by the deadline of the whole invoke.
   private Object callOnce(Uri direct, String method, Object[] args, Duration timeout,
-      String what) {
-    Duration connect = timeout.compareTo(Broker.DEFAULT_CONNECT_TIMEOUT) < 0 ? timeout
-        : Broker.DEFAULT_CONNECT_TIMEOUT;
+      long deadline, String what) {
+    long connectBy = Deadlines.earlier(deadline,
+        Deadlines.after(Broker.DEFAULT_CONNECT_TIMEOUT));
     Address address = direct.address().orElseThrow();
     // The connection is made while the serializer is still being set up; only the call waits.
     KryoCodec k = null;
     try (BlockingConnection c = BlockingConnection.open(address,
-        Protocol.DEFAULT_MAX_FRAME_BYTES, connect, false, tls, credentials)) {
+        Protocol.DEFAULT_MAX_FRAME_BYTES, connectBy, false, tls, credentials)) {
       k = setUp.await();
-      return c.call(k, direct.id(), method, args, timeout.toMillis());
+      return c.call(k, direct.id(), method, args, timeout.toMillis(), deadline, null);
     } catch (RemoteFailure f) {
       throw Invoker.sneaky(Failures.rebuild(k, f.error(), direct, what, null));
     } catch (BrokerException e) {

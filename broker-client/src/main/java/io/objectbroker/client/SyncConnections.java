@@ -3,6 +3,7 @@ package io.objectbroker.client;
 import io.objectbroker.Address;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.internal.transport.BlockingConnection;
+import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.internal.transport.KeepAlive;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -36,9 +37,12 @@ import org.slf4j.LoggerFactory;
  * ({@link Broker#DEFAULT_IDLE_TIMEOUT} unless set).
  *
  * <p>A watchdog thread (one per broker, from its first blocking connection) ends the calls
- * past their timeout and keeps the broker's keepalive on the calls that wait (pings a silent
- * server, gives up on one silent too long), each when it is due; it also answers the PINGs
- * servers send idle connections and closes the connections idle too long, looking every
+ * past their deadline, whether they wait for their answer or are stuck writing to a server
+ * that stopped reading (the connection is then discarded), and keeps the broker's keepalive
+ * on the calls under way (pings a silent server, gives up on one silent too long), each when
+ * it is due. It never waits on a socket for long: a ping, or an idle connection's frame, that
+ * does not go through within a fraction of a second ends that connection. It also answers the
+ * PINGs servers send idle connections and closes the connections idle too long, looking every
  * {@link #WATCH_PERIOD} while any is open. With none open it sleeps until one is.
  */
 final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher {
@@ -117,13 +121,15 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
    * A connection to {@code address} for one call, to be given back with {@link #release}: an
    * idle one, or a new one.
    *
-   * @param callTimeoutMillis the call's timeout (zero or less: none), which also bounds the
-   *     PING of a connection idle for long
+   * @param deadlineNanos the call's deadline ({@link System#nanoTime()}; 0: none), by which a
+   *     new connection must be made (if the connect timeout does not end it first), and which
+   *     also bounds the PING of a connection idle for long
    * @return null if {@code perServer} connections to it are lent out already
    * @throws CommunicationException if a new connection cannot be made (as for the
-   *     multiplexed connection)
+   *     multiplexed connection): a {@link io.objectbroker.ConnectTimeoutException} if not in
+   *     time
    */
-  BlockingConnection borrow(Address address, long callTimeoutMillis) {
+  BlockingConnection borrow(Address address, long deadlineNanos) {
     Slot slot = slots.computeIfAbsent(address, a -> new Slot());
     while (true) {
       Idle idle;
@@ -140,32 +146,29 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
         }
       }
       if (idle == null) {
-        return open(address, slot);
+        return open(address, slot, deadlineNanos);
       }
       BlockingConnection c = idle.connection();
       long idleNanos = System.nanoTime() - idle.since();
       if (c.readIdle() && (idleNanos < CHECK_AFTER_IDLE.toNanos() || c.checkOpen())
           && (idleNanos < VERIFY_AFTER_IDLE.toNanos()
-              || c.ping(pingMillis(callTimeoutMillis)))) {
+              || c.ping(pingMillis(deadlineNanos)))) {
         return c;
       }
       discard(address, c); // and try the next idle one, or a new one
     }
   }
 
-  private int pingMillis(long callTimeoutMillis) {
-    long millis = connectTimeout.toMillis();
-    if (callTimeoutMillis > 0) {
-      millis = Math.min(millis, callTimeoutMillis);
-    }
-    return (int) Math.max(1, millis);
+  private int pingMillis(long deadlineNanos) {
+    long millis = Math.min(connectTimeout.toMillis(), Deadlines.millisLeft(deadlineNanos));
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, millis));
   }
 
-  private BlockingConnection open(Address address, Slot slot) {
+  private BlockingConnection open(Address address, Slot slot, long callDeadlineNanos) {
     BlockingConnection c;
     try {
-      c = BlockingConnection.open(address, maxFrameBytes, connectTimeout, true, tls,
-          credentials);
+      long deadline = Deadlines.earlier(Deadlines.after(connectTimeout), callDeadlineNanos);
+      c = BlockingConnection.open(address, maxFrameBytes, deadline, true, tls, credentials);
     } catch (RuntimeException | Error e) {
       synchronized (slot) {
         slot.open--;
@@ -219,8 +222,8 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
   }
 
   /**
-   * Wakes the watchdog if the call that starts waiting is due (its deadline, or its first
-   * keepalive ping) before the watchdog looks next; a plain call pays one volatile read.
+   * Wakes the watchdog if the call that starts is due (its deadline, or its first keepalive
+   * ping) before the watchdog looks next; a plain call pays one volatile read.
    */
   @Override
   public void waiting(long nowNanos, long deadlineNanos) {

@@ -67,7 +67,7 @@ class SyncConnectionsWatchdogTest {
   @Test
   void aCallWhoseDeadlineComesBeforeTheWatchdogsNextLookWakesIt() throws Exception {
     SyncConnections s = watchedHourly(KeepAlive.OFF);
-    BlockingConnection c = s.borrow(server.address(), 200);
+    BlockingConnection c = s.borrow(server.address(), 0);
     assertThatThrownBy(() -> sleepOn(c, 200).get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(CallTimeoutException.class);

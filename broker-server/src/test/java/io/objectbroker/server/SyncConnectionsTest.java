@@ -317,6 +317,8 @@ class SyncConnectionsTest {
       Future<Object> call = caller.submit(() -> c.call(new KryoCodec(), "counter",
           "sleepUntilInterrupted", new Object[0], 5_000, watcher));
       assertThat(waiting.await(5, TimeUnit.SECONDS)).isTrue();
+      // Told before the call is written; a ping waits for that write, so wait for it too.
+      await().atMost(Duration.ofSeconds(5)).until(c::sent);
       long started = told.get(0);
       long deadline = told.get(1);
       assertThat(deadline - started).isEqualTo(TimeUnit.SECONDS.toNanos(5));

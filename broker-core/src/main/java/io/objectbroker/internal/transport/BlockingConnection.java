@@ -32,10 +32,33 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A broker also keeps a few of these for plain synchronous calls, each used by one thread
  * at a time: the calling thread writes the call and reads the answer itself, as Java RMI's
  * does, instead of handing both to an I/O thread and waiting to be woken. Not thread-safe.
+ *
+ * <p>Every wait has a deadline, for the whole of what it waits for: the connect with its
+ * handshake (TLS and AUTH included), and a call from the first byte written to the last byte
+ * of its answer, however the peer doles them out. Reads and writes block without a socket
+ * timeout (a per-read timeout would never end an answer that comes a byte at a time); another
+ * thread ends them at the deadline: a {@link Watcher} for the calls it watches, the
+ * {@link DeadlineTimer} for everything else. A wait for bytes is ended by shutting the
+ * socket's input, so that the call can still be cancelled on the server; a write to a peer
+ * that stopped reading, by closing the socket under it. Either way the connection is then
+ * unusable.
  */
 public final class BlockingConnection implements AutoCloseable {
 
   private static final byte[] NO_PAYLOAD = new byte[0];
+
+  /**
+   * How long the rest of a frame that began to arrive on an idle connection may take (see
+   * {@link #readIdle}): a live peer sends a small frame whole.
+   */
+  static final long IDLE_FRAME_NANOS = 250_000_000L;
+  /**
+   * How long a CANCEL, a goodbye or a keepalive PING may wait to be written: nobody waits for
+   * the first two, and a watchdog must not wait long for the last.
+   */
+  static final long AFTERWORD_NANOS = 100_000_000L;
+  /** The payload is written in pieces of this size, so that a watcher sees the progress. */
+  private static final int WRITE_CHUNK = 64 * 1024;
 
   private final BlockingSocket socket;
   private final DataInputStream in;
@@ -44,25 +67,31 @@ public final class BlockingConnection implements AutoCloseable {
   private final int maxFrameBytes;
   private int peerMaxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
   private int nextId;
-  private boolean sent;
-  private boolean usable = true;
-  private int readTimeout = -1;
+  private volatile boolean sent; // read by other threads only in tests
+  private volatile boolean usable = true;
   /**
-   * {@link #IDLE}, {@link #WAITING} (a watched call waits for its answer), or {@link #EXPIRED}
-   * (a watchdog ended that wait): the caller and the watchdog each move it on by a
-   * compare-and-set, so a watchdog never ends the input of a call that already ended.
+   * {@link #IDLE}, {@link #WATCHED} (a watched call is under way), {@link #TIMED} (an
+   * operation the {@link DeadlineTimer} watches is under way) or {@link #EXPIRED} (its
+   * deadline, or the keepalive, ended it): the caller and the thread that watches each move it
+   * on by a compare-and-set, so that a watcher never ends an operation that already ended.
    */
   private final AtomicInteger state = new AtomicInteger();
   private static final int IDLE = 0;
-  private static final int WAITING = 1;
-  private static final int EXPIRED = 2;
+  private static final int WATCHED = 1;
+  private static final int TIMED = 2;
+  private static final int EXPIRED = 3;
+  /** Whether a frame is being written (by the caller, or a watcher's ping). */
+  private volatile boolean writing;
   /** The deadline of the watched call a watchdog enforces (see {@link #watch}); 0: none. */
   private volatile long watchedDeadline;
-  /** When the last frame came, or the watched call left ({@link System#nanoTime()}). */
+  /**
+   * When the peer last showed it is there, during a watched call: a frame came, or it took a
+   * piece of the call's payload ({@link System#nanoTime()}).
+   */
   private volatile long lastHeard;
   /** When the watchdog last pinged; at first as long ago as can be, so that it may at once. */
   private long lastPinged = System.nanoTime() - (1L << 62);
-  /** Why a watchdog ended the wait ({@link #DEADLINE}, or a keepalive message). */
+  /** Why the operation was ended ({@link #DEADLINE}, or a keepalive message). */
   private volatile String expired;
   private static final String DEADLINE = "deadline";
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -121,15 +150,27 @@ public final class BlockingConnection implements AutoCloseable {
    */
   public static BlockingConnection open(Address address, int maxFrameBytes, Duration timeout,
       boolean interruptible, io.objectbroker.Tls tls, io.objectbroker.Credentials credentials) {
-    int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
+    return open(address, maxFrameBytes, Deadlines.after(Math.max(1, timeout.toMillis())),
+        interruptible, tls, credentials);
+  }
+
+  /**
+   * Like {@link #open(Address, int, Duration, boolean, io.objectbroker.Tls,
+   * io.objectbroker.Credentials)}, done by {@code deadlineNanos} ({@link System#nanoTime()}),
+   * for a call that has its own deadline.
+   *
+   * @throws ConnectTimeoutException if the deadline passes first, however far the connection
+   *     got (a server that sends its handshake a byte at a time gets no further)
+   */
+  public static BlockingConnection open(Address address, int maxFrameBytes, long deadlineNanos,
+      boolean interruptible, io.objectbroker.Tls tls, io.objectbroker.Credentials credentials) {
+    long millis = Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000L);
     BlockingSocket socket = null;
     try {
-      socket = BlockingSocket.connect(address, millis, interruptible,
+      socket = BlockingSocket.connect(address, deadlineNanos, interruptible,
           tls == null || address.isUnix() ? null : TlsContexts.jdk(tls));
-      socket.setReadTimeout(millis);
       BlockingConnection c = new BlockingConnection(socket, address, maxFrameBytes);
-      c.readTimeout = millis;
-      c.handshake(credentials);
+      c.handshake(credentials, deadlineNanos);
       return c;
     } catch (SocketTimeoutException e) {
       closeQuietly(socket);
@@ -161,6 +202,25 @@ public final class BlockingConnection implements AutoCloseable {
     } catch (RuntimeException e) {
       closeQuietly(socket);
       throw e;
+    }
+  }
+
+  // The hellos (and the AUTH step), by the deadline: a timeout is a SocketTimeoutException.
+  private void handshake(io.objectbroker.Credentials credentials, long deadlineNanos)
+      throws IOException {
+    DeadlineTimer.Alarm alarm = timed(deadlineNanos);
+    try {
+      handshake(credentials);
+    } catch (IOException | RuntimeException e) {
+      if (untimed(alarm)) {
+        throw e;
+      }
+      // Whatever failed, failed as the deadline ended it.
+      throw (SocketTimeoutException) new SocketTimeoutException("handshake not done by the"
+          + " deadline").initCause(e);
+    }
+    if (!untimed(alarm)) {
+      throw new SocketTimeoutException("handshake done only as the deadline passed");
     }
   }
 
@@ -207,13 +267,13 @@ public final class BlockingConnection implements AutoCloseable {
   }
 
   /**
-   * Calls {@code method} and waits at most {@code timeoutMillis} for the answer (zero or less:
-   * no limit), counted from when the call was sent; sending it has no limit of its own.
+   * Calls {@code method}, giving up {@code timeoutMillis} after it started (zero or less: no
+   * limit), whether its write or its answer takes that long.
    *
    * @return the result
    * @throws RemoteFailure if the server answered with an error
-   * @throws CallTimeoutException if no answer came in time (the connection is then unusable;
-   *     the server is asked to cancel the call)
+   * @throws CallTimeoutException if the call was not written and answered in time (the
+   *     connection is then unusable; the server is asked to cancel the call)
    * @throws ConnectionClosedException if the connection broke ({@link #sent()} says whether
    *     the call had left)
    * @throws CommunicationException if the thread was interrupted while waiting (the
@@ -226,12 +286,12 @@ public final class BlockingConnection implements AutoCloseable {
 
   /**
    * The thread that enforces the timeouts (and keepalive) of watched calls by calling
-   * {@link #watch}; told when a call starts waiting, so that it can look in time.
+   * {@link #watch}; told when a call starts, so that it can look in time.
    */
   public interface Watcher {
     /**
-     * A watched call started waiting for its answer at {@code nowNanos}, with a deadline of
-     * {@code deadlineNanos} ({@link System#nanoTime()}; 0: none).
+     * A watched call started at {@code nowNanos}, with a deadline of {@code deadlineNanos}
+     * ({@link System#nanoTime()}; 0: none).
      */
     void waiting(long nowNanos, long deadlineNanos);
   }
@@ -239,14 +299,46 @@ public final class BlockingConnection implements AutoCloseable {
   /**
    * Like {@link #call(KryoCodec, String, String, Object[], long)}.
    *
-   * @param watcher not null: the answer is read without a socket timeout (one read instead of
-   *     a read, a poll and a read: a tenth of a small call's time), and the watcher enforces
-   *     the timeout by calling {@link #watch}
+   * @param watcher not null: the watcher enforces the timeout (and the keepalive) by calling
+   *     {@link #watch}; null: the {@link DeadlineTimer} enforces the timeout. Either way the
+   *     socket has no timeout of its own: a read is one read, not a read, a poll and a read
+   *     (a tenth of a small call's time).
    */
   public Object call(KryoCodec codec, String objectId, String method, Object[] args,
       long timeoutMillis, Watcher watcher) {
+    long now = System.nanoTime();
+    return call(codec, objectId, method, args, timeoutMillis,
+        Deadlines.after(now, timeoutMillis), now, watcher);
+  }
+
+  /**
+   * Like {@link #call(KryoCodec, String, String, Object[], long, Watcher)}, ending at {@code
+   * deadlineNanos} ({@link System#nanoTime()}; 0: none), for a call that began before (it
+   * had to connect, say).
+   *
+   * @param timeoutMillis the call's whole timeout, which messages name
+   * @throws CallTimeoutException at once if the deadline has passed (the call never left, and
+   *     the connection stays usable)
+   */
+  public Object call(KryoCodec codec, String objectId, String method, Object[] args,
+      long timeoutMillis, long deadlineNanos, Watcher watcher) {
+    return call(codec, objectId, method, args, timeoutMillis, deadlineNanos, System.nanoTime(),
+        watcher);
+  }
+
+  private Object call(KryoCodec codec, String objectId, String method, Object[] args,
+      long timeoutMillis, long deadlineNanos, long now, Watcher watcher) {
+    long leftMillis = 0; // what the server is told: it drops a call that waited longer queued
+    if (deadlineNanos != 0) {
+      long left = deadlineNanos - now;
+      if (left <= 0) {
+        throw new CallTimeoutException(objectId + "." + method + " on " + peer + " did not"
+            + " start within " + timeoutMillis + " ms");
+      }
+      leftMillis = Math.max(1, left / 1_000_000L);
+    }
     boolean watched = watcher != null;
-    byte[] payload = codec.encodeCall(objectId, method, timeoutMillis, args);
+    byte[] payload = codec.encodeCall(objectId, method, leftMillis, args);
     if (payload.length > peerMaxFrameBytes) {
       int size = payload.length;
       throw new MessageTooLargeException("call of " + method + " is " + size
@@ -255,27 +347,19 @@ public final class BlockingConnection implements AutoCloseable {
     int id = ++nextId;
     sent = false;
     boolean done = false;
+    DeadlineTimer.Alarm alarm = null;
+    if (watched) {
+      watchedDeadline = deadlineNanos;
+      lastHeard = now;
+      state.set(WATCHED);
+      watcher.waiting(now, deadlineNanos);
+    } else {
+      alarm = timed(deadlineNanos);
+    }
     try {
       write(Protocol.CALL, id, payload);
       sent = true;
-      // The timeout is for the answer, from now. As in Connection, zero or less means none.
-      long now = System.nanoTime();
-      long deadline = now + timeoutMillis * 1_000_000L;
-      if (watched) {
-        readTimeout(0);
-        watchedDeadline = timeoutMillis > 0 ? deadline : 0;
-        lastHeard = now;
-        state.set(WAITING);
-        watcher.waiting(now, watchedDeadline);
-      }
       while (true) {
-        if (!watched) { // watched: no socket timeout, the watchdog ends the read in time
-          long left = (deadline - System.nanoTime()) / 1_000_000L;
-          if (timeoutMillis > 0 && left <= 0) {
-            throw new SocketTimeoutException();
-          }
-          readTimeout(timeoutMillis > 0 ? (int) Math.min(Integer.MAX_VALUE, left) : 0);
-        }
         Header h = readHeader();
         if (h.length > maxFrameBytes) {
           in.skipNBytes(h.length);
@@ -303,8 +387,6 @@ public final class BlockingConnection implements AutoCloseable {
           default -> { } // nothing else is meant for a client without objects
         }
       }
-    } catch (SocketTimeoutException e) {
-      throw timedOut(id, objectId, method, timeoutMillis);
     } catch (ClosedByInterruptException e) {
       throw new CommunicationException("interrupted while waiting for " + objectId + "."
           + method + " on " + peer);
@@ -321,8 +403,9 @@ public final class BlockingConnection implements AutoCloseable {
       throw new ConnectionClosedException("connection to " + peer + " failed: "
           + e.getMessage(), e);
     } finally {
-      if (state.get() != IDLE && !state.compareAndSet(WAITING, IDLE)) {
-        usable = false; // the watchdog ended its input, even if the answer came first
+      DeadlineTimer.disarm(alarm);
+      if (!state.compareAndSet(watched ? WATCHED : TIMED, IDLE)) {
+        usable = false; // the watcher ended it, even if the answer came first
         state.set(IDLE);
       }
       usable &= done;
@@ -331,19 +414,59 @@ public final class BlockingConnection implements AutoCloseable {
 
   private CallTimeoutException timedOut(int id, String objectId, String method,
       long timeoutMillis) {
-    try {
-      write(Protocol.CANCEL, id, NO_PAYLOAD); // the server drops or interrupts the call
-    } catch (IOException ignored) {
-      // the call times out all the same
+    if (sent) {
+      // The server drops or interrupts the call. Its input shut, the connection may still
+      // take this much; a peer that stopped reading may not.
+      writeAfterword(Protocol.CANCEL, id, NO_PAYLOAD);
     }
-    return new CallTimeoutException(objectId + "." + method + " got no answer from " + peer
-        + " within " + timeoutMillis + " ms");
+    return new CallTimeoutException(objectId + "." + method + (sent ? " got no answer from "
+        : " could not be written to ") + peer + " within " + timeoutMillis + " ms");
   }
 
-  private void readTimeout(int millis) throws IOException {
-    if (millis != readTimeout) {
-      socket.setReadTimeout(millis);
-      readTimeout = millis;
+  /**
+   * Starts an operation the {@link DeadlineTimer} watches: at {@code deadlineNanos} (0: none)
+   * it is ended as {@link #expire} says.
+   *
+   * @return the alarm to give {@link #untimed}; null without a deadline
+   */
+  private DeadlineTimer.Alarm timed(long deadlineNanos) {
+    state.set(TIMED);
+    return deadlineNanos == 0 ? null : DeadlineTimer.arm(new Expiry(deadlineNanos));
+  }
+
+  /** Ends an operation {@link #timed} started; returns whether its deadline did not end it. */
+  private boolean untimed(DeadlineTimer.Alarm alarm) {
+    DeadlineTimer.disarm(alarm);
+    if (state.compareAndSet(TIMED, IDLE)) {
+      return true;
+    }
+    usable = false;
+    state.set(IDLE);
+    return false;
+  }
+
+  // An inner class, not a lambda: see DeadlineTimer.Alarm.
+  private final class Expiry extends DeadlineTimer.Alarm {
+    Expiry(long deadlineNanos) {
+      super(deadlineNanos);
+    }
+
+    @Override
+    void goOff() {
+      expire(TIMED, DEADLINE);
+    }
+  }
+
+  /** Closes the socket at the deadline, whatever is under way. */
+  private final class Kill extends DeadlineTimer.Alarm {
+    Kill(long deadlineNanos) {
+      super(deadlineNanos);
+    }
+
+    @Override
+    void goOff() {
+      usable = false;
+      socket.kill();
     }
   }
 
@@ -356,21 +479,24 @@ public final class BlockingConnection implements AutoCloseable {
   /**
    * Watches a {@linkplain #call(KryoCodec, String, String, Object[], long, Watcher) watched
    * call}, from another thread, at {@code now} ({@link System#nanoTime()}): past its deadline,
-   * ends its wait, and the caller cancels it and gets a {@link CallTimeoutException}. With
-   * {@code keepAlive} on, pings a server silent for its interval and, silent for its timeout,
-   * ends the wait with a {@link ConnectionClosedException} that says so, as the shared
-   * connection's keepalive does.
+   * ends it (its wait for the answer, or its write to a peer that does not read), and the
+   * caller cancels it and gets a {@link CallTimeoutException}. With {@code keepAlive} on, pings
+   * a server silent for its interval and, silent for its timeout (or not taking a byte of the
+   * call's write for as long), ends the call with a {@link ConnectionClosedException} that
+   * says so, as the shared connection's keepalive does. A ping that cannot be written within
+   * {@link #AFTERWORD_NANOS} ends the call too (the {@link DeadlineTimer} closes the socket
+   * under it): this thread never blocks here for longer.
    *
    * @return in how many nanoseconds this is next needed (the deadline, a ping, or the
    *     keepalive timeout), {@link #NOTHING_TO_WATCH} if no call waits
    */
   public long watch(long now, KeepAlive keepAlive) {
-    if (state.get() != WAITING) {
+    if (state.get() != WATCHED) {
       return NOTHING_TO_WATCH;
     }
     long d = watchedDeadline;
     if (d != 0 && now - d >= 0) {
-      expire(DEADLINE);
+      expire(WATCHED, DEADLINE);
       return NOTHING_TO_WATCH;
     }
     long next = d != 0 ? d - now : NOTHING_TO_WATCH;
@@ -381,8 +507,11 @@ public final class BlockingConnection implements AutoCloseable {
     long interval = keepAlive.interval().toNanos();
     long timeout = keepAlive.timeout().toNanos();
     if (silent >= timeout) {
-      expire("no frame from the peer for " + keepAlive.timeout().toMillis() + " ms, pinged"
-          + " every " + keepAlive.interval().toMillis() + " ms (keepalive timeout)");
+      expire(WATCHED, writing
+          ? "the peer took no byte of the call for " + keepAlive.timeout().toMillis()
+              + " ms (keepalive timeout)"
+          : "no frame from the peer for " + keepAlive.timeout().toMillis() + " ms, pinged"
+              + " every " + keepAlive.interval().toMillis() + " ms (keepalive timeout)");
       return NOTHING_TO_WATCH;
     }
     long nextPing;
@@ -391,31 +520,73 @@ public final class BlockingConnection implements AutoCloseable {
     } else if (now - lastPinged < interval) {
       nextPing = lastPinged + interval - now;
     } else if (writeLock.tryLock()) {
-      try { // not while the caller writes: its write may be stuck on this very peer
+      // Not while the caller writes: its write may be stuck on this very peer. This one may
+      // be too (the call filled the socket's buffers, and the peer, silent for the interval
+      // already, reads nothing): the timer ends it, and the call, before it holds up the
+      // deadlines of every other call this thread watches.
+      DeadlineTimer.Alarm alarm = DeadlineTimer.arm(new PingExpiry(now + AFTERWORD_NANOS,
+          silent));
+      try {
         lastPinged = now;
         write(Protocol.PING, 0, NO_PAYLOAD);
         nextPing = interval;
       } catch (IOException e) {
-        expire("ping failed: " + e.getMessage());
+        expire(WATCHED, "ping failed: " + e.getMessage());
         return NOTHING_TO_WATCH;
       } finally {
+        DeadlineTimer.disarm(alarm);
         writeLock.unlock();
       }
     } else {
-      nextPing = PING_RETRY_NANOS;
+      // the caller writes: a ping could not go out before its frame; at the timeout, the
+      // call ends unless the peer took some of it meanwhile
+      nextPing = writing ? timeout - silent : PING_RETRY_NANOS;
     }
     return Math.min(next, Math.min(nextPing, timeout - silent));
   }
 
-  private void expire(String why) {
-    expired = why; // read by the caller only once it sees EXPIRED
-    if (!state.compareAndSet(WAITING, EXPIRED)) {
-      return; // the call ended meanwhile
+  // An inner class, not a lambda: see DeadlineTimer.Alarm.
+  private final class PingExpiry extends DeadlineTimer.Alarm {
+    private final long silentNanos;
+
+    PingExpiry(long deadlineNanos, long silentNanos) {
+      super(deadlineNanos);
+      this.silentNanos = silentNanos;
+    }
+
+    @Override
+    void goOff() {
+      expire(WATCHED, "the peer, silent for " + silentNanos / 1_000_000L + " ms, took no"
+          + " ping within " + AFTERWORD_NANOS / 1_000_000L + " ms (keepalive)");
+    }
+  }
+
+  /**
+   * Ends the operation under way if it is still the one begun as {@code from} ({@link
+   * #WATCHED} or {@link #TIMED}), from another thread: a write is ended by closing the socket
+   * under it, a wait for bytes by shutting its input (the server can still be told to cancel
+   * the call). The connection is unusable afterwards; the operation fails, and learns {@code
+   * why} from {@link #expired}.
+   */
+  private void expire(int from, String why) {
+    if (state.get() != from) {
+      return;
+    }
+    expired = why; // read by the operation only once it sees EXPIRED
+    if (!state.compareAndSet(from, EXPIRED)) {
+      return; // it ended meanwhile
+    }
+    usable = false;
+    // The one that starts a write next reads EXPIRED and gives up (see write): no write can
+    // start unseen after this look.
+    if (writing) {
+      socket.kill();
+      return;
     }
     try {
       socket.shutdownInput(); // the blocked read ends at once, as at the end of the stream
     } catch (IOException e) {
-      abort();
+      socket.kill();
     }
   }
 
@@ -434,19 +605,31 @@ public final class BlockingConnection implements AutoCloseable {
   }
 
   /**
-   * Reads what the server sent while this connection was idle, without waiting for more:
-   * answers its PINGs; a CLOSE (the server shut down, or dropped an idle connection) or an
-   * unreadable frame makes the connection unusable.
+   * Reads what the server sent while this connection was idle, without waiting for more than
+   * {@link #IDLE_FRAME_NANOS} for the rest of a frame begun: answers its PINGs; a CLOSE (the
+   * server shut down, or dropped an idle connection), an unreadable frame or one that does
+   * not come whole in that time makes the connection unusable.
    *
    * @return {@link #usable()}
    */
   public boolean readIdle() {
+    try {
+      if (!usable || in.available() <= 0) {
+        return usable;
+      }
+    } catch (IOException e) {
+      usable = false;
+      return false;
+    }
+    DeadlineTimer.Alarm alarm = timed(System.nanoTime() + IDLE_FRAME_NANOS);
     try {
       while (usable && in.available() > 0) {
         readControlFrame();
       }
     } catch (IOException | RuntimeException e) {
       usable = false;
+    } finally {
+      untimed(alarm);
     }
     return usable;
   }
@@ -491,16 +674,17 @@ public final class BlockingConnection implements AutoCloseable {
    * @return {@link #usable()}
    */
   public boolean ping(int timeoutMillis) {
+    boolean answered = false;
+    DeadlineTimer.Alarm alarm = timed(Deadlines.after(Math.max(1, timeoutMillis)));
     try {
       write(Protocol.PING, 0, NO_PAYLOAD);
-      readTimeout(timeoutMillis);
-      while (usable) {
-        if (readControlFrame()) {
-          return true;
-        }
+      while (usable && !answered) {
+        answered = readControlFrame();
       }
     } catch (IOException | RuntimeException e) {
       usable = false;
+    } finally {
+      untimed(alarm);
     }
     return usable;
   }
@@ -518,7 +702,7 @@ public final class BlockingConnection implements AutoCloseable {
     in.readUnsignedShort(); // flags: none that a client acts on
     int id = in.readInt();
     long length = in.readInt() & 0xFFFFFFFFL;
-    if (state.get() == WAITING) {
+    if (state.get() == WATCHED) {
       lastHeard = System.nanoTime();
     }
     return new Header(version, type, id, length);
@@ -534,16 +718,46 @@ public final class BlockingConnection implements AutoCloseable {
     return payload;
   }
 
-  // The header as FrameEncoder writes it: magic, version, type, flags, id, length.
+  /**
+   * Writes a frame, unless the operation under way was ended: a write begun after a watcher
+   * last looked (and chose to shut the input only) could block for ever on a peer that does
+   * not read.
+   */
   private void write(byte type, int id, byte[] payload) throws IOException {
     writeLock.lock();
     try {
+      writing = true;
+      if (state.get() == EXPIRED) {
+        throw new IOException("the operation was ended: " + expired);
+      }
       writeFrame(type, id, payload);
     } finally {
+      writing = false;
       writeLock.unlock();
     }
   }
 
+  /**
+   * Writes a frame nobody waits for (a CANCEL, a goodbye), even after the operation was ended,
+   * for at most {@link #AFTERWORD_NANOS}: then the socket is closed under it.
+   */
+  private void writeAfterword(byte type, int id, byte[] payload) {
+    DeadlineTimer.Alarm alarm = DeadlineTimer.arm(new Kill(System.nanoTime()
+        + AFTERWORD_NANOS));
+    writeLock.lock();
+    try {
+      writing = true;
+      writeFrame(type, id, payload);
+    } catch (IOException e) {
+      usable = false; // nothing more to do
+    } finally {
+      writing = false;
+      writeLock.unlock();
+      DeadlineTimer.disarm(alarm);
+    }
+  }
+
+  // The header as FrameEncoder writes it: magic, version, type, flags, id, length.
   private void writeFrame(byte type, int id, byte[] payload) throws IOException {
     out.writeShort(Protocol.MAGIC);
     out.writeByte(Protocol.VERSION);
@@ -551,24 +765,48 @@ public final class BlockingConnection implements AutoCloseable {
     out.writeShort(0);
     out.writeInt(id);
     out.writeInt(payload.length);
-    out.write(payload);
+    if (payload.length <= WRITE_CHUNK) {
+      out.write(payload);
+    } else {
+      // In pieces, each a sign for the keepalive that the peer still takes the call.
+      for (int off = 0; off < payload.length; off += WRITE_CHUNK) {
+        out.write(payload, off, Math.min(WRITE_CHUNK, payload.length - off));
+        if (state.get() == WATCHED) {
+          lastHeard = System.nanoTime();
+        }
+      }
+    }
     out.flush();
   }
 
-  /** Says goodbye and closes the socket. */
+  /**
+   * Says goodbye and closes the socket; a connection left unusable (a call timed out, or it
+   * broke) is closed without a word, as {@link #abort} does.
+   */
   @Override
   public void close() {
-    try {
-      write(Protocol.CLOSE, 0, "client closed".getBytes(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      // closing anyway
+    if (!usable || state.get() != IDLE) {
+      abort();
+      return;
     }
-    closeQuietly(socket);
+    writeAfterword(Protocol.CLOSE, 0, "client closed".getBytes(StandardCharsets.UTF_8));
+    DeadlineTimer.Alarm alarm = DeadlineTimer.arm(new Kill(System.nanoTime()
+        + AFTERWORD_NANOS)); // a TLS socket's close writes a close_notify
+    try {
+      closeQuietly(socket);
+    } finally {
+      DeadlineTimer.disarm(alarm);
+    }
   }
 
-  /** Closes the socket without a word: for a connection whose peer may not be reading. */
+  /**
+   * Closes the socket at once, without a word (not even TLS's close_notify): for a
+   * connection whose peer may not be reading. Any thread may call it, whatever this
+   * connection is doing.
+   */
   public void abort() {
     usable = false;
+    socket.kill();
     closeQuietly(socket);
   }
 

@@ -17,45 +17,43 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 
 /**
- * The socket of a {@link BlockingConnection}: TCP, or a Unix domain socket. Both read with a
- * timeout; when asked for (and always over Unix sockets), an interrupt of the reading thread
- * ends its read with a {@link ClosedByInterruptException}, closing the socket. The JDK's Unix
- * socket streams ignore {@code SO_TIMEOUT}, so that one waits for its bytes on a selector
- * instead.
+ * The socket of a {@link BlockingConnection}: TCP, or a Unix domain socket. Reads and writes
+ * wait as long as they must: a thread that watches the operation's deadline (a
+ * {@link BlockingConnection.Watcher}, or the {@link DeadlineTimer}) ends a read that waits too
+ * long with {@link #shutdownInput} and a write with {@link #kill}. When asked for (and always
+ * over Unix sockets), an interrupt of the reading thread ends its read with a
+ * {@link ClosedByInterruptException}, closing the socket.
  */
 abstract class BlockingSocket implements AutoCloseable {
 
   /**
-   * Connects to {@code address}, TCP within {@code connectMillis}.
+   * Connects to {@code address} by {@code deadlineNanos} ({@link System#nanoTime()}), over TLS
+   * with {@code tls} (TCP only; null: plain): the TLS handshake, which checks the server's
+   * certificate and name, is done here by the deadline too.
    *
    * @param interruptible whether an interrupt of a reading thread ends its read; a TCP socket
    *     that need not be is a plain {@link Socket}, which a short-lived process starts faster
+   * @throws SocketTimeoutException if the deadline passed first
    */
-  static BlockingSocket connect(Address address, int connectMillis, boolean interruptible)
-      throws IOException {
-    return connect(address, connectMillis, interruptible, null);
-  }
-
-  /**
-   * Like {@link #connect(Address, int, boolean)}, over TLS with {@code tls} (TCP only; null:
-   * plain): the TLS handshake, which checks the server's certificate and name, is done here
-   * within {@code connectMillis} too.
-   */
-  static BlockingSocket connect(Address address, int connectMillis, boolean interruptible,
+  static BlockingSocket connect(Address address, long deadlineNanos, boolean interruptible,
       javax.net.ssl.SSLContext tls) throws IOException {
     return address.isUnix() ? new Unix(address)
-        : new Tcp(address, connectMillis, interruptible, tls);
+        : new Tcp(address, deadlineNanos, interruptible, tls);
   }
 
   abstract InputStream input() throws IOException;
 
   abstract OutputStream output() throws IOException;
 
-  /** How long a read may wait for bytes; 0: for ever. */
-  abstract void setReadTimeout(int millis) throws IOException;
-
   /** Ends reading, from any thread: a read waiting now, and every later one, sees the end. */
   abstract void shutdownInput() throws IOException;
+
+  /**
+   * Ends every read and write now, from any thread, without a word to the peer (not even
+   * TLS's close_notify, which a peer that does not read would never take): the socket is
+   * closed under them.
+   */
+  abstract void kill();
 
   /**
    * Whether the peer closed its side (its process died, say), found without waiting and
@@ -64,6 +62,7 @@ abstract class BlockingSocket implements AutoCloseable {
    */
   abstract boolean peerClosed() throws IOException;
 
+  /** Closes the socket; over TLS, with a close_notify first. */
   @Override
   public abstract void close() throws IOException;
 
@@ -76,12 +75,13 @@ abstract class BlockingSocket implements AutoCloseable {
     private PushbackInputStream input;
     private ByteBuffer peek;
 
-    Tcp(Address address, int connectMillis, boolean interruptible,
+    Tcp(Address address, long deadlineNanos, boolean interruptible,
         javax.net.ssl.SSLContext tls) throws IOException {
       tcp = interruptible ? SocketChannel.open().socket() : new Socket();
       try {
         tcp.setTcpNoDelay(true);
-        tcp.connect(new InetSocketAddress(address.host(), address.port()), connectMillis);
+        tcp.connect(new InetSocketAddress(address.host(), address.port()),
+            millisLeft(deadlineNanos));
         if (tls == null) {
           socket = tcp;
         } else {
@@ -90,14 +90,41 @@ abstract class BlockingSocket implements AutoCloseable {
           javax.net.ssl.SSLParameters params = ssl.getSSLParameters();
           params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate names the host
           ssl.setSSLParameters(params);
-          ssl.setSoTimeout(connectMillis);
-          ssl.startHandshake();
+          // A per-read timeout would not end a handshake that comes a byte at a time.
+          DeadlineTimer.Alarm alarm = DeadlineTimer.arm(new DeadlineTimer.Alarm(deadlineNanos) {
+            @Override
+            void goOff() {
+              kill();
+            }
+          });
+          try {
+            ssl.startHandshake();
+          } catch (IOException e) {
+            if (alarm.fired()) {
+              throw new SocketTimeoutException("TLS handshake not done by the deadline");
+            }
+            throw e;
+          } finally {
+            DeadlineTimer.disarm(alarm);
+          }
+          if (alarm.fired()) { // done, but only as the deadline passed: closed under it
+            throw new SocketTimeoutException("TLS handshake not done by the deadline");
+          }
           socket = ssl;
         }
       } catch (IOException | RuntimeException e) {
         tcp.close();
         throw e;
       }
+    }
+
+    // What is left until the deadline, for a connect (0 would mean no limit: at least 1).
+    private static int millisLeft(long deadlineNanos) throws SocketTimeoutException {
+      long left = deadlineNanos - System.nanoTime();
+      if (left <= 0) {
+        throw new SocketTimeoutException("connect timed out");
+      }
+      return (int) Math.min(Integer.MAX_VALUE, Math.max(1, left / 1_000_000L));
     }
 
     @Override
@@ -111,11 +138,6 @@ abstract class BlockingSocket implements AutoCloseable {
     @Override
     OutputStream output() throws IOException {
       return socket.getOutputStream();
-    }
-
-    @Override
-    void setReadTimeout(int millis) throws IOException {
-      socket.setSoTimeout(millis);
     }
 
     // One read without blocking: -1 is the end; a byte that came is put back.
@@ -151,6 +173,15 @@ abstract class BlockingSocket implements AutoCloseable {
     }
 
     @Override
+    void kill() {
+      try {
+        tcp.close(); // under any TLS socket: its close would first write a close_notify
+      } catch (IOException e) {
+        // closed all the same
+      }
+    }
+
+    @Override
     public void close() throws IOException {
       socket.close();
     }
@@ -160,7 +191,6 @@ abstract class BlockingSocket implements AutoCloseable {
     private final SocketChannel channel;
     private final Selector selector;
     private final SelectionKey key;
-    private int readTimeoutMillis;
 
     // A Unix connect is answered at once by the local kernel (accepted, or refused), so it
     // needs no timeout of its own.
@@ -206,20 +236,12 @@ abstract class BlockingSocket implements AutoCloseable {
             return 0;
           }
           ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-          long deadline = System.nanoTime() + readTimeoutMillis * 1_000_000L;
           while (true) {
             int n = channel.read(buf);
             if (n != 0) {
               return n;
             }
-            long left = 0;
-            if (readTimeoutMillis > 0) {
-              left = (deadline - System.nanoTime()) / 1_000_000L;
-              if (left <= 0) {
-                throw new SocketTimeoutException("Read timed out");
-              }
-            }
-            await(SelectionKey.OP_READ, left);
+            await(SelectionKey.OP_READ);
           }
         }
       };
@@ -238,16 +260,16 @@ abstract class BlockingSocket implements AutoCloseable {
           ByteBuffer buf = ByteBuffer.wrap(b, off, len);
           while (buf.hasRemaining()) {
             if (channel.write(buf) == 0) {
-              await(SelectionKey.OP_WRITE, 0); // as a TCP socket: no write timeout
+              await(SelectionKey.OP_WRITE); // until kill() at the deadline, if need be
             }
           }
         }
       };
     }
 
-    private void await(int op, long millis) throws IOException {
+    private void await(int op) throws IOException {
       key.interestOps(op);
-      selector.select(millis);
+      selector.select();
       selector.selectedKeys().clear();
       if (Thread.currentThread().isInterrupted()) { // select returns at once, so end here
         close();
@@ -256,8 +278,13 @@ abstract class BlockingSocket implements AutoCloseable {
     }
 
     @Override
-    void setReadTimeout(int millis) {
-      readTimeoutMillis = millis;
+    void kill() {
+      try {
+        channel.close(); // taking effect in the selector's next select
+      } catch (IOException e) {
+        // closed all the same
+      }
+      selector.wakeup(); // so that one comes now
     }
 
     @Override

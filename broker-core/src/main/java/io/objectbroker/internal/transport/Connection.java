@@ -78,11 +78,13 @@ public final class Connection {
    */
   public static final class OutgoingCall extends CompletableFuture<Object> {
     private final int id;
+    private final long started;
     private final long deadline;
     private volatile boolean sent;
 
-    OutgoingCall(int id, long deadline) {
+    OutgoingCall(int id, long started, long deadline) {
       this.id = id;
+      this.started = started;
       this.deadline = deadline;
     }
 
@@ -232,8 +234,9 @@ public final class Connection {
     }
     int id = oneway ? 0 : nextId.incrementAndGet();
     long now = System.nanoTime();
-    OutgoingCall call = new OutgoingCall(id, timeoutMillis > 0
-        ? now + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : now + Long.MAX_VALUE / 2);
+    OutgoingCall call = new OutgoingCall(id, now, timeoutMillis > 0
+        ? now + Math.min(TimeUnit.MILLISECONDS.toNanos(timeoutMillis), Deadlines.MAX_NANOS)
+        : now + Long.MAX_VALUE / 2);
     if (oneway) {
       call.complete(null);
     } else {
@@ -274,6 +277,71 @@ public final class Connection {
     }
     pendingChanged();
     sendCancel(id);
+  }
+
+  /**
+   * Gives up a call whose deadline passed, as {@link #cancel} does (the connection does so
+   * itself, within {@link #DEADLINE_SWEEP_MILLIS} of the deadline; a caller that waited for it
+   * may say so first). If its frame is not written yet and the socket took no byte of this
+   * connection's writes for the second half of the call's time at least (and for {@link
+   * #MIN_STALL_MILLIS}), the peer does not read: the connection is closed, as the frame could
+   * be neither finished (nobody waits for it, and the peer may never take it) nor taken back
+   * (its first bytes may be out), and every later write would wait behind it. A peer that
+   * paused for less keeps its connection. The socket's progress shows only as the kernel's
+   * send buffer (megabytes) drains by a good part: a peer that reads, but too slowly for that
+   * to show within half the call's time, is taken for one that does not, and its connection,
+   * clogged for long anyway, is closed too.
+   */
+  public void timedOut(int id) {
+    OutgoingCall call = pending.remove(id);
+    if (call == null) {
+      return;
+    }
+    call.completeExceptionally(new TimeoutException());
+    pendingChanged();
+    if (channel.eventLoop().inEventLoop()) {
+      afterTimeout(call);
+    } else {
+      channel.eventLoop().execute(() -> afterTimeout(call));
+    }
+  }
+
+  /** The least time the socket must have taken nothing for a timed-out call to close it. */
+  static final long MIN_STALL_MILLIS = 500;
+
+  // On the I/O thread: a call that timed out is cancelled, or its connection dropped.
+  private void afterTimeout(OutgoingCall call) {
+    long now = System.nanoTime();
+    trackWrites(now);
+    long stalled = now - writesMovedAt;
+    long enough = Math.max(TimeUnit.MILLISECONDS.toNanos(MIN_STALL_MILLIS),
+        (call.deadline - call.started) / 2);
+    if (!call.sent && writesHead != null && stalled >= enough) {
+      abort("the peer took no byte for " + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms: a"
+          + " call could not be written by its deadline");
+    } else {
+      sendCancel(call.id);
+    }
+  }
+
+  // The socket's progress, as the sweeps see it every DEADLINE_SWEEP_MILLIS while calls are
+  // in flight: the buffer at the head of the unwritten ones and how much of it was written,
+  // and when either last changed (or nothing waited to be written). On the I/O thread only.
+  // A buffer written whole and recycled could come back at the head as written as before,
+  // but not at every sweep for MIN_STALL_MILLIS.
+  private Object writesHead;
+  private long writesProgress;
+  private long writesMovedAt;
+
+  private void trackWrites(long now) {
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+    Object head = buffer == null ? null : buffer.current();
+    long progress = head == null ? 0 : buffer.currentProgress();
+    if (head == null || head != writesHead || progress != writesProgress) {
+      writesHead = head;
+      writesProgress = progress;
+      writesMovedAt = now;
+    }
   }
 
   private void sendCancel(int id) {
@@ -364,11 +432,10 @@ public final class Connection {
       return;
     }
     long now = System.nanoTime();
+    trackWrites(now);
     for (OutgoingCall call : pending.values()) {
-      if (now - call.deadline >= 0 && pending.remove(call.id, call)) {
-        call.completeExceptionally(new TimeoutException());
-        pendingChanged();
-        sendCancel(call.id); // the peer need not finish what nobody waits for
+      if (now - call.deadline >= 0) {
+        timedOut(call.id);
       }
     }
   }

@@ -1,10 +1,12 @@
 package io.objectbroker.provisioning.cli;
 
 import io.objectbroker.Address;
+import io.objectbroker.CallTimeoutException;
 import io.objectbroker.Uri;
 import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
+import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
@@ -69,7 +71,8 @@ public final class MainClientCommand implements Callable<Integer> {
 
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = DEFAULT_TIMEOUT,
       converter = Cli.DurationConverter.class,
-      description = "Longest wait for the answer, e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
+      description = "Longest wait for the whole call (finding a name server that answers, the"
+          + " lookup, the answer), e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   @Option(names = "--name", defaultValue = ProvisioningService.DEFAULT_NAME,
@@ -121,8 +124,11 @@ public final class MainClientCommand implements Callable<Integer> {
     OneShotCall client = (oneShot != null ? oneShot
         : OneShotCall.prepare(ProvisioningService.class))
         .withCredentials(security.credentials()).withTls(security.tls());
-    Address nameServer = Cli.firstAnswering(nameServers, new NameServerPing(client, timeout));
-    Object result = client.invoke(nameServer, name, m.getName(), values, timeout);
+    long deadline = Deadlines.after(timeout); // for all of it, as a user waiting sees it
+    Address nameServer = Cli.firstAnswering(nameServers,
+        new NameServerPing(client, timeout, deadline));
+    Object result = client.invoke(nameServer, name, m.getName(), values,
+        timeLeft(timeout, deadline));
     print(m, result);
     return Cli.OK;
   }
@@ -145,17 +151,33 @@ public final class MainClientCommand implements Callable<Integer> {
   private static final class NameServerPing implements Cli.NameServerProbe {
     private final OneShotCall client;
     private final Duration timeout;
+    private final long deadline;
 
-    NameServerPing(OneShotCall client, Duration timeout) {
+    NameServerPing(OneShotCall client, Duration timeout, long deadline) {
       this.client = client;
       this.timeout = timeout;
+      this.deadline = deadline;
     }
 
     @Override
     public void ping(Address address) {
       client.invoke(address, Uri.direct(NameServer.OBJECT_ID, address).toString(), "ping",
-          new Object[0], timeout);
+          new Object[0], timeLeft(timeout, deadline));
     }
+  }
+
+  /**
+   * What is left of {@code --timeout} at {@code deadline}.
+   *
+   * @throws CallTimeoutException if nothing is
+   */
+  private static Duration timeLeft(Duration timeout, long deadline) {
+    long millis = Deadlines.millisLeft(deadline);
+    if (millis <= 0) {
+      throw new CallTimeoutException("no answer within " + timeout.toMillis() + " ms"
+          + " (--timeout)");
+    }
+    return Duration.ofMillis(millis);
   }
 
   private void print(Method m, Object result) {
