@@ -56,6 +56,12 @@ public final class NameServerCommand implements Callable<Integer> {
       description = "Registrations held at most; more are refused (default: ${DEFAULT-VALUE}).")
   int maxRegistrations;
 
+  @Option(names = "--discovery-secret-file", paramLabel = "FILE",
+      defaultValue = "${env:OB_DISCOVERY_SECRET_FILE}",
+      description = "Sign discovery answers with the secret in FILE (mode 600; or"
+          + " OB_DISCOVERY_SECRET_FILE): clients given it believe only signed answers.")
+  Path discoverySecretFile;
+
   @picocli.CommandLine.Mixin
   io.objectbroker.internal.cli.ServerSecurity security =
       new io.objectbroker.internal.cli.ServerSecurity();
@@ -95,6 +101,14 @@ public final class NameServerCommand implements Callable<Integer> {
     }
     if (security.allowAnonymous()) {
       options = options.allowAnonymous(true);
+    }
+    if (discoverySecretFile != null && !discoverySecretFile.toString().isEmpty()) {
+      try {
+        options = options.discoverySecret(
+            io.objectbroker.Credentials.readSecret(discoverySecretFile));
+      } catch (IllegalArgumentException e) {
+        throw new Cli.UsageException("--discovery-secret-file: " + e.getMessage());
+      }
     }
     io.objectbroker.Tls tls = security.tls();
     if (tls != null) {

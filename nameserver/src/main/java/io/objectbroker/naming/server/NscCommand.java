@@ -59,6 +59,12 @@ public final class NscCommand implements Callable<Integer> {
           + " discovery, else " + NameServer.DEFAULT_ADDRESS + ").")
   String ns;
 
+  @Option(names = "--discovery-secret-file", paramLabel = "FILE",
+      defaultValue = "${env:OB_DISCOVERY_SECRET_FILE}",
+      description = "Believe only discovery answers signed with the secret in FILE (mode 600;"
+          + " or OB_DISCOVERY_SECRET_FILE), as the name server's --discovery-secret-file.")
+  java.nio.file.Path discoverySecretFile;
+
   @Option(names = "--discover", description = "Find the name server by UDP discovery only.")
   boolean discover;
 
@@ -96,7 +102,7 @@ public final class NscCommand implements Callable<Integer> {
   /** The name servers' addresses (several are tried in turn), found as the class comment says. */
   List<Address> nameServerAddresses() {
     if (discover) {
-      return List.of(Discovery.locate(DISCOVERY_WAIT, discoveryPort));
+      return List.of(discovered(DISCOVERY_WAIT));
     }
     if (ns != null) {
       return Cli.nameServers("--ns", ns);
@@ -106,10 +112,19 @@ public final class NscCommand implements Callable<Integer> {
       return Cli.nameServers(NameServer.ENV_VAR, fromEnv);
     }
     try {
-      return List.of(Discovery.locate(QUICK_DISCOVERY, discoveryPort));
+      return List.of(discovered(QUICK_DISCOVERY));
     } catch (NamingException e) {
       return List.of(Address.parse(NameServer.DEFAULT_ADDRESS));
     }
+  }
+
+  // By discovery, believing only signed answers when a secret is given.
+  private Address discovered(Duration wait) {
+    if (discoverySecretFile == null || discoverySecretFile.toString().isEmpty()) {
+      return Discovery.locate(wait, discoveryPort);
+    }
+    return Discovery.locate(wait, discoveryPort,
+        io.objectbroker.Credentials.readSecret(discoverySecretFile));
   }
 
   /** A broker that lives for the one command. */

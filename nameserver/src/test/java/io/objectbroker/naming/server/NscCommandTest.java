@@ -190,4 +190,34 @@ class NscCommandTest {
       throw new AssertionError(e);
     }
   }
+
+  @Test
+  void withADiscoverySecretFileNscBelievesOnlyAnswersSignedWithIt(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    byte[] secret =
+        "a shared discovery secret".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    java.nio.file.Path right = secretFile(dir.resolve("right"), "a shared discovery secret");
+    java.nio.file.Path wrong = secretFile(dir.resolve("wrong"), "not the discovery secret!");
+    try (NameServerHost wide = NameServerHost.start(NameServerHost.options().host("0.0.0.0")
+        .allowAnonymous(true).port(0).discoveryPort(0).discoverySecret(secret),
+        new MemoryNameStore())) {
+      wide.service().register("found", "OB:f@h:1", Set.of(), false);
+      String port = "" + wide.discoveryPort();
+      assertThat(nsc(Map.of(), "--discover", "--discovery-port", port,
+          "--discovery-secret-file", right.toString(), "lookup", "found"))
+          .isEqualTo(new Run(0, "found -> OB:f@h:1\n", ""));
+      Run refused = nsc(Map.of(), "--discover", "--discovery-port", port,
+          "--discovery-secret-file", wrong.toString(), "lookup", "found");
+      assertThat(refused.exit()).isEqualTo(Cli.NAMING);
+      assertThat(refused.err()).contains("signed with the discovery secret");
+    }
+  }
+
+  private static java.nio.file.Path secretFile(java.nio.file.Path file, String secret)
+      throws java.io.IOException {
+    java.nio.file.Files.writeString(file, secret + "\n");
+    java.nio.file.Files.setPosixFilePermissions(file,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    return file;
+  }
 }
