@@ -183,12 +183,9 @@ class AuthenticationTest {
   @Test
   void aCallSentWithoutAuthIsNeverReadAndTheServerServesOthers() throws IOException {
     String uri = start(ObjectServer.builder().users(USERS));
-    try (Socket s = new Socket(server.address().host(), server.address().port())) {
-      s.setSoTimeout(5000);
-      DataOutputStream out = new DataOutputStream(s.getOutputStream());
-      DataInputStream in = new DataInputStream(s.getInputStream());
-      writeFrame(out, Protocol.HELLO, new byte[] {0, 1, 0, 0});
-      assertThat(readType(in)).isEqualTo(Protocol.HELLO_ACK);
+    try (RawPeer peer = helloAcked()) {
+      DataOutputStream out = peer.out();
+      DataInputStream in = peer.in();
       // A well-formed call of change(1), sent as if the handshake were over.
       byte[] call = new io.objectbroker.internal.protocol.KryoCodec()
           .encodeCall("guarded", "change", 0, new Object[] {1});
@@ -204,12 +201,9 @@ class AuthenticationTest {
   @Test
   void aLargeFrameBeforeAuthIsRefusedWithoutBufferingIt() throws IOException {
     String uri = start(ObjectServer.builder().users(USERS));
-    try (Socket s = new Socket(server.address().host(), server.address().port())) {
-      s.setSoTimeout(5000);
-      DataOutputStream out = new DataOutputStream(s.getOutputStream());
-      DataInputStream in = new DataInputStream(s.getInputStream());
-      writeFrame(out, Protocol.HELLO, new byte[] {0, 1, 0, 0});
-      assertThat(readType(in)).isEqualTo(Protocol.HELLO_ACK);
+    try (RawPeer peer = helloAcked()) {
+      DataOutputStream out = peer.out();
+      DataInputStream in = peer.in();
       // A header announcing 16 MiB, and none of its bytes: refused at once, not waited for.
       out.writeShort(Protocol.MAGIC);
       out.writeByte(Protocol.VERSION);
@@ -226,6 +220,25 @@ class AuthenticationTest {
   }
 
   private String lastText;
+
+  /** A raw connection that sent HELLO and read the HELLO_ACK, and nothing more. */
+  private record RawPeer(Socket socket, DataOutputStream out, DataInputStream in)
+      implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  private RawPeer helloAcked() throws IOException {
+    Socket s = new Socket(server.address().host(), server.address().port());
+    s.setSoTimeout(5000);
+    RawPeer peer = new RawPeer(s, new DataOutputStream(s.getOutputStream()),
+        new DataInputStream(s.getInputStream()));
+    writeFrame(peer.out(), Protocol.HELLO, new byte[] {0, 1, 0, 0});
+    assertThat(readType(peer.in())).isEqualTo(Protocol.HELLO_ACK);
+    return peer;
+  }
 
   private static void writeFrame(DataOutputStream out, byte type, byte[] payload)
       throws IOException {
