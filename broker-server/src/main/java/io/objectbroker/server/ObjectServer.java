@@ -10,6 +10,7 @@ import io.objectbroker.client.RefProxies;
 import io.objectbroker.internal.dispatch.Dispatcher;
 import io.objectbroker.internal.dispatch.ExposedObject;
 import io.objectbroker.internal.dispatch.Hooks;
+import io.objectbroker.internal.protocol.FrameBudget;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
 import io.objectbroker.internal.transport.Connection;
@@ -213,7 +214,9 @@ public final class ObjectServer implements AutoCloseable {
     Address bindAddress = settings.unixSocket != null ? Address.unix(settings.unixSocket)
         : new Address(settings.host, settings.port);
     checkOpenToNetwork(bindAddress);
-    Channel ch = Transport.bind(bindAddress, codec, settings.maxFrameBytes, settings.keepAlive,
+    Channel ch = Transport.bind(bindAddress, codec, settings.maxFrameBytes,
+        settings.maxBytesInFlight == 0 ? FrameBudget.shared()
+            : FrameBudget.of(settings.maxBytesInFlight), settings.keepAlive,
         settings.tls, settings.policy(), dispatcher, this::accepted);
     listening = ch;
     advertised = bindAddress.isUnix() ? bindAddress
@@ -394,6 +397,7 @@ public final class ObjectServer implements AutoCloseable {
     private int workerThreads = DEFAULT_WORKER_THREADS;
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
     private int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
+    private long maxBytesInFlight; // 0: the JVM's shared budget
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Path unixSocket;
     private KeepAlive keepAlive = KeepAlive.DEFAULT;
@@ -641,6 +645,21 @@ public final class ObjectServer implements AutoCloseable {
         throw new IllegalArgumentException("maxFrameBytes: " + bytes + " (expected: >= 1024)");
       }
       this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How many bytes of large calls (64 KiB and more) all clients together may have in the
+     * server's memory at once, from the first byte of a call until it is decoded; a call that
+     * would go over is refused with {@link io.objectbroker.ServerBusyException} and its bytes
+     * are skipped as they come. By default the servers of a JVM share a quarter of its heap
+     * (at least 64 MiB). One call always fits while no other is held.
+     */
+    public Builder maxBytesInFlight(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxBytesInFlight: " + bytes + " (expected: >= 1)");
+      }
+      this.maxBytesInFlight = bytes;
       return this;
     }
 

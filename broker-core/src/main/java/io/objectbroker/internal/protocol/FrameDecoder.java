@@ -29,7 +29,9 @@ import java.util.List;
  * payload is skipped as it arrives, so the peer can be told what was refused and the
  * connection stays in step. A wrong magic number throws {@link ProtocolException}: past it
  * nothing on the stream can be trusted. After a {@code ProtocolException} every further byte
- * is dropped unread.
+ * is dropped unread. A decoder given a {@link FrameBudget} (a server's connections share one)
+ * turns a large frame that the budget has no room for into an {@link OverBudgetFrame}, and
+ * skips its payload in the same way.
  *
  * <p>No payload buffer is allocated before its bytes arrive. A payload under {@value
  * #LARGE_PAYLOAD} bytes waits in the cumulation, which grows as bytes come. A larger one is
@@ -47,6 +49,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
   private final int maxPayloadBytes;
   private final int handshakeMaxPayloadBytes;
+  private final FrameBudget budget; // null: none
   private boolean handshaken;
   private boolean failed; // a ProtocolException was thrown: the stream is not read any more
   private long bytesToSkip;
@@ -57,6 +60,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
   private int largeFlags;
   private int largeRequestId;
   private int largeLength;
+  private long largeReserved; // of the budget
   private ByteBuf largePayload;
   // The last read buffer handed out over largePayload's unfilled part, if any, and
   // largePayload's reference count before that loan: the loan shares the count, so a count
@@ -85,6 +89,16 @@ public final class FrameDecoder extends ByteToMessageDecoder {
    *     Protocol#HANDSHAKE_MAX_PAYLOAD_BYTES}
    */
   public FrameDecoder(int maxPayloadBytes, int handshakeMaxPayloadBytes) {
+    this(maxPayloadBytes, handshakeMaxPayloadBytes, null);
+  }
+
+  /**
+   * Like {@link #FrameDecoder(int, int)}, reserving every frame of {@value #LARGE_PAYLOAD}
+   * bytes or more from {@code budget} (null: none) when its header comes, until the frame is
+   * released; a frame that does not fit becomes an {@link OverBudgetFrame}, and its payload is
+   * skipped.
+   */
+  public FrameDecoder(int maxPayloadBytes, int handshakeMaxPayloadBytes, FrameBudget budget) {
     if (maxPayloadBytes < 0) {
       throw new IllegalArgumentException(
           "maxPayloadBytes: " + maxPayloadBytes + " (expected: >= 0)");
@@ -95,6 +109,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     }
     this.maxPayloadBytes = maxPayloadBytes;
     this.handshakeMaxPayloadBytes = Math.min(handshakeMaxPayloadBytes, maxPayloadBytes);
+    this.budget = budget;
   }
 
   /**
@@ -154,7 +169,20 @@ public final class FrameDecoder extends ByteToMessageDecoder {
       out.add(new OversizedFrame(type, flags, requestId, length, maxPayloadBytes));
       return;
     }
-    if (in.readableBytes() < Protocol.HEADER_LENGTH + length) {
+    boolean complete = in.readableBytes() >= Protocol.HEADER_LENGTH + length;
+    long reserved = 0;
+    if (budget != null && length >= LARGE_PAYLOAD) {
+      // Once, at the header: a frame this large is handed on or gathered from here on.
+      long held = budget.used();
+      if (!budget.tryReserve(length)) {
+        in.skipBytes(Protocol.HEADER_LENGTH);
+        bytesToSkip = length;
+        out.add(new OverBudgetFrame(type, flags, requestId, length, held, budget.limit()));
+        return;
+      }
+      reserved = length;
+    }
+    if (!complete) {
       if (length >= LARGE_PAYLOAD) {
         // Gathered in a buffer of its own, rather than in a cumulation that doubles (and
         // copies everything again) as the payload comes in; and started small, so that what
@@ -165,6 +193,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         largeFlags = flags;
         largeRequestId = requestId;
         largeLength = (int) length;
+        largeReserved = reserved;
         largePayload = LargeBuffers.buffer(ctx.alloc(),
             Math.min(largeLength, Math.max(LARGE_PAYLOAD, in.readableBytes())));
         gather(ctx, in, out);
@@ -173,7 +202,13 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     }
     in.skipBytes(Protocol.HEADER_LENGTH);
     ByteBuf payload = in.readRetainedSlice((int) length);
-    out.add(new Frame(version, type, flags, requestId, payload));
+    out.add(frame(version, type, flags, requestId, payload, reserved));
+  }
+
+  private Frame frame(int version, byte type, int flags, int requestId, ByteBuf payload,
+      long reserved) {
+    return reserved == 0 ? new Frame(version, type, flags, requestId, payload)
+        : new Frame(version, type, flags, requestId, payload, budget, reserved);
   }
 
   // Drops what is left and every byte after it: past a protocol error the stream is noise.
@@ -203,7 +238,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     if (largePayload.writerIndex() == largeLength) {
       ByteBuf payload = largePayload;
       largePayload = null;
-      out.add(new Frame(largeVersion, largeType, largeFlags, largeRequestId, payload));
+      out.add(frame(largeVersion, largeType, largeFlags, largeRequestId, payload,
+          largeReserved));
+      largeReserved = 0;
     }
   }
 
@@ -299,6 +336,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     if (largePayload != null) {
       largePayload.release(); // the connection closed mid-frame
       largePayload = null;
+      if (largeReserved > 0) {
+        budget.release(largeReserved);
+        largeReserved = 0;
+      }
     }
   }
 }

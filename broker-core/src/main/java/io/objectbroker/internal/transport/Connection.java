@@ -18,9 +18,11 @@ import io.objectbroker.NamingException;
 import io.objectbroker.Principal;
 import io.objectbroker.ProtocolException;
 import io.objectbroker.SerializationException;
+import io.objectbroker.ServerBusyException;
 import io.objectbroker.internal.logging.RateLimitedLog;
 import io.objectbroker.internal.protocol.Frame;
 import io.objectbroker.internal.protocol.KryoCodec;
+import io.objectbroker.internal.protocol.OverBudgetFrame;
 import io.objectbroker.internal.protocol.OversizedFrame;
 import io.objectbroker.internal.protocol.Protocol;
 import java.nio.ByteBuffer;
@@ -491,6 +493,10 @@ public final class Connection {
         onOversized(o);
         return;
       }
+      if (msg instanceof OverBudgetFrame o) {
+        onOverBudget(o);
+        return;
+      }
       Frame frame = (Frame) msg;
       try {
         if (!handshaken) {
@@ -729,6 +735,24 @@ public final class Connection {
           }
         }
         case Protocol.RESULT, Protocol.ERROR -> fail(o.requestId(), e);
+        default -> protocolError(o.describe());
+      }
+    }
+
+    // The server's budget for frames in memory had no room for this one (see FrameBudget).
+    private void onOverBudget(OverBudgetFrame o) {
+      ServerBusyException e = new ServerBusyException("the server is busy: " + o.describe() + "; try again later");
+      switch (o.type()) {
+        case Protocol.CALL -> {
+          limitHits.warn("refused a call from {}: {}", peer, o.describe());
+          if ((o.flags() & Protocol.FLAG_ONEWAY) == 0) {
+            replyError(o.requestId(), e);
+          }
+        }
+        case Protocol.RESULT, Protocol.ERROR -> {
+          limitHits.warn("refused an answer from {}: {}", peer, o.describe());
+          fail(o.requestId(), e);
+        }
         default -> protocolError(o.describe());
       }
     }

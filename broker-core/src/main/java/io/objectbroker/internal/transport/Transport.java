@@ -21,6 +21,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.objectbroker.Address;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.ConnectTimeoutException;
+import io.objectbroker.internal.protocol.FrameBudget;
 import io.objectbroker.internal.protocol.FrameDecoder;
 import io.objectbroker.internal.protocol.FrameEncoder;
 import io.objectbroker.internal.protocol.KryoCodec;
@@ -149,7 +150,8 @@ public final class Transport {
             if (ssl != null) {
               ch.pipeline().addLast(ssl.newHandler(ch.alloc(), address.host(), address.port()));
             }
-            addHandlers(ch, c, maxFrameBytes, keepAlive, ssl != null);
+            // No budget: a client's answers are what it asked for.
+            addHandlers(ch, c, maxFrameBytes, null, keepAlive, ssl != null);
             c.handshake().whenComplete((ok, err) -> {
               if (err != null) {
                 result.completeExceptionally(err);
@@ -211,18 +213,20 @@ public final class Transport {
    */
   public static Channel bind(Address address, KryoCodec codec, int maxFrameBytes,
       KeepAlive keepAlive, Connection.CallHandler handler, Consumer<Connection> onConnection) {
-    return bind(address, codec, maxFrameBytes, keepAlive, null,
+    return bind(address, codec, maxFrameBytes, FrameBudget.shared(), keepAlive, null,
         Authentication.ServerPolicy.NONE, handler, onConnection);
   }
 
   /**
    * Like {@link #bind(Address, KryoCodec, int, KeepAlive, Connection.CallHandler, Consumer)},
    * over TLS if {@code tls} is given (TCP only; null: plain), requiring of every connection
-   * what {@code policy} says before any of its calls is read.
+   * what {@code policy} says before any of its calls is read; the large frames of all its
+   * connections together hold at most what {@code budget} allows (see {@link FrameBudget}).
    */
   public static Channel bind(Address address, KryoCodec codec, int maxFrameBytes,
-      KeepAlive keepAlive, io.objectbroker.Tls tls, Authentication.ServerPolicy policy,
-      Connection.CallHandler handler, Consumer<Connection> onConnection) {
+      FrameBudget budget, KeepAlive keepAlive, io.objectbroker.Tls tls,
+      Authentication.ServerPolicy policy, Connection.CallHandler handler,
+      Consumer<Connection> onConnection) {
     io.netty.handler.ssl.SslContext ssl = tls == null || address.isUnix() ? null
         : TlsContexts.netty(tls);
     ServerBootstrap b = new ServerBootstrap()
@@ -240,7 +244,7 @@ public final class Transport {
             if (ssl != null) {
               ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
             }
-            addHandlers(ch, c, maxFrameBytes, keepAlive, ssl != null);
+            addHandlers(ch, c, maxFrameBytes, budget, keepAlive, ssl != null);
             onConnection.accept(c);
           }
         });
@@ -270,10 +274,10 @@ public final class Transport {
   }
 
   private static void addHandlers(Channel ch, Connection c, int maxFrameBytes,
-      KeepAlive keepAlive, boolean tls) {
+      FrameBudget budget, KeepAlive keepAlive, boolean tls) {
     // Until the handshake ends, no frame may announce more than a few KiB (see Protocol).
     FrameDecoder decoder = new FrameDecoder(maxFrameBytes,
-        io.objectbroker.internal.protocol.Protocol.HANDSHAKE_MAX_PAYLOAD_BYTES);
+        io.objectbroker.internal.protocol.Protocol.HANDSHAKE_MAX_PAYLOAD_BYTES, budget);
     if (!tls) {
       // Reads straight into large payloads; over TLS the socket's bytes are ciphertext, which
       // the SslHandler decrypts elsewhere, so they must not land in a payload's memory.
