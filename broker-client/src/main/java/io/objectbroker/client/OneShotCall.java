@@ -78,10 +78,10 @@ public final class OneShotCall {
   /**
    * Initializes the java.time classes that Kryo's constructor initializes (its time serializers
    * ask {@code Class.forName} whether they exist): the parsers of Year, YearMonth, MonthDay and
-   * Period set up java.time's formatters and a regex, a quarter of the serializer's set-up,
-   * which this thread does meanwhile. The set-up thread, on reaching them, waits for what is
-   * left of it. Then it starts the thread that ends blocking waits at their deadlines, which
-   * the connection would otherwise start on the caller's thread (a millisecond or two).
+   * Period set up java.time's formatters and a regex, a large part of the serializer's
+   * set-up, which this thread does meanwhile. The set-up thread, on reaching them, waits for
+   * what is left of it. Then it starts the thread that ends blocking waits at their deadlines,
+   * which the connection would otherwise start on the caller's thread.
    */
   private static final class JavaTimeSetUp extends Thread {
     JavaTimeSetUp() {

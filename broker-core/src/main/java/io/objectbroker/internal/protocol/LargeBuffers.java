@@ -7,9 +7,9 @@ import io.netty.buffer.Unpooled;
 /**
  * Direct buffers for payloads over 1 MiB, reused. Netty's allocators pool nothing that large
  * (the adaptive one stops at 1 MiB; the pooled one frees a chunk that empties), so each such
- * payload would cost a fresh allocation that the JDK zeroes and the kernel maps page by page:
- * a third of the time of a 1 MiB echo, measured. (A pooled allocator of 16 MiB chunks, tried
- * instead, kept its memory but halved the echo's rate.)
+ * payload would cost a fresh allocation that the JDK zeroes and the kernel maps page by page,
+ * which costs more than filling it. (A pooled allocator of 16 MiB chunks keeps its memory too,
+ * but was slower in the benchmark's 1 MiB echo.)
  *
  * <p>A few buffers are kept here, each holding one reference of its own. A buffer whose count
  * is back to that one reference has no other user and is lent again; only this class takes a
