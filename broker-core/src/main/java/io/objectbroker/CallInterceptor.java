@@ -27,10 +27,18 @@ public interface CallInterceptor {
 
   /**
    * Before the call runs (or, on a client, is sent). Throwing refuses it: the caller gets the
-   * exception (a {@link SecurityException}, say), and {@link #after} is not called.
+   * exception (a {@link SecurityException}, say); this interceptor's {@link #after} and those
+   * of the interceptors after it are not called, and the interceptors before it, which saw the
+   * call begin, see it end in {@link #after} with that exception.
    */
   default void before(Call call) {}
 
-  /** After the call ran (or, on a client, was answered), with its outcome: null on success. */
+  /**
+   * After the call ran (or, on a client, was answered, failed or timed out; a oneway call once
+   * it was sent or could not be), with its outcome: null on success, else what the caller gets
+   * (a checked exception too). Called once for each call whose {@link #before} returned. An
+   * exception thrown here is logged; it changes neither the call's outcome nor the other
+   * interceptors' calls.
+   */
   default void after(Call call, Duration took, Throwable error) {}
 }

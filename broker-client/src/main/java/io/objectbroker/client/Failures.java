@@ -7,7 +7,9 @@ import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.KryoCodec.RemoteError;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** Turns what a failed call reports into the exception its caller sees. */
 final class Failures {
@@ -18,9 +20,12 @@ final class Failures {
    * The remote exception as its own class when that class is known here (registered, declared
    * by the interface, a broker or common JDK exception), else a
    * {@link RemoteInvocationException}. Its stack is the remote one followed by the caller's.
+   * Its causes are rebuilt the same way, each with its remote stack only (none when the
+   * server sends no frames); a cause may be of any known class, checked or not.
    */
   static Throwable rebuild(KryoCodec codec, RemoteError error, Uri target, String what,
       Method declared) {
+    Throwable cause = rebuildCauses(codec, error.cause());
     Class<? extends Throwable> type = codec.exceptionClass(error.type()).orElse(null);
     if (type != null && isThrowable(type, declared)) {
       Throwable t = instantiate(type, error.message());
@@ -30,13 +35,52 @@ final class Failures {
         StackTraceElement[] both = Arrays.copyOf(remote, remote.length + local.length);
         System.arraycopy(local, 0, both, remote.length, local.length);
         t.setStackTrace(both);
-        return t;
+        return withCause(t, cause);
       }
     }
     String message = error.message() == null ? "" : ": " + error.message();
     return new RemoteInvocationException(what + " on " + target + " threw " + error.type()
         + message, error.type(), error.message() == null ? "" : error.message(),
-        error.stackTrace());
+        error.stackTrace(), cause);
+  }
+
+  // The chain below the exception, deepest first so that each is the cause of the one above.
+  // The codec bounds its length (KryoCodec.MAX_CAUSES).
+  private static Throwable rebuildCauses(KryoCodec codec, RemoteError first) {
+    List<RemoteError> chain = new ArrayList<>();
+    for (RemoteError e = first; e != null; e = e.cause()) {
+      chain.add(e);
+    }
+    Throwable below = null;
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      below = rebuildCause(codec, chain.get(i), below);
+    }
+    return below;
+  }
+
+  private static Throwable rebuildCause(KryoCodec codec, RemoteError error, Throwable cause) {
+    Throwable t = codec.exceptionClass(error.type())
+        .map(type -> instantiate(type, error.message())).orElse(null);
+    if (t == null) {
+      String message = error.message() == null ? "" : ": " + error.message();
+      t = new RemoteInvocationException(error.type() + message, error.type(),
+          error.message() == null ? "" : error.message(), error.stackTrace(), cause);
+    }
+    // Only the remote frames: where the client rebuilt it says nothing of the cause.
+    t.setStackTrace(error.stackTrace());
+    return withCause(t, cause);
+  }
+
+  // A constructor may have set a cause of its own already; the remote one then cannot go.
+  private static Throwable withCause(Throwable t, Throwable cause) {
+    if (cause != null && t.getCause() == null) {
+      try {
+        t.initCause(cause);
+      } catch (IllegalStateException e) {
+        // initialized to null by the constructor: keep the exception as it is
+      }
+    }
+    return t;
   }
 
   // A checked exception may only be thrown through a proxy method that declares it.

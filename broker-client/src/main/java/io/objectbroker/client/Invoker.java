@@ -11,6 +11,7 @@ import io.objectbroker.Idempotent;
 import io.objectbroker.Uri;
 import io.objectbroker.internal.dispatch.Dispatcher;
 import io.objectbroker.internal.dispatch.ExposedObject;
+import io.objectbroker.internal.dispatch.Hooks;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.RemoteRef;
 import io.objectbroker.internal.transport.BlockingConnection;
@@ -21,6 +22,7 @@ import io.objectbroker.internal.transport.Transport;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -55,7 +57,7 @@ final class Invoker {
   private final NameResolver resolver;
   private final KryoCodec codec;
   private final Dispatcher dispatcher;
-  private final List<CallInterceptor> interceptors;
+  private final Hooks hooks;
   private final int retries;
   private final Duration backoff;
 
@@ -72,7 +74,7 @@ final class Invoker {
     this.resolver = resolver;
     this.codec = codec;
     this.dispatcher = dispatcher;
-    this.interceptors = List.copyOf(interceptors);
+    this.hooks = new Hooks(interceptors);
     this.retries = retries;
     this.backoff = backoff;
   }
@@ -104,15 +106,16 @@ final class Invoker {
       CallOptions options, String what, Method declared, boolean plain) {
     CallInterceptor.Call info = before(target, method, args);
     long started = startTime(info);
+    Object result;
     try {
-      Object result = invokeWithRetries(target, bound, method, args, options, what, declared,
+      result = invokeWithRetries(target, bound, method, args, options, what, declared,
           plain && bound == null && sync != null && !Transport.onIoThread() && byValue(args));
-      after(info, started, null);
-      return result;
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) { // a declared checked exception too, thrown by sneaky()
       after(info, started, e);
       throw e;
     }
+    after(info, started, null);
+    return result;
   }
 
   /** Arrays longer than this make a call take the shared connection: see {@link #byValue}. */
@@ -293,14 +296,17 @@ final class Invoker {
   CompletableFuture<Object> invokeAsync(Uri target, Connection bound, String method,
       Object[] args, CallOptions options, String what, Method declared, Executor executor) {
     CallInterceptor.Call info;
-    long started;
+    try {
+      info = before(target, method, args);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e); // refused by an interceptor
+    }
+    long started = startTime(info);
     Connection connection;
     Connection.OutgoingCall call;
     long timeoutMillis = options.timeout().toMillis();
     long deadline = Deadlines.after(timeoutMillis);
     try {
-      info = before(target, method, args);
-      started = startTime(info);
       Endpoint<Connection> endpoint = bound != null ? bound(target, bound, what)
           : endpoint(target, what, deadline, address -> pool.get(address, deadline));
       connection = endpoint.connection();
@@ -312,6 +318,7 @@ final class Invoker {
           dispatcher.exportArgs(connection, args), leftMillis, false);
     } catch (RuntimeException e) {
       // Not resolved, not connected, not serializable: the future says so, as for any failure.
+      after(info, started, e);
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<Object> result = new CompletableFuture<>() {
@@ -338,7 +345,9 @@ final class Invoker {
           result.completeExceptionally(e);
         }
       } else {
-        Throwable t = translate(error, target, what, declared, timeoutMillis);
+        // A caller that cancelled its future hears nothing more; its interceptors hear that.
+        Throwable t = error instanceof CancellationException ? error
+            : translate(error, target, what, declared, timeoutMillis);
         after(info, started, t);
         result.completeExceptionally(t);
       }
@@ -350,40 +359,38 @@ final class Invoker {
   void invokeOneway(Uri target, Connection bound, String method, Object[] args, String what) {
     CallInterceptor.Call info = before(target, method, args);
     long started = startTime(info);
-    Endpoint<Connection> endpoint = bound != null ? bound(target, bound, what)
-        : endpoint(target, what, 0, pool::get);
-    Connection connection = endpoint.connection();
-    connection.call(endpoint.objectId(), method, dispatcher.exportArgs(connection, args), 0,
-        true);
+    try {
+      Endpoint<Connection> endpoint = bound != null ? bound(target, bound, what)
+          : endpoint(target, what, 0, pool::get);
+      Connection connection = endpoint.connection();
+      connection.call(endpoint.objectId(), method, dispatcher.exportArgs(connection, args), 0,
+          true);
+    } catch (RuntimeException | Error e) {
+      after(info, started, e);
+      throw e;
+    }
     after(info, started, null);
   }
 
+  // Null when there are no interceptors: a call without them describes itself to nobody.
   private CallInterceptor.Call before(Uri target, String method, Object[] args) {
-    if (interceptors.isEmpty()) {
+    if (hooks.isEmpty()) {
       return null;
     }
     CallInterceptor.Call info = new CallInterceptor.Call(target.id(), method,
         args == null ? new Object[0] : args, target.address().map(Address::toString).orElse(
             target.toString()));
-    for (CallInterceptor interceptor : interceptors) {
-      interceptor.before(info);
-    }
+    hooks.before(info);
     return info;
   }
 
-  // The clock is read only for interceptors, which are told how long a call took: a read
-  // costs some 25 ns, which a call without them need not pay.
-  private static long startTime(CallInterceptor.Call info) {
-    return info == null ? 0 : System.nanoTime();
+  private long startTime(CallInterceptor.Call info) {
+    return info == null ? 0 : hooks.startTime();
   }
 
   private void after(CallInterceptor.Call info, long started, Throwable error) {
-    if (info == null) {
-      return;
-    }
-    Duration took = Duration.ofNanos(System.nanoTime() - started);
-    for (CallInterceptor interceptor : interceptors) {
-      interceptor.after(info, took, error);
+    if (info != null) {
+      hooks.after(info, started, error);
     }
   }
 

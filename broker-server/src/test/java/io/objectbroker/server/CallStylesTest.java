@@ -84,6 +84,16 @@ class CallStylesTest {
     Session same();
 
     CompletableFuture<String> never();
+
+    /** Runs until a CANCEL interrupts it, then returns a future that never completes. */
+    CompletableFuture<String> neverAfterCancel();
+
+    /** Blocks its worker until the test releases it. */
+    String hold() throws InterruptedException;
+
+    /** Answered on the I/O thread, in the order of the connection's frames. */
+    @io.objectbroker.NonBlocking
+    String ioPing();
   }
 
   static final class ServiceImpl implements Service {
@@ -97,6 +107,33 @@ class CallStylesTest {
     final Session same = () -> "same";
     final CountDownLatch neverCancelled = new CountDownLatch(1);
     final CountDownLatch neverCalled = new CountDownLatch(1);
+    final CountDownLatch holding = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Override
+    public CompletableFuture<String> neverAfterCancel() {
+      neverCalled.countDown();
+      try {
+        new CountDownLatch(1).await(30, TimeUnit.SECONDS); // until the CANCEL interrupts it
+      } catch (InterruptedException e) {
+        // cancelled while running, before its future was returned
+      }
+      return never();
+    }
+
+    @Override
+    public String hold() throws InterruptedException {
+      holding.countDown();
+      if (!release.await(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("not released within 30 s");
+      }
+      return "released";
+    }
+
+    @Override
+    public String ioPing() {
+      return "pong";
+    }
 
     @Override
     public Session same() {
@@ -504,11 +541,17 @@ class CallStylesTest {
     ObjectServer server = serve(ObjectServer.builder().workerThreads(1));
     Broker broker = broker();
     Service svc = proxy(broker, server);
-    CompletableFuture<Object> blocker = broker.dynamic(svc).callAsync("block", 500L);
-    assertThat(impl.blocking.await(5, TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<Object> queued = broker.dynamic(svc).callAsync("counted");
-    queued.cancel(true);
-    assertThat(blocker.get(5, TimeUnit.SECONDS)).isEqualTo("done");
+    // Async calls share one connection, whose frames the server reads in order.
+    io.objectbroker.client.RemoteObject calls = broker.dynamic(svc);
+    CompletableFuture<Object> blocker = calls.callAsync("hold");
+    assertThat(impl.holding.await(30, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Object> queued = calls.callAsync("counted");
+    assertThat(queued.cancel(true)).isTrue();
+    // Answered on the I/O thread after the server read the CANCEL sent before it: the
+    // cancelled call is marked before the worker is free to take it.
+    assertThat(calls.callAsync("ioPing").get(30, TimeUnit.SECONDS)).isEqualTo("pong");
+    impl.release.countDown();
+    assertThat(blocker.get(30, TimeUnit.SECONDS)).isEqualTo("released");
     assertThat(svc.counted()).isEqualTo(1); // the cancelled one never ran
   }
 
@@ -565,6 +608,17 @@ class CallStylesTest {
   void cancellingACallOfAnAsyncMethodCancelsItsFutureOnTheServer() throws Exception {
     ObjectServer server = serve(ObjectServer.builder());
     CompletableFuture<String> call = proxy(broker(), server).never();
+    assertThat(impl.neverCalled.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(call.cancel(true)).isTrue();
+    assertThat(impl.neverCancelled.await(30, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void aCancelThatComesWhileAnAsyncMethodRunsCancelsTheFutureItReturns() throws Exception {
+    // The order that made the test above fail now and then: the CANCEL reaches the server
+    // after the method started and before its future is known. Here the method waits for it.
+    ObjectServer server = serve(ObjectServer.builder());
+    CompletableFuture<String> call = proxy(broker(), server).neverAfterCancel();
     assertThat(impl.neverCalled.await(30, TimeUnit.SECONDS)).isTrue();
     assertThat(call.cancel(true)).isTrue();
     assertThat(impl.neverCancelled.await(30, TimeUnit.SECONDS)).isTrue();

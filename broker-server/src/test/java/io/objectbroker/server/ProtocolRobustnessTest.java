@@ -303,20 +303,42 @@ class ProtocolRobustnessTest {
       assertThat(server.pendingWriteBytes()).as("bytes the server holds for the peer")
           .isLessThan(3 << 20);
       assertThat(calc.add(9, 9)).isEqualTo(18); // everyone else is still served
-      server.close(); // the stuck peer must not hold the close up, nor keep its socket
+      // The stuck peer must not hold the close up (a 2 s grace for its last frames, then
+      // closed), nor keep its socket.
+      long closing = System.nanoTime();
+      server.close();
+      assertThat(Duration.ofNanos(System.nanoTime() - closing)).as("time to close")
+          .isLessThan(Duration.ofSeconds(15));
       ch.configureBlocking(true);
       ch.socket().setSoTimeout(10_000);
-      java.io.InputStream in = ch.socket().getInputStream();
-      byte[] sink = new byte[1 << 16];
-      try {
-        while (in.read(sink) >= 0) {
-          // the PONGs it never read, then the end: the server closed the socket
-        }
-      } catch (java.net.SocketException e) {
-        // Also closed: a socket closed with our unread PINGs still in its receive buffer
-        // ends with a reset instead of a FIN, which may overtake the PONGs.
-        assertThat(e).hasMessageContaining("reset");
+      assertThat(howItEnds(ch.socket().getInputStream())).isIn("end of stream", "reset");
+    }
+  }
+
+  /**
+   * Reads a socket to its end: "end of stream" or "reset"; anything else fails the test, the
+   * server keeping the socket open (a read timeout) first of all.
+   *
+   * <p>Both ends are correct for a socket the server closed, and which one comes is up to the
+   * kernels, not to the server: a socket closed with bytes it has not read (PINGs the server
+   * stopped reading when it throttled this peer) ends with a reset, which cuts off the answers
+   * still on their way (RFC 2525, 2.17); one closed with nothing unread ends with a FIN after
+   * the last of them. How many PINGs the loopback buffers (autotuned, several MiB) take
+   * before the sender stalls decides whether the server read them all: in runs on one
+   * machine, 4 of 6 ended in a reset after 120 KiB to 2 MiB, 2 cleanly after 4 MiB.
+   */
+  private static String howItEnds(java.io.InputStream in) throws IOException {
+    byte[] sink = new byte[1 << 16];
+    try {
+      while (in.read(sink) >= 0) {
+        // the PONGs it never read, and perhaps the CLOSE
       }
+      return "end of stream";
+    } catch (java.net.SocketException e) {
+      if (e.getMessage() != null && e.getMessage().contains("reset")) {
+        return "reset";
+      }
+      throw e;
     }
   }
 }

@@ -17,6 +17,7 @@ import java.lang.reflect.Method;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -152,6 +153,12 @@ public final class Dispatcher implements Connection.CallHandler {
     final Map<Integer, Thread> running = new java.util.HashMap<>();
     /** Futures of asynchronous methods not complete yet, by request id. */
     final Map<Integer, CompletableFuture<?>> stages = new ConcurrentHashMap<>();
+    /**
+     * Calls cancelled while running on a worker and not (yet) known as asynchronous: an
+     * asynchronous method's future is cancelled as soon as it is returned. Guarded by {@link
+     * #running}.
+     */
+    final Set<Integer> cancelledWhileRunning = new java.util.HashSet<>();
     final OnewayLane lane;
 
     PerConnection(Connection connection) {
@@ -314,6 +321,7 @@ public final class Dispatcher implements Connection.CallHandler {
         } finally {
           synchronized (state.running) {
             state.running.remove(id);
+            state.cancelledWhileRunning.remove(id);
             Thread.interrupted(); // a cancel that came too late is not for the next call
           }
         }
@@ -331,17 +339,21 @@ public final class Dispatcher implements Connection.CallHandler {
     if (state == null) {
       return;
     }
-    CompletableFuture<?> stage = state.stages.remove(requestId);
-    if (stage != null) {
-      stage.cancel(true);
-    }
-    synchronized (state.running) {
+    CompletableFuture<?> stage;
+    synchronized (state.running) { // one step with the registration of a future: see run()
+      stage = state.stages.remove(requestId);
       state.queued.replace(requestId, false, true);
       Thread t = state.running.get(requestId);
       if (t != null) {
         log.debug("interrupting call {} from {}: cancelled", requestId, connection.peer());
+        if (stage == null) {
+          state.cancelledWhileRunning.add(requestId);
+        }
         t.interrupt();
       }
+    }
+    if (stage != null) {
+      stage.cancel(true);
     }
   }
 
@@ -531,9 +543,22 @@ public final class Dispatcher implements Connection.CallHandler {
       if (result instanceof CompletionStage<?> stage) {
         // An asynchronous method: answered when its future completes, on whichever thread;
         // a CANCEL cancels that future.
-        Map<Integer, CompletableFuture<?>> pendingStages = state(connection).stages;
+        PerConnection state = state(connection);
+        Map<Integer, CompletableFuture<?>> pendingStages = state.stages;
         if (!oneway) {
-          pendingStages.put(id, stage.toCompletableFuture());
+          // A CANCEL that came while the method ran, before its future was known, cancels it
+          // now.
+          boolean cancelled;
+          CompletableFuture<?> future = stage.toCompletableFuture();
+          synchronized (state.running) {
+            cancelled = state.cancelledWhileRunning.remove(id);
+            if (!cancelled) {
+              pendingStages.put(id, future);
+            }
+          }
+          if (cancelled) {
+            future.cancel(true);
+          }
         }
         stage.whenComplete((value, error) -> {
           pendingStages.remove(id);

@@ -6,7 +6,11 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The call interceptors of a server, run around each call it runs, however it came. */
+/**
+ * Call interceptors, run around each call: a server's around each call it runs, however it
+ * came; a broker's around each call it makes. Every interceptor whose {@code before} ran sees
+ * the call's end in {@code after}, whatever the outcome.
+ */
 public final class Hooks {
 
   private static final Logger log = LoggerFactory.getLogger(Hooks.class);
@@ -20,10 +24,25 @@ public final class Hooks {
     this.interceptors = List.copyOf(interceptors);
   }
 
-  /** Runs the before hooks; one that throws refuses the call (the caller gets that). */
+  /**
+   * Runs the before hooks; one that throws refuses the call (the caller gets that), and the
+   * hooks before it, which saw the call begin, see it end in {@code after} with that refusal.
+   */
   public void before(CallInterceptor.Call call) {
-    for (CallInterceptor interceptor : interceptors) {
-      interceptor.before(call);
+    for (int i = 0; i < interceptors.size(); i++) {
+      try {
+        interceptors.get(i).before(call);
+      } catch (RuntimeException | Error e) {
+        afterRefusal(call, i, e);
+        throw e;
+      }
+    }
+  }
+
+  // The call never ran: it took no time.
+  private void afterRefusal(CallInterceptor.Call call, int refusedBy, Throwable refusal) {
+    for (int i = 0; i < refusedBy; i++) {
+      runAfter(interceptors.get(i), call, Duration.ZERO, refusal);
     }
   }
 
@@ -46,11 +65,21 @@ public final class Hooks {
     }
     Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
     for (CallInterceptor interceptor : interceptors) {
-      try {
-        interceptor.after(call, took, error);
-      } catch (RuntimeException e) {
-        log.warn("call hook {} failed after {}", interceptor, call, e);
-      }
+      runAfter(interceptor, call, took, error);
     }
+  }
+
+  private static void runAfter(CallInterceptor interceptor, CallInterceptor.Call call,
+      Duration took, Throwable error) {
+    try {
+      interceptor.after(call, took, error);
+    } catch (RuntimeException e) {
+      log.warn("call hook {} failed after {}", interceptor, call, e);
+    }
+  }
+
+  /** Whether there are no hooks (a call then need not describe itself to them). */
+  public boolean isEmpty() {
+    return interceptors.isEmpty();
   }
 }

@@ -46,6 +46,7 @@ import java.util.Collections;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.LinkedList;
@@ -74,9 +75,11 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  *
  * <p>Exceptions are not serialized as objects: an ERROR payload carries the class name,
  * message and stack trace, and the receiver rebuilds the exception only if its class is
- * {@linkplain #exceptionClass(String) known here}. A codec made {@linkplain
- * #KryoCodec(boolean) without error details} writes no stack frames (a count of 0, which
- * every receiver reads as an exception without remote frames).
+ * {@linkplain #exceptionClass(String) known here}; its causes follow it, the same way (at
+ * most {@link #MAX_CAUSES}). A codec made {@linkplain #KryoCodec(boolean) without error
+ * details} writes no stack frames (a count of 0, which every receiver reads as an exception
+ * without remote frames), for the exception and its causes alike; their types and messages go
+ * either way.
  */
 public final class KryoCodec {
 
@@ -432,8 +435,25 @@ public final class KryoCodec {
   /** A decoded CALL payload. */
   public record Call(String objectId, String method, long timeoutMillis, Object[] args) {}
 
-  /** A decoded ERROR payload. */
-  public record RemoteError(String type, String message, StackTraceElement[] stackTrace) {}
+  /**
+   * A decoded ERROR payload: the exception, and its cause, which is another such error or null
+   * (a chain of at most {@link #MAX_CAUSES} causes).
+   */
+  public record RemoteError(String type, String message,
+      StackTraceElement[] stackTrace, RemoteError cause) {
+
+    /** An error without a cause. */
+    public RemoteError(String type, String message, StackTraceElement[] stackTrace) {
+      this(type, message, stackTrace, null);
+    }
+  }
+
+  /**
+   * The most causes an ERROR payload carries: a longer chain is cut after this many (a cycle
+   * ends where it comes back to an exception already written), and a payload that announces
+   * more is malformed.
+   */
+  public static final int MAX_CAUSES = 16;
 
   /** Encodes a CALL payload. */
   public ByteBuf encodeCall(ByteBufAllocator alloc, String objectId, String method,
@@ -607,28 +627,50 @@ public final class KryoCodec {
   }
 
   /**
-   * Encodes an ERROR payload from an exception: class name, message and, if this codec
-   * {@linkplain #errorDetails() reveals details}, stack trace (else no frames).
+   * Encodes an ERROR payload from an exception and its causes: for each, class name, message
+   * and, if this codec {@linkplain #errorDetails() reveals details}, stack trace (else no
+   * frames). The causes follow the exception, at most {@link #MAX_CAUSES} of them.
    */
   public ByteBuf encodeError(ByteBufAllocator alloc, Throwable error) {
     Session s = obtain();
     try {
       PayloadOutput out = s.output;
       out.reset();
-      out.writeString(error.getClass().getName());
-      out.writeString(error.getMessage());
-      StackTraceElement[] trace = errorDetails ? error.getStackTrace() : NO_FRAMES;
-      out.writeVarInt(trace.length, true);
-      for (StackTraceElement e : trace) {
-        out.writeString(e.getClassName());
-        out.writeString(e.getMethodName());
-        out.writeString(e.getFileName());
-        out.writeVarInt(Math.max(-2, e.getLineNumber()) + 2, true);
+      writeThrowable(out, error);
+      List<Throwable> causes = causesOf(error);
+      out.writeVarInt(causes.size(), true);
+      for (Throwable cause : causes) {
+        writeThrowable(out, cause);
       }
       return out.take(alloc);
     } finally {
       release(s);
     }
+  }
+
+  private void writeThrowable(Output out, Throwable t) {
+    out.writeString(t.getClass().getName());
+    out.writeString(t.getMessage());
+    StackTraceElement[] trace = errorDetails ? t.getStackTrace() : NO_FRAMES;
+    out.writeVarInt(trace.length, true);
+    for (StackTraceElement e : trace) {
+      out.writeString(e.getClassName());
+      out.writeString(e.getMethodName());
+      out.writeString(e.getFileName());
+      out.writeVarInt(Math.max(-2, e.getLineNumber()) + 2, true);
+    }
+  }
+
+  // The chain below error, outermost first: up to MAX_CAUSES, and each exception once.
+  private static List<Throwable> causesOf(Throwable error) {
+    List<Throwable> causes = new ArrayList<>();
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    seen.add(error);
+    for (Throwable t = error.getCause(); t != null && causes.size() < MAX_CAUSES
+        && seen.add(t); t = t.getCause()) {
+      causes.add(t);
+    }
+    return causes;
   }
 
   /** Decodes an ERROR payload; does not release it. */
@@ -653,22 +695,23 @@ public final class KryoCodec {
 
   private static RemoteError readError(Session s, Input in) {
     try {
-      String type = in.readString();
-      String message = in.readString();
-      int n = in.readVarInt(true);
-      if (type == null || n < 0 || n > in.limit() - in.position()) {
-        throw new SerializationException("malformed error payload");
+      RemoteError error = readThrowable(in);
+      // A payload that ends here comes from a peer that sends no causes.
+      int n = in.position() < in.limit() ? in.readVarInt(true) : 0;
+      if (n < 0 || n > MAX_CAUSES) {
+        throw new SerializationException("malformed error payload: " + n + " causes (expected:"
+            + " 0-" + MAX_CAUSES + ")");
       }
-      StackTraceElement[] trace = new StackTraceElement[n];
+      RemoteError[] causes = new RemoteError[n];
       for (int i = 0; i < n; i++) {
-        String cls = in.readString();
-        String method = in.readString();
-        String file = in.readString();
-        int line = in.readVarInt(true) - 2;
-        trace[i] = new StackTraceElement(
-            cls == null ? "?" : cls, method == null ? "?" : method, file, line);
+        causes[i] = readThrowable(in);
       }
-      return new RemoteError(type, message, trace);
+      RemoteError cause = null;
+      for (int i = n - 1; i >= 0; i--) {
+        cause = new RemoteError(causes[i].type(), causes[i].message(), causes[i].stackTrace(),
+            cause);
+      }
+      return new RemoteError(error.type(), error.message(), error.stackTrace(), cause);
     } catch (SerializationException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -676,6 +719,25 @@ public final class KryoCodec {
       // A corrupt length can surface as any runtime exception of the JDK, not only Kryo's.
       throw new SerializationException("malformed error payload: " + e.getMessage(), e);
     }
+  }
+
+  private static RemoteError readThrowable(Input in) {
+    String type = in.readString();
+    String message = in.readString();
+    int n = in.readVarInt(true);
+    if (type == null || n < 0 || n > in.limit() - in.position()) {
+      throw new SerializationException("malformed error payload");
+    }
+    StackTraceElement[] trace = new StackTraceElement[n];
+    for (int i = 0; i < n; i++) {
+      String cls = in.readString();
+      String method = in.readString();
+      String file = in.readString();
+      int line = in.readVarInt(true) - 2;
+      trace[i] = new StackTraceElement(
+          cls == null ? "?" : cls, method == null ? "?" : method, file, line);
+    }
+    return new RemoteError(type, message, trace);
   }
 
   /**

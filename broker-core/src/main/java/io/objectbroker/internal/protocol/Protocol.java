@@ -40,7 +40,10 @@ package io.objectbroker.internal.protocol;
  *                   varint argument count, value per argument
  * RESULT            value
  * ERROR             string exception class, string message (nullable), varint frame count,
- *                   per frame: string class, string method, string file (nullable), varint line
+ *                   per frame: string class, string method, string file (nullable), varint line;
+ *                   then varint cause count (0-16), and per cause, outermost first, the same
+ *                   class, message and frames. A payload that ends before the cause count
+ *                   (from an older peer) has no causes; an older receiver ignores them
  * PING, PONG        empty
  * CLOSE             UTF-8 reason; the sender closes the connection after it
  * CANCEL            empty; the request id names a CALL the sender no longer waits for: the

@@ -16,7 +16,6 @@ import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.objectbroker.Address;
 import io.objectbroker.CommunicationException;
@@ -61,13 +60,6 @@ public final class Transport {
 
     private static EventLoopGroup start() {
       started = true;
-      // Netty's default leak detector records a stack trace for one buffer in 128: tens of
-      // microseconds on about one call in a hundred, which was most of the p99 of small sync
-      // calls. It stays as asked for wherever a level is set (the tests run it "paranoid").
-      if (System.getProperty("io.netty.leakDetection.level") == null
-          && System.getProperty("io.netty.leakDetectionLevel") == null) {
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
-      }
       return new MultiThreadIoEventLoopGroup(Math.max(1, Integer.getInteger(IO_THREADS_PROPERTY,
           Runtime.getRuntime().availableProcessors())),
           new DefaultThreadFactory("objectbroker-io", true), NioIoHandler.newFactory());

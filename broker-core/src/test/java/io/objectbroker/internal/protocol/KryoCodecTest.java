@@ -171,6 +171,41 @@ class KryoCodecTest {
     }
   }
 
+  @Test
+  void errorPayloadsCarryTheCausesAndReadOnesWithoutThem() {
+    ByteBuf err = new KryoCodec(false).encodeError(ByteBufAllocator.DEFAULT,
+        new IllegalStateException("boom", new java.io.IOException("inner")));
+    try {
+      KryoCodec.RemoteError r = codec.decodeError(err);
+      assertThat(r.type()).isEqualTo(IllegalStateException.class.getName());
+      assertThat(r.cause()).isNotNull();
+      assertThat(r.cause().type()).isEqualTo(java.io.IOException.class.getName());
+      assertThat(r.cause().message()).isEqualTo("inner");
+      assertThat(r.cause().stackTrace()).isEmpty();
+      assertThat(r.cause().cause()).isNull();
+    } finally {
+      err.release();
+    }
+    // A peer that sends no causes ends the payload after the frames.
+    Output old = new Output(64);
+    old.writeString(IllegalStateException.class.getName());
+    old.writeString("bad");
+    old.writeVarInt(0, true);
+    KryoCodec.RemoteError r = codec.decodeError(old.toBytes());
+    assertThat(r.message()).isEqualTo("bad");
+    assertThat(r.cause()).isNull();
+    // More causes than any sender writes: malformed, not a long chain to rebuild.
+    Output tooMany = new Output(64);
+    tooMany.writeString(IllegalStateException.class.getName());
+    tooMany.writeString("bad");
+    tooMany.writeVarInt(0, true);
+    tooMany.writeVarInt(KryoCodec.MAX_CAUSES + 1, true);
+    assertThatThrownBy(() -> codec.decodeError(tooMany.toBytes()))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining((KryoCodec.MAX_CAUSES + 1) + " causes (expected: 0-"
+            + KryoCodec.MAX_CAUSES + ")");
+  }
+
   /** Runs out of heap while it reads, as a huge value would make a real decode. */
   public static final class ExhaustingSerializer
       extends com.esotericsoftware.kryo.Serializer<Exhausting> {

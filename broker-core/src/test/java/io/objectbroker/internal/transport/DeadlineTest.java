@@ -145,10 +145,14 @@ class DeadlineTest {
         Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(5), Connection.NO_OBJECTS)
         .get(5, TimeUnit.SECONDS);
     closeLater.add(() -> c.abort("test over"));
-    Connection.OutgoingCall call = c.call("obj", "echo", new Object[] {TWELVE_MB},
-        TIMEOUT_MILLIS, false);
-    assertThat(failure(call::get)).isInstanceOf(TimeoutException.class);
-    assertThat(call.wasSent()).isFalse();
+    // The call's time starts when it is made (encoding 12 MB takes a while): so does the wait.
+    java.util.concurrent.atomic.AtomicReference<Connection.OutgoingCall> made =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    assertThat(failure(() -> {
+      made.set(c.call("obj", "echo", new Object[] {TWELVE_MB}, TIMEOUT_MILLIS, false));
+      return made.get().get();
+    })).isInstanceOf(TimeoutException.class);
+    assertThat(made.get().wasSent()).isFalse();
     // The frame half written can never be finished for the peer, nor dropped from the stream:
     // the connection, which no call could use any more, is closed.
     c.closeFuture().get(TimedFailure.SLACK_MILLIS, TimeUnit.MILLISECONDS);

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -47,6 +49,8 @@ class FileStoreCrashTest {
         acknowledged.add("leased");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger failures = new AtomicInteger();
+        // Counted down once per name acknowledged: the kill comes after 400 of them at least.
+        CountDownLatch enough = new CountDownLatch(400);
         List<Thread> writers = new java.util.ArrayList<>();
         for (int w = 0; w < 4; w++) {
           int id = w;
@@ -56,23 +60,25 @@ class FileStoreCrashTest {
               try {
                 ns.register(name, "OB:n@h:" + (i % 60000 + 1), Set.of(), false);
                 acknowledged.add(name);
+                enough.countDown();
               } catch (BrokerException e) {
                 failures.incrementAndGet(); // the name server died under this call
                 return;
               }
             }
-          });
+          }, "writer-" + w);
+          t.setDaemon(true); // a writer stuck by a failed assertion must not hold the JVM
           t.start();
           writers.add(t);
         }
-        while (acknowledged.size() < 400) {
-          Thread.onSpinWait();
-          assertThat(failures.get()).as("writes failed before the kill").isZero();
-        }
+        assertThat(enough.await(60, TimeUnit.SECONDS))
+            .as("400 names acknowledged within 60 s (%s so far)", acknowledged.size()).isTrue();
+        assertThat(failures.get()).as("writes failed before the kill").isZero();
         first.kill(); // while the writers are mid-call
         stop.set(true);
         for (Thread t : writers) {
           t.join(30_000);
+          assertThat(t.isAlive()).as("%s ended within 30 s of the kill", t.getName()).isFalse();
         }
       }
     }
