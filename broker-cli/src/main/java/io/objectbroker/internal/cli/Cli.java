@@ -261,6 +261,66 @@ public final class Cli {
         + " answered; last: " + describe(last), last);
   }
 
+  /**
+   * A size as the commands write it, from 1 byte to {@code most} bytes: "10G" is 10 GiB (also
+   * 10GB, 10GiB, 10g); a plain number is bytes.
+   *
+   * @throws UsageException naming the text and what is expected
+   */
+  public static long parseSize(String text, long most) {
+    String t = text.strip();
+    int digits = leadingDigits(t);
+    String rest = t.substring(digits);
+    int unit = rest.isEmpty() ? -1 : "KMGT".indexOf(Character.toUpperCase(rest.charAt(0)));
+    if (unit >= 0) {
+      rest = rest.substring(1);
+    }
+    if (digits == 0 || !(rest.isEmpty() || asciiWord(rest, "b") || asciiWord(rest, "ib"))) {
+      throw new UsageException("'" + text + "' is not a size (expected: a whole number of bytes"
+          + " from 1 to " + sizeText(most) + ", or of K, M, G or T:"
+          + " e.g. 1048576, 512M, 10G)");
+    }
+    int shift = 10 * (unit + 1);
+    long mostInUnit = most >> shift;
+    long n = 0;
+    for (int i = 0; i < digits && n <= mostInUnit; i++) {
+      int digit = t.charAt(i) - '0';
+      // Saturates instead of overflowing: out of range either way.
+      n = n > (Long.MAX_VALUE - digit) / 10 ? Long.MAX_VALUE : n * 10 + digit;
+    }
+    if (n == 0 || n > mostInUnit) {
+      throw new UsageException("size " + t + " is out of range (expected: 1 byte to "
+          + sizeText(most) + ")");
+    }
+    return n << shift;
+  }
+
+  /** 68719476736 as "64G": in the largest unit that divides it. */
+  public static String sizeText(long bytes) {
+    for (int unit = 3; unit >= 0; unit--) {
+      int shift = 10 * (unit + 1);
+      if (bytes != 0 && (bytes & ((1L << shift) - 1)) == 0) {
+        return (bytes >> shift) + "KMGT".substring(unit, unit + 1);
+      }
+    }
+    return Long.toString(bytes);
+  }
+
+  // Whether text is the lower-case ASCII word in any case: equalsIgnoreCase, but ASCII only
+  // (that one also takes the dotless i and the dotted capital I for an "i").
+  private static boolean asciiWord(String text, String word) {
+    if (text.length() != word.length()) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c != word.charAt(i) && c != Character.toUpperCase(word.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** How many ASCII digits {@code text} starts with. */
   public static int leadingDigits(String text) {
     int i = 0;

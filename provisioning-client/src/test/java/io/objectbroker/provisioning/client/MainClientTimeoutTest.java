@@ -1,4 +1,4 @@
-package io.objectbroker.provisioning.cli;
+package io.objectbroker.provisioning.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,15 @@
-package io.objectbroker.provisioning;
+package io.objectbroker.provisioning.server;
 
+import io.objectbroker.provisioning.Export;
+import io.objectbroker.provisioning.ImageInfo;
+import io.objectbroker.provisioning.ImageNotFoundException;
+import io.objectbroker.provisioning.NodeInUseException;
+import io.objectbroker.provisioning.NodeNotFoundException;
+import io.objectbroker.provisioning.ProvisioningException;
+import io.objectbroker.provisioning.ProvisioningService;
+import io.objectbroker.provisioning.QuotaExceededException;
+import io.objectbroker.provisioning.SnapshotNotFoundException;
+import io.objectbroker.provisioning.UnsafeFileException;
 import io.objectbroker.provisioning.backend.ExportLayer;
 import io.objectbroker.provisioning.backend.FileImageStore;
 import io.objectbroker.provisioning.backend.FileImageStore.Format;
@@ -41,9 +51,6 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
 
   /** Node names: safe as file names and valid in an iSCSI qualified name (lowercase). */
   static final Pattern NODE = Pattern.compile("[a-z0-9][a-z0-9.-]{0,63}");
-
-  /** The largest image that may be created: 64 TiB. */
-  public static final long MAX_IMAGE_BYTES = 64L << 40;
 
   /** The file in the data folder that {@link #open} locks. */
   static final String LOCK_FILE = "mainserver.lock";

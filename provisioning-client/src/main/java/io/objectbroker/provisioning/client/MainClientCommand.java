@@ -1,4 +1,4 @@
-package io.objectbroker.provisioning.cli;
+package io.objectbroker.provisioning.client;
 
 import io.objectbroker.Address;
 import io.objectbroker.CallTimeoutException;
@@ -8,9 +8,7 @@ import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
 import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.naming.NameServer;
-import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
-import io.objectbroker.provisioning.backend.SizeLimits;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
@@ -203,67 +201,12 @@ public final class MainClientCommand implements Callable<Integer> {
 
   /**
    * An image size: "10G" is 10 GiB (also 10GB, 10GiB, 10g); a plain number is bytes. From 1 byte
-   * to the largest image the service creates, {@link MainServer#MAX_IMAGE_BYTES}.
+   * to the largest image the service creates, {@link ProvisioningService#MAX_IMAGE_BYTES}.
    *
    * @throws UsageException naming the text and what is expected
    */
   static long parseSize(String text) {
-    return parseSize(text, MainServer.MAX_IMAGE_BYTES);
-  }
-
-  /**
-   * A size as {@link #parseSize(String)} reads it, from 1 byte to {@code most} bytes; for
-   * {@code mainserver}'s limits too.
-   *
-   * @throws UsageException naming the text and what is expected
-   */
-  static long parseSize(String text, long most) {
-    String t = text.strip();
-    int digits = Cli.leadingDigits(t);
-    String rest = t.substring(digits);
-    int unit = rest.isEmpty() ? -1 : "KMGT".indexOf(Character.toUpperCase(rest.charAt(0)));
-    if (unit >= 0) {
-      rest = rest.substring(1);
-    }
-    if (digits == 0 || !(rest.isEmpty() || asciiWord(rest, "b") || asciiWord(rest, "ib"))) {
-      throw new UsageException("'" + text + "' is not a size (expected: a whole number of bytes"
-          + " from 1 to " + sizeText(most) + ", or of K, M, G or T:"
-          + " e.g. 1048576, 512M, 10G)");
-    }
-    int shift = 10 * (unit + 1);
-    long mostInUnit = most >> shift;
-    long n = 0;
-    for (int i = 0; i < digits && n <= mostInUnit; i++) {
-      int digit = t.charAt(i) - '0';
-      // Saturates instead of overflowing: out of range either way.
-      n = n > (Long.MAX_VALUE - digit) / 10 ? Long.MAX_VALUE : n * 10 + digit;
-    }
-    if (n == 0 || n > mostInUnit) {
-      throw new UsageException("size " + t + " is out of range (expected: 1 byte to "
-          + sizeText(most) + ")");
-    }
-    return n << shift;
-  }
-
-  /** 68719476736 as "64G": in the largest unit that divides it. */
-  static String sizeText(long bytes) {
-    String text = SizeLimits.text(bytes);
-    return text.endsWith(" bytes") ? Long.toString(bytes) : text;
-  }
-
-  // Whether text is the lower-case ASCII word in any case: equalsIgnoreCase, but ASCII only
-  // (that one also takes the dotless i and the dotted capital I for an "i").
-  private static boolean asciiWord(String text, String word) {
-    if (text.length() != word.length()) {
-      return false;
-    }
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c != word.charAt(i) && c != Character.toUpperCase(word.charAt(i))) {
-        return false;
-      }
-    }
-    return true;
+    return Cli.parseSize(text, ProvisioningService.MAX_IMAGE_BYTES);
   }
 
   /** "provision IMAGE NODE". */

@@ -1,8 +1,12 @@
-package io.objectbroker.provisioning;
+package io.objectbroker.provisioning.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.objectbroker.provisioning.Export;
+import io.objectbroker.provisioning.NodeNotFoundException;
+import io.objectbroker.provisioning.QuotaExceededException;
+import io.objectbroker.provisioning.UnsafeFileException;
 import io.objectbroker.provisioning.backend.ExportLayer;
 import io.objectbroker.provisioning.backend.FileImageStore;
 import io.objectbroker.provisioning.backend.FileImageStore.Format;

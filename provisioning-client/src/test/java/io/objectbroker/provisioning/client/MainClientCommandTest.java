@@ -1,16 +1,16 @@
-package io.objectbroker.provisioning.cli;
+package io.objectbroker.provisioning.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.objectbroker.client.OneShotCall;
 import io.objectbroker.client.Broker;
+import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.naming.server.MemoryNameStore;
 import io.objectbroker.naming.server.NameServerService;
 import io.objectbroker.provisioning.Export;
-import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
+import io.objectbroker.provisioning.server.MainServer;
 import io.objectbroker.server.ObjectServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -53,7 +53,7 @@ class MainClientCommandTest {
   }
 
   private ObjectServer startMainServer() {
-    service = MainServer.open(data, MainServerCommandTest.unusedTgtControlPort());
+    service = MainServer.open(data, MainServerAndClientCommandsTest.unusedTgtControlPort());
     return ObjectServer.builder().nameServer(nameServer.address()).build()
         .register(ProvisioningService.DEFAULT_NAME, service).start();
   }
@@ -225,7 +225,7 @@ class MainClientCommandTest {
     assertThat(MainClientCommand.parseSize("2TB")).isEqualTo(2L << 40);
     assertThat(MainClientCommand.parseSize("3kb")).isEqualTo(3L << 10);
     assertThat(MainClientCommand.parseSize("7B")).isEqualTo(7L);
-    assertThat(MainClientCommand.parseSize("64T")).isEqualTo(MainServer.MAX_IMAGE_BYTES);
+    assertThat(MainClientCommand.parseSize("64T")).isEqualTo(ProvisioningService.MAX_IMAGE_BYTES);
     assertThat(MainClientCommand.parseSize("1")).isEqualTo(1);
     for (String bad : List.of("", "M", "10X", "10MM", "10 M", "10MiBs", "-1", "-1G", "+1",
         "1.5G", "1e3", "abc", "10G\u0131b", "1\u0131B", "10G\u0130B")) {

@@ -39,6 +39,12 @@ public interface ProvisioningService {
   String OPERATOR = "operator";
 
   /**
+   * The largest image {@link #createImage} takes: 64 TiB. A server may allow less
+   * ({@code mainserver --max-image-size}).
+   */
+  long MAX_IMAGE_BYTES = 64L << 40;
+
+  /**
    * Clones {@code image} at its newest snapshot into a disk for {@code node} and exports that
    * disk to the node as an iSCSI target. The clone is copy-on-write: it costs the blocks the
    * node writes, and takes the same time whatever the image's size.

@@ -1,12 +1,12 @@
-package io.objectbroker.provisioning.cli;
+package io.objectbroker.provisioning.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.objectbroker.client.Broker;
 import io.objectbroker.naming.server.MemoryNameStore;
 import io.objectbroker.naming.server.NameServerService;
-import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
+import io.objectbroker.provisioning.server.MainServer;
 import io.objectbroker.server.ObjectServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -38,7 +38,7 @@ class MainClientOverUnixSocketTest {
     mainServer = ObjectServer.builder().unixSocket(socket).nameServer(nameServer.address())
         .build()
         .register(ProvisioningService.DEFAULT_NAME, MainServer.open(dir.resolve("data"),
-            MainServerCommandTest.unusedTgtControlPort()))
+            MainServerAndClientCommandsTest.unusedTgtControlPort()))
         .start();
   }
 
