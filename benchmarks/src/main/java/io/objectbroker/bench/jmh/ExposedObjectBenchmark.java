@@ -1,6 +1,7 @@
-package io.objectbroker.internal.dispatch;
+package io.objectbroker.bench.jmh;
 
 import io.objectbroker.bench.EchoService;
+import io.objectbroker.internal.dispatch.ExposedObject;
 import java.lang.reflect.Method;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
