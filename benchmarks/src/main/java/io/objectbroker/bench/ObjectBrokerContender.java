@@ -7,8 +7,8 @@ import io.objectbroker.client.RemoteObject;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.server.MemoryNameStore;
 import io.objectbroker.naming.server.NameServerService;
-import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
+import io.objectbroker.provisioning.server.MainServer;
 import io.objectbroker.server.ObjectServer;
 import java.time.Duration;
 

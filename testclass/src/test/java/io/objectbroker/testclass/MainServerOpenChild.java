@@ -1,7 +1,7 @@
 package io.objectbroker.testclass;
 
-import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningException;
+import io.objectbroker.provisioning.server.MainServer;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -2,8 +2,8 @@ package io.objectbroker.bench.storage;
 
 import io.objectbroker.provisioning.Export;
 import io.objectbroker.provisioning.ImageInfo;
-import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.NodeNotFoundException;
+import io.objectbroker.provisioning.server.MainServer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;

@@ -2,9 +2,9 @@ package io.objectbroker.provisioning.cli;
 
 import io.objectbroker.Address;
 import io.objectbroker.internal.cli.Cli;
-import io.objectbroker.provisioning.MainServer;
 import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.provisioning.backend.SizeLimits;
+import io.objectbroker.provisioning.server.MainServer;
 import io.objectbroker.server.ObjectServer;
 import java.nio.file.Path;
 import java.util.List;
@@ -122,7 +122,7 @@ public final class MainServerCommand implements Callable<Integer> {
   static final class ImageSize implements CommandLine.ITypeConverter<Long> {
     @Override
     public Long convert(String text) {
-      return size(text, MainServer.MAX_IMAGE_BYTES);
+      return size(text, ProvisioningService.MAX_IMAGE_BYTES);
     }
   }
 
@@ -136,7 +136,7 @@ public final class MainServerCommand implements Callable<Integer> {
 
   private static long size(String text, long most) {
     try {
-      return MainClientCommand.parseSize(text, most);
+      return Cli.parseSize(text, most);
     } catch (Cli.UsageException e) {
       throw new CommandLine.TypeConversionException(e.getMessage());
     }

@@ -1,97 +1,28 @@
 package io.objectbroker.provisioning.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.objectbroker.Address;
-import io.objectbroker.NamingException;
-import io.objectbroker.client.Broker;
-import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
-import io.objectbroker.naming.server.MemoryNameStore;
-import io.objectbroker.naming.server.NameServerService;
-import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.provisioning.backend.SizeLimits;
-import io.objectbroker.server.ObjectServer;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code mainserver --ns A,B}: the service is registered with each name server of the list
- * that is up, and {@code mainclient} given the same list calls it. The server runs in a JVM of
- * its own, as from the shell: it stops only by a signal, on which it unregisters.
+ * {@code mainserver}'s options: bad ones are usage errors before the data folder is opened.
+ * The command serving a real client: {@code MainServerAndClientCommandsTest} in
+ * provisioning-client.
  */
 class MainServerCommandTest {
 
   @TempDir
   Path data;
-
-  @TempDir
-  Path work;
-
-  private ObjectServer nameServer;
-  private Broker broker;
-
-  @BeforeEach
-  void start() {
-    nameServer = NameServerService.serve("127.0.0.1", 0, new MemoryNameStore());
-    broker = Broker.builder().nameServer(nameServer.address()).build();
-  }
-
-  @AfterEach
-  void stop() {
-    broker.close();
-    nameServer.close();
-  }
-
-  @Test
-  void aListWithADeadNameServerRegistersWithTheLiveOneAndMainclientCallsThroughIt()
-      throws Exception {
-    Address dead = Address.parse("127.0.0.1:" + closedPort());
-    String list = dead + "," + nameServer.address();
-    try (MainServerProcess server = MainServerProcess.start(work, "--host", "127.0.0.1",
-        "--ns", list, "--data-dir", data.toString(),
-        "--tgt-control-port", Integer.toString(unusedTgtControlPort()))) {
-      Matcher ready = server.awaitLine(
-          Pattern.compile("provisioning service ready: example\\.provisioning -> (\\S+)"),
-          Duration.ofSeconds(60));
-      assertThat(broker.nameServer().lookup(ProvisioningService.DEFAULT_NAME))
-          .isEqualTo(ready.group(1));
-
-      assertThat(mainclient("create_image", "img1", "1M", "--ns", list))
-          .isEqualTo(List.of(0, "ok\n", ""));
-      assertThat(mainclient("list_all_images", "--ns", list))
-          .isEqualTo(List.of(0, "img1\n", ""));
-      assertThat(plainMainclient(list, "list_all_images")).isEqualTo(List.of(0, "img1\n", ""));
-
-      assertThat(server.stop()).as("exit on SIGTERM").isEqualTo(143);
-      assertThatThrownBy(() -> broker.nameServer().lookup(ProvisioningService.DEFAULT_NAME))
-          .as("unregistered on the way out").isInstanceOf(NamingException.class);
-      assertThat(Files.readAllLines(server.stderr)).as("the dead name server, logged once")
-          .filteredOn(l -> l.contains("cannot register [example.provisioning] with the name"
-              + " server at " + dead + ": "))
-          .hasSize(1);
-    }
-  }
 
   @Test
   void aBadNameServerListIsAUsageErrorBeforeTheDataFolderIsOpened() {
@@ -165,36 +96,6 @@ class MainServerCommandTest {
     }
   }
 
-  /** mainclient through its parser: exit code, stdout, stderr. */
-  private static List<Object> mainclient(String... args) {
-    return runMainclient(null, args);
-  }
-
-  /** mainclient's plain form, {@code METHOD ARGS...}, with {@code obNs} as OB_NS. */
-  private static List<Object> plainMainclient(String obNs, String... args) {
-    return runMainclient(obNs, args);
-  }
-
-  private static List<Object> runMainclient(String obNs, String[] args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-    int exit = obNs == null ? MainClientCommand.run(args, o, e)
-        : MainClientCommand.run(args, o, e, obNs, OneShotCall.prepare(ProvisioningService.class));
-    return List.of(exit, out.toString(StandardCharsets.UTF_8),
-        err.toString(StandardCharsets.UTF_8));
-  }
-
-  /** A port nothing listens on: bound, then closed. */
-  private static int closedPort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
-  }
-
   /**
    * A tgtd control port no tgtd on this host uses (no {@code /var/run/tgtd/socket.N}), so that
    * the server's tgtadm calls reach none and change nothing.
@@ -205,79 +106,6 @@ class MainServerCommandTest {
       int port = ThreadLocalRandom.current().nextInt(10_000, 16_384);
       if (!Files.exists(Path.of("/var/run/tgtd/socket." + port + ".lock"))) {
         return port;
-      }
-    }
-  }
-
-  /**
-   * {@code mainserver} in a JVM of its own on this test's class path; its stdout read line by
-   * line, its stderr kept in a file.
-   */
-  private static final class MainServerProcess implements AutoCloseable {
-    private final Process process;
-    final Path stderr;
-    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-
-    private MainServerProcess(Process process, Path stderr) {
-      this.process = process;
-      this.stderr = stderr;
-      Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line; (line = r.readLine()) != null; ) {
-            lines.add(line);
-          }
-        } catch (IOException e) {
-          // the process is gone
-        }
-      }, "stdout-of-mainserver-" + process.pid());
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    static MainServerProcess start(Path workDir, String... args) throws IOException {
-      List<String> command = new java.util.ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1",
-          MainServerCommand.class.getName()));
-      command.addAll(List.of(args));
-      Path stderr = Files.createTempFile(workDir, "mainserver", ".stderr");
-      ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderr.toFile());
-      pb.environment().remove("OB_NS");
-      return new MainServerProcess(pb.start(), stderr);
-    }
-
-    /** Waits for a stdout line that matches {@code pattern}; the match. */
-    Matcher awaitLine(Pattern pattern, Duration wait) throws Exception {
-      long deadline = System.nanoTime() + wait.toNanos();
-      while (true) {
-        String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        if (line == null) {
-          throw new AssertionError("no line matching " + pattern + " within " + wait
-              + " (alive: " + process.isAlive() + "); stderr:\n" + Files.readString(stderr));
-        }
-        Matcher m = pattern.matcher(line);
-        if (m.find()) {
-          return m;
-        }
-      }
-    }
-
-    /** SIGTERM, as Ctrl-C or a service manager stops it; its exit status. */
-    int stop() throws Exception {
-      process.destroy();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        throw new AssertionError("mainserver still running a minute after SIGTERM; stderr:\n"
-            + Files.readString(stderr));
-      }
-      return process.exitValue();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      if (process.isAlive()) {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
       }
     }
   }

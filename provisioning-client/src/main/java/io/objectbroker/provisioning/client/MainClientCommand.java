@@ -1,0 +1,342 @@
+package io.objectbroker.provisioning.client;
+
+import io.objectbroker.Address;
+import io.objectbroker.CallTimeoutException;
+import io.objectbroker.Uri;
+import io.objectbroker.client.OneShotCall;
+import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.internal.cli.Cli.UsageException;
+import io.objectbroker.internal.transport.Deadlines;
+import io.objectbroker.naming.NameServer;
+import io.objectbroker.provisioning.ProvisioningService;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code mainclient METHOD ARGS...}: resolves the provisioning service by name, calls one
+ * method by its name ({@link OneShotCall}: blocking sockets, nothing to start up) and prints
+ * the result (a list one item a line).
+ */
+@Command(name = "mainclient", mixinStandardHelpOptions = true, version = "mainclient 0.1",
+    description = "Calls a method of the provisioning service and prints the result.",
+    footer = {"", "Methods: (see below)", "", "Sizes take a suffix: 512M, 10G, 1T (binary units).",
+        "", "Environment:", "  OB_NS   the name server's host:port, or several, comma-separated,",
+        "          tried in turn (default 127.0.0.1:9090)",
+        "", "Exit codes: 0 done, 1 the service refused, 2 bad usage, 3 unreachable or timed"
+            + " out, 4 name not registered."})
+public final class MainClientCommand implements Callable<Integer> {
+
+  static final String DEFAULT_TIMEOUT = "30s";
+
+  /**
+   * The service's methods by command-line name: {@code detach_node} for detachNode. In a holder
+   * class, so that main() starts the one-shot call's set-up before this reflection runs.
+   */
+  private static final class Methods {
+    static final Map<String, Method> BY_NAME = methods();
+  }
+
+  @Parameters(index = "0", paramLabel = "METHOD", description = "The method to call.")
+  String method;
+
+  @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments.")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = "--ns", paramLabel = "HOST:PORT[,HOST:PORT...]",
+      defaultValue = "${env:OB_NS:-127.0.0.1:9090}",
+      description = "The name server, or several, tried in turn (default: ${DEFAULT-VALUE}).")
+  String ns;
+
+  /** Where {@link #ns} came from, for a message about it: the option, or OB_NS (plain form). */
+  String nsSource = "--ns";
+
+  /** Set when the arguments hold "--": what follows it is an argument, whatever it looks like. */
+  boolean optionsEnded;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = DEFAULT_TIMEOUT,
+      converter = Cli.DurationConverter.class,
+      description = "Longest wait for the whole call (finding a name server that answers, the"
+          + " lookup, the answer), e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--name", defaultValue = ProvisioningService.DEFAULT_NAME,
+      description = "Name of the service (default: ${DEFAULT-VALUE}).")
+  String name;
+
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.ClientSecurity security =
+      new io.objectbroker.internal.cli.ClientSecurity();
+
+  @Option(names = "--verbose", description = "Print stack traces of errors.")
+  boolean verbose;
+
+  private final PrintStream out;
+  private final OneShotCall oneShot;
+
+  public MainClientCommand(PrintStream out) {
+    this(out, null);
+  }
+
+  /** {@code oneShot}: prepared for {@link ProvisioningService}; null to prepare it when needed. */
+  MainClientCommand(PrintStream out, OneShotCall oneShot) {
+    this.out = out;
+    this.oneShot = oneShot;
+  }
+
+  @Override
+  public Integer call() {
+    if (!optionsEnded) {
+      // The parser takes any argument it does not know as a positional one, so that a negative
+      // size reaches parseSize (it took "-5" for a number but "-1G" for an unknown option).
+      rejectUnknownOption(method);
+      for (String a : args) {
+        rejectUnknownOption(a);
+      }
+    }
+    Method m = Methods.BY_NAME.get(method);
+    if (m == null) {
+      throw new UsageException("unknown method '" + method + "'; known methods: "
+          + String.join(", ", Methods.BY_NAME.keySet()));
+    }
+    if (args.size() != m.getParameterCount()) {
+      int n = m.getParameterCount();
+      throw new UsageException(method + " takes " + n + " argument" + (n == 1 ? "" : "s")
+          + ", not " + args.size() + ": usage: mainclient " + usage(method, m));
+    }
+    Object[] values = convert(m, args);
+    List<Address> nameServers = Cli.nameServers(nsSource, ns);
+    OneShotCall client = (oneShot != null ? oneShot
+        : OneShotCall.prepare(ProvisioningService.class))
+        .withCredentials(security.credentials()).withTls(security.tls());
+    long deadline = Deadlines.after(timeout); // for all of it, as a user waiting sees it
+    Address nameServer = Cli.firstAnswering(nameServers,
+        new NameServerPing(client, timeout, deadline));
+    Object result = client.invoke(nameServer, name, m.getName(), values,
+        timeLeft(timeout, deadline));
+    print(m, result);
+    return Cli.OK;
+  }
+
+  /** An option-like argument ({@code --frob}, {@code -x}; not {@code -5}, {@code -}): refused. */
+  private static void rejectUnknownOption(String arg) {
+    if (arg.length() > 1 && arg.charAt(0) == '-' && !isDigit(arg.charAt(1))) {
+      throw new UsageException("Unknown option: '" + arg + "' (see mainclient --help)");
+    }
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  /**
+   * Pings a name server through the one-shot call. A class, not a lambda: a one-shot run's
+   * first lambda would cost it the bootstrap of method handles.
+   */
+  private static final class NameServerPing implements Cli.NameServerProbe {
+    private final OneShotCall client;
+    private final Duration timeout;
+    private final long deadline;
+
+    NameServerPing(OneShotCall client, Duration timeout, long deadline) {
+      this.client = client;
+      this.timeout = timeout;
+      this.deadline = deadline;
+    }
+
+    @Override
+    public void ping(Address address) {
+      client.invoke(address, Uri.direct(NameServer.OBJECT_ID, address).toString(), "ping",
+          new Object[0], timeLeft(timeout, deadline));
+    }
+  }
+
+  /**
+   * What is left of {@code --timeout} at {@code deadline}.
+   *
+   * @throws CallTimeoutException if nothing is
+   */
+  private static Duration timeLeft(Duration timeout, long deadline) {
+    long millis = Deadlines.millisLeft(deadline);
+    if (millis <= 0) {
+      throw new CallTimeoutException("no answer within " + timeout.toMillis() + " ms"
+          + " (--timeout)");
+    }
+    return Duration.ofMillis(millis);
+  }
+
+  private void print(Method m, Object result) {
+    if (m.getReturnType() == void.class) {
+      out.println("ok");
+    } else if (result instanceof Collection<?> items) {
+      for (Object item : items) {
+        out.println(item);
+      }
+    } else {
+      out.println(result);
+    }
+  }
+
+  private static Object[] convert(Method m, List<String> args) {
+    Class<?>[] types = m.getParameterTypes();
+    Object[] values = new Object[types.length];
+    for (int i = 0; i < types.length; i++) {
+      values[i] = types[i] == long.class ? parseSize(args.get(i)) : args.get(i);
+    }
+    return values;
+  }
+
+  /**
+   * An image size: "10G" is 10 GiB (also 10GB, 10GiB, 10g); a plain number is bytes. From 1 byte
+   * to the largest image the service creates, {@link ProvisioningService#MAX_IMAGE_BYTES}.
+   *
+   * @throws UsageException naming the text and what is expected
+   */
+  static long parseSize(String text) {
+    return Cli.parseSize(text, ProvisioningService.MAX_IMAGE_BYTES);
+  }
+
+  /** "provision IMAGE NODE". */
+  static String usage(String cliName, Method m) {
+    StringBuilder b = new StringBuilder(cliName);
+    for (Parameter p : m.getParameters()) {
+      String label = p.getType() == long.class ? "SIZE" : snake(p.getName());
+      b.append(' ').append(label.toUpperCase(Locale.ROOT));
+    }
+    return b.toString();
+  }
+
+  static String snake(String camel) {
+    // A loop, not replaceAll: this runs for every method at start-up, before any regex is needed.
+    StringBuilder b = new StringBuilder(camel.length() + 4);
+    for (int i = 0; i < camel.length(); i++) {
+      char c = camel.charAt(i);
+      if (Character.isUpperCase(c) && i > 0) {
+        char prev = camel.charAt(i - 1);
+        if (Character.isLowerCase(prev) || Character.isDigit(prev)) {
+          b.append('_');
+        }
+      }
+      b.append(Character.toLowerCase(c));
+    }
+    return b.toString();
+  }
+
+  private static Map<String, Method> methods() {
+    Map<String, Method> byName = new TreeMap<>();
+    for (Method m : ProvisioningService.class.getMethods()) {
+      if (!java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+        byName.put(snake(m.getName()), m);
+      }
+    }
+    return byName;
+  }
+
+  /** The methods' usage lines, for --help. */
+  static String methodList() {
+    return Methods.BY_NAME.entrySet().stream()
+        .map(e -> "  " + usage(e.getKey(), e.getValue()))
+        .collect(Collectors.joining("%n"));
+  }
+
+  /** {@code OB_NS}, or the default address. */
+  static String defaultNameServer() {
+    String env = System.getenv(NameServer.ENV_VAR);
+    return env == null || env.isBlank() ? NameServer.DEFAULT_ADDRESS : env;
+  }
+
+  /**
+   * The command for the plain form, {@code METHOD ARGS...} with no option, with every option
+   * at its default; null for anything else, which goes to the full parser. The plain form needs
+   * no parsing, and setting up the parser costs a one-shot call over 100 ms.
+   */
+  static MainClientCommand plainForm(String[] args, PrintStream out, String ns,
+      OneShotCall oneShot) {
+    if (args.length == 0) {
+      return null;
+    }
+    for (String a : args) {
+      if (a.isEmpty() || (a.startsWith("-") && !(a.length() > 1 && isDigit(a.charAt(1))))
+          || a.startsWith("@")) {
+        // Options, "--" and @files are the parser's business. A '-' before a digit starts a
+        // negative number, which no option does: an argument, refused as such if it is a size.
+        return null;
+      }
+    }
+    MainClientCommand c = new MainClientCommand(out, oneShot);
+    c.method = args[0];
+    c.args = List.of(args).subList(1, args.length);
+    c.ns = ns;
+    c.nsSource = NameServer.ENV_VAR;
+    c.timeout = Cli.parseDuration(DEFAULT_TIMEOUT); // not the converter: picocli stays unloaded
+    c.name = ProvisioningService.DEFAULT_NAME;
+    return c;
+  }
+
+  /** Runs the command; returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, out, err, defaultNameServer(), null);
+  }
+
+  /**
+   * Runs the command; {@code plainNameServer} is the name server of the plain form (the
+   * parser's default for {@code --ns} reads {@code OB_NS} itself).
+   */
+  static int run(String[] args, PrintStream out, PrintStream err, String plainNameServer,
+      OneShotCall oneShot) {
+    MainClientCommand plain = plainForm(args, out, plainNameServer, oneShot);
+    if (plain != null) {
+      try {
+        return plain.call();
+      } catch (RuntimeException e) {
+        return Cli.report("mainclient", e, false, err);
+      }
+    }
+    MainClientCommand command = new MainClientCommand(out, oneShot);
+    command.optionsEnded = List.of(args).contains("--");
+    CommandLine cl = new CommandLine(command);
+    cl.setUnmatchedOptionsArePositionalParams(true); // call() refuses those that are not numbers
+    String[] footer = cl.getCommandSpec().usageMessage().footer();
+    List<String> lines = new ArrayList<>(List.of(footer));
+    lines.set(1, "Methods:%n" + methodList());
+    cl.getCommandSpec().usageMessage().footer(lines.toArray(String[]::new));
+    return Cli.run(cl, args, out, err);
+  }
+
+  public static void main(String[] args) {
+    Cli.useShortLivedClientSettings();
+    Cli.useLogging("cli"); // before any other thread could log
+    // The serializer is set up on another core while this one starts the command and connects.
+    OneShotCall oneShot = OneShotCall.prepare(ProvisioningService.class);
+    int status = run(args, System.out, System.err, defaultNameServer(), oneShot);
+    if (Boolean.getBoolean(TRAINING_PROPERTY)) {
+      // The run that records the class-data-sharing archive also goes through a failed call's
+      // handling, offline and silently, so that the archive serves failed calls too.
+      PrintStream nowhere = new PrintStream(java.io.OutputStream.nullOutputStream());
+      try {
+        for (Throwable t : oneShot.rehearseFailures()) {
+          Cli.report("mainclient", t, false, nowhere);
+        }
+      } catch (RuntimeException e) {
+        // a rehearsal only: the command's own status stands
+      }
+    }
+    Cli.exit(status);
+  }
+
+  /** Set by bin/mainclient on the run that records its class-data-sharing archive. */
+  static final String TRAINING_PROPERTY = "objectbroker.cds.training";
+}
