@@ -45,6 +45,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * An {@link ImageStore} that keeps images, snapshots and node disks as files under one data
@@ -117,6 +120,8 @@ public final class FileImageStore implements ImageStore {
 
   /** For commands that only touch metadata. */
   static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   /** For commands that copy a whole image, which may be many gigabytes. */
   static final Duration COPY_TIMEOUT = Duration.ofHours(1);
@@ -576,23 +581,22 @@ public final class FileImageStore implements ImageStore {
     }
     String json = qemuImg(COMMAND_TIMEOUT, "info", "-f", "qcow2", "--output=json",
         file.toString());
-    Object info;
+    JsonNode info;
     try {
-      info = Json.parse(json);
-    } catch (IllegalArgumentException e) {
+      info = JSON.readTree(json);
+    } catch (JacksonException e) {
       throw new ProvisioningException("cannot read the output of qemu-img info for " + source
-          + ": " + e.getMessage(), e);
+          + ": " + e.getOriginalMessage(), e);
     }
-    Object dataFile = null;
-    if (info instanceof Map<?, ?> fields
-        && fields.get("format-specific") instanceof Map<?, ?> specific
-        && specific.get("data") instanceof Map<?, ?> data) {
-      dataFile = data.get("data-file");
+    if (!info.isObject()) {
+      throw new ProvisioningException("cannot read the output of qemu-img info for " + source
+          + ": not a JSON object");
     }
-    Object backing = info instanceof Map<?, ?> fields ? fields.get("backing-filename") : null;
-    if (backing != null || dataFile != null) {
-      throw refusedExternal(source, backing != null ? "the backing file " + backing
-          : "the data file " + dataFile);
+    JsonNode backing = info.path("backing-filename");
+    JsonNode dataFile = info.path("format-specific").path("data").path("data-file");
+    if (!backing.isMissingNode() || !dataFile.isMissingNode()) {
+      throw refusedExternal(source, !backing.isMissingNode()
+          ? "the backing file " + backing.asString() : "the data file " + dataFile.asString());
     }
   }
 
