@@ -63,7 +63,7 @@ public final class LoadGenerator implements Callable<Integer> {
 
   @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "3",
       description = "Warm-up before each measurement, not counted; longer until the JIT"
-          + " compiles for less than 2% of a second, at most 10 s more"
+          + " compiles for less than 2%% of a second, at most 10 s more"
           + " (default: ${DEFAULT-VALUE}).")
   private double warmupSeconds;
 

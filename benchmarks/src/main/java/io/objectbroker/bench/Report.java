@@ -1,17 +1,23 @@
 package io.objectbroker.bench;
 
 import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Prints the results: a table per scenario with ObjectBroker's ratio to every other contender
  * of the same run, the targets ObjectBroker is held to, and one JSON line per result.
  */
 final class Report {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private static final String OB = "objectbroker";
 
@@ -115,16 +121,16 @@ final class Report {
   void json() {
     out.println();
     for (Result r : all) {
-      out.println("{\"label\":" + string(label)
-          + ",\"contender\":" + string(r.contender())
-          + ",\"scenario\":" + string(r.scenario())
-          + ",\"p50_us\":" + json(r.p50Micros(), 2)
-          + ",\"p99_us\":" + json(r.p99Micros(), 2)
-          + ",\"calls_per_s\":" + json(r.callsPerSecond(), 1)
-          + ",\"mb_per_s\":" + json(r.mbPerSecond(), 2)
-          + ",\"calls\":" + r.calls()
-          + ",\"errors\":" + r.errors()
-          + ",\"note\":" + string(r.note()) + "}");
+      ObjectNode line = JSON.createObjectNode()
+          .put("label", label)
+          .put("contender", r.contender())
+          .put("scenario", r.scenario());
+      put(line, "p50_us", r.p50Micros(), 2);
+      put(line, "p99_us", r.p99Micros(), 2);
+      put(line, "calls_per_s", r.callsPerSecond(), 1);
+      put(line, "mb_per_s", r.mbPerSecond(), 2);
+      line.put("calls", r.calls()).put("errors", r.errors()).put("note", r.note());
+      out.println(JSON.writeValueAsString(line));
     }
   }
 
@@ -137,28 +143,12 @@ final class Report {
         : String.format(Locale.ROOT, "%.2f", ob / them);
   }
 
-  private static String json(Double v, int decimals) {
-    return v == null ? "null" : String.format(Locale.ROOT, "%." + decimals + "f", v);
-  }
-
-  private static String string(String s) {
-    if (s == null) {
-      return "null";
+  // A number rounded as the tables show it; null stays null.
+  private static void put(ObjectNode line, String field, Double v, int decimals) {
+    if (v == null) {
+      line.putNull(field);
+    } else {
+      line.put(field, BigDecimal.valueOf(v).setScale(decimals, RoundingMode.HALF_UP));
     }
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.append('"').toString();
   }
 }
