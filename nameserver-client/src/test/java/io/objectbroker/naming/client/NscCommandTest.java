@@ -1,10 +1,13 @@
-package io.objectbroker.naming.server;
+package io.objectbroker.naming.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.Registration;
+import io.objectbroker.naming.server.MemoryNameStore;
+import io.objectbroker.naming.server.NameServerHost;
+import io.objectbroker.naming.server.NameServerService;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

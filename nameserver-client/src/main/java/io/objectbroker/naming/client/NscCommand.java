@@ -1,4 +1,4 @@
-package io.objectbroker.naming.server;
+package io.objectbroker.naming.client;
 
 import io.objectbroker.Address;
 import io.objectbroker.NamingException;
@@ -35,7 +35,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code OB_NS} may list several, {@code HOST:PORT,HOST:PORT}: the command goes to the first
  * that answers a ping.
  */
-@Command(name = "nsc", mixinStandardHelpOptions = true, version = NameServerService.VERSION,
+@Command(name = "nsc", mixinStandardHelpOptions = true, version = "nsc 0.2",
     description = "Lists, looks up, registers and removes names in the ObjectBroker name server.",
     subcommands = {NscCommand.ListNames.class, NscCommand.ListMatching.class,
         NscCommand.Lookup.class, NscCommand.YpLookup.class, NscCommand.Register.class,

@@ -1,4 +1,4 @@
-package io.objectbroker.naming.server;
+package io.objectbroker.naming.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
