@@ -30,16 +30,22 @@ import java.util.TreeSet;
  *
  * <pre>
  * # who may do what (chmod 600: it holds secrets)
- * alice.secret = 6f1c0e4b9a...            # at least 16 bytes; `openssl rand -hex 32` makes one
- * alice.roles = admin                     # admin may call and change everything
+ * # at least 16 bytes; `openssl rand -hex 32` makes one
+ * alice.secret = 6f1c0e4b9a...
+ * # admin may call and change everything
+ * alice.roles = admin
  * mainserver.secret = 0d2f...
  * mainserver.roles = service
- * mainserver.names = example.provisioning # what it may register: names, or prefixes with *
+ * # what it may register: names, or prefixes with *
+ * mainserver.names = example.provisioning
  * ops.secret = 9e77...
- * ops.roles = operator                    # may call the methods marked @RequiresRole("operator")
+ * # may call the methods marked @RequiresRole("operator")
+ * ops.roles = operator
  * </pre>
  *
- * <p>A user without {@code names} may register any free name. The client side gives the same
+ * <p>Comments go on lines of their own: after a value, a properties file would take them as
+ * part of it, so a {@code #} after white space in a value is refused. Roles and names are
+ * separated by commas. A user without {@code names} may register any free name. The client side gives the same
  * identity and secret with {@link Credentials}.
  */
 public final class Users implements Authentication.Accounts {
@@ -56,20 +62,27 @@ public final class Users implements Authentication.Accounts {
    * Reads a users file.
    *
    * @throws IllegalArgumentException naming the file and the key of a bad entry
-   * @throws SecurityException if the file cannot be read, or others than its owner may read it
+   * @throws SecurityException if the file cannot be read, or others than its owner may read or
+   *     write it
    */
   public static Users load(Path file) {
     Properties p = new Properties();
     try {
       Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+      // Written by others, it could gain an admin of theirs; read, it gives away secrets.
       if (mode.contains(PosixFilePermission.GROUP_READ)
-          || mode.contains(PosixFilePermission.OTHERS_READ)) {
-        throw new SecurityException("users file " + file + " may be read by others than its"
-            + " owner (mode " + PosixFilePermissions.toString(mode) + "); chmod 600 it");
+          || mode.contains(PosixFilePermission.GROUP_WRITE)
+          || mode.contains(PosixFilePermission.OTHERS_READ)
+          || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+        throw new SecurityException("users file " + file + " may be read or changed by others"
+            + " than its owner (mode " + PosixFilePermissions.toString(mode) + "); chmod 600 it");
       }
       try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         p.load(r);
       }
+    } catch (UnsupportedOperationException e) {
+      throw new SecurityException("cannot check who may read users file " + file
+          + ": the file system has no POSIX permissions");
     } catch (NoSuchFileException e) {
       throw new SecurityException("users file " + file + " does not exist");
     } catch (IOException | IllegalArgumentException e) {
@@ -83,8 +96,15 @@ public final class Users implements Authentication.Accounts {
         throw new IllegalArgumentException(file + ": key " + key
             + " (expected: IDENTITY.secret, IDENTITY.roles or IDENTITY.names)");
       }
+      String value = p.getProperty(key).strip();
+      int comment = inlineComment(value);
+      if (comment >= 0) {
+        throw new IllegalArgumentException(file + ": " + key + ": '" + value.substring(comment)
+            + "' would be part of the value (a properties file has no comments after a value;"
+            + " put it on a line of its own)");
+      }
       byUser.computeIfAbsent(key.substring(0, dot), k -> new LinkedHashMap<>())
-          .put(field, p.getProperty(key).strip());
+          .put(field, value);
     }
     Builder b = builder();
     byUser.forEach((identity, fields) -> {
@@ -100,6 +120,21 @@ public final class Users implements Authentication.Accounts {
       }
     });
     return b.build();
+  }
+
+  /**
+   * Where a {@code #} after white space starts in {@code value}, or -1: what a shell or YAML
+   * would read as a comment, but a properties file keeps as part of the value (a role
+   * "operator # may provision", a longer secret). No identity, role, name pattern or hex
+   * secret holds one.
+   */
+  private static int inlineComment(String value) {
+    for (int i = 1; i < value.length(); i++) {
+      if (value.charAt(i) == '#' && Character.isWhitespace(value.charAt(i - 1))) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static List<String> list(String value) {
