@@ -64,12 +64,19 @@ public final class Credentials {
   /**
    * The credentials of {@code identity} with the secret held in {@code secretFile}: its first
    * line, without the line end. Like ssh with its keys, a file that others than its owner may
-   * read is refused.
+   * read or write is refused.
    *
    * @throws SecurityException if the file cannot be read, is empty, or is open to others
+   * @throws IllegalArgumentException naming the file if the secret is shorter than
+   *     {@value #MIN_SECRET_BYTES} bytes
    */
   public static Credentials fromFile(String identity, Path secretFile) {
-    return new Credentials(identity, readSecret(secretFile));
+    byte[] secret = readSecret(secretFile);
+    if (secret.length < MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException("secret file " + secretFile + " of " + identity + ": "
+          + secret.length + " bytes (expected: at least " + MIN_SECRET_BYTES + ")");
+    }
+    return new Credentials(identity, secret);
   }
 
   /**
@@ -108,16 +115,18 @@ public final class Credentials {
   /**
    * Reads a secret file: its first line, without the line end.
    *
-   * @throws SecurityException if it cannot be read, is empty, or others than its owner may
-   *     read it
+   * @throws SecurityException if it cannot be read, its first line is empty, or others than
+   *     its owner may read or write it
    */
   public static byte[] readSecret(Path file) {
     try {
       Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
       if (mode.contains(PosixFilePermission.GROUP_READ)
-          || mode.contains(PosixFilePermission.OTHERS_READ)) {
-        throw new SecurityException("secret file " + file + " may be read by others than its"
-            + " owner (mode " + java.nio.file.attribute.PosixFilePermissions.toString(mode)
+          || mode.contains(PosixFilePermission.GROUP_WRITE)
+          || mode.contains(PosixFilePermission.OTHERS_READ)
+          || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+        throw new SecurityException("secret file " + file + " may be read or changed by others"
+            + " than its owner (mode " + java.nio.file.attribute.PosixFilePermissions.toString(mode)
             + "); chmod 600 it");
       }
       byte[] all = Files.readAllBytes(file);
@@ -125,8 +134,12 @@ public final class Credentials {
       while (end < all.length && all[end] != '\n' && all[end] != '\r') {
         end++;
       }
-      if (end == 0) {
+      if (all.length == 0) {
         throw new SecurityException("secret file " + file + " is empty");
+      }
+      if (end == 0) {
+        throw new SecurityException("secret file " + file + " has an empty first line (the"
+            + " secret goes on the first line)");
       }
       return Arrays.copyOf(all, end);
     } catch (UnsupportedOperationException e) {

@@ -45,8 +45,8 @@ import java.util.TreeSet;
  *
  * <p>Comments go on lines of their own: after a value, a properties file would take them as
  * part of it, so a {@code #} after white space in a value is refused. Roles and names are
- * separated by commas. A user without {@code names} may register any free name. The client side gives the same
- * identity and secret with {@link Credentials}.
+ * separated by commas. A user without {@code names} may register any free name. The client
+ * side gives the same identity and secret with {@link Credentials}.
  */
 public final class Users implements Authentication.Accounts {
 
