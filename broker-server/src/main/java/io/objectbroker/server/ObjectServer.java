@@ -213,7 +213,7 @@ public final class ObjectServer implements AutoCloseable {
     }
     Address bindAddress = settings.unixSocket != null ? Address.unix(settings.unixSocket)
         : new Address(settings.host, settings.port);
-    checkOpenToNetwork(bindAddress);
+    checkOpenToNetwork(settings, bindAddress);
     Channel ch = Transport.bind(bindAddress, codec, settings.maxFrameBytes,
         settings.maxBytesInFlight == 0 ? FrameBudget.shared()
             : FrameBudget.of(settings.maxBytesInFlight), settings.keepAlive,
@@ -243,7 +243,7 @@ public final class ObjectServer implements AutoCloseable {
    * Refuses to serve everyone on a network without being told to: a server without users
    * lets every caller in, which is safe only where only this host's users can connect.
    */
-  private void checkOpenToNetwork(Address bindAddress) {
+  private static void checkOpenToNetwork(Builder settings, Address bindAddress) {
     if (settings.users != null || Boolean.TRUE.equals(settings.allowAnonymous)
         || settings.tls != null && settings.tls.requiresClientCertificates()
         || bindAddress.isUnix() || isLoopback(bindAddress.host())) {
@@ -777,11 +777,21 @@ public final class ObjectServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The server, not yet started.
+     *
+     * @throws io.objectbroker.SecurityException if it would serve an address other than
+     *     loopback without authenticating callers nor being allowed to (see
+     *     {@link #allowAnonymous}): refused here already, before its user sets up what it
+     *     serves, and again by {@link ObjectServer#start}
+     */
     public ObjectServer build() {
       if (unixSocket != null && (port != 0 || advertisedHost != null)) {
         throw new IllegalArgumentException("unixSocket: " + Address.unix(unixSocket)
             + " (expected: no port or advertisedHost with it; a Unix socket has neither)");
       }
+      checkOpenToNetwork(this, unixSocket != null ? Address.unix(unixSocket)
+          : new Address(host, port));
       return new ObjectServer(this);
     }
   }

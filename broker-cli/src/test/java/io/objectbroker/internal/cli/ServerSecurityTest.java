@@ -167,11 +167,12 @@ class ServerSecurityTest {
 
   @Test
   void applyGivesTheServerItsUsers() throws IOException {
-    // A server on an address other than loopback refuses to start without users; with them
-    // it goes on to bind, which fails here: 192.0.2.1 (TEST-NET-1) is no address of this host.
+    // A server on an address other than loopback is refused without users (as soon as it is
+    // built, before its command opens anything); with them it goes on to bind, which fails
+    // here: 192.0.2.1 (TEST-NET-1) is no address of this host.
     ObjectServer.Builder plain = parse().apply(
         ObjectServer.builder().host("192.0.2.1").port(0));
-    assertThatThrownBy(() -> plain.build().start())
+    assertThatThrownBy(plain::build)
         .isInstanceOf(io.objectbroker.SecurityException.class)
         .hasMessageStartingWith("refusing to serve 192.0.2.1:0 without authentication");
 

@@ -88,14 +88,19 @@ public final class MainServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     List<Address> nameServers = Cli.nameServers("--ns", ns); // a bad list is a usage error
-    // Checked before the data folder is opened: a bad option changes nothing.
-    ObjectServer.Builder builder = security.apply(ObjectServer.builder().host(host).port(port)
+    // Checked before the data folder is opened: a bad option changes nothing, nor does a
+    // server that may not serve its address (a network one without users, see build()).
+    ObjectServer server = security.apply(ObjectServer.builder().host(host).port(port)
         .nameServers(nameServers).workerThreads(workers).credentials(identity.credentials())
-        .nameServerTls(identity.tls()));
-    MainServer service = MainServer.open(dataDir, tgtControlPort, sizeLimits());
-    ObjectServer server;
+        .nameServerTls(identity.tls())).build();
+    MainServer service;
     try {
-      server = builder.build();
+      service = MainServer.open(dataDir, tgtControlPort, sizeLimits());
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    try {
       server.register(name, service);
       server.start();
     } catch (RuntimeException e) {
