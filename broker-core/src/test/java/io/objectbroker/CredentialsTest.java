@@ -28,6 +28,7 @@ class CredentialsTest {
 
   private Path secretFile(String mode, String content) throws IOException {
     Path file = dir.resolve("ops.secret");
+    Files.deleteIfExists(file); // a read-only one is rewritten only by root
     Files.writeString(file, content, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
     return file;

@@ -32,6 +32,7 @@ class UsersFileTest {
 
   private Path usersFile(String mode, String... lines) throws IOException {
     Path file = dir.resolve("users.properties");
+    Files.deleteIfExists(file); // a read-only one is rewritten only by root
     Files.write(file, List.of(lines), StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
     return file;
