@@ -54,14 +54,17 @@ public final class NameServerHost implements AutoCloseable {
   }
 
   /**
-   * Serves a name server over {@code store}, started.
+   * Refuses {@code options} as {@link #start} would, before anything is opened: a network
+   * address without users, mutual TLS or anonymous callers allowed, for one. A command calls
+   * it before it opens its store, so that a refused start leaves no file behind.
    *
-   * @throws io.objectbroker.CommunicationException if the address cannot be bound
-   * @throws io.objectbroker.NamingException if the discovery port cannot be bound
+   * @throws io.objectbroker.SecurityException as {@link ObjectServer.Builder#build()} does
    */
-  public static NameServerHost start(Options options, NameStore store) {
-    NameServerService service =
-        new NameServerService(store, options.clock, options.maxRegistrations);
+  public static void check(Options options) {
+    serverSettings(options).build().close();
+  }
+
+  private static ObjectServer.Builder serverSettings(Options options) {
     ObjectServer.Builder b = ObjectServer.builder().host(options.host).port(options.port);
     if (options.users != null) {
       b.users(options.users);
@@ -73,7 +76,19 @@ public final class NameServerHost implements AutoCloseable {
     if (options.exposeErrorDetails != null) {
       b.exposeErrorDetails(options.exposeErrorDetails);
     }
-    ObjectServer server = b.build();
+    return b;
+  }
+
+  /**
+   * Serves a name server over {@code store}, started.
+   *
+   * @throws io.objectbroker.CommunicationException if the address cannot be bound
+   * @throws io.objectbroker.NamingException if the discovery port cannot be bound
+   */
+  public static NameServerHost start(Options options, NameStore store) {
+    NameServerService service =
+        new NameServerService(store, options.clock, options.maxRegistrations);
+    ObjectServer server = serverSettings(options).build();
     server.register(NameServer.OBJECT_ID, service);
     server.start();
     DiscoveryResponder discovery = null;

@@ -62,6 +62,14 @@ class NameServerSecurityOptionsTest {
   }
 
   @Test
+  void aRefusedNetworkStartOpensNoStore() {
+    Path store = dir.resolve("names.db");
+    List<String> result = run("--host", "192.0.2.1", "--port", "0", "--store", "file:" + store);
+    assertThat(result.get(0)).isEqualTo("" + Cli.DENIED);
+    assertThat(store).doesNotExist();
+  }
+
+  @Test
   void usersOrAllowAnonymousLetItServeANetwork() throws IOException {
     Path users = file("users.properties", "rw-------", "ops.secret = " + SECRET + "\n");
     List<String> withUsers = run("--host", "192.0.2.1", "--port", "0", "--users",
