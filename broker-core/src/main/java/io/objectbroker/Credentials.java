@@ -1,11 +1,11 @@
 package io.objectbroker;
 
+import io.objectbroker.internal.OwnerOnlyFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -119,16 +119,8 @@ public final class Credentials {
    *     its owner may read or write it
    */
   public static byte[] readSecret(Path file) {
+    OwnerOnlyFile.check(file, "secret file");
     try {
-      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-      if (mode.contains(PosixFilePermission.GROUP_READ)
-          || mode.contains(PosixFilePermission.GROUP_WRITE)
-          || mode.contains(PosixFilePermission.OTHERS_READ)
-          || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
-        throw new SecurityException("secret file " + file + " may be read or changed by others"
-            + " than its owner (mode " + java.nio.file.attribute.PosixFilePermissions.toString(mode)
-            + "); chmod 600 it");
-      }
       byte[] all = Files.readAllBytes(file);
       int end = 0;
       while (end < all.length && all[end] != '\n' && all[end] != '\r') {
@@ -142,9 +134,6 @@ public final class Credentials {
             + " secret goes on the first line)");
       }
       return Arrays.copyOf(all, end);
-    } catch (UnsupportedOperationException e) {
-      throw new SecurityException("cannot check who may read secret file " + file
-          + ": the file system has no POSIX permissions");
     } catch (NoSuchFileException e) {
       throw new SecurityException("secret file " + file + " does not exist");
     } catch (IOException e) {

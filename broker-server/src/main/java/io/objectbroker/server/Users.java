@@ -3,6 +3,7 @@ package io.objectbroker.server;
 import io.objectbroker.Credentials;
 import io.objectbroker.Principal;
 import io.objectbroker.SecurityException;
+import io.objectbroker.internal.OwnerOnlyFile;
 import io.objectbroker.internal.transport.Authentication;
 import java.io.IOException;
 import java.io.Reader;
@@ -10,8 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,22 +66,10 @@ public final class Users implements Authentication.Accounts {
    */
   public static Users load(Path file) {
     Properties p = new Properties();
-    try {
-      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-      // Written by others, it could gain an admin of theirs; read, it gives away secrets.
-      if (mode.contains(PosixFilePermission.GROUP_READ)
-          || mode.contains(PosixFilePermission.GROUP_WRITE)
-          || mode.contains(PosixFilePermission.OTHERS_READ)
-          || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
-        throw new SecurityException("users file " + file + " may be read or changed by others"
-            + " than its owner (mode " + PosixFilePermissions.toString(mode) + "); chmod 600 it");
-      }
-      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-        p.load(r);
-      }
-    } catch (UnsupportedOperationException e) {
-      throw new SecurityException("cannot check who may read users file " + file
-          + ": the file system has no POSIX permissions");
+    // Written by others, it could gain an admin of theirs; read, it gives away secrets.
+    OwnerOnlyFile.check(file, "users file");
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
     } catch (NoSuchFileException e) {
       throw new SecurityException("users file " + file + " does not exist");
     } catch (IOException | IllegalArgumentException e) {

@@ -9,7 +9,10 @@ import io.objectbroker.SecurityException;
 import io.objectbroker.Tls;
 import io.objectbroker.client.Broker;
 import io.objectbroker.client.OneShotCall;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +74,22 @@ class TlsTest {
     assertThat(OneShotCall.prepare(Calculator.class).withTls(Tls.client(certs.ca))
         .invoke(server.address(), uri, "add", new Object[] {4, 4}, Duration.ofSeconds(10)))
         .isEqualTo(8);
+  }
+
+  @Test
+  void aPrivateKeyOthersMayReadIsRefusedBeforeAnythingListens() throws Exception {
+    Path key = dir.resolve("open.key");
+    Files.copy(certs.serverKey, key, StandardCopyOption.REPLACE_EXISTING);
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+    ObjectServer open = ObjectServer.builder().tls(Tls.server(certs.serverCert, key)).build();
+    try {
+      assertThatThrownBy(open::start).isInstanceOf(SecurityException.class)
+          .hasMessage("TLS private key " + key + " may be read or changed by others than its"
+              + " owner (mode rw-r--r--); chmod 600 it");
+      assertThatThrownBy(open::address).hasMessage("server is not started");
+    } finally {
+      open.close();
+    }
   }
 
   @Test

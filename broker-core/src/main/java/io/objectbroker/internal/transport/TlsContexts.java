@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.objectbroker.SecurityException;
 import io.objectbroker.Tls;
+import io.objectbroker.internal.OwnerOnlyFile;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
@@ -35,6 +36,9 @@ final class TlsContexts {
   }
 
   private static SslContext build(Tls tls, SslProvider provider) {
+    if (tls.key() != null) {
+      OwnerOnlyFile.check(tls.key(), "TLS private key");
+    }
     try {
       SslContextBuilder b;
       if (tls.isServer()) {
