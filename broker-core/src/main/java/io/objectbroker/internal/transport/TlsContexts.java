@@ -57,7 +57,20 @@ final class TlsContexts {
       }
       return b.sslProvider(provider).protocols("TLSv1.3", "TLSv1.2").build();
     } catch (SSLException | IllegalArgumentException e) {
-      throw new SecurityException("cannot set up TLS from " + tls + ": " + e.getMessage(), e);
+      throw new SecurityException("cannot set up TLS from " + describe(tls) + ": "
+          + e.getMessage(), e);
     }
+  }
+
+  // "certificate ms.crt, key ms.key, CA ca.crt": the files, as the user named them.
+  private static String describe(Tls tls) {
+    StringBuilder b = new StringBuilder();
+    if (tls.certificate() != null) {
+      b.append("certificate ").append(tls.certificate()).append(", key ").append(tls.key());
+    }
+    if (tls.trusted() != null) {
+      b.append(b.length() == 0 ? "" : ", ").append("CA ").append(tls.trusted());
+    }
+    return b.length() == 0 ? "the JDK's trusted CAs" : b.toString();
   }
 }
