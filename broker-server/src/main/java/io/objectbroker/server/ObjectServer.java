@@ -357,7 +357,9 @@ public final class ObjectServer implements AutoCloseable {
     CompletableFuture.allOf(connections.stream().map(Connection::closeFuture)
             .toArray(CompletableFuture[]::new))
         .orTimeout(3, TimeUnit.SECONDS).exceptionally(x -> null).join();
-    log.info("stopped serving on {}", advertised);
+    if (advertised != null) { // a server closed unstarted served nothing
+      log.info("stopped serving on {}", advertised);
+    }
     closed.countDown();
   }
 

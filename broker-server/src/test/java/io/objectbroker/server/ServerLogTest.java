@@ -91,6 +91,18 @@ class ServerLogTest {
   }
 
   @Test
+  void aServerClosedBeforeItStartedSaysNothingOfServing() {
+    // As a command's check builds one to refuse bad settings before it opens anything.
+    try (CapturedLog log = new CapturedLog(ObjectServer.class)) {
+      ObjectServer.builder().build().close();
+      server.close();
+      assertThat(log.lines(Level.INFO, "stopped serving on")).singleElement()
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .isEqualTo("stopped serving on " + server.address());
+    }
+  }
+
+  @Test
   void aFloodOfMalformedConnectionsMakesAFewWarnLinesThatCountTheRest() throws IOException {
     int connections = 200;
     try (CapturedLog log = new CapturedLog(Connection.class)) {
