@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.objectbroker.Credentials;
 import io.objectbroker.Tls;
+import io.objectbroker.testing.ModeFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,13 +69,6 @@ class ClientSecurityTest {
     return List.of("" + exit, err.toString(StandardCharsets.UTF_8));
   }
 
-  private Path file(String name, String mode, String content) throws IOException {
-    Path file = dir.resolve(name);
-    Files.writeString(file, content, StandardCharsets.UTF_8);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
-    return file;
-  }
-
   @Test
   void nothingGivenIsAnAnonymousPlainClient() {
     ClientSecurity s = parse();
@@ -85,7 +78,7 @@ class ClientSecurityTest {
 
   @Test
   void aUserAndItsSecretFileAreCredentials() throws IOException {
-    Path secret = file("ops.secret", "rw-------", SECRET + "\n");
+    Path secret = ModeFiles.write(dir, "ops.secret", "rw-------", SECRET + "\n");
     Credentials c = parse("--user", "ops", "--secret-file", secret.toString()).credentials();
     assertThat(c.identity()).isEqualTo("ops");
     assertThat(c.secret()).isEqualTo(SECRET.getBytes(StandardCharsets.US_ASCII));
@@ -100,14 +93,14 @@ class ClientSecurityTest {
 
   @Test
   void aSecretFileWithoutAUserIsAUsageError() throws IOException {
-    Path secret = file("ops.secret", "rw-------", SECRET + "\n");
+    Path secret = ModeFiles.write(dir, "ops.secret", "rw-------", SECRET + "\n");
     assertThat(run("--secret-file", secret.toString())).containsExactly("" + Cli.USAGE,
         "call: --secret-file " + secret + " without --user (or OB_USER): whose secret is it?\n");
   }
 
   @Test
   void aSecretFileOthersMayReadIsRefusedForSecurity() throws IOException {
-    Path secret = file("ops.secret", "rw-r--r--", SECRET + "\n");
+    Path secret = ModeFiles.write(dir, "ops.secret", "rw-r--r--", SECRET + "\n");
     assertThat(run("--user", "ops", "--secret-file", secret.toString())).containsExactly(
         "" + Cli.DENIED, "call: secret file " + secret + " may be read or changed by others"
             + " than its owner (mode rw-r--r--); chmod 600 it\n");
@@ -118,11 +111,11 @@ class ClientSecurityTest {
 
   @Test
   void aBadSecretOrIdentityIsAUsageErrorNamingTheUser() throws IOException {
-    Path secret = file("ops.secret", "rw-------", "short\n");
+    Path secret = ModeFiles.write(dir, "ops.secret", "rw-------", "short\n");
     assertThat(run("--user", "ops", "--secret-file", secret.toString())).containsExactly(
         "" + Cli.USAGE, "call: --user ops: secret file " + secret + " of ops: 5 bytes"
             + " (expected: at least 16)\n");
-    Path good = file("good.secret", "rw-------", SECRET + "\n");
+    Path good = ModeFiles.write(dir, "good.secret", "rw-------", SECRET + "\n");
     assertThat(run("--user", "o ps", "--secret-file", good.toString())).containsExactly(
         "" + Cli.USAGE, "call: --user o ps: identity o ps: white space or a control character"
             + " at 1\n");
@@ -130,9 +123,9 @@ class ClientSecurityTest {
 
   @Test
   void tlsTakesACaAndOptionallyAClientCertificateWithItsKey() throws IOException {
-    Path ca = file("ca.crt", "rw-r--r--", "ca\n");
-    Path cert = file("client.crt", "rw-r--r--", "certificate\n");
-    Path key = file("client.key", "rw-------", "key\n");
+    Path ca = ModeFiles.write(dir, "ca.crt", "rw-r--r--", "ca\n");
+    Path cert = ModeFiles.write(dir, "client.crt", "rw-r--r--", "certificate\n");
+    Path key = ModeFiles.write(dir, "client.key", "rw-------", "key\n");
     assertThat(parse("--tls-ca", ca.toString()).tls()).isEqualTo(Tls.client(ca));
     assertThat(parse("--tls-ca", ca.toString(), "--tls-client-cert", cert.toString(),
         "--tls-client-key", key.toString()).tls())
@@ -141,9 +134,9 @@ class ClientSecurityTest {
 
   @Test
   void aClientCertificateWithoutItsKeyOrACaIsAUsageError() throws IOException {
-    Path ca = file("ca.crt", "rw-r--r--", "ca\n");
-    Path cert = file("client.crt", "rw-r--r--", "certificate\n");
-    Path key = file("client.key", "rw-------", "key\n");
+    Path ca = ModeFiles.write(dir, "ca.crt", "rw-r--r--", "ca\n");
+    Path cert = ModeFiles.write(dir, "client.crt", "rw-r--r--", "certificate\n");
+    Path key = ModeFiles.write(dir, "client.key", "rw-------", "key\n");
     assertThat(run("--tls-ca", ca.toString(), "--tls-client-cert", cert.toString()))
         .containsExactly("" + Cli.USAGE,
             "call: --tls-client-cert and --tls-client-key go together\n");

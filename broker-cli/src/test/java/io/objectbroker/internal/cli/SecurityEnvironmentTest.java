@@ -3,11 +3,10 @@ package io.objectbroker.internal.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.objectbroker.Tls;
+import io.objectbroker.testing.ModeFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +25,6 @@ class SecurityEnvironmentTest {
 
   @TempDir
   Path dir;
-
-  private Path file(String name, String mode, String content) throws IOException {
-    Path file = dir.resolve(name);
-    Files.writeString(file, content, StandardCharsets.UTF_8);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
-    return file;
-  }
 
   /** Runs {@link SecurityOptionsMain} with {@code env} (and no other OB_ variable). */
   private List<String> run(Map<String, String> env, String... args)
@@ -59,13 +51,13 @@ class SecurityEnvironmentTest {
 
   @Test
   void eachVariableStandsForItsOption() throws Exception {
-    Path users = file("users.properties", "rw-------", "ops.secret = " + SECRET + "\n");
-    Path cert = file("server.crt", "rw-r--r--", "certificate\n");
-    Path key = file("server.key", "rw-------", "key\n");
-    Path ca = file("ca.crt", "rw-r--r--", "ca\n");
-    Path clientCert = file("client.crt", "rw-r--r--", "certificate\n");
-    Path clientKey = file("client.key", "rw-------", "key\n");
-    Path secret = file("ops.secret", "rw-------", SECRET + "\n");
+    Path users = ModeFiles.write(dir, "users.properties", "rw-------", "ops.secret = " + SECRET + "\n");
+    Path cert = ModeFiles.write(dir, "server.crt", "rw-r--r--", "certificate\n");
+    Path key = ModeFiles.write(dir, "server.key", "rw-------", "key\n");
+    Path ca = ModeFiles.write(dir, "ca.crt", "rw-r--r--", "ca\n");
+    Path clientCert = ModeFiles.write(dir, "client.crt", "rw-r--r--", "certificate\n");
+    Path clientKey = ModeFiles.write(dir, "client.key", "rw-------", "key\n");
+    Path secret = ModeFiles.write(dir, "ops.secret", "rw-------", SECRET + "\n");
 
     List<String> result = run(Map.of("OB_USERS", users.toString(),
         "OB_TLS_CERT", cert.toString(), "OB_TLS_KEY", key.toString(),
@@ -81,9 +73,9 @@ class SecurityEnvironmentTest {
 
   @Test
   void anOptionOverridesItsVariable() throws Exception {
-    Path users = file("users.properties", "rw-------", "ops.secret = " + SECRET + "\n");
-    Path others = file("others.properties", "rw-------", "alice.secret = " + SECRET + "\n");
-    Path secret = file("ops.secret", "rw-------", SECRET + "\n");
+    Path users = ModeFiles.write(dir, "users.properties", "rw-------", "ops.secret = " + SECRET + "\n");
+    Path others = ModeFiles.write(dir, "others.properties", "rw-------", "alice.secret = " + SECRET + "\n");
+    Path secret = ModeFiles.write(dir, "ops.secret", "rw-------", SECRET + "\n");
     List<String> result = run(Map.of("OB_USERS", users.toString(), "OB_USER", "bob",
         "OB_SECRET_FILE", secret.toString()), "--users", others.toString(), "--user", "ops");
     assertThat(result).containsExactly("0", "users Users[alice]\nserver tls null\n"
@@ -107,7 +99,7 @@ class SecurityEnvironmentTest {
 
   @Test
   void aCertificateWithoutItsKeyInTheEnvironmentIsAUsageError() throws Exception {
-    Path cert = file("server.crt", "rw-r--r--", "certificate\n");
+    Path cert = ModeFiles.write(dir, "server.crt", "rw-r--r--", "certificate\n");
     assertThat(run(Map.of("OB_TLS_CERT", cert.toString()))).containsExactly("" + Cli.USAGE,
         "users null\n", "secure: --tls-cert and --tls-key go together\n");
   }

@@ -7,13 +7,13 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.Tls;
 import io.objectbroker.server.ObjectServer;
+import io.objectbroker.testing.ModeFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,13 +72,6 @@ class ServerSecurityTest {
     return List.of("" + exit, err.toString(StandardCharsets.UTF_8));
   }
 
-  private Path file(String name, String mode, String content) throws IOException {
-    Path file = dir.resolve(name);
-    Files.writeString(file, content, StandardCharsets.UTF_8);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
-    return file;
-  }
-
   @Test
   void nothingGivenIsAPlainServerWithoutUsers() {
     ServerSecurity s = parse();
@@ -90,7 +83,7 @@ class ServerSecurityTest {
 
   @Test
   void usersComeFromTheFile() throws IOException {
-    Path users = file("users.properties", "rw-------",
+    Path users = ModeFiles.write(dir, "users.properties", "rw-------",
         "ops.secret = " + SECRET + "\nops.roles = operator\n");
     ServerSecurity s = parse("--users", users.toString(), "--allow-anonymous");
     assertThat(s.users().identities()).containsExactly("ops");
@@ -107,13 +100,13 @@ class ServerSecurityTest {
 
   @Test
   void aMalformedUsersFileIsAUsageErrorNamingTheOptionAndTheFile() throws IOException {
-    Path users = file("users.properties", "rw-------",
+    Path users = ModeFiles.write(dir, "users.properties", "rw-------",
         "ops.secret = " + SECRET + "\nops.role = operator\n");
     assertThat(run("--users", users.toString())).containsExactly("" + Cli.USAGE,
         "serve: --users: " + users + ": key ops.role (expected: IDENTITY.secret, IDENTITY.roles"
             + " or IDENTITY.names)\n");
 
-    Path anonymous = file("anonymous.properties", "rw-------",
+    Path anonymous = ModeFiles.write(dir, "anonymous.properties", "rw-------",
         "anonymous.secret = " + SECRET + "\n");
     assertThat(run("--users", anonymous.toString())).containsExactly("" + Cli.USAGE,
         "serve: --users: " + anonymous + ": user anonymous: the name of callers without"
@@ -122,7 +115,7 @@ class ServerSecurityTest {
 
   @Test
   void aUsersFileOthersMayReadIsRefusedForSecurity() throws IOException {
-    Path users = file("users.properties", "rw-r--r--", "ops.secret = " + SECRET + "\n");
+    Path users = ModeFiles.write(dir, "users.properties", "rw-r--r--", "ops.secret = " + SECRET + "\n");
     assertThat(run("--users", users.toString())).containsExactly("" + Cli.DENIED,
         "serve: users file " + users + " may be read or changed by others than its owner"
             + " (mode rw-r--r--); chmod 600 it\n");
@@ -133,9 +126,9 @@ class ServerSecurityTest {
 
   @Test
   void tlsTakesACertificateAndItsKeyAndOptionallyAClientCa() throws IOException {
-    Path cert = file("server.crt", "rw-r--r--", "certificate\n");
-    Path key = file("server.key", "rw-------", "key\n");
-    Path ca = file("ca.crt", "rw-r--r--", "ca\n");
+    Path cert = ModeFiles.write(dir, "server.crt", "rw-r--r--", "certificate\n");
+    Path key = ModeFiles.write(dir, "server.key", "rw-------", "key\n");
+    Path ca = ModeFiles.write(dir, "ca.crt", "rw-r--r--", "ca\n");
 
     assertThat(parse("--tls-cert", cert.toString(), "--tls-key", key.toString()).tls())
         .isEqualTo(Tls.server(cert, key));
@@ -147,8 +140,8 @@ class ServerSecurityTest {
 
   @Test
   void aCertificateWithoutItsKeyIsAUsageError() throws IOException {
-    Path cert = file("server.crt", "rw-r--r--", "certificate\n");
-    Path ca = file("ca.crt", "rw-r--r--", "ca\n");
+    Path cert = ModeFiles.write(dir, "server.crt", "rw-r--r--", "certificate\n");
+    Path ca = ModeFiles.write(dir, "ca.crt", "rw-r--r--", "ca\n");
     assertThat(run("--tls-cert", cert.toString())).containsExactly("" + Cli.USAGE,
         "serve: --tls-cert and --tls-key go together\n");
     assertThat(run("--tls-key", cert.toString())).containsExactly("" + Cli.USAGE,
@@ -159,7 +152,7 @@ class ServerSecurityTest {
 
   @Test
   void aTlsFileThatIsNotThereIsAUsageErrorNamingIt() throws IOException {
-    Path cert = file("server.crt", "rw-r--r--", "certificate\n");
+    Path cert = ModeFiles.write(dir, "server.crt", "rw-r--r--", "certificate\n");
     Path missing = dir.resolve("server.key");
     assertThat(run("--tls-cert", cert.toString(), "--tls-key", missing.toString()))
         .containsExactly("" + Cli.USAGE, "serve: TLS file " + missing + " cannot be read\n");
@@ -176,7 +169,7 @@ class ServerSecurityTest {
         .isInstanceOf(io.objectbroker.SecurityException.class)
         .hasMessageStartingWith("refusing to serve 192.0.2.1:0 without authentication");
 
-    Path users = file("users.properties", "rw-------", "ops.secret = " + SECRET + "\n");
+    Path users = ModeFiles.write(dir, "users.properties", "rw-------", "ops.secret = " + SECRET + "\n");
     ObjectServer.Builder withUsers = parse("--users", users.toString()).apply(
         ObjectServer.builder().host("192.0.2.1").port(0));
     assertThatThrownBy(() -> withUsers.build().start())
@@ -191,8 +184,8 @@ class ServerSecurityTest {
   @Test
   void applyGivesTheServerItsTls() throws IOException {
     // Not PEM: the server fails to set TLS up when it binds, which shows it was given it.
-    Path cert = file("server.crt", "rw-r--r--", "not a certificate\n");
-    Path key = file("server.key", "rw-------", "not a key\n");
+    Path cert = ModeFiles.write(dir, "server.crt", "rw-r--r--", "not a certificate\n");
+    Path key = ModeFiles.write(dir, "server.key", "rw-------", "not a key\n");
     ObjectServer server = parse("--tls-cert", cert.toString(), "--tls-key", key.toString())
         .apply(ObjectServer.builder().host("127.0.0.1").port(0)).build();
     try {

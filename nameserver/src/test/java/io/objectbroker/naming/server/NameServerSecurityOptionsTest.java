@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.testing.ModeFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,13 +44,6 @@ class NameServerSecurityOptionsTest {
     });
   }
 
-  private Path file(String name, String mode, String content) throws IOException {
-    Path file = dir.resolve(name);
-    Files.writeString(file, content, StandardCharsets.UTF_8);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
-    return file;
-  }
-
   @Test
   void aNetworkAddressWithoutUsersIsRefusedNamingTheWaysOut() {
     List<String> result = run("--host", "192.0.2.1", "--port", "0");
@@ -71,7 +64,7 @@ class NameServerSecurityOptionsTest {
 
   @Test
   void usersOrAllowAnonymousLetItServeANetwork() throws IOException {
-    Path users = file("users.properties", "rw-------", "ops.secret = " + SECRET + "\n");
+    Path users = ModeFiles.write(dir, "users.properties", "rw-------", "ops.secret = " + SECRET + "\n");
     List<String> withUsers = run("--host", "192.0.2.1", "--port", "0", "--users",
         users.toString());
     assertThat(withUsers.get(0)).isEqualTo("" + Cli.UNREACHABLE);
@@ -84,7 +77,7 @@ class NameServerSecurityOptionsTest {
 
   @Test
   void aUsersFileOthersMayReadIsRefusedBeforeTheStoreIsOpened() throws IOException {
-    Path users = file("users.properties", "rw-r-----", "ops.secret = " + SECRET + "\n");
+    Path users = ModeFiles.write(dir, "users.properties", "rw-r-----", "ops.secret = " + SECRET + "\n");
     Path store = dir.resolve("names.db");
     assertThat(run("--port", "0", "--users", users.toString(), "--store", "file:" + store))
         .containsExactly("" + Cli.DENIED, "nameserver: users file " + users + " may be read or"
@@ -94,14 +87,14 @@ class NameServerSecurityOptionsTest {
 
   @Test
   void aMalformedUsersFileIsAUsageError() throws IOException {
-    Path users = file("users.properties", "rw-------", "ops.roles = admin\n");
+    Path users = ModeFiles.write(dir, "users.properties", "rw-------", "ops.roles = admin\n");
     assertThat(run("--port", "0", "--users", users.toString())).containsExactly(
         "" + Cli.USAGE, "nameserver: --users: " + users + ": ops has no ops.secret\n");
   }
 
   @Test
   void aDiscoverySecretFileIsCheckedLikeEverySecretFile() throws IOException {
-    Path open = file("discovery.secret", "rw-r--r--", SECRET + "\n");
+    Path open = ModeFiles.write(dir, "discovery.secret", "rw-r--r--", SECRET + "\n");
     assertThat(run("--port", "0", "--discovery-secret-file", open.toString())).containsExactly(
         "" + Cli.DENIED, "nameserver: secret file " + open + " may be read or changed by others"
             + " than its owner (mode rw-r--r--); chmod 600 it\n");
@@ -111,7 +104,7 @@ class NameServerSecurityOptionsTest {
         .containsExactly("" + Cli.DENIED, "nameserver: secret file " + missing
             + " does not exist\n");
 
-    Path shortSecret = file("short.secret", "rw-------", "0123456789\n");
+    Path shortSecret = ModeFiles.write(dir, "short.secret", "rw-------", "0123456789\n");
     assertThat(run("--port", "0", "--discovery-secret-file", shortSecret.toString()))
         .containsExactly("" + Cli.USAGE, "nameserver: --discovery-secret-file: secret: 10 bytes"
             + " (expected: >= 16)\n");
@@ -119,7 +112,7 @@ class NameServerSecurityOptionsTest {
 
   @Test
   void halfATlsPairIsAUsageError() throws IOException {
-    Path cert = file("ns.crt", "rw-r--r--", "certificate\n");
+    Path cert = ModeFiles.write(dir, "ns.crt", "rw-r--r--", "certificate\n");
     assertThat(run("--port", "0", "--tls-cert", cert.toString())).containsExactly(
         "" + Cli.USAGE, "nameserver: --tls-cert and --tls-key go together\n");
     assertThat(run("--port", "0", "--tls-client-ca", cert.toString())).containsExactly(
@@ -128,8 +121,8 @@ class NameServerSecurityOptionsTest {
 
   @Test
   void aCertificateThatIsNotPemIsRefusedBeforeItListens() throws IOException {
-    Path cert = file("ns.crt", "rw-r--r--", "not a certificate\n");
-    Path key = file("ns.key", "rw-------", "not a key\n");
+    Path cert = ModeFiles.write(dir, "ns.crt", "rw-r--r--", "not a certificate\n");
+    Path key = ModeFiles.write(dir, "ns.key", "rw-------", "not a key\n");
     List<String> result = run("--host", "127.0.0.1", "--port", "0", "--tls-cert",
         cert.toString(), "--tls-key", key.toString());
     assertThat(result.get(0)).isEqualTo("" + Cli.DENIED);
@@ -141,8 +134,8 @@ class NameServerSecurityOptionsTest {
   void clientCertificatesAloneLetItServeANetwork() throws IOException {
     // Mutual TLS authenticates callers too: no users needed. (The files are not PEM, so it
     // stops when it sets TLS up, past the check that refuses an open network server.)
-    Path cert = file("ns.crt", "rw-r--r--", "not a certificate\n");
-    Path key = file("ns.key", "rw-------", "not a key\n");
+    Path cert = ModeFiles.write(dir, "ns.crt", "rw-r--r--", "not a certificate\n");
+    Path key = ModeFiles.write(dir, "ns.key", "rw-------", "not a key\n");
     List<String> result = run("--host", "192.0.2.1", "--port", "0", "--tls-cert",
         cert.toString(), "--tls-key", key.toString(), "--tls-client-ca", cert.toString());
     assertThat(result.get(1)).startsWith("nameserver: cannot set up TLS from ");

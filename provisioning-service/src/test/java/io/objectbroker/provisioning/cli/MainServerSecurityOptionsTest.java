@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.testing.ModeFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,13 +47,6 @@ class MainServerSecurityOptionsTest {
     });
   }
 
-  private Path file(String name, String mode, String content) throws IOException {
-    Path file = dir.resolve(name);
-    Files.writeString(file, content, StandardCharsets.UTF_8);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
-    return file;
-  }
-
   @Test
   void aNetworkAddressWithoutUsersIsRefusedBeforeTheDataFolderIsMade() {
     assertThat(run("--host", "192.0.2.1")).containsExactly("" + Cli.DENIED,
@@ -66,7 +59,7 @@ class MainServerSecurityOptionsTest {
 
   @Test
   void aUsersFileOthersMayReadIsRefusedBeforeTheDataFolderIsMade() throws IOException {
-    Path users = file("users.properties", "rw-rw-r--", "ops.secret = " + SECRET + "\n");
+    Path users = ModeFiles.write(dir, "users.properties", "rw-rw-r--", "ops.secret = " + SECRET + "\n");
     assertThat(run("--users", users.toString())).containsExactly("" + Cli.DENIED,
         "mainserver: users file " + users + " may be read or changed by others than its owner"
             + " (mode rw-rw-r--); chmod 600 it\n");
@@ -75,7 +68,7 @@ class MainServerSecurityOptionsTest {
 
   @Test
   void aMalformedUsersFileIsAUsageError() throws IOException {
-    Path users = file("users.properties", "rw-------",
+    Path users = ModeFiles.write(dir, "users.properties", "rw-------",
         "ops.secret = " + SECRET + "\nops.roles = operator   # may provision\n");
     assertThat(run("--users", users.toString())).containsExactly("" + Cli.USAGE,
         "mainserver: --users: " + users + ": ops.roles: '# may provision' would be part of the"
@@ -91,13 +84,13 @@ class MainServerSecurityOptionsTest {
             + " file of its secret\n");
     assertThat(data).doesNotExist();
 
-    Path open = file("mainserver.secret", "rw-r--r--", SECRET + "\n");
+    Path open = ModeFiles.write(dir, "mainserver.secret", "rw-r--r--", SECRET + "\n");
     assertThat(run("--user", "mainserver", "--secret-file", open.toString())).containsExactly(
         "" + Cli.DENIED, "mainserver: secret file " + open + " may be read or changed by others"
             + " than its owner (mode rw-r--r--); chmod 600 it\n");
     assertThat(data).doesNotExist();
 
-    Path secret = file("ms.secret", "rw-------", SECRET + "\n");
+    Path secret = ModeFiles.write(dir, "ms.secret", "rw-------", SECRET + "\n");
     assertThat(run("--secret-file", secret.toString())).containsExactly("" + Cli.USAGE,
         "mainserver: --secret-file " + secret + " without --user (or OB_USER): whose secret is"
             + " it?\n");
@@ -106,8 +99,8 @@ class MainServerSecurityOptionsTest {
 
   @Test
   void halfATlsPairIsAUsageError() throws IOException {
-    Path cert = file("ms.crt", "rw-r--r--", "certificate\n");
-    Path key = file("ms.key", "rw-------", "key\n");
+    Path cert = ModeFiles.write(dir, "ms.crt", "rw-r--r--", "certificate\n");
+    Path key = ModeFiles.write(dir, "ms.key", "rw-------", "key\n");
     assertThat(run("--tls-key", key.toString())).containsExactly("" + Cli.USAGE,
         "mainserver: --tls-cert and --tls-key go together\n");
     // Its TLS to the name server: a client certificate needs the CA of the name server's.
