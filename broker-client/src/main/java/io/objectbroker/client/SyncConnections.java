@@ -184,6 +184,24 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
     return c;
   }
 
+  // A server that runs a long call on the connection's own thread answers no ping meanwhile:
+  // whether it answers a new connection tells whether it is alive (see BlockingConnection).
+  private void probe(BlockingConnection silent) {
+    Thread t = new Thread(() -> {
+      boolean alive = false;
+      try (BlockingConnection probe = BlockingConnection.open(silent.address(), maxFrameBytes,
+          Deadlines.after(keepAlive.timeout().toMillis()), false, tls, credentials)) {
+        alive = true;
+      } catch (RuntimeException e) {
+        log.debug("{} answered no new connection: {}", silent.address(), e.toString());
+      } finally {
+        silent.probed(alive);
+      }
+    }, "objectbroker-keepalive-probe");
+    t.setDaemon(true);
+    t.start();
+  }
+
   private synchronized void startWatchdog() {
     if (watchdog != null) {
       LockSupport.unpark(watchdog);
@@ -202,7 +220,7 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
       long sleep = watchPeriodNanos;
       try {
         for (BlockingConnection c : all) {
-          sleep = Math.min(sleep, c.watch(now, keepAlive));
+          sleep = Math.min(sleep, c.watch(now, keepAlive, this::probe));
         }
         slots.forEach(this::readIdle);
       } catch (RuntimeException | Error e) {

@@ -75,6 +75,11 @@ public final class ObjectServer implements AutoCloseable {
 
   /** Worker threads unless told otherwise. */
   public static final int DEFAULT_WORKER_THREADS = 16;
+  /**
+   * Connections that get a thread of their own unless told otherwise: see {@link
+   * Builder#connectionThreads}.
+   */
+  public static final int DEFAULT_CONNECTION_THREADS = 64;
   /** Calls that may wait for a worker unless told otherwise. */
   public static final int DEFAULT_QUEUE_CAPACITY = 1024;
   /** How long {@link #close()} waits for calls in flight unless told otherwise. */
@@ -103,6 +108,8 @@ public final class ObjectServer implements AutoCloseable {
   private final BuiltinCallService calls;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile Channel listening;
+  private volatile io.netty.channel.EventLoopGroup connectionLoops;
+  private static final AtomicInteger SERVERS = new AtomicInteger();
   private volatile Address advertised;
   private volatile NameServerRegistrations registrations;
   private volatile boolean closing;
@@ -214,10 +221,18 @@ public final class ObjectServer implements AutoCloseable {
     Address bindAddress = settings.unixSocket != null ? Address.unix(settings.unixSocket)
         : new Address(settings.host, settings.port);
     checkOpenToNetwork(settings, bindAddress);
-    Channel ch = Transport.bind(bindAddress, codec, settings.maxFrameBytes,
-        settings.maxBytesInFlight == 0 ? FrameBudget.shared()
-            : FrameBudget.of(settings.maxBytesInFlight), settings.keepAlive,
-        settings.tls, settings.policy(), dispatcher, this::accepted);
+    connectionLoops = Transport.connectionLoops(settings.connectionThreads,
+        Integer.toString(SERVERS.incrementAndGet()));
+    Channel ch;
+    try {
+      ch = Transport.bind(bindAddress, codec, settings.maxFrameBytes,
+          settings.maxBytesInFlight == 0 ? FrameBudget.shared()
+              : FrameBudget.of(settings.maxBytesInFlight), settings.keepAlive,
+          settings.tls, settings.policy(), connectionLoops, dispatcher, this::accepted);
+    } catch (RuntimeException e) {
+      connectionLoops.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      throw e;
+    }
     listening = ch;
     advertised = bindAddress.isUnix() ? bindAddress
         : new Address(advertisedHost(settings), Transport.localPort(ch));
@@ -357,6 +372,14 @@ public final class ObjectServer implements AutoCloseable {
     CompletableFuture.allOf(connections.stream().map(Connection::closeFuture)
             .toArray(CompletableFuture[]::new))
         .orTimeout(3, TimeUnit.SECONDS).exceptionally(x -> null).join();
+    if (connectionLoops != null) {
+      // A call running on a connection's own thread finishes first (new ones are refused).
+      if (!connectionLoops.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS)
+          .awaitUninterruptibly(settings.shutdownTimeout.toMillis())) {
+        log.warn("calls still running on their connections' threads after {}; closing anyway",
+            settings.shutdownTimeout);
+      }
+    }
     if (advertised != null) { // a server closed unstarted served nothing
       log.info("stopped serving on {}", advertised);
     }
@@ -398,6 +421,7 @@ public final class ObjectServer implements AutoCloseable {
     private List<Address> nameServers = List.of();
     private int workerThreads = DEFAULT_WORKER_THREADS;
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+    private int connectionThreads = DEFAULT_CONNECTION_THREADS;
     private int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
     private long maxBytesInFlight; // 0: the JVM's shared budget
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
@@ -629,6 +653,28 @@ public final class ObjectServer implements AutoCloseable {
         throw new IllegalArgumentException("workerThreads: " + n + " (expected: >= 1)");
       }
       this.workerThreads = n;
+      return this;
+    }
+
+    /**
+     * How many connections at once get a thread of their own (default {@link
+     * #DEFAULT_CONNECTION_THREADS}; 0: none), as Java RMI gives each connection one. On such a
+     * connection, the calls of a client that makes one call at a time (a broker's plain
+     * synchronous calls, and {@code mainclient}'s) run on that thread as it reads them,
+     * instead of on a worker: a call then wakes two threads, not four, which is most of the
+     * time a small call takes. A slow call holds up only its own connection, whose client
+     * waits for it anyway; it ends at its timeout (interrupted, as a CANCEL would), and
+     * while it runs the connection answers no keepalive ping, so such clients rely on TCP's
+     * keepalive instead. The connections beyond the number share the I/O threads, and their
+     * calls go to the workers; so do the calls of clients that multiplex (async calls, and
+     * threads sharing one connection). A connection's thread ends when it closes, except a
+     * few kept for the next ones.
+     */
+    public Builder connectionThreads(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("connectionThreads: " + n + " (expected: >= 0)");
+      }
+      this.connectionThreads = n;
       return this;
     }
 

@@ -306,7 +306,8 @@ class CallStylesTest {
 
   @Test
   void aCallWhoseDeadlinePassedInTheQueueIsNotRun() throws Exception {
-    ObjectServer server = serve(ObjectServer.builder().workerThreads(1));
+    // Every call on the one worker: no connection has a thread of its own.
+    ObjectServer server = serve(ObjectServer.builder().workerThreads(1).connectionThreads(0));
     Broker broker = broker();
     Service svc = proxy(broker, server);
     ExecutorService pool = Executors.newSingleThreadExecutor();

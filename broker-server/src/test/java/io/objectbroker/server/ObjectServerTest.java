@@ -41,10 +41,13 @@ class ObjectServerTest {
     calc = broker.proxy(Calculator.class, server.uri("calc").toString());
   }
 
+  private final java.util.List<ObjectServer> closeAfter = new java.util.ArrayList<>();
+
   @AfterEach
   void stop() {
     broker.close();
     server.close();
+    closeAfter.forEach(ObjectServer::close);
   }
 
   @Test
@@ -208,7 +211,9 @@ class ObjectServerTest {
 
   @Test
   void fullQueueAnswersBusyInsteadOfFreezing() throws Exception {
-    try (ObjectServer tiny = ObjectServer.builder().workerThreads(1).queueCapacity(1).build()
+    // Every call on the workers: no connection has a thread of its own.
+    try (ObjectServer tiny = ObjectServer.builder().workerThreads(1).queueCapacity(1)
+        .connectionThreads(0).build()
         .register("calc", new CalculatorImpl()).start()) {
       Calculator c = broker.proxy(Calculator.class, tiny.uri("calc").toString());
       ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -284,16 +289,31 @@ class ObjectServerTest {
 
   @Test
   void nonBlockingMethodsRunOnTheIoThreadOthersOnWorkers() {
-    assertThat(calc.threadOfNonBlocking()).startsWith("objectbroker-io-");
-    assertThat(calc.threadOfBlocking()).startsWith("objectbroker-worker-");
+    // (A blocking client's calls on a connection with a thread of its own run on that thread:
+    // ConnectionThreadsTest.)
+    Calculator shared = broker.proxy(Calculator.class, sharedThreadsServer().uri("calc")
+        .toString());
+    assertThat(shared.threadOfNonBlocking()).startsWith("objectbroker-io-");
+    assertThat(shared.threadOfBlocking()).startsWith("objectbroker-worker-");
+  }
+
+  // A server whose connections share the I/O threads: no connection has a thread of its own.
+  private ObjectServer sharedThreadsServer() {
+    ObjectServer s = ObjectServer.builder().connectionThreads(0).build()
+        .register("calc", new CalculatorImpl()).start();
+    closeAfter.add(s);
+    return s;
   }
 
   @Test
   void aNonBlockingMethodsLargeArgumentsAreDecodedOnAWorkerNotTheIoThread() {
-    assertThat(calc.threadOfNonBlockingWith(new byte[1000])).startsWith("objectbroker-io-")
+    Calculator shared = broker.proxy(Calculator.class, sharedThreadsServer().uri("calc")
+        .toString());
+    assertThat(shared.threadOfNonBlockingWith(new byte[1000])).startsWith("objectbroker-io-")
         .endsWith(" 1000");
     int large = io.objectbroker.internal.dispatch.Dispatcher.MAX_IO_THREAD_PAYLOAD + 1;
-    assertThat(calc.threadOfNonBlockingWith(new byte[large])).startsWith("objectbroker-worker-")
+    assertThat(shared.threadOfNonBlockingWith(new byte[large]))
+        .startsWith("objectbroker-worker-")
         .endsWith(" " + large);
   }
 

@@ -299,7 +299,10 @@ class SyncConnectionsTest {
 
   @Test
   void aWatchedCallTellsItsWatcherAndIsWatchedWhenItsDeadlineOrPingIsDue() throws Exception {
-    ObjectServer server = serve();
+    // A server that answers pings during a call: its calls run on workers.
+    ObjectServer server = ObjectServer.builder().shutdownTimeout(Duration.ZERO)
+        .connectionThreads(0).build().register("counter", impl).start();
+    closeLater.add(server);
     BlockingConnection c = BlockingConnection.open(server.address(),
         Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(5));
     closeLater.add(c::abort);

@@ -12,6 +12,7 @@ import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
 import io.objectbroker.internal.protocol.RemoteRef;
 import io.objectbroker.internal.transport.Connection;
+import io.objectbroker.internal.transport.InlineDeadline;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.IdentityHashMap;
@@ -82,6 +83,8 @@ public final class Dispatcher implements Connection.CallHandler {
    * thread, so waited in no queue: no clock is read for it.
    */
   private static final long NOT_QUEUED = Long.MIN_VALUE;
+  /** For a call that runs where it was read, on its connection's own thread. */
+  private static final long INLINE = Long.MIN_VALUE + 1;
 
   /** The payload bytes of oneway calls one connection may have waiting before it is paused. */
   static final long LANE_BYTES = 16 << 20;
@@ -292,6 +295,17 @@ public final class Dispatcher implements Connection.CallHandler {
   @Override
   public void onCall(Connection connection, Frame call) {
     KryoCodec.Target target = codec.peekTarget(call.content());
+    if (connection.runsCallsInline() && !call.hasFlag(Protocol.FLAG_ONEWAY)) {
+      // A blocking client's call, on its connection's own thread, which has nothing else to
+      // do until the answer is written.
+      if (workers.isShutdown()) {
+        call.release();
+        refuse(connection, call);
+      } else {
+        run(connection, call, INLINE, target);
+      }
+      return;
+    }
     ExposedObject object = target == null ? null : lookup(connection, target.objectId());
     if (object != null && object.isNonBlocking(target.method())
         && call.content().readableBytes() <= MAX_IO_THREAD_PAYLOAD) {
@@ -493,7 +507,7 @@ public final class Dispatcher implements Connection.CallHandler {
       } finally {
         frame.release();
       }
-      if (received != NOT_QUEUED && call.timeoutMillis() > 0) {
+      if (received != NOT_QUEUED && received != INLINE && call.timeoutMillis() > 0) {
         long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - received);
         if (waitedMillis >= call.timeoutMillis()) {
           throw new CallTimeoutException(what(call) + " waited " + waitedMillis
@@ -531,12 +545,17 @@ public final class Dispatcher implements Connection.CallHandler {
           ? caller : null;
       PEER.set(connection.peer());
       CurrentCall.set(caller);
+      InlineDeadline deadline = received == INLINE && call.timeoutMillis() > 0
+          ? InlineDeadline.start(call.timeoutMillis()) : null;
       try {
         result = method.invoke(target.target(), args);
       } catch (InvocationTargetException e) {
         finish(connection, id, oneway, info, audited, started, null, e.getCause());
         return;
       } finally {
+        if (deadline != null) {
+          deadline.end();
+        }
         PEER.set(null); // not remove(): that allocates a map entry for every call
         CurrentCall.set(null);
       }

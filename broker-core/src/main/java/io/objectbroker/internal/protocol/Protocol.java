@@ -12,7 +12,8 @@ package io.objectbroker.internal.protocol;
  *      2     1  version         protocol version of the sender (1); checked in the handshake
  *      3     1  type            HELLO 1, HELLO_ACK 2, CALL 3, RESULT 4, ERROR 5, PING 6,
  *                               PONG 7, CLOSE 8, CANCEL 9, AUTH 10, AUTH_OK 11
- *      4     2  flags           bit 0 ONEWAY (a CALL that gets no answer); others reserved, 0
+ *      4     2  flags           bit 0 ONEWAY (a CALL that gets no answer); bit 1 BLOCKING (a
+ *                               HELLO or HELLO_ACK, below); others reserved, 0
  *      6     4  request id      pairs a CALL with its RESULT or ERROR, and a PING with its
  *                               PONG; calls are multiplexed, answered in any order, and flow
  *                               in both directions on one connection
@@ -60,6 +61,13 @@ package io.objectbroker.internal.protocol;
  * them goes on as anonymous if the mode is 1, and gives up if it is 2. A server that requires
  * credentials reads nothing of a frame that comes before a good AUTH: it closes the
  * connection. A HELLO_ACK of 4 bytes (from a server before authentication) means mode 0.
+ *
+ * <p>A HELLO flagged BLOCKING comes from a client that makes one call at a time on the
+ * connection and waits for its answer. A HELLO_ACK flagged BLOCKING answers it: the server
+ * runs the connection's calls on the thread that reads them, so while a call runs it reads
+ * nothing, and a PING or CANCEL waits for the call's end; the client then keeps no keepalive
+ * of its own during a call (TCP's keepalive watches the peer instead), and the server ends
+ * the call at its timeout. A peer that does not know the flag ignores it.
  */
 public final class Protocol {
 
@@ -81,6 +89,9 @@ public final class Protocol {
 
   /** A CALL that expects no answer. */
   public static final int FLAG_ONEWAY = 1;
+
+  /** A HELLO from a client that makes one call at a time; a HELLO_ACK: see the class. */
+  public static final int FLAG_BLOCKING = 2;
 
   /** The default largest payload a peer accepts: 16 MiB. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;

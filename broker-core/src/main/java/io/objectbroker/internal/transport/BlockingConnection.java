@@ -95,10 +95,21 @@ public final class BlockingConnection implements AutoCloseable {
   private volatile String expired;
   private static final String DEADLINE = "deadline";
   private final ReentrantLock writeLock = new ReentrantLock();
+  /**
+   * Whether the server runs this connection's calls on the thread that reads them (its
+   * HELLO_ACK said so): it answers no ping while one runs, so silence during a call is no
+   * sign of its death; TCP's keepalive watches the peer instead.
+   */
+  private boolean peerRunsCallsInline;
+  private volatile boolean tcpKeepAliveSet;
+  /** Whether a probe of the peer (see {@link Prober}) is under way. */
+  private volatile boolean probing;
+  private final Address address;
 
   private BlockingConnection(BlockingSocket socket, Address peer, int maxFrameBytes)
       throws IOException {
     this.socket = socket;
+    this.address = peer;
     this.peer = peer.toString();
     this.maxFrameBytes = maxFrameBytes;
     this.in = new DataInputStream(new BufferedInputStream(socket.input()));
@@ -225,7 +236,9 @@ public final class BlockingConnection implements AutoCloseable {
   }
 
   private void handshake(io.objectbroker.Credentials credentials) throws IOException {
-    write(Protocol.HELLO, 0, ByteBuffer.allocate(4).putInt(maxFrameBytes).array());
+    // One call at a time: a server may run them on the thread that reads them.
+    write(Protocol.HELLO, Protocol.FLAG_BLOCKING, 0,
+        ByteBuffer.allocate(4).putInt(maxFrameBytes).array());
     byte[] payload = handshakeFrame(Protocol.HELLO_ACK);
     Authentication.Ack ack = Authentication.parseAck(ByteBuffer.wrap(payload), peer);
     if (ack.maxFrameBytes() >= 0) {
@@ -258,6 +271,9 @@ public final class BlockingConnection implements AutoCloseable {
     if (h.type != expected) {
       throw new ProtocolException("expected " + Protocol.typeName(expected) + " from " + peer
           + ", got " + Protocol.typeName(h.type));
+    }
+    if (h.type == Protocol.HELLO_ACK) {
+      peerRunsCallsInline = (h.flags & Protocol.FLAG_BLOCKING) != 0;
     }
     if (h.version != Protocol.VERSION) {
       throw new ProtocolException("protocol version mismatch: server speaks version "
@@ -491,6 +507,45 @@ public final class BlockingConnection implements AutoCloseable {
    *     keepalive timeout), {@link #NOTHING_TO_WATCH} if no call waits
    */
   public long watch(long now, KeepAlive keepAlive) {
+    return watch(now, keepAlive, null);
+  }
+
+  /**
+   * Sees whether a server that runs calls on the thread that reads them (and so answers no
+   * ping during one) is alive, during a long call on one of its connections: opens another
+   * connection to it, within the keepalive timeout, and tells the connection whether the
+   * server answered ({@link #probed}). Runs the probe on a thread of its own: the watching
+   * thread must not wait for it.
+   */
+  @FunctionalInterface
+  public interface Prober {
+    void probe(BlockingConnection silent);
+  }
+
+  /** The server's address. */
+  public Address address() {
+    return address;
+  }
+
+  /**
+   * A probe ended: the server answered a connection of its own ({@code alive}), which counts
+   * as a sign of life for the call under way, or not, which leaves the call to its keepalive
+   * timeout.
+   */
+  public void probed(boolean alive) {
+    if (alive && state.get() == WATCHED) {
+      lastHeard = System.nanoTime();
+    }
+    probing = false;
+  }
+
+  /**
+   * Like {@link #watch(long, KeepAlive)}; for a server that runs the call on the thread that
+   * reads it (see {@link Protocol#FLAG_BLOCKING}), which answers no ping meanwhile, {@code
+   * prober} (null: none) checks instead, each keepalive interval of silence, that it answers a
+   * new connection, and the call ends at the keepalive timeout without such an answer.
+   */
+  public long watch(long now, KeepAlive keepAlive, Prober prober) {
     if (state.get() != WATCHED) {
       return NOTHING_TO_WATCH;
     }
@@ -502,6 +557,9 @@ public final class BlockingConnection implements AutoCloseable {
     long next = d != 0 ? d - now : NOTHING_TO_WATCH;
     if (!keepAlive.isEnabled()) {
       return next;
+    }
+    if (peerRunsCallsInline) {
+      return watchInline(now, keepAlive, prober, next);
     }
     long silent = now - lastHeard;
     long interval = keepAlive.interval().toNanos();
@@ -543,6 +601,34 @@ public final class BlockingConnection implements AutoCloseable {
       nextPing = writing ? timeout - silent : PING_RETRY_NANOS;
     }
     return Math.min(next, Math.min(nextPing, timeout - silent));
+  }
+
+  private long watchInline(long now, KeepAlive keepAlive, Prober prober, long next) {
+    if (!tcpKeepAliveSet) {
+      tcpKeepAliveSet = true;
+      socket.keepAlive(keepAlive); // for a host that vanishes while no probe is due
+    }
+    if (prober == null) {
+      return next;
+    }
+    long silent = now - lastHeard;
+    long interval = keepAlive.interval().toNanos();
+    long timeout = keepAlive.timeout().toNanos();
+    if (silent >= timeout) {
+      expire(WATCHED, "no frame from the peer for " + keepAlive.timeout().toMillis()
+          + " ms, and no answer to a new connection, tried every "
+          + keepAlive.interval().toMillis() + " ms (keepalive timeout; the server runs the"
+          + " call on the thread that would answer pings)");
+      return NOTHING_TO_WATCH;
+    }
+    if (silent < interval) {
+      return Math.min(next, interval - silent);
+    }
+    if (!probing) {
+      probing = true;
+      prober.probe(this);
+    }
+    return Math.min(next, Math.min(interval, timeout - silent));
   }
 
   // An inner class, not a lambda: see DeadlineTimer.Alarm.
@@ -689,7 +775,7 @@ public final class BlockingConnection implements AutoCloseable {
     return usable;
   }
 
-  private record Header(int version, byte type, int id, long length) {}
+  private record Header(int version, byte type, int flags, int id, long length) {}
 
   private Header readHeader() throws IOException {
     short magic = in.readShort();
@@ -699,13 +785,13 @@ public final class BlockingConnection implements AutoCloseable {
     }
     int version = in.readUnsignedByte();
     byte type = in.readByte();
-    in.readUnsignedShort(); // flags: none that a client acts on
+    int flags = in.readUnsignedShort(); // only HELLO_ACK's are read
     int id = in.readInt();
     long length = in.readInt() & 0xFFFFFFFFL;
     if (state.get() == WATCHED) {
       lastHeard = System.nanoTime();
     }
-    return new Header(version, type, id, length);
+    return new Header(version, type, flags, id, length);
   }
 
   private byte[] readPayload(Header h) throws IOException {
@@ -724,13 +810,17 @@ public final class BlockingConnection implements AutoCloseable {
    * not read.
    */
   private void write(byte type, int id, byte[] payload) throws IOException {
+    write(type, 0, id, payload);
+  }
+
+  private void write(byte type, int flags, int id, byte[] payload) throws IOException {
     writeLock.lock();
     try {
       writing = true;
       if (state.get() == EXPIRED) {
         throw new IOException("the operation was ended: " + expired);
       }
-      writeFrame(type, id, payload);
+      writeFrame(type, flags, id, payload);
     } finally {
       writing = false;
       writeLock.unlock();
@@ -747,7 +837,7 @@ public final class BlockingConnection implements AutoCloseable {
     writeLock.lock();
     try {
       writing = true;
-      writeFrame(type, id, payload);
+      writeFrame(type, 0, id, payload);
     } catch (IOException e) {
       usable = false; // nothing more to do
     } finally {
@@ -758,11 +848,11 @@ public final class BlockingConnection implements AutoCloseable {
   }
 
   // The header as FrameEncoder writes it: magic, version, type, flags, id, length.
-  private void writeFrame(byte type, int id, byte[] payload) throws IOException {
+  private void writeFrame(byte type, int flags, int id, byte[] payload) throws IOException {
     out.writeShort(Protocol.MAGIC);
     out.writeByte(Protocol.VERSION);
     out.writeByte(type);
-    out.writeShort(0);
+    out.writeShort(flags);
     out.writeInt(id);
     out.writeInt(payload.length);
     if (payload.length <= WRITE_CHUNK) {

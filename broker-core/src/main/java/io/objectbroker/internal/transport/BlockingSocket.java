@@ -62,6 +62,14 @@ abstract class BlockingSocket implements AutoCloseable {
    */
   abstract boolean peerClosed() throws IOException;
 
+  /**
+   * Has the kernel probe a silent peer as {@code keepAlive} says (TCP's keepalive: the first
+   * probe after its interval of silence, then one an interval until its timeout), so that a
+   * peer whose host died or went unreachable ends a read; a Unix socket's peer cannot vanish
+   * so, and needs none. Where the system takes no such settings, they are left as they are.
+   */
+  abstract void keepAlive(KeepAlive keepAlive);
+
   /** Closes the socket; over TLS, with a close_notify first. */
   @Override
   public abstract void close() throws IOException;
@@ -173,6 +181,21 @@ abstract class BlockingSocket implements AutoCloseable {
     }
 
     @Override
+    void keepAlive(KeepAlive keepAlive) {
+      int interval = (int) Math.max(1, keepAlive.interval().toSeconds());
+      int probes = (int) Math.max(1,
+          (keepAlive.timeout().toSeconds() - interval + interval - 1) / interval);
+      try {
+        tcp.setKeepAlive(true);
+        tcp.setOption(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE, interval);
+        tcp.setOption(jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL, interval);
+        tcp.setOption(jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT, probes);
+      } catch (IOException | UnsupportedOperationException e) {
+        // the system's own keepalive settings, or none: the call's deadline still ends it
+      }
+    }
+
+    @Override
     void kill() {
       try {
         tcp.close(); // under any TLS socket: its close would first write a close_notify
@@ -275,6 +298,11 @@ abstract class BlockingSocket implements AutoCloseable {
         close();
         throw new ClosedByInterruptException();
       }
+    }
+
+    @Override
+    void keepAlive(KeepAlive keepAlive) {
+      // a Unix socket's peer is on this host: its end is seen as the end of the stream
     }
 
     @Override

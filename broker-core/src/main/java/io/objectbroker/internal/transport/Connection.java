@@ -124,6 +124,9 @@ public final class Connection {
   private final Credentials credentials;
   private final Authentication.ServerPolicy policy;
   private volatile Principal principal = Principal.ANONYMOUS;
+  // Server: whether the peer's calls run on this connection's own I/O thread; set in the
+  // handshake, read on that thread.
+  private boolean inline;
 
   Connection(Channel channel, KryoCodec codec, CallHandler handler, boolean isClient,
       int maxFrameBytes, String peer, Credentials credentials,
@@ -153,6 +156,16 @@ public final class Connection {
    */
   public boolean audits() {
     return policy != null && policy.audits();
+  }
+
+  /**
+   * On the accepting side, whether the peer's calls run where they are read, on this
+   * connection's own I/O thread: the peer is a blocking client (one call at a time) and the
+   * connection has a thread of its own (see {@link Transport#connectionLoops}). Read on that
+   * thread; false until the handshake.
+   */
+  public boolean runsCallsInline() {
+    return inline;
   }
 
   /** Host and port of the peer, for messages. */
@@ -456,7 +469,11 @@ public final class Connection {
   }
 
   private void send(byte type, byte[] payload) {
-    channel.writeAndFlush(new Frame(type, 0, 0, Unpooled.wrappedBuffer(payload)));
+    send(type, 0, payload);
+  }
+
+  private void send(byte type, int flags, byte[] payload) {
+    channel.writeAndFlush(new Frame(type, flags, 0, Unpooled.wrappedBuffer(payload)));
   }
 
   /** The inbound side: handshake, then frames by type. */
@@ -584,7 +601,9 @@ public final class Connection {
           mode = Authentication.MODE_OPTIONAL; // credentials may still be proved, not needed
         }
         byte[] nonce = mode == Authentication.MODE_NONE ? null : Authentication.nonce();
-        send(Protocol.HELLO_ACK, Authentication.helloAck(maxFrameBytes, mode, nonce));
+        inline = frame.hasFlag(Protocol.FLAG_BLOCKING) && ConnectionLoops.ownsLoop(channel);
+        send(Protocol.HELLO_ACK, inline ? Protocol.FLAG_BLOCKING : 0,
+            Authentication.helloAck(maxFrameBytes, mode, nonce));
         if (nonce == null) {
           handshaken(certified != null ? certified : Principal.ANONYMOUS);
         } else {

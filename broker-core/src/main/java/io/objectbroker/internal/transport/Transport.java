@@ -83,7 +83,20 @@ public final class Transport {
    * one that must never wait on a socket of its own.
    */
   public static boolean onIoThread() {
-    return Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread;
+    Thread t = Thread.currentThread();
+    return t instanceof io.netty.util.concurrent.FastThreadLocalThread
+        && !(t instanceof ConnectionLoops.CallThread);
+  }
+
+  /**
+   * The loops for the connections a server accepts (see {@link #bind}): the first {@code max}
+   * connections at once get one of their own, on which a blocking client's calls run; the
+   * others share the process's I/O threads. Shut it down once those connections are closed.
+   *
+   * @param name names its threads
+   */
+  public static EventLoopGroup connectionLoops(int max, String name) {
+    return new ConnectionLoops((MultiThreadIoEventLoopGroup) group(), max, name);
   }
 
   static EventLoopGroup group() {
@@ -206,7 +219,7 @@ public final class Transport {
   public static Channel bind(Address address, KryoCodec codec, int maxFrameBytes,
       KeepAlive keepAlive, Connection.CallHandler handler, Consumer<Connection> onConnection) {
     return bind(address, codec, maxFrameBytes, FrameBudget.shared(), keepAlive, null,
-        Authentication.ServerPolicy.NONE, handler, onConnection);
+        Authentication.ServerPolicy.NONE, null, handler, onConnection);
   }
 
   /**
@@ -214,15 +227,17 @@ public final class Transport {
    * over TLS if {@code tls} is given (TCP only; null: plain), requiring of every connection
    * what {@code policy} says before any of its calls is read; the large frames of all its
    * connections together hold at most what {@code budget} allows (see {@link FrameBudget}).
+   * Accepted connections are served by {@code connectionLoops} (see {@link
+   * #connectionLoops}; null: the process's I/O threads).
    */
   public static Channel bind(Address address, KryoCodec codec, int maxFrameBytes,
       FrameBudget budget, KeepAlive keepAlive, io.objectbroker.Tls tls,
-      Authentication.ServerPolicy policy, Connection.CallHandler handler,
-      Consumer<Connection> onConnection) {
+      Authentication.ServerPolicy policy, EventLoopGroup connectionLoops,
+      Connection.CallHandler handler, Consumer<Connection> onConnection) {
     io.netty.handler.ssl.SslContext ssl = tls == null || address.isUnix() ? null
         : TlsContexts.netty(tls);
     ServerBootstrap b = new ServerBootstrap()
-        .group(group())
+        .group(group(), connectionLoops == null ? group() : connectionLoops)
         // An accepted connection stops reading requests while more than the high mark of its
         // answers wait to be written, and reads again below the low mark (see Connection).
         // Made here, not in a constant: a one-shot client loads this class only to exit.

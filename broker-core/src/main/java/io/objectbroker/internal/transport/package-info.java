@@ -14,6 +14,10 @@
  *       as Java RMI's client) and {@code OneShotCall}, whose short-lived process (the {@code
  *       mainclient} command) should not start Netty at all.
  * </ul>
+ * A server's side of a {@code BlockingConnection} is a {@code Connection} whose calls run on
+ * the thread that reads them, when it has one of its own ({@code ConnectionLoops}): the caller
+ * and that thread are then the only two threads a call wakes, as in Java RMI; {@code
+ * InlineDeadline} ends such a call at its timeout.
  * {@code Transport} connects and binds Netty channels; {@code Authentication} is the
  * handshake's proof of identity, shared by both; {@code Deadlines} and {@code DeadlineTimer}
  * bound every wait of a call.
