@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -42,9 +43,19 @@ public final class LoadGenerator implements Callable<Integer> {
   /** What is measured; see the table titles. */
   public enum Scenario { SYNC, THREADS, ASYNC, MIB, NAMES, PROVISION }
 
-  /** The contenders, in the order they run in every scenario. */
-  public enum Kind { OBJECTBROKER, OBJECTBROKER_POOL, OBJECTBROKER_POOL_TLS, RMI, GRPC, NETTY,
-    SOCKET }
+  /**
+   * The contenders, in the order they run in every scenario: first ObjectBroker as a user's
+   * methods run (an ordinary method, on the worker pool), then its {@code @NonBlocking} echo.
+   */
+  public enum Kind {
+    OBJECTBROKER, OBJECTBROKER_NONBLOCKING, OBJECTBROKER_TLS, RMI, GRPC, NETTY, SOCKET;
+
+    /** The contender's name in tables and JSON, which {@code --contenders} accepts as well. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+  }
 
   /** Calls per measured phase at most, so that every loop is bounded by count as well. */
   private static final long MAX_CALLS = 100_000_000L;
@@ -225,9 +236,9 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private static Contender start(Kind k) throws Exception {
     return switch (k) {
-      case OBJECTBROKER -> new ObjectBrokerContender(true, false);
-      case OBJECTBROKER_POOL -> new ObjectBrokerContender(false, false);
-      case OBJECTBROKER_POOL_TLS -> new ObjectBrokerContender(false, true);
+      case OBJECTBROKER -> new ObjectBrokerContender(false, false);
+      case OBJECTBROKER_NONBLOCKING -> new ObjectBrokerContender(true, false);
+      case OBJECTBROKER_TLS -> new ObjectBrokerContender(false, true);
       case RMI -> new RmiContender();
       case GRPC -> new GrpcContender();
       case NETTY -> new NettyContender();

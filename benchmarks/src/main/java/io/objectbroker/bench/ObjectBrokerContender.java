@@ -13,7 +13,8 @@ import io.objectbroker.server.ObjectServer;
 import java.time.Duration;
 
 /**
- * ObjectBroker: a name server, an {@link ObjectServer} serving {@link EchoService} and a
+ * ObjectBroker: a name server, an {@link ObjectServer} serving the echo ({@link PooledEchoService},
+ * an ordinary method, or {@link EchoService}, {@code @NonBlocking}) and a
  * {@link MainServer} on no-op backends, and one {@link Broker} whose single connection every
  * client shares. Echo calls use the direct {@code OB:} URI, so that they never resolve a name.
  */
@@ -27,8 +28,13 @@ final class ObjectBrokerContender implements Contender {
   private static final Duration KEEPALIVE = Duration.ofSeconds(1);
   private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(30);
 
-  /** The name of the contender whose echo runs on the I/O thread ({@code @NonBlocking}). */
+  /**
+   * The name of the contender whose echo is an ordinary method, run on the server's worker pool:
+   * the default, and the row every ratio is taken against.
+   */
   static final String NAME = "objectbroker";
+  /** The name of the contender whose echo runs on the I/O thread ({@code @NonBlocking}). */
+  static final String NONBLOCKING = NAME + "-nonblocking";
 
   private final String name;
   private final ObjectServer nameServer;
@@ -45,7 +51,7 @@ final class ObjectBrokerContender implements Contender {
    *     run), the client trusting it; the name server stays plain
    */
   ObjectBrokerContender(boolean nonBlocking, boolean tls) throws Exception {
-    name = (nonBlocking ? NAME : NAME + "-pool") + (tls ? "-tls" : "");
+    name = (nonBlocking ? NONBLOCKING : NAME) + (tls ? "-tls" : "");
     Tls[] both = tls ? SelfSignedTls.make() : new Tls[2];
     // Keepalive checks every second, not every 15 s. A connection's first check is the first
     // scheduled task its I/O loop runs, which has the loop deoptimised and compiled again: at

@@ -37,24 +37,24 @@ final class Report {
     Function<Result, Double> metric = megabytes ? Result::mbPerSecond : Result::callsPerSecond;
     out.println();
     out.println("== " + title);
-    out.printf(Locale.ROOT, "%-22s %10s %10s %13s %13s %10s %10s%n", "contender", "p50 µs",
+    out.printf(Locale.ROOT, "%-26s %10s %10s %13s %13s %10s %10s%n", "contender", "p50 µs",
         "p99 µs", unit, "ob÷x " + unit, "ob÷x p50", "ob÷x p99");
     for (Result r : results) {
       String name = r.variant() == null ? r.contender() : r.contender() + " " + r.variant();
       if (metric.apply(r) == null) {
-        out.printf(Locale.ROOT, "%-22s %s%n", name, r.note());
+        out.printf(Locale.ROOT, "%-26s %s%n", name, r.note());
         continue;
       }
       Result ob = results.stream()
           .filter(o -> o.contender().equals(OB) && o.scenario().equals(r.scenario()))
           .findFirst().orElse(null);
-      out.printf(Locale.ROOT, "%-22s %10s %10s %13s %13s %10s %10s%n", name,
+      out.printf(Locale.ROOT, "%-26s %10s %10s %13s %13s %10s %10s%n", name,
           number(r.p50Micros(), 1), number(r.p99Micros(), 1), number(metric.apply(r), 0),
           ratio(ob == null ? null : metric.apply(ob), metric.apply(r)),
           ratio(ob == null ? null : ob.p50Micros(), r.p50Micros()),
           ratio(ob == null ? null : ob.p99Micros(), r.p99Micros()));
       if (r.errors() > 0 || r.note() != null) {
-        out.printf("%-22s   %d failed calls; %s%n", "", r.errors(), r.note());
+        out.printf("%-26s   %d failed calls; %s%n", "", r.errors(), r.note());
       }
     }
     out.println("ob÷x: ObjectBroker's value divided by the row's (same run): above 1 is better"
