@@ -57,6 +57,19 @@ public final class LoadGenerator implements Callable<Integer> {
     }
   }
 
+  /** How ObjectBroker's sync clients (sync, threads, mib) get their proxies. */
+  public enum ObClients {
+    /** A Broker per client thread, as separate client processes would have. */
+    PER_THREAD,
+    /** One Broker, and one proxy, that every client thread shares. */
+    SHARED;
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+  }
+
   /** Calls per measured phase at most, so that every loop is bounded by count as well. */
   private static final long MAX_CALLS = 100_000_000L;
   private static final int SMALL = 32;
@@ -89,6 +102,13 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--in-flight", paramLabel = "N", defaultValue = "128",
       description = "Calls in flight in the async scenario (default: ${DEFAULT-VALUE}).")
   private int inFlight;
+
+  @Option(names = "--ob-clients", paramLabel = "HOW", defaultValue = "per-thread",
+      description = "ObjectBroker's sync, threads and mib clients, each a typed proxy of"
+          + " OBNAME:" + ObjectBrokerContender.ECHO + ": a Broker per client thread, or one"
+          + " Broker shared by all; ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})."
+          + " Async calls always share one Broker.")
+  private ObClients obClients;
 
   @Option(names = "--in-process",
       description = "Run every contender in this JVM (default: each contender, in each"
@@ -195,7 +215,8 @@ public final class LoadGenerator implements Callable<Integer> {
         "--contenders", k.name(), "--scenarios", s.name(),
         "--warmup-seconds", Double.toString(warmupSeconds),
         "--seconds", Double.toString(seconds),
-        "--threads", Integer.toString(threads), "--in-flight", Integer.toString(inFlight)));
+        "--threads", Integer.toString(threads), "--in-flight", Integer.toString(inFlight),
+        "--ob-clients", obClients.toString()));
     Process child = new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     List<Result> results = new ArrayList<>();
@@ -229,16 +250,25 @@ public final class LoadGenerator implements Callable<Integer> {
         + (inProcess ? "this one JVM" : "a JVM of its own per scenario (these flags)")
         + ", one after another, over 127.0.0.1, in the order " + EnumSet.copyOf(contenders));
     out.println("              every side hands the application a byte[]; logging at WARN");
+    out.println("  objectbroker sync, threads and mib: a typed proxy of OBNAME:"
+        + ObjectBrokerContender.ECHO + ", " + obClientsText() + " (--ob-clients " + obClients
+        + "); async: one Broker, one connection");
     out.printf("  timing      a warm-up of %.1f s, longer until the JIT settles (at most 10 s"
         + " more; not counted), then %.1f s measured, per contender and scenario; latencies"
         + " from HdrHistogram%n", warmupSeconds, seconds);
   }
 
-  private static Contender start(Kind k) throws Exception {
+  private String obClientsText() {
+    return obClients == ObClients.PER_THREAD ? "a Broker per client thread"
+        : "one Broker shared by every client thread";
+  }
+
+  private Contender start(Kind k) throws Exception {
+    boolean perThread = obClients == ObClients.PER_THREAD;
     return switch (k) {
-      case OBJECTBROKER -> new ObjectBrokerContender(false, false);
-      case OBJECTBROKER_NONBLOCKING -> new ObjectBrokerContender(true, false);
-      case OBJECTBROKER_TLS -> new ObjectBrokerContender(false, true);
+      case OBJECTBROKER -> new ObjectBrokerContender(false, false, perThread);
+      case OBJECTBROKER_NONBLOCKING -> new ObjectBrokerContender(true, false, perThread);
+      case OBJECTBROKER_TLS -> new ObjectBrokerContender(false, true, perThread);
       case RMI -> new RmiContender();
       case GRPC -> new GrpcContender();
       case NETTY -> new NettyContender();
@@ -261,8 +291,8 @@ public final class LoadGenerator implements Callable<Integer> {
     return switch (s) {
       case SYNC -> "sync: 1 thread, " + SMALL + "-byte payload, one call at a time";
       case THREADS -> "threads: " + threads + " client threads, " + SMALL + "-byte payload;"
-          + " objectbroker, rmi and grpc share one proxy/stub/channel, netty and socket have one"
-          + " connection per thread";
+          + " objectbroker: " + obClientsText() + " (--ob-clients " + obClients + "); rmi and"
+          + " grpc share one stub/channel; netty and socket have one connection per thread";
       case ASYNC -> "async: one connection, up to " + inFlight + " calls in flight, " + SMALL
           + "-byte payload (p50/p99: send to completion)";
       case MIB -> "mib: 1 thread, 1 MiB payload; MB/s = (request + answer payload bytes) / s"
