@@ -217,7 +217,8 @@ final class Report {
 
   private String whyMissing(String contender, String scenario, Metric metric) {
     if (all.stream().noneMatch(r -> r.scenario().equals(scenario))) {
-      return "scenario " + scenario + " did not run";
+      // "names", not "names.cold": the scenario as --scenarios names it
+      return "scenario " + scenario.replaceFirst("\\..*", "") + " did not run";
     }
     Optional<Result> row = all.stream()
         .filter(r -> r.contender().equals(contender) && r.scenario().equals(scenario))

@@ -77,7 +77,8 @@ class ReportTest {
 
     for (Report.Target t : concat(Report.PEER_TARGETS, Report.NAME_TARGETS)) {
       assertThat(lines()).anySatisfy(line -> assertThat(line)
-          .startsWith(t.name() + ": not measured (scenario " + t.scenario() + " did not run"));
+          .startsWith(t.name() + ": not measured (scenario "
+              + t.scenario().replaceFirst("\\..*", "") + " did not run"));
     }
   }
 
@@ -132,6 +133,14 @@ class ReportTest {
     assertThat(rmi.get("met").isNull()).isTrue();
     assertThat(rmi.get("ratio").isNull()).isTrue();
     assertThat(rmi.get("note").asString()).isEqualTo("not measured (scenario threads did not run)");
+  }
+
+  @Test
+  void aMissingScenarioIsNamedAsTheCommandLineNamesIt() {
+    report.targets();
+
+    assertThat(lines()).contains(
+        "cached resolution vs 5,000,000/s: not measured (scenario names did not run)");
   }
 
   private static List<Report.Target> concat(List<Report.Target> a, List<Report.Target> b) {
