@@ -73,7 +73,8 @@ final class ObjectBrokerContender implements Contender {
     // 15 s that fell in the measured seconds of a pinned run, at 1 s it falls in the warm-up.
     // (Java RMI and gRPC-java send no keepalive by default.)
     nameServer = ObjectServer.builder().host("127.0.0.1").tls(both[0])
-        .keepAlive(KEEPALIVE, KEEPALIVE_TIMEOUT).build().register(NameServer.OBJECT_ID, new NameServerService(new MemoryNameStore()))
+        .keepAlive(KEEPALIVE, KEEPALIVE_TIMEOUT).build()
+        .register(NameServer.OBJECT_ID, new NameServerService(new MemoryNameStore()))
         .start();
     String ns = nameServer.address().toString();
     nameServerAddress = ns;
