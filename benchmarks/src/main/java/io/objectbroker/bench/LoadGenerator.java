@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -22,8 +23,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Compares ObjectBroker with Java RMI, gRPC, raw Netty and plain sockets on 127.0.0.1, the
- * same work for each: one call at a time, many threads, many calls in flight, 1 MiB payloads,
- * and, for ObjectBroker alone, name resolution and the provisioning service. Each contender's
+ * same work for each: one call at a time (also with the whole JVM on one CPU), many threads,
+ * many calls in flight, 1 MiB payloads, and, for ObjectBroker alone, name resolution and the
+ * provisioning service. Each contender's
  * server and clients share a process: by default a fresh JVM per contender and scenario, with
  * this JVM's flags (as JMH forks), since contenders in one JVM slow each other down (idle
  * threads, code compiled for another load). Prints a table per scenario, the targets
@@ -40,11 +42,34 @@ import picocli.CommandLine.Option;
 public final class LoadGenerator implements Callable<Integer> {
 
   /** What is measured; see the table titles. */
-  public enum Scenario { SYNC, THREADS, ASYNC, MIB, NAMES, PROVISION }
+  public enum Scenario { SYNC, PINNED, THREADS, ASYNC, MIB, NAMES, PROVISION }
 
-  /** The contenders, in the order they run in every scenario. */
-  public enum Kind { OBJECTBROKER, OBJECTBROKER_POOL, OBJECTBROKER_POOL_TLS, RMI, GRPC, NETTY,
-    SOCKET }
+  /**
+   * The contenders, in the order they run in every scenario: first ObjectBroker as a user's
+   * methods run (an ordinary method, on the worker pool), then its {@code @NonBlocking} echo.
+   */
+  public enum Kind {
+    OBJECTBROKER, OBJECTBROKER_NONBLOCKING, OBJECTBROKER_TLS, RMI, GRPC, NETTY, SOCKET;
+
+    /** The contender's name in tables and JSON, which {@code --contenders} accepts as well. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+  }
+
+  /** How ObjectBroker's sync clients (sync, threads, mib) get their proxies. */
+  public enum ObClients {
+    /** A Broker per client thread, as separate client processes would have. */
+    PER_THREAD,
+    /** One Broker, and one proxy, that every client thread shares. */
+    SHARED;
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+  }
 
   /** Calls per measured phase at most, so that every loop is bounded by count as well. */
   private static final long MAX_CALLS = 100_000_000L;
@@ -79,6 +104,13 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "Calls in flight in the async scenario (default: ${DEFAULT-VALUE}).")
   private int inFlight;
 
+  @Option(names = "--ob-clients", paramLabel = "HOW", defaultValue = "per-thread",
+      description = "ObjectBroker's sync, threads and mib clients, each a typed proxy of"
+          + " OBNAME:" + ObjectBrokerContender.ECHO + ": a Broker per client thread, or one"
+          + " Broker shared by all; ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})."
+          + " Async calls always share one Broker.")
+  private ObClients obClients;
+
   @Option(names = "--in-process",
       description = "Run every contender in this JVM (default: each contender, in each"
           + " scenario, in a JVM of its own started with this JVM's flags, so that none runs"
@@ -90,11 +122,19 @@ public final class LoadGenerator implements Callable<Integer> {
           + " JVM of the default mode).")
   private boolean resultsOnly;
 
+  @Option(names = "--pinned", hidden = true,
+      description = "This JVM runs under taskset -c 0, as the parent JVM started it for the"
+          + " pinned scenario.")
+  private boolean pinned;
+
   @Option(names = "--label", paramLabel = "TEXT",
       description = "A label for this run, printed in the header and every JSON line.")
   private String label;
 
   private final PrintStream out = System.out;
+  /** Why the pinned scenario cannot run here, or null if it can; see {@link #whyNotPinned()}. */
+  private String whyNotPinned;
+  private boolean pinProbed;
   private Measure measure;
   private final byte[] small = payload(SMALL);
   private final byte[] large = payload(MIB);
@@ -165,8 +205,11 @@ public final class LoadGenerator implements Callable<Integer> {
     Report report = new Report(out, label);
     for (Scenario s : EnumSet.copyOf(scenarios)) {
       List<Result> rows = new ArrayList<>();
+      String notPinned = s == Scenario.PINNED ? whyNotPinned() : null;
       for (Kind k : EnumSet.copyOf(contenders)) {
-        rows.addAll(runInItsOwnJvm(k, s));
+        rows.addAll(notPinned != null
+            ? List.of(Result.notApplicable(k.toString(), "pinned", "n/a (" + notPinned + ")"))
+            : runInItsOwnJvm(k, s));
       }
       report.table(title(s), rows, s == Scenario.MIB);
     }
@@ -177,14 +220,22 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private List<Result> runInItsOwnJvm(Kind k, Scenario s) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java));
+    List<String> command = new ArrayList<>();
+    if (s == Scenario.PINNED) {
+      command.addAll(List.of("taskset", "-c", "0"));
+    }
+    command.add(java);
     command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         LoadGenerator.class.getName(), "--in-process", "--results-only",
         "--contenders", k.name(), "--scenarios", s.name(),
         "--warmup-seconds", Double.toString(warmupSeconds),
         "--seconds", Double.toString(seconds),
-        "--threads", Integer.toString(threads), "--in-flight", Integer.toString(inFlight)));
+        "--threads", Integer.toString(threads), "--in-flight", Integer.toString(inFlight),
+        "--ob-clients", obClients.toString()));
+    if (s == Scenario.PINNED) {
+      command.add("--pinned");
+    }
     Process child = new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     List<Result> results = new ArrayList<>();
@@ -205,6 +256,36 @@ public final class LoadGenerator implements Callable<Integer> {
     return results;
   }
 
+  /**
+   * Why the pinned scenario cannot run, or null if it can: it needs a JVM of its own per
+   * contender, started under {@code taskset -c 0}, which must exist and be allowed CPU 0.
+   */
+  private String whyNotPinned() {
+    if (pinProbed) {
+      return whyNotPinned;
+    }
+    pinProbed = true;
+    if (inProcess) {
+      whyNotPinned = "--in-process: no JVM of its own to pin";
+      return whyNotPinned;
+    }
+    try {
+      Process probe = new ProcessBuilder("taskset", "-c", "0", "true")
+          .redirectErrorStream(true).start();
+      String said = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+          .strip().replaceAll("\\s+", " ");
+      if (probe.waitFor() != 0) {
+        whyNotPinned = "taskset -c 0 failed: " + said;
+      }
+    } catch (java.io.IOException e) {
+      whyNotPinned = "taskset not found";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      whyNotPinned = "interrupted";
+    }
+    return whyNotPinned;
+  }
+
   private void header() {
     var runtime = ManagementFactory.getRuntimeMXBean();
     out.println("ObjectBroker load generator" + (label == null ? "" : " [" + label + "]"));
@@ -218,16 +299,31 @@ public final class LoadGenerator implements Callable<Integer> {
         + (inProcess ? "this one JVM" : "a JVM of its own per scenario (these flags)")
         + ", one after another, over 127.0.0.1, in the order " + EnumSet.copyOf(contenders));
     out.println("              every side hands the application a byte[]; logging at WARN");
+    out.println("  objectbroker sync, threads and mib: a typed proxy of OBNAME:"
+        + ObjectBrokerContender.ECHO + ", " + obClientsText() + " (--ob-clients " + obClients
+        + "); async: one Broker, one connection");
+    if (scenarios.contains(Scenario.PINNED)) {
+      String why = whyNotPinned();
+      out.println("  pinned      "
+          + (why == null ? "each contender's JVM started under taskset -c 0: all its threads,"
+              + " server and client, on CPU 0" : "not run: " + why));
+    }
     out.printf("  timing      a warm-up of %.1f s, longer until the JIT settles (at most 10 s"
         + " more; not counted), then %.1f s measured, per contender and scenario; latencies"
         + " from HdrHistogram%n", warmupSeconds, seconds);
   }
 
-  private static Contender start(Kind k) throws Exception {
+  private String obClientsText() {
+    return obClients == ObClients.PER_THREAD ? "a Broker per client thread"
+        : "one Broker shared by every client thread";
+  }
+
+  private Contender start(Kind k) throws Exception {
+    boolean perThread = obClients == ObClients.PER_THREAD;
     return switch (k) {
-      case OBJECTBROKER -> new ObjectBrokerContender(true, false);
-      case OBJECTBROKER_POOL -> new ObjectBrokerContender(false, false);
-      case OBJECTBROKER_POOL_TLS -> new ObjectBrokerContender(false, true);
+      case OBJECTBROKER -> new ObjectBrokerContender(false, false, perThread);
+      case OBJECTBROKER_NONBLOCKING -> new ObjectBrokerContender(true, false, perThread);
+      case OBJECTBROKER_TLS -> new ObjectBrokerContender(false, true, perThread);
       case RMI -> new RmiContender();
       case GRPC -> new GrpcContender();
       case NETTY -> new NettyContender();
@@ -238,6 +334,9 @@ public final class LoadGenerator implements Callable<Integer> {
   private List<Result> run(Scenario s, List<Contender> started) throws Exception {
     return switch (s) {
       case SYNC -> each(started, c -> echo(c, "sync", 1, small));
+      case PINNED -> pinned ? each(started, c -> echo(c, "pinned", 1, small))
+          : each(started, c -> List.of(
+              Result.notApplicable(c.name(), "pinned", "n/a (" + whyNotPinned() + ")")));
       case THREADS -> each(started, c -> echo(c, "threads", threads, small));
       case ASYNC -> each(started, this::async);
       case MIB -> each(started, c -> echo(c, "mib", 1, large));
@@ -249,9 +348,11 @@ public final class LoadGenerator implements Callable<Integer> {
   private String title(Scenario s) {
     return switch (s) {
       case SYNC -> "sync: 1 thread, " + SMALL + "-byte payload, one call at a time";
+      case PINNED -> "pinned: sync, every thread on CPU 0 (each JVM under taskset -c 0): 1"
+          + " client thread, " + SMALL + "-byte payload, one call at a time";
       case THREADS -> "threads: " + threads + " client threads, " + SMALL + "-byte payload;"
-          + " objectbroker, rmi and grpc share one proxy/stub/channel, netty and socket have one"
-          + " connection per thread";
+          + " objectbroker: " + obClientsText() + " (--ob-clients " + obClients + "); rmi and"
+          + " grpc share one stub/channel; netty and socket have one connection per thread";
       case ASYNC -> "async: one connection, up to " + inFlight + " calls in flight, " + SMALL
           + "-byte payload (p50/p99: send to completion)";
       case MIB -> "mib: 1 thread, 1 MiB payload; MB/s = (request + answer payload bytes) / s"
