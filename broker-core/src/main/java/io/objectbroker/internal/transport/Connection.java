@@ -127,6 +127,13 @@ public final class Connection {
   // Server: whether the peer's calls run on this connection's own I/O thread; set in the
   // handshake, read on that thread.
   private boolean inline;
+  // Frames written from other threads, which the I/O thread writes in one go (see post()):
+  // either Frames or Calls.
+  private final java.util.Queue<Object> outbound =
+      io.netty.util.internal.PlatformDependent.newMpscQueue();
+  private final java.util.concurrent.atomic.AtomicBoolean drainScheduled =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final Runnable drain = this::drain;
 
   Connection(Channel channel, KryoCodec codec, CallHandler handler, boolean isClient,
       int maxFrameBytes, String peer, Credentials credentials,
@@ -269,17 +276,72 @@ public final class Connection {
           : new ConnectionClosedException("connection to " + peer + " is closed"));
       return call;
     }
-    channel.writeAndFlush(new Frame(Protocol.CALL, oneway ? Protocol.FLAG_ONEWAY : 0, id,
-        payload)).addListener(f -> {
-          if (f.isSuccess()) {
-            call.sent = true;
-          } else {
-            fail(id, new ConnectionClosedException("cannot send to " + peer + ": "
-                + f.cause().getMessage(), f.cause()));
-          }
-        });
+    post(new CallWrite(new Frame(Protocol.CALL, oneway ? Protocol.FLAG_ONEWAY : 0, id,
+        payload), call));
     return call;
   }
+
+  /** A CALL frame to write, and its call, told whether it went out. */
+  private record CallWrite(Frame frame, OutgoingCall call) {}
+
+  private void write(Object frame) {
+    if (frame instanceof CallWrite w) {
+      OutgoingCall call = w.call();
+      channel.write(w.frame()).addListener(f -> {
+        if (f.isSuccess()) {
+          call.sent = true;
+        } else {
+          fail(call.id, new ConnectionClosedException("cannot send to " + peer + ": "
+              + f.cause().getMessage(), f.cause()));
+        }
+      });
+    } else {
+      channel.write(frame);
+    }
+  }
+
+  /**
+   * Writes a frame (a {@link Frame}, or a {@link CallWrite}) and flushes it. From another
+   * thread than the I/O thread, it joins a queue that the I/O thread writes out in one go,
+   * with one flush: answers and calls from many threads then cost the I/O thread one task and
+   * one system call between them, not one each.
+   */
+  private void post(Object frame) {
+    if (channel.eventLoop().inEventLoop()) {
+      write(frame);
+      channel.flush();
+      return;
+    }
+    outbound.offer(frame);
+    if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+      try {
+        channel.eventLoop().execute(drain);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // The I/O thread is gone, and the connection with it: each frame fails as a write to
+        // a closed channel does (released, its call failed). A frame is queued before the
+        // flag is looked at, so none is left behind.
+        do {
+          drainScheduled.set(false);
+          for (Object f = outbound.poll(); f != null; f = outbound.poll()) {
+            write(f);
+          }
+        } while (!outbound.isEmpty() && drainScheduled.compareAndSet(false, true));
+      }
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false); // first: a frame queued from now on schedules another drain
+    boolean wrote = false;
+    for (Object frame = outbound.poll(); frame != null; frame = outbound.poll()) {
+      write(frame);
+      wrote = true;
+    }
+    if (wrote) {
+      channel.flush();
+    }
+  }
+
 
   /**
    * Gives up a call: forgets it, and tells the peer, which drops it if still queued and
@@ -381,13 +443,12 @@ public final class Connection {
           + " bytes exceeds the limit of " + peerMaxFrameBytes + " bytes of the caller"));
       return;
     }
-    channel.writeAndFlush(new Frame(Protocol.RESULT, 0, requestId, payload));
+    post(new Frame(Protocol.RESULT, 0, requestId, payload));
   }
 
   /** Answers a call with an exception. */
   public void replyError(int requestId, Throwable error) {
-    channel.writeAndFlush(new Frame(Protocol.ERROR, 0, requestId,
-        codec.encodeError(channel.alloc(), error)));
+    post(new Frame(Protocol.ERROR, 0, requestId, codec.encodeError(channel.alloc(), error)));
   }
 
   /** Tells the peer why, then closes. In-flight calls fail with connection-closed. */
