@@ -30,12 +30,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -103,7 +101,7 @@ public final class ObjectServer implements AutoCloseable {
   private final Map<String, ExposedObject> objects = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> metadata = new ConcurrentHashMap<>();
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-  private final ThreadPoolExecutor workers;
+  private final WorkerPool workers;
   private final Dispatcher dispatcher;
   private final BuiltinCallService calls;
   private final CountDownLatch closed = new CountDownLatch(1);
@@ -118,14 +116,7 @@ public final class ObjectServer implements AutoCloseable {
     this.settings = b;
     this.codec = new KryoCodec(b.exposesErrorDetails());
     codec.register(b.types.toArray(Class<?>[]::new));
-    AtomicInteger n = new AtomicInteger();
-    this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 60,
-        TimeUnit.SECONDS, new ArrayBlockingQueue<>(b.queueCapacity), r -> {
-          Thread t = new Thread(r, "objectbroker-worker-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
-    workers.allowCoreThreadTimeOut(true);
+    this.workers = new WorkerPool(b.workerThreads, b.queueCapacity);
     Hooks hooks = new Hooks(b.interceptors);
     this.calls = new BuiltinCallService(objects, codec, workers, b.resultRetention,
         b.maxRetainedResults, b.maxRetainedResultBytes, () -> advertised == null ? b.host : advertised.toString(), hooks);
@@ -663,9 +654,10 @@ public final class ObjectServer implements AutoCloseable {
      * synchronous calls, and {@code mainclient}'s) run on that thread as it reads them,
      * instead of on a worker: a call then wakes two threads, not four, which is most of the
      * time a small call takes. A slow call holds up only its own connection, whose client
-     * waits for it anyway; it ends at its timeout (interrupted, as a CANCEL would), and
-     * while it runs the connection answers no keepalive ping, so such clients rely on TCP's
-     * keepalive instead. The connections beyond the number share the I/O threads, and their
+     * waits for it anyway; it is interrupted a second after its timeout (as a CANCEL would);
+     * and while it runs the connection answers no keepalive ping, so such clients check a
+     * silent server by opening a new connection to it (and TCP's keepalive watches the
+     * socket). The connections beyond the number share the I/O threads, and their
      * calls go to the workers; so do the calls of clients that multiplex (async calls, and
      * threads sharing one connection). A connection's thread ends when it closes, except a
      * few kept for the next ones.

@@ -25,7 +25,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -112,7 +112,7 @@ public final class Dispatcher implements Connection.CallHandler {
 
   private final Map<String, ExposedObject> objects;
   private final KryoCodec codec;
-  private final ThreadPoolExecutor workers;
+  private final ExecutorService workers;
   private final int queueCapacity;
   private final Supplier<String> server;
   private final RefImporter importer;
@@ -126,7 +126,7 @@ public final class Dispatcher implements Connection.CallHandler {
    * @param importer makes proxies of references the peer passes; null to refuse them
    */
   public Dispatcher(Map<String, ExposedObject> objects, KryoCodec codec,
-      ThreadPoolExecutor workers, int queueCapacity, Supplier<String> server,
+      ExecutorService workers, int queueCapacity, Supplier<String> server,
       RefImporter importer, Hooks hooks) {
     this.objects = objects;
     this.codec = codec;
