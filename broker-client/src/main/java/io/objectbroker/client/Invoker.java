@@ -422,8 +422,7 @@ final class Invoker {
   private <C> Endpoint<C> endpoint(Uri target, String what, long deadline,
       Function<Address, C> connect) {
     Uri direct = target.isName() ? resolver.resolve(target, deadline) : target;
-    java.util.Set<Uri> tried = new java.util.HashSet<>();
-    tried.add(direct);
+    java.util.Set<Uri> tried = null; // made once a replica failed: a call that works needs none
     for (int tries = 0; ; tries++) {
       try {
         return new Endpoint<>(connect.apply(address(direct)), direct.id(), direct);
@@ -437,6 +436,10 @@ final class Invoker {
           resolver.invalidate(target);
         }
         Uri again = resolver.resolve(target, deadline);
+        if (tried == null) {
+          tried = new java.util.HashSet<>();
+          tried.add(direct);
+        }
         if (!tried.add(again) || tries >= MAX_REPLICAS_TRIED) { // each replica once per try
           throw Failures.withContext(e, what + " on " + target + " (" + direct + ")");
         }

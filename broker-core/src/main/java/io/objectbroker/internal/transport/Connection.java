@@ -214,10 +214,23 @@ public final class Connection {
     if (!channel.isActive()) {
       return;
     }
-    channel.eventLoop().execute(() -> {
+    onLoop(() -> {
       boolean hold = handlerPaused || writesPaused && !isClient;
       channel.config().setAutoRead(!hold || !pending.isEmpty());
     });
+  }
+
+  /**
+   * Runs {@code task} on the I/O thread, from another thread. A connection with a thread of its
+   * own (see {@link ConnectionLoops}) may find that thread ended, once the connection closed:
+   * then there is nothing left to do.
+   */
+  private void onLoop(Runnable task) {
+    try {
+      channel.eventLoop().execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed, and its thread with it
+    }
   }
 
   private void pendingChanged() {
@@ -379,7 +392,7 @@ public final class Connection {
     if (channel.eventLoop().inEventLoop()) {
       afterTimeout(call);
     } else {
-      channel.eventLoop().execute(() -> afterTimeout(call));
+      onLoop(() -> afterTimeout(call));
     }
   }
 
@@ -461,9 +474,13 @@ public final class Connection {
       channel.writeAndFlush(new Frame(Protocol.CLOSE, 0, 0, why))
           .addListener(ChannelFutureListener.CLOSE);
       // A peer that does not read would hold the CLOSE (and the socket) forever.
-      channel.eventLoop().schedule(() -> {
-        channel.close();
-      }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      try {
+        channel.eventLoop().schedule(() -> {
+          channel.close();
+        }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        channel.close(); // it closed meanwhile, and its own I/O thread ended
+      }
     } else {
       channel.close();
     }
@@ -497,8 +514,12 @@ public final class Connection {
   // when the connection closes.
   private synchronized void startSweeper() {
     if (sweeper == null && channel.isActive()) {
-      sweeper = channel.eventLoop().scheduleAtFixedRate(this::sweepDeadlines,
-          DEADLINE_SWEEP_MILLIS, DEADLINE_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+      try {
+        sweeper = channel.eventLoop().scheduleAtFixedRate(this::sweepDeadlines,
+            DEADLINE_SWEEP_MILLIS, DEADLINE_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return; // closed meanwhile, and its own I/O thread ended: its calls failed with it
+      }
       channel.closeFuture().addListener(f -> sweeper.cancel(false));
     }
   }

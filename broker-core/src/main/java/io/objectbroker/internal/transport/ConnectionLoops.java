@@ -138,7 +138,9 @@ final class ConnectionLoops extends AbstractEventExecutorGroup implements IoEven
       }
     }
     if (end) {
-      loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      // Quietly for a moment: a task another thread gives the closed connection just now
+      // (its CLOSE, say) is taken, not refused.
+      loop.shutdownGracefully(100, 1000, TimeUnit.MILLISECONDS);
     }
   }
 

@@ -10,6 +10,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class InlineDeadline extends DeadlineTimer.Alarm {
 
+  /**
+   * How long after the timeout the call is interrupted: its caller, whose own clock ends its
+   * wait at the timeout, then reports a timeout, not the error of a call interrupted under it.
+   */
+  static final long GRACE_MILLIS = 1000;
+
   private final Thread thread;
   private boolean over; // guarded by this
 
@@ -18,10 +24,14 @@ public final class InlineDeadline extends DeadlineTimer.Alarm {
     this.thread = thread;
   }
 
-  /** Interrupts the calling thread {@code timeoutMillis} from now, unless {@link #end}ed. */
+  /**
+   * Interrupts the calling thread {@code timeoutMillis} from now (and {@link #GRACE_MILLIS}),
+   * unless {@link #end}ed.
+   */
   public static InlineDeadline start(long timeoutMillis) {
     return DeadlineTimer.arm(new InlineDeadline(System.nanoTime()
-        + TimeUnit.MILLISECONDS.toNanos(timeoutMillis), Thread.currentThread()));
+        + TimeUnit.MILLISECONDS.toNanos(timeoutMillis + GRACE_MILLIS),
+        Thread.currentThread()));
   }
 
   @Override
