@@ -150,7 +150,13 @@ final class SyncConnections implements AutoCloseable, BlockingConnection.Watcher
       }
       BlockingConnection c = idle.connection();
       long idleNanos = System.nanoTime() - idle.since();
-      if (c.readIdle() && (idleNanos < CHECK_AFTER_IDLE.toNanos() || c.checkOpen())
+      // Used under CHECK_AFTER_IDLE ago by a call that read its answer whole, it is lent as it
+      // is: its server has sent nothing since but what would race a look anyway (it pings
+      // after seconds of silence). Older, the socket is checked for a closed peer and what came
+      // is read first (a PING answered, a CLOSE seen): system calls that a thread calling in
+      // a loop is spared.
+      boolean fresh = idleNanos < CHECK_AFTER_IDLE.toNanos();
+      if ((fresh || c.checkOpen())
           && (idleNanos < VERIFY_AFTER_IDLE.toNanos()
               || c.ping(pingMillis(deadlineNanos)))) {
         return c;
