@@ -185,8 +185,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     if (!complete) {
       if (length >= LARGE_PAYLOAD) {
         // Gathered in a buffer of its own, rather than in a cumulation that doubles (and
-        // copies everything again) as the payload comes in; and started small, so that what
-        // a header announces costs nothing until it comes.
+        // copies everything again) as the payload comes in; and, unless the budget holds its
+        // length already, started small, so that what a header announces costs nothing until
+        // it comes. Where the server's budget reserved it, the buffer takes the whole length
+        // at once and is never moved as the payload comes: the memory is counted, and
+        // bounded, all the same.
         in.skipBytes(Protocol.HEADER_LENGTH);
         largeVersion = version;
         largeType = type;
@@ -194,8 +197,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         largeRequestId = requestId;
         largeLength = (int) length;
         largeReserved = reserved;
-        largePayload = LargeBuffers.buffer(ctx.alloc(),
-            Math.min(largeLength, Math.max(LARGE_PAYLOAD, in.readableBytes())));
+        largePayload = LargeBuffers.buffer(ctx.alloc(), reserved > 0 ? largeLength
+            : Math.min(largeLength, Math.max(LARGE_PAYLOAD, in.readableBytes())));
         gather(ctx, in, out);
       }
       return;

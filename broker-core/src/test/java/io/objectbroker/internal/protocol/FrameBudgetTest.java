@@ -70,6 +70,30 @@ class FrameBudgetTest {
   }
 
   @Test
+  void aReservedPayloadIsGatheredInOneBufferOfItsWholeLengthNeverMoved() {
+    FrameBudget budget = FrameBudget.of(64L * LARGE);
+    FrameDecoder decoder = new FrameDecoder(Protocol.DEFAULT_MAX_FRAME_BYTES,
+        Protocol.DEFAULT_MAX_FRAME_BYTES, budget);
+    EmbeddedChannel ch = new EmbeddedChannel(decoder);
+    channels.add(ch);
+    int length = 20 * LARGE; // over 1 MiB: a kept buffer
+    ch.writeInbound(header(1, length));
+    assertThat(decoder.gatheringCapacity()).as("at the header").isEqualTo(length);
+    byte[] body = new byte[length];
+    new java.util.Random(1).nextBytes(body);
+    for (int at = 0; at < length; at += 3 * LARGE) {
+      ch.writeInbound(Unpooled.wrappedBuffer(body, at, Math.min(3 * LARGE, length - at)));
+      if (at + 3 * LARGE < length) {
+        assertThat(decoder.gatheringCapacity()).as("after %d bytes", at).isEqualTo(length);
+      }
+    }
+    Frame f = read(ch);
+    assertThat(io.netty.buffer.ByteBufUtil.getBytes(f.content())).isEqualTo(body);
+    f.release();
+    assertThat(budget.used()).isZero();
+  }
+
+  @Test
   void aFrameThatComesWholeWithItsHeaderIsReservedToo() {
     FrameBudget budget = FrameBudget.of(4L * LARGE);
     EmbeddedChannel ch = channel(budget);
