@@ -8,10 +8,13 @@ import java.time.Duration;
 
 /**
  * A server that stops answering without closing anything (its host crashed, a cable was
- * pulled) is noticed within the keepalive timeout, not at the call timeout: the client pings a
- * silent connection every 200 ms and gives it up after 600 ms without a frame, so a call with
- * a 30 s timeout fails in well under a second with {@link ConnectionClosedException}. Once the
- * server is reachable again, the next call connects anew.
+ * pulled) is noticed within the keepalive timeout, not at the call timeout: the client checks a
+ * silent server every 200 ms and gives it up after 600 ms without a sign of life, so a call
+ * with a 30 s timeout fails in well under a second with {@link ConnectionClosedException}.
+ * (This call runs on its connection's own thread on the server, which reads no ping meanwhile,
+ * so the client's check is a new connection to the server, which the pulled cable does not
+ * carry either; over a shared connection it is a ping.) Once the server is reachable again,
+ * the next call connects anew.
  *
  * <pre>
  * bin/example keepalive.KeepAliveExample

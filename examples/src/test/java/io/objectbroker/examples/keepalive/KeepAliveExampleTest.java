@@ -23,8 +23,9 @@ class KeepAliveExampleTest {
     assertThat(lines.get(1)).startsWith("cable pulled");
     Matcher failed = Pattern.compile("the call failed after (\\d+) ms \\(its timeout is 30000"
         + " ms\\): ConnectionClosedException: Jobs.run on OB:example.jobs@127.0.0.1:\\d+:"
-        + " connection to 127.0.0.1:\\d+ closed: no frame from the peer for 600 ms, pinged"
-        + " every 200 ms \\(keepalive timeout\\)").matcher(lines.get(2));
+        + " connection to 127.0.0.1:\\d+ closed: no frame from the peer for 600 ms, and no"
+        + " answer to a new connection, tried every 200 ms \\(keepalive timeout; the server runs"
+        + " the call on the thread that would answer pings\\)").matcher(lines.get(2));
     assertThat(failed.matches()).as(lines.get(2)).isTrue();
     assertThat(Long.parseLong(failed.group(1))).isBetween(1L, 5_000L);
     assertThat(lines.get(3))
