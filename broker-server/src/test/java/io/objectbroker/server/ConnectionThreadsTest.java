@@ -109,6 +109,17 @@ class ConnectionThreadsTest {
     return broker.proxy(Probe.class, server.uri("probe").toString(), options);
   }
 
+  // A call of hold() from another thread, answered once impl.release is counted down.
+  private static CompletableFuture<String> holdOn(Probe probe) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return probe.hold();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
   private Probe probe(ObjectServer server) {
     return probe(server, Broker.builder(), CallOptions.DEFAULT);
   }
@@ -132,13 +143,7 @@ class ConnectionThreadsTest {
     ObjectServer server = serve(ObjectServer.builder());
     Probe first = probe(server);
     Probe second = probe(server);
-    CompletableFuture<String> held = CompletableFuture.supplyAsync(() -> {
-      try {
-        return first.hold();
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<String> held = holdOn(first);
     assertThat(impl.inside.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(second.where()).startsWith("objectbroker-call-"); // answered meanwhile
     impl.release.countDown();
@@ -193,13 +198,7 @@ class ConnectionThreadsTest {
         .build().register("probe", impl).start();
     closeLater.add(server);
     Probe probe = probe(server);
-    CompletableFuture<String> held = CompletableFuture.supplyAsync(() -> {
-      try {
-        return probe.hold();
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<String> held = holdOn(probe);
     assertThat(impl.inside.await(10, TimeUnit.SECONDS)).isTrue();
     AtomicBoolean finishedWhenClosed = new AtomicBoolean();
     Thread closer = new Thread(() -> {
