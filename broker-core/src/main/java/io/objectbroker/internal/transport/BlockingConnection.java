@@ -98,7 +98,8 @@ public final class BlockingConnection implements AutoCloseable {
   /**
    * Whether the server runs this connection's calls on the thread that reads them (its
    * HELLO_ACK said so): it answers no ping while one runs, so silence during a call is no
-   * sign of its death; TCP's keepalive watches the peer instead.
+   * sign of its death; a new connection to it (see {@link Prober}) and TCP's keepalive watch
+   * the peer instead. Set in the handshake, before the connection is shared with a watcher.
    */
   private boolean peerRunsCallsInline;
   private volatile boolean tcpKeepAliveSet;
