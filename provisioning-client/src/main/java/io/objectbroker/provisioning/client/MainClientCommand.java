@@ -6,6 +6,7 @@ import io.objectbroker.Uri;
 import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
+import io.objectbroker.internal.cli.ClientSecurity;
 import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.provisioning.ProvisioningService;
@@ -78,8 +79,7 @@ public final class MainClientCommand implements Callable<Integer> {
   String name;
 
   @picocli.CommandLine.Mixin
-  io.objectbroker.internal.cli.ClientSecurity security =
-      new io.objectbroker.internal.cli.ClientSecurity();
+  ClientSecurity security = new ClientSecurity();
 
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
@@ -252,18 +252,19 @@ public final class MainClientCommand implements Callable<Integer> {
         .collect(Collectors.joining("%n"));
   }
 
-  /** {@code OB_NS}, or the default address. */
-  static String defaultNameServer() {
-    String env = System.getenv(NameServer.ENV_VAR);
-    return env == null || env.isBlank() ? NameServer.DEFAULT_ADDRESS : env;
+  /** {@code OB_NS} in {@code env}, or the default address. */
+  static String defaultNameServer(Map<String, String> env) {
+    String ns = env.get(NameServer.ENV_VAR);
+    return ns == null || ns.isBlank() ? NameServer.DEFAULT_ADDRESS : ns;
   }
 
   /**
    * The command for the plain form, {@code METHOD ARGS...} with no option, with every option
-   * at its default; null for anything else, which goes to the full parser. The plain form needs
-   * no parsing, and setting up the parser costs a one-shot call over 100 ms.
+   * at its default or as its environment variable sets it ({@code OB_NS}, {@code OB_USER},
+   * ...); null for anything else, which goes to the full parser. The plain form needs no
+   * parsing, and setting up the parser costs a one-shot call over 100 ms.
    */
-  static MainClientCommand plainForm(String[] args, PrintStream out, String ns,
+  static MainClientCommand plainForm(String[] args, PrintStream out, Map<String, String> env,
       OneShotCall oneShot) {
     if (args.length == 0) {
       return null;
@@ -279,8 +280,9 @@ public final class MainClientCommand implements Callable<Integer> {
     MainClientCommand c = new MainClientCommand(out, oneShot);
     c.method = args[0];
     c.args = List.of(args).subList(1, args.length);
-    c.ns = ns;
+    c.ns = defaultNameServer(env);
     c.nsSource = NameServer.ENV_VAR;
+    c.security = ClientSecurity.fromEnvironment(env);
     c.timeout = Cli.parseDuration(DEFAULT_TIMEOUT); // not the converter: picocli stays unloaded
     c.name = ProvisioningService.DEFAULT_NAME;
     return c;
@@ -288,16 +290,25 @@ public final class MainClientCommand implements Callable<Integer> {
 
   /** Runs the command; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    return run(args, out, err, defaultNameServer(), null);
+    return run(args, out, err, System.getenv(), null);
   }
 
   /**
-   * Runs the command; {@code plainNameServer} is the name server of the plain form (the
-   * parser's default for {@code --ns} reads {@code OB_NS} itself).
+   * Runs the command with {@code plainNameServer} as {@code OB_NS} of the plain form, and no
+   * other variable of the environment there (the parser reads the process's own).
    */
   static int run(String[] args, PrintStream out, PrintStream err, String plainNameServer,
       OneShotCall oneShot) {
-    MainClientCommand plain = plainForm(args, out, plainNameServer, oneShot);
+    return run(args, out, err, Map.of(NameServer.ENV_VAR, plainNameServer), oneShot);
+  }
+
+  /**
+   * Runs the command; {@code env} is the environment of the plain form (the parser's defaults
+   * read the process's own).
+   */
+  static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env,
+      OneShotCall oneShot) {
+    MainClientCommand plain = plainForm(args, out, env, oneShot);
     if (plain != null) {
       try {
         return plain.call();
@@ -321,7 +332,7 @@ public final class MainClientCommand implements Callable<Integer> {
     Cli.useLogging("cli"); // before any other thread could log
     // The serializer is set up on another core while this one starts the command and connects.
     OneShotCall oneShot = OneShotCall.prepare(ProvisioningService.class);
-    int status = run(args, System.out, System.err, defaultNameServer(), oneShot);
+    int status = run(args, System.out, System.err, System.getenv(), oneShot);
     if (Boolean.getBoolean(TRAINING_PROPERTY)) {
       // The run that records the class-data-sharing archive also goes through a failed call's
       // handling, offline and silently, so that the archive serves failed calls too.
