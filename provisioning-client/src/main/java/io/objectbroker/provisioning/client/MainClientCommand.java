@@ -329,7 +329,7 @@ public final class MainClientCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Cli.useShortLivedClientSettings();
-    Cli.useLogging("cli"); // before any other thread could log
+    Cli.useOneShotLogging(); // before any other thread could log
     // The serializer is set up on another core while this one starts the command and connects.
     OneShotCall oneShot = OneShotCall.prepare(ProvisioningService.class);
     int status = run(args, System.out, System.err, System.getenv(), oneShot);
@@ -345,7 +345,7 @@ public final class MainClientCommand implements Callable<Integer> {
         // a rehearsal only: the command's own status stands
       }
     }
-    Cli.exit(status);
+    Cli.exitOneShot(status);
   }
 
   /** Set by bin/mainclient on the run that records its class-data-sharing archive. */
