@@ -7,9 +7,12 @@ import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
 import io.objectbroker.internal.cli.ClientSecurity;
+import io.objectbroker.internal.cli.TrainingPeer;
+import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.provisioning.ProvisioningService;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
@@ -332,22 +335,58 @@ public final class MainClientCommand implements Callable<Integer> {
     Cli.useOneShotLogging(); // before any other thread could log
     // The serializer is set up on another core while this one starts the command and connects.
     OneShotCall oneShot = OneShotCall.prepare(ProvisioningService.class);
-    int status = run(args, System.out, System.err, System.getenv(), oneShot);
     if (Boolean.getBoolean(TRAINING_PROPERTY)) {
-      // The run that records the class-data-sharing archive also goes through a failed call's
-      // handling, offline and silently, so that the archive serves failed calls too.
-      PrintStream nowhere = new PrintStream(java.io.OutputStream.nullOutputStream());
-      try {
-        for (Throwable t : oneShot.rehearseFailures()) {
-          Cli.report("mainclient", t, false, nowhere);
-        }
-      } catch (RuntimeException e) {
-        // a rehearsal only: the command's own status stands
-      }
+      Cli.exitOneShot(train(args, oneShot));
     }
-    Cli.exitOneShot(status);
+    Cli.exitOneShot(run(args, System.out, System.err, System.getenv(), oneShot));
   }
 
-  /** Set by bin/mainclient on the run that records its class-data-sharing archive. */
+  /**
+   * Set on the build's run that makes the command's class-data archive
+   * ({@code distribution/mainclient}): {@link #main} then {@linkplain #train trains}.
+   */
   static final String TRAINING_PROPERTY = "objectbroker.cds.training";
+
+  /**
+   * The training run of the class-data archive: {@code args} (a method that returns a list of
+   * names, {@code list_all_images}) against a {@link TrainingPeer} that stands in for the name
+   * server and the service, in the plain form and then through the parser, printing the
+   * results nowhere; then the handling of failed calls, offline, so that the archive serves
+   * failed calls too (a repeated {@code provision} of a node in use, say).
+   *
+   * @return the exit code of the first failed run (its message on {@code System.err}), else 0
+   */
+  static int train(String[] args, OneShotCall oneShot) {
+    KryoCodec codec = new KryoCodec();
+    codec.registerRemoteInterface(NameServer.class);
+    codec.registerRemoteInterface(ProvisioningService.class);
+    PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
+    try (TrainingPeer peer = TrainingPeer.start(codec, new TrainingAnswers())) {
+      String ns = peer.address().toString();
+      int status = run(args, nowhere, System.err, Map.of(NameServer.ENV_VAR, ns), oneShot);
+      if (status != Cli.OK) {
+        return status;
+      }
+      List<String> withOptions = new ArrayList<>(List.of("--ns", ns, "--timeout",
+          DEFAULT_TIMEOUT));
+      withOptions.addAll(List.of(args));
+      status = run(withOptions.toArray(new String[0]), nowhere, System.err, Map.of(), oneShot);
+      if (status != Cli.OK) {
+        return status;
+      }
+    }
+    for (Throwable t : oneShot.rehearseFailures()) {
+      Cli.report("mainclient", t, false, nowhere);
+    }
+    return Cli.OK;
+  }
+
+  /** What the training peer answers: the service's URI to a lookup, else three names. */
+  private static final class TrainingAnswers implements TrainingPeer.Answers {
+    @Override
+    public Object answer(String objectId, String method, TrainingPeer peer) {
+      return method.equals("lookup") ? peer.uri(ProvisioningService.DEFAULT_NAME)
+          : List.of("img1", "img2", "img3");
+    }
+  }
 }

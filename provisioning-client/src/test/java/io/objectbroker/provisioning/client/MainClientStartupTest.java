@@ -2,6 +2,8 @@ package io.objectbroker.provisioning.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.objectbroker.client.OneShotCall;
+import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.CommandProcess;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.server.MemoryNameStore;
@@ -84,6 +86,15 @@ class MainClientStartupTest {
     assertThat(r.exit()).as(r.toString()).isEqualTo(1);
     assertThat(r.err()).startsWith("mainclient: ImageExistsException");
     assertThat(r.loadedFrom(NEVER)).as(r.toString()).isEmpty();
+  }
+
+  @Test
+  void theBuildsTrainingRunCallsItsStandInAndFailsWhenTheCommandFails() {
+    // What the build runs to make the class-data archive (distribution/mainclient/pom.xml).
+    assertThat(MainClientCommand.train(new String[] {"list_all_images"},
+        OneShotCall.prepare(ProvisioningService.class))).isEqualTo(Cli.OK);
+    assertThat(MainClientCommand.train(new String[] {"frobnicate"},
+        OneShotCall.prepare(ProvisioningService.class))).isEqualTo(Cli.USAGE);
   }
 
   @Test
