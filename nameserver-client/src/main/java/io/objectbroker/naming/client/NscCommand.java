@@ -539,8 +539,8 @@ public final class NscCommand implements Callable<Integer> {
 
   /**
    * The training run of the class-data archive: {@code args} (a plain form such as {@code list})
-   * against a {@link TrainingPeer} that stands in for the name server, once in the plain form
-   * and once through the parser, printing nowhere.
+   * against a {@link TrainingPeer} that stands in for the name server, printing nowhere. Not the
+   * option parser, as {@code MainClientCommand.train} says why.
    *
    * @return the exit code of the first failed run (its message on {@code System.err}), else 0
    */
@@ -550,16 +550,7 @@ public final class NscCommand implements Callable<Integer> {
     PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
     try (TrainingPeer peer = TrainingPeer.start(codec, new TrainingAnswers())) {
       Address ns = peer.address();
-      List<String> plain = new ArrayList<>(List.of("--ns", ns.toString()));
-      plain.addAll(List.of(args));
-      int status = run(plain.toArray(new String[0]), nowhere, System.err, Map.of(), ns,
-          oneShot);
-      if (status != Cli.OK) {
-        return status;
-      }
-      List<String> withOptions = new ArrayList<>(List.of("--timeout", DEFAULT_TIMEOUT));
-      withOptions.addAll(plain);
-      return run(withOptions.toArray(new String[0]), nowhere, System.err, Map.of(), ns,
+      return run(args, nowhere, System.err, Map.of(NameServer.ENV_VAR, ns.toString()), ns,
           oneShot);
     }
   }

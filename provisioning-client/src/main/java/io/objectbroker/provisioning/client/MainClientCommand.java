@@ -349,10 +349,12 @@ public final class MainClientCommand implements Callable<Integer> {
 
   /**
    * The training run of the class-data archive: {@code args} (a method that returns a list of
-   * names, {@code list_all_images}) against a {@link TrainingPeer} that stands in for the name
-   * server and the service, in the plain form and then through the parser, printing the
-   * results nowhere; then the handling of failed calls, offline, so that the archive serves
-   * failed calls too (a repeated {@code provision} of a node in use, say).
+   * names, {@code list_all_images}) in the plain form against a {@link TrainingPeer} that
+   * stands in for the name server and the service, printing the result nowhere; then the
+   * handling of failed calls, offline, so that the archive serves failed calls too (a repeated
+   * {@code provision} of a node in use, say). Not the option parser: every class the archive
+   * holds costs each run memory (its pages are mapped), and JDK 25 loads every class of its
+   * AOT cache at start-up, so a run with options loads picocli from its jar.
    *
    * @return the exit code of the first failed run (its message on {@code System.err}), else 0
    */
@@ -362,15 +364,8 @@ public final class MainClientCommand implements Callable<Integer> {
     codec.registerRemoteInterface(ProvisioningService.class);
     PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
     try (TrainingPeer peer = TrainingPeer.start(codec, new TrainingAnswers())) {
-      String ns = peer.address().toString();
-      int status = run(args, nowhere, System.err, Map.of(NameServer.ENV_VAR, ns), oneShot);
-      if (status != Cli.OK) {
-        return status;
-      }
-      List<String> withOptions = new ArrayList<>(List.of("--ns", ns, "--timeout",
-          DEFAULT_TIMEOUT));
-      withOptions.addAll(List.of(args));
-      status = run(withOptions.toArray(new String[0]), nowhere, System.err, Map.of(), oneShot);
+      int status = run(args, nowhere, System.err,
+          Map.of(NameServer.ENV_VAR, peer.address().toString()), oneShot);
       if (status != Cli.OK) {
         return status;
       }
