@@ -27,11 +27,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MainClientStartupTest {
 
-  /** What a one-shot command never needs: the server side and the heavy client side. */
+  /**
+   * What a one-shot command's call to servers without users never needs: the server side, the
+   * heavy client side, and of authentication what only credentials need.
+   */
   static final String[] NEVER = {"io.objectbroker.naming.server.", "io.objectbroker.server.",
       "io.objectbroker.provisioning.server.", "io.objectbroker.provisioning.backend.",
       "org.h2.", "org.apache.zookeeper.", "org.apache.curator.", "io.netty.", "ch.qos.logback.",
-      "com.github.benmanes.caffeine."};
+      "com.github.benmanes.caffeine.",
+      // a call to a server that takes no credentials needs no nonce, and logs nothing
+      "java.security.SecureRandom", "org.slf4j."};
 
   /**
    * The most classes the plain form may load, JDK's included: about 1,300 with JDK 17, so that
