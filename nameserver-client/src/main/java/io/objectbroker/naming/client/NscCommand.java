@@ -538,9 +538,10 @@ public final class NscCommand implements Callable<Integer> {
   static final String TRAINING_PROPERTY = "objectbroker.cds.training";
 
   /**
-   * The training run of the class-data archive: {@code args} (a plain form such as {@code list})
-   * against a {@link TrainingPeer} that stands in for the name server, printing nowhere. Not the
-   * option parser, as {@code MainClientCommand.train} says why.
+   * The training run of the class-data archive: {@code args} (a plain form such as {@code list}),
+   * then the other plain forms ({@code lookup NAME}, {@code ping}), against a
+   * {@link TrainingPeer} that stands in for the name server, printing nowhere. Not the option
+   * parser, as {@code MainClientCommand.train} says why.
    *
    * @return the exit code of the first failed run (its message on {@code System.err}), else 0
    */
@@ -550,8 +551,14 @@ public final class NscCommand implements Callable<Integer> {
     PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
     try (TrainingPeer peer = TrainingPeer.start(codec, new TrainingAnswers())) {
       Address ns = peer.address();
-      return run(args, nowhere, System.err, Map.of(NameServer.ENV_VAR, ns.toString()), ns,
-          oneShot);
+      Map<String, String> env = Map.of(NameServer.ENV_VAR, ns.toString());
+      for (String[] form : new String[][] {args, {"lookup", "a.lease"}, {"ping"}}) {
+        int status = run(form, nowhere, System.err, env, ns, oneShot);
+        if (status != Cli.OK) {
+          return status;
+        }
+      }
+      return Cli.OK;
     }
   }
 
