@@ -78,19 +78,35 @@ public final class Cli {
    * changed with the {@code OB_LOG_LEVEL} environment variable.
    */
   public static void useLogging(String kind) {
+    if (chooseLogging(kind)) {
+      // Netty would otherwise refuse a no-op SLF4J and start java.util.logging instead.
+      InternalLoggerFactory.setDefaultFactory(Slf4JLoggerFactory.INSTANCE);
+    }
+  }
+
+  /**
+   * {@link #useLogging useLogging("cli")} for a command that starts no {@code Broker} (its calls
+   * go through {@code OneShotCall}): Netty, which such a command never starts, is not told where
+   * to log, which would load Netty's logging classes for nothing.
+   */
+  public static void useOneShotLogging() {
+    chooseLogging("cli");
+  }
+
+  // Whether logging is off: SLF4J then has no back end, and Netty must be told to use it.
+  private static boolean chooseLogging(String kind) {
     String level = System.getenv("OB_LOG_LEVEL");
     if (kind.equals("cli") && (level == null || level.isBlank())
         && System.getProperty("slf4j.provider") == null) {
       // Silent anyway: skip starting Logback at all (tens of milliseconds of a one-shot run).
       System.setProperty("slf4j.internal.verbosity", "WARN");
       System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
-      // Netty would otherwise refuse a no-op SLF4J and start java.util.logging instead.
-      InternalLoggerFactory.setDefaultFactory(Slf4JLoggerFactory.INSTANCE);
-      return;
+      return true;
     }
     if (System.getProperty("logback.configurationFile") == null) {
       System.setProperty("logback.configurationFile", "objectbroker-" + kind + "-logback.xml");
     }
+    return false;
   }
 
   /**
@@ -110,6 +126,15 @@ public final class Cli {
    */
   public static void exit(int status) {
     Transport.shutdown();
+    System.exit(status);
+  }
+
+  /**
+   * Ends a process that started no {@code Broker} (its calls went through
+   * {@code OneShotCall}) with {@code status}: it has no I/O threads to stop, and
+   * {@link #exit} would load Netty's transport classes only to find that out.
+   */
+  public static void exitOneShot(int status) {
     System.exit(status);
   }
 

@@ -2,6 +2,7 @@ package io.objectbroker.internal.cli;
 
 import io.objectbroker.Credentials;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -10,6 +11,13 @@ import picocli.CommandLine.Option;
  * {@value Credentials#USER_ENV} and {@value Credentials#SECRET_FILE_ENV}. A picocli mixin.
  */
 public final class ClientSecurity {
+
+  /** The environment variable of {@code --tls-ca}. */
+  public static final String TLS_CA_ENV = "OB_TLS_CA";
+  /** The environment variable of {@code --tls-client-cert}. */
+  public static final String TLS_CLIENT_CERT_ENV = "OB_TLS_CLIENT_CERT";
+  /** The environment variable of {@code --tls-client-key}. */
+  public static final String TLS_CLIENT_KEY_ENV = "OB_TLS_CLIENT_KEY";
 
   @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:OB_USER}",
       description = "Identity to prove to servers that authenticate callers (or OB_USER).")
@@ -33,6 +41,25 @@ public final class ClientSecurity {
       defaultValue = "${env:OB_TLS_CLIENT_KEY}",
       description = "PEM PKCS#8 key of --tls-client-cert.")
   Path tlsClientKey;
+
+  /**
+   * The settings as the options' environment variables give them, for a command line without
+   * options, which a command runs without picocli (a one-shot command's plain form): what
+   * picocli would have read from the same variables.
+   */
+  public static ClientSecurity fromEnvironment(Map<String, String> env) {
+    ClientSecurity s = new ClientSecurity();
+    s.user = env.get(Credentials.USER_ENV);
+    s.secretFile = path(env.get(Credentials.SECRET_FILE_ENV));
+    s.tlsCa = path(env.get(TLS_CA_ENV));
+    s.tlsClientCert = path(env.get(TLS_CLIENT_CERT_ENV));
+    s.tlsClientKey = path(env.get(TLS_CLIENT_KEY_ENV));
+    return s;
+  }
+
+  private static Path path(String text) {
+    return text == null || text.isEmpty() ? null : Path.of(text);
+  }
 
   /**
    * The TLS settings given, or null for plain connections.

@@ -53,9 +53,14 @@ public final class Authentication {
       "ObjectBroker client proof".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SERVER_LABEL =
       "ObjectBroker server proof".getBytes(StandardCharsets.US_ASCII);
-  private static final SecureRandom RANDOM = new SecureRandom();
-  // Compared against when an identity is unknown, so that a refusal takes as long either way.
-  private static final byte[] UNKNOWN_SECRET = nonce();
+
+  // In holders, made on first use: a client of a server that takes no credentials (the
+  // one-shot commands' usual case) then starts neither SecureRandom nor SLF4J.
+  private static final class Nonces {
+    static final SecureRandom RANDOM = new SecureRandom();
+    // Compared against when an identity is unknown, so that a refusal takes as long either way.
+    static final byte[] UNKNOWN_SECRET = nonce();
+  }
 
   /** A user a server knows: who it is and the secret it proves that with. */
   public record Account(Principal principal, byte[] secret) {}
@@ -99,7 +104,7 @@ public final class Authentication {
 
   static byte[] nonce() {
     byte[] n = new byte[NONCE_BYTES];
-    RANDOM.nextBytes(n);
+    Nonces.RANDOM.nextBytes(n);
     return n;
   }
 
@@ -155,7 +160,7 @@ public final class Authentication {
           + "'s secret; refusing it (call it without credentials if it is meant to be open)");
     }
     byte[] identity = credentials.identity().getBytes(StandardCharsets.UTF_8);
-    RANDOM.nextBytes(clientNonce);
+    Nonces.RANDOM.nextBytes(clientNonce);
     byte[] proof = mac(credentials.secret(), CLIENT_LABEL, ack.serverNonce(), clientNonce,
         identity);
     return ByteBuffer.allocate(1 + identity.length + NONCE_BYTES + PROOF_BYTES)
@@ -207,7 +212,7 @@ public final class Authentication {
     payload.get(proof);
     String identity = new String(identityBytes, StandardCharsets.UTF_8);
     Account account = policy.accounts().find(identity);
-    byte[] secret = account == null ? UNKNOWN_SECRET : account.secret();
+    byte[] secret = account == null ? Nonces.UNKNOWN_SECRET : account.secret();
     byte[] expected = mac(secret, CLIENT_LABEL, serverNonce, clientNonce, identityBytes);
     if (account == null || !MessageDigest.isEqual(expected, proof)) {
       throw new AuthenticationException(REFUSAL + " of " + printable(identity)
@@ -250,15 +255,17 @@ public final class Authentication {
     }
   }
 
-  private static final RateLimitedLog refusals =
-      new RateLimitedLog(LoggerFactory.getLogger(Authentication.class));
+  private static final class Refusals {
+    static final RateLimitedLog LOG =
+        new RateLimitedLog(LoggerFactory.getLogger(Authentication.class));
+  }
 
   /**
    * Logs a refused connection at WARN, rate-limited: a flood of attempts must not flood the
    * log; the next line says how many were held back.
    */
   static void logRefusal(String peer, String reason) {
-    refusals.warn("refused {}: {}", peer, reason);
+    Refusals.LOG.warn("refused {}: {}", peer, reason);
   }
 
   private static String printable(String s) {

@@ -1,15 +1,21 @@
 package io.objectbroker.naming.client;
 
 import io.objectbroker.Address;
+import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
-import io.objectbroker.client.Broker;
+import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
+import io.objectbroker.internal.cli.ClientSecurity;
+import io.objectbroker.internal.cli.TrainingPeer;
+import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.Registration;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -17,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,13 +32,17 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code nsc COMMAND}: the name server from the shell, like Pyro's {@code nsc}. Each command
  * makes one or two calls to the name server and prints one registration a line ({@code name
- * -> uri [tags] (lease until ...)}).
+ * -> uri [tags] (lease until ...)}). Its calls go through {@link OneShotCall} (blocking
+ * sockets, no I/O threads), and the plain forms {@code list [PREFIX]}, {@code lookup NAME} and
+ * {@code ping}, alone or after {@code --ns HOST:PORT}, skip the option parser: such a command
+ * starts as fast as {@code mainclient}.
  *
  * <p>The name server is {@code --ns HOST:PORT}; else the {@code OB_NS} environment variable;
- * else the first that answers UDP discovery within half a second; else 127.0.0.1:9090.
- * {@code --discover} uses discovery only (and fails if none answers). {@code --ns} and
- * {@code OB_NS} may list several, {@code HOST:PORT,HOST:PORT}: the command goes to the first
- * that answers a ping.
+ * else 127.0.0.1:9090 if a name server answers there (as Pyro's {@code nsc} tries localhost
+ * first: a refused connection costs nothing); else the first that answers UDP discovery within
+ * half a second; else 127.0.0.1:9090. {@code --discover} uses discovery only (and fails if none
+ * answers). {@code --ns} and {@code OB_NS} may list several, {@code HOST:PORT,HOST:PORT}: the
+ * command goes to the first that answers a ping.
  */
 @Command(name = "nsc", mixinStandardHelpOptions = true, version = "nsc 0.2",
     description = "Lists, looks up, registers and removes names in the ObjectBroker name server.",
@@ -41,29 +50,38 @@ import picocli.CommandLine.ParentCommand;
         NscCommand.Lookup.class, NscCommand.YpLookup.class, NscCommand.Register.class,
         NscCommand.Remove.class, NscCommand.RemoveMatching.class, NscCommand.SetMeta.class,
         NscCommand.Ping.class},
-    footer = {"", "Finding the name server: --ns, else OB_NS, else UDP discovery (port "
-        + Discovery.DEFAULT_PORT + ", 0.5 s), else " + NameServer.DEFAULT_ADDRESS + ".",
+    footer = {"", "Finding the name server: --ns, else OB_NS, else " + NameServer.DEFAULT_ADDRESS
+        + " if it answers,", "else UDP discovery (port " + Discovery.DEFAULT_PORT
+        + ", 0.5 s), else " + NameServer.DEFAULT_ADDRESS + ".",
         "", "Environment:", "  OB_NS   the name server's host:port, or several, comma-separated,",
         "          tried in turn",
         "", "Exit codes: 0 done, 1 failed, 2 bad usage, 3 name server unreachable or timed out,"
             + " 4 name not registered or refused."})
 public final class NscCommand implements Callable<Integer> {
 
-  /** How long the default lookup of the name server waits for a discovery answer. */
+  /**
+   * How long the default lookup of the name server waits for a discovery answer, and for the
+   * default address's answer before it tries discovery.
+   */
   static final Duration QUICK_DISCOVERY = Duration.ofMillis(500);
   /** How long {@code --discover} waits. */
   static final Duration DISCOVERY_WAIT = Duration.ofSeconds(2);
+  /** The default of {@code --timeout}. */
+  static final String DEFAULT_TIMEOUT = "10s";
+  /** The environment variable of {@code --discovery-secret-file}. */
+  static final String DISCOVERY_SECRET_FILE_ENV = "OB_DISCOVERY_SECRET_FILE";
 
   @Option(names = "--ns", paramLabel = "HOST:PORT[,HOST:PORT...]",
-      description = "The name server, or several, tried in turn (default: $OB_NS, else"
-          + " discovery, else " + NameServer.DEFAULT_ADDRESS + ").")
+      description = "The name server, or several, tried in turn (default: $OB_NS, else "
+          + NameServer.DEFAULT_ADDRESS + " if it answers, else discovery, else "
+          + NameServer.DEFAULT_ADDRESS + ").")
   String ns;
 
   @Option(names = "--discovery-secret-file", paramLabel = "FILE",
-      defaultValue = "${env:OB_DISCOVERY_SECRET_FILE}",
+      defaultValue = "${env:" + DISCOVERY_SECRET_FILE_ENV + "}",
       description = "Believe only discovery answers signed with the secret in FILE (mode 600;"
           + " or OB_DISCOVERY_SECRET_FILE), as the name server's --discovery-secret-file.")
-  java.nio.file.Path discoverySecretFile;
+  Path discoverySecretFile;
 
   @Option(names = "--discover", description = "Find the name server by UDP discovery only.")
   boolean discover;
@@ -73,24 +91,32 @@ public final class NscCommand implements Callable<Integer> {
       description = "UDP port of discovery (default: ${DEFAULT-VALUE}).")
   int discoveryPort;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = DEFAULT_TIMEOUT,
       converter = Cli.DurationConverter.class,
       description = "Longest wait for each answer, e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   @picocli.CommandLine.Mixin
-  io.objectbroker.internal.cli.ClientSecurity security =
-      new io.objectbroker.internal.cli.ClientSecurity();
+  ClientSecurity security = new ClientSecurity();
 
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
   private final PrintStream out;
   private final Map<String, String> env;
+  /** The name server tried when none is given: 127.0.0.1:9090 but in tests. */
+  private final Address defaultAddress;
+  /** Prepared for the name server's interface; the calls add credentials and TLS. */
+  private final OneShotCall oneShot;
+  /** Made from {@link #oneShot} on first use ({@link #calls()}), once options are parsed. */
+  private NameServerCalls calls;
 
-  NscCommand(PrintStream out, Map<String, String> env) {
+  NscCommand(PrintStream out, Map<String, String> env, Address defaultAddress,
+      OneShotCall oneShot) {
     this.out = out;
     this.env = env;
+    this.defaultAddress = defaultAddress;
+    this.oneShot = oneShot;
   }
 
   @Override
@@ -111,10 +137,25 @@ public final class NscCommand implements Callable<Integer> {
     if (fromEnv != null && !fromEnv.isBlank()) {
       return Cli.nameServers(NameServer.ENV_VAR, fromEnv);
     }
+    return List.of(defaultOrDiscovered());
+  }
+
+  /**
+   * The default address if a name server answers there, else one that answers discovery, else
+   * the default address again (the command's call then fails in its own words). A name server
+   * that answers but refuses the ping (it requires credentials, say) is the one: the command's
+   * call says why.
+   */
+  private Address defaultOrDiscovered() {
     try {
-      return List.of(discovered(QUICK_DISCOVERY));
-    } catch (NamingException e) {
-      return List.of(Address.parse(NameServer.DEFAULT_ADDRESS));
+      calls().invoke(defaultAddress, "ping", QUICK_DISCOVERY);
+      return defaultAddress;
+    } catch (CommunicationException e) {
+      try {
+        return discovered(QUICK_DISCOVERY);
+      } catch (NamingException none) {
+        return defaultAddress;
+      }
     }
   }
 
@@ -127,34 +168,87 @@ public final class NscCommand implements Callable<Integer> {
         io.objectbroker.Credentials.readSecret(discoverySecretFile));
   }
 
-  /** A broker that lives for the one command. */
-  private Broker broker(List<Address> nameServers) {
-    return Broker.builder().nameServers(nameServers).callTimeout(timeout).connectTimeout(timeout)
-        .tls(security.tls()).credentials(security.credentials()).build();
-  }
-
-  /** The name server at {@code address}, through {@code broker}. */
-  private static NameServer nameServerAt(Broker broker, Address address) {
-    return broker.proxy(NameServer.class, Uri.direct(NameServer.OBJECT_ID, address).toString());
-  }
-
-  /** Of the name servers, the first that answers a ping through {@code broker}. */
-  private static Address answering(Broker broker, List<Address> nameServers) {
-    return Cli.firstAnswering(nameServers, address -> nameServerAt(broker, address).ping());
-  }
-
-  /** Calls the name server (of several, the first that answers) with a broker for the command. */
-  <T> T call(Function<NameServer, T> call) {
-    List<Address> nameServers = nameServerAddresses();
-    try (Broker broker = broker(nameServers)) {
-      return call.apply(nameServerAt(broker, answering(broker, nameServers)));
+  /** The calls of this command, with its credentials and TLS, made once. */
+  private NameServerCalls calls() {
+    if (calls == null) {
+      calls = new NameServerCalls(oneShot.withCredentials(security.credentials())
+          .withTls(security.tls()));
     }
+    return calls;
+  }
+
+  /** Calls to the name server's object at a given address, each on a connection of its own. */
+  private static final class NameServerCalls {
+    private final OneShotCall oneShot;
+
+    NameServerCalls(OneShotCall oneShot) {
+      this.oneShot = oneShot;
+    }
+
+    Object invoke(Address address, String method, Duration timeout, Object... args) {
+      return oneShot.invoke(address, Uri.direct(NameServer.OBJECT_ID, address).toString(),
+          method, args, timeout);
+    }
+  }
+
+  /**
+   * Pings a name server, for {@link Cli#firstAnswering}. A class, not a lambda: a one-shot
+   * run's first lambda would cost it the bootstrap of method handles.
+   */
+  private static final class PingProbe implements Cli.NameServerProbe {
+    private final NameServerCalls calls;
+    private final Duration timeout;
+
+    PingProbe(NameServerCalls calls, Duration timeout) {
+      this.calls = calls;
+      this.timeout = timeout;
+    }
+
+    @Override
+    public void ping(Address address) {
+      calls.invoke(address, "ping", timeout);
+    }
+  }
+
+  /** Of the name servers this command is given, the first that answers. */
+  Address nameServer() {
+    return Cli.firstAnswering(nameServerAddresses(), new PingProbe(calls(), timeout));
+  }
+
+  /**
+   * Calls {@code method} on the name server at {@code address}, within {@link #timeout}.
+   *
+   * @return the method's result, as the name server's interface types it
+   */
+  @SuppressWarnings("unchecked")
+  <T> T call(Address address, String method, Object... args) {
+    return (T) calls().invoke(address, method, timeout, args);
   }
 
   void print(List<Registration> regs) {
     for (Registration r : regs) {
       out.println(r);
     }
+  }
+
+  /** {@code list PREFIX}: the registrations of the names that start with it. */
+  int list(String prefix) {
+    print(call(nameServer(), "list", prefix));
+    return Cli.OK;
+  }
+
+  /** {@code lookup NAME}: its registrations (every replica). */
+  int lookup(String name) {
+    print(call(nameServer(), "lookupAll", name));
+    return Cli.OK;
+  }
+
+  /** {@code ping}: which name server answers, and its version. */
+  int ping() {
+    Address address = nameServer();
+    String version = call(address, "ping");
+    out.println("name server at " + address + " answers: " + version);
+    return Cli.OK;
   }
 
   /** Tags given as separate words, or comma-separated, or both. */
@@ -179,8 +273,7 @@ public final class NscCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      nsc.print(nsc.call(ns -> ns.list(prefix)));
-      return Cli.OK;
+      return nsc.list(prefix);
     }
   }
 
@@ -194,7 +287,7 @@ public final class NscCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      nsc.print(nsc.call(ns -> ns.listMatching(regex)));
+      nsc.print(nsc.call(nsc.nameServer(), "listMatching", regex));
       return Cli.OK;
     }
   }
@@ -208,8 +301,7 @@ public final class NscCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      nsc.print(nsc.call(ns -> ns.lookupAll(name)));
-      return Cli.OK;
+      return nsc.lookup(name);
     }
   }
 
@@ -231,7 +323,7 @@ public final class NscCommand implements Callable<Integer> {
       if (all.isEmpty() && any.isEmpty()) {
         throw new UsageException("yplookup needs --all TAGS or --any TAGS");
       }
-      nsc.print(nsc.call(ns -> ns.lookupByMetadata(tags(all), tags(any))));
+      nsc.print(nsc.call(nsc.nameServer(), "lookupByMetadata", tags(all), tags(any)));
       return Cli.OK;
     }
   }
@@ -264,15 +356,15 @@ public final class NscCommand implements Callable<Integer> {
         throw new UsageException("--replace and --ttl cannot be combined (a lease never"
             + " replaces another server's registration)");
       }
-      Registration r = nsc.call(ns -> {
-        if (ttl == null) {
-          ns.register(name, uri, tags(meta), replace);
-        } else {
-          ns.registerLease(name, uri, tags(meta), ttl.toMillis(), false);
-        }
-        return ns.lookupAll(name).stream().filter(x -> x.uri().equals(uri)).findFirst()
-            .orElseThrow(() -> new NamingException("registered " + name + " but it is gone"));
-      });
+      Address address = nsc.nameServer();
+      if (ttl == null) {
+        nsc.call(address, "register", name, uri, tags(meta), replace);
+      } else {
+        nsc.call(address, "registerLease", name, uri, tags(meta), ttl.toMillis(), false);
+      }
+      List<Registration> regs = nsc.call(address, "lookupAll", name);
+      Registration r = regs.stream().filter(x -> x.uri().equals(uri)).findFirst()
+          .orElseThrow(() -> new NamingException("registered " + name + " but it is gone"));
       nsc.out.println("registered " + r);
       return Cli.OK;
     }
@@ -287,7 +379,7 @@ public final class NscCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      if (!nsc.call(ns -> ns.remove(name))) {
+      if (!nsc.<Boolean>call(nsc.nameServer(), "remove", name)) {
         throw new NamingException("unknown name " + name);
       }
       nsc.out.println("removed " + name);
@@ -305,7 +397,7 @@ public final class NscCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      int n = nsc.call(ns -> ns.removeMatching(regex));
+      int n = nsc.<Integer>call(nsc.nameServer(), "removeMatching", regex);
       nsc.out.println("removed " + n + (n == 1 ? " name" : " names"));
       return Cli.OK;
     }
@@ -325,11 +417,9 @@ public final class NscCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      List<Registration> regs = nsc.call(ns -> {
-        ns.setMetadata(name, tags(tags));
-        return ns.lookupAll(name);
-      });
-      nsc.print(regs);
+      Address address = nsc.nameServer();
+      nsc.call(address, "setMetadata", name, tags(tags));
+      nsc.print(nsc.call(address, "lookupAll", name));
       return Cli.OK;
     }
   }
@@ -340,27 +430,148 @@ public final class NscCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      List<Address> nameServers = nsc.nameServerAddresses();
-      Address address;
-      String version;
-      try (Broker broker = nsc.broker(nameServers)) {
-        address = answering(broker, nameServers);
-        version = nameServerAt(broker, address).ping();
-      }
-      nsc.out.println("name server at " + address + " answers: " + version);
-      return Cli.OK;
+      return nsc.ping();
     }
   }
 
   /** Runs {@code nsc} with these arguments and environment; the exit code. */
   static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
-    CommandLine cl = new CommandLine(new NscCommand(out, env));
+    return run(args, out, err, env, Address.parse(NameServer.DEFAULT_ADDRESS),
+        OneShotCall.prepare(NameServer.class));
+  }
+
+  /**
+   * Runs {@code nsc}; {@code defaultAddress} stands for 127.0.0.1:9090, and {@code oneShot} is
+   * prepared for the name server's interface.
+   */
+  static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env,
+      Address defaultAddress, OneShotCall oneShot) {
+    NscCommand plain = plainForm(args, out, env, defaultAddress, oneShot);
+    if (plain != null) {
+      try {
+        return plain.runPlain();
+      } catch (RuntimeException e) {
+        return Cli.report("nsc", e, false, err);
+      }
+    }
+    CommandLine cl = new CommandLine(new NscCommand(out, env, defaultAddress, oneShot));
     return Cli.run(cl, args, out, err);
   }
 
+  /** The plain form's command and its argument (null if none): set by {@link #plainForm}. */
+  private String plainCommand;
+  private String plainArgument;
+
+  /**
+   * The command for a plain form, {@code [--ns HOST:PORT] list [PREFIX] | lookup NAME | ping},
+   * with every other option at its default or as its environment variable sets it; null for
+   * anything else, which goes to the parser. Setting up the parser costs a one-shot command
+   * tens of milliseconds.
+   */
+  static NscCommand plainForm(String[] args, PrintStream out, Map<String, String> env,
+      Address defaultAddress, OneShotCall oneShot) {
+    int i = 0;
+    String ns = null;
+    if (args.length > 1 && args[0].equals("--ns")) {
+      ns = args[1];
+      i = 2;
+    } else if (args.length > 0 && args[0].startsWith("--ns=")) {
+      ns = args[0].substring("--ns=".length());
+      i = 1;
+    }
+    if (i == args.length) {
+      return null;
+    }
+    for (int j = i; j < args.length; j++) {
+      if (args[j].isEmpty() || args[j].startsWith("-") || args[j].startsWith("@")) {
+        return null; // options, "--" and @files are the parser's business
+      }
+    }
+    String command = args[i];
+    int n = args.length - i - 1;
+    boolean plain = switch (command) {
+      case "list" -> n <= 1;
+      case "lookup" -> n == 1;
+      case "ping" -> n == 0;
+      default -> false;
+    };
+    if (!plain) {
+      return null;
+    }
+    NscCommand c = new NscCommand(out, env, defaultAddress, oneShot);
+    c.ns = ns;
+    c.timeout = Cli.parseDuration(DEFAULT_TIMEOUT); // not the converter: picocli stays unloaded
+    c.discoveryPort = Discovery.DEFAULT_PORT;
+    String secretFile = env.get(DISCOVERY_SECRET_FILE_ENV);
+    c.discoverySecretFile = secretFile == null || secretFile.isEmpty() ? null
+        : Path.of(secretFile);
+    c.security = ClientSecurity.fromEnvironment(env);
+    c.plainCommand = command;
+    c.plainArgument = n == 1 ? args[args.length - 1] : null;
+    return c;
+  }
+
+  private int runPlain() {
+    return switch (plainCommand) {
+      case "list" -> list(plainArgument == null ? "" : plainArgument);
+      case "lookup" -> lookup(plainArgument);
+      default -> ping();
+    };
+  }
+
   public static void main(String[] args) {
-    Cli.useLogging("cli");
     Cli.useShortLivedClientSettings();
-    Cli.exit(run(args, System.out, System.err, System.getenv()));
+    Cli.useOneShotLogging(); // before any other thread could log
+    // The serializer is set up on another core while this one starts the command and connects.
+    OneShotCall oneShot = OneShotCall.prepare(NameServer.class);
+    if (Boolean.getBoolean(TRAINING_PROPERTY)) {
+      Cli.exitOneShot(train(args, oneShot));
+    }
+    Cli.exitOneShot(run(args, System.out, System.err, System.getenv(),
+        Address.parse(NameServer.DEFAULT_ADDRESS), oneShot));
+  }
+
+  /**
+   * Set on the build's run that makes the command's class-data archive
+   * ({@code distribution/nsc}): {@link #main} then {@linkplain #train trains}.
+   */
+  static final String TRAINING_PROPERTY = "objectbroker.cds.training";
+
+  /**
+   * The training run of the class-data archive: {@code args} (a plain form such as {@code list}),
+   * then the other plain forms ({@code lookup NAME}, {@code ping}), against a
+   * {@link TrainingPeer} that stands in for the name server, printing nowhere. Not the option
+   * parser, as {@code MainClientCommand.train} says why.
+   *
+   * @return the exit code of the first failed run (its message on {@code System.err}), else 0
+   */
+  static int train(String[] args, OneShotCall oneShot) {
+    KryoCodec codec = new KryoCodec();
+    codec.registerRemoteInterface(NameServer.class);
+    PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
+    try (TrainingPeer peer = TrainingPeer.start(codec, new TrainingAnswers())) {
+      Address ns = peer.address();
+      Map<String, String> env = Map.of(NameServer.ENV_VAR, ns.toString());
+      for (String[] form : new String[][] {args, {"lookup", "a.lease"}, {"ping"}}) {
+        int status = run(form, nowhere, System.err, env, ns, oneShot);
+        if (status != Cli.OK) {
+          return status;
+        }
+      }
+      return Cli.OK;
+    }
+  }
+
+  /** What the training peer answers: its version to a ping, else two registrations. */
+  private static final class TrainingAnswers implements TrainingPeer.Answers {
+    @Override
+    public Object answer(String objectId, String method, TrainingPeer peer) {
+      if (method.equals("ping")) {
+        return "training";
+      }
+      return List.of(new Registration("a.lease", peer.uri("a"), Set.of("tag"),
+          System.currentTimeMillis() + 30_000), new Registration("b.permanent", peer.uri("b"),
+          Set.of()));
+    }
   }
 }

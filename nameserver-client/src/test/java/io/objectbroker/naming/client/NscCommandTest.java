@@ -2,20 +2,29 @@ package io.objectbroker.naming.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.objectbroker.Address;
+import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.Registration;
 import io.objectbroker.naming.server.MemoryNameStore;
 import io.objectbroker.naming.server.NameServerHost;
 import io.objectbroker.naming.server.NameServerService;
+import io.objectbroker.server.Users;
+import io.objectbroker.testing.ModeFiles;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code nsc} through its entry point, in process, against a real name server. */
 class NscCommandTest {
@@ -38,13 +47,33 @@ class NscCommandTest {
 
   private record Run(int exit, String out, String err) {}
 
+  /**
+   * Runs nsc with {@code env}; the default address (127.0.0.1:9090 from the shell) is one
+   * where nothing listens, whatever this machine runs on 9090.
+   */
   private Run nsc(Map<String, String> env, String... args) {
+    return nscWithDefault(closedPort(), env, args);
+  }
+
+  /** Runs nsc with {@code defaultAddress} standing for 127.0.0.1:9090. */
+  private static Run nscWithDefault(Address defaultAddress, Map<String, String> env,
+      String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = NscCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), env);
+        new PrintStream(err, true, StandardCharsets.UTF_8), env, defaultAddress,
+        OneShotCall.prepare(NameServer.class)); // as main() does
     return new Run(exit, out.toString(StandardCharsets.UTF_8),
         err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** A loopback address nothing listens on: bound, then closed. */
+  static Address closedPort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return new Address("127.0.0.1", s.getLocalPort());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private Run nsc(String... args) {
@@ -180,7 +209,7 @@ class NscCommandTest {
       Run run = nsc(Map.of(), "--discover", "--discovery-port", "" + wide.discoveryPort(),
           "lookup", "found");
       assertThat(run).isEqualTo(new Run(0, "found -> OB:f@h:1\n", ""));
-      // Without --ns or OB_NS, discovery comes before the default address.
+      // Without --ns or OB_NS, and no name server at the default address, discovery finds one.
       assertThat(nsc(Map.of(), "--discovery-port", "" + wide.discoveryPort(), "ping").out())
           .startsWith("name server at " + wide.server().address() + " answers");
     }
@@ -192,6 +221,81 @@ class NscCommandTest {
     } catch (java.net.SocketException e) {
       throw new AssertionError(e);
     }
+  }
+
+  @Test
+  void aNameServerAtTheDefaultAddressIsAskedBeforeDiscovery() {
+    try (NameServerHost wide = NameServerHost.start(NameServerHost.options().host("0.0.0.0")
+        .allowAnonymous(true).port(0).discoveryPort(0), new MemoryNameStore())) {
+      String discoveryPort = "" + wide.discoveryPort();
+      Address local = nameServer.server().address();
+      // As Pyro's nsc tries localhost first: the one there answers, discovery is not asked.
+      assertThat(nscWithDefault(local, Map.of(), "--discovery-port", discoveryPort, "ping"))
+          .isEqualTo(new Run(0, "name server at " + local + " answers: "
+              + NameServerService.VERSION + "\n", ""));
+      assertThat(nscWithDefault(local, Map.of(), "ping").out())
+          .as("the plain form").startsWith("name server at " + local + " answers");
+      // Given, the name server is the one given, whatever answers at the default address.
+      assertThat(nscWithDefault(local, Map.of(), "--ns", wide.server().address().toString(),
+          "ping").out()).startsWith("name server at " + wide.server().address() + " answers");
+    }
+  }
+
+  @Test
+  void thePlainFormsGiveWhatTheParsedOnesGive() {
+    ns.register("app.web", "OB:w@h:1", Set.of("web"), false);
+    ns.register("app.db", "OB:d@h:2", Set.of(), false);
+    Map<String, String> env = Map.of(NameServer.ENV_VAR, address);
+    for (String[] args : new String[][] {{"list"}, {"list", "app.w"}, {"lookup", "app.db"},
+        {"ping"}, {"lookup", "nope"}}) {
+      Run parsed = nsc(env, prepend2("--timeout", "10s", args));
+      assertThat(parsed.exit()).as(List.of(args) + ": " + parsed)
+          .isEqualTo(args[args.length - 1].equals("nope") ? Cli.NAMING : 0);
+      assertThat(nsc(env, args)).as("OB_NS " + List.of(args)).isEqualTo(parsed);
+      assertThat(nsc(Map.of(), prepend2("--ns", address, args))).as("--ns " + List.of(args))
+          .isEqualTo(parsed);
+      assertThat(nsc(Map.of(), prepend("--ns=" + address, args)))
+          .as("--ns= " + List.of(args)).isEqualTo(parsed);
+    }
+    assertThat(nsc(env, "list").out()).isEqualTo("app.db -> OB:d@h:2\n"
+        + "app.web -> OB:w@h:1 [web]\n");
+    // Forms it does not take go to the parser, which says what is wrong.
+    assertThat(nsc(env, "lookup").err()).startsWith("nsc: Missing required parameter");
+    assertThat(nsc(env, "ping", "extra").exit()).isEqualTo(Cli.USAGE);
+    assertThat(nsc(Map.of(), "--ns").exit()).isEqualTo(Cli.USAGE);
+  }
+
+  @Test
+  void thePlainFormsProveTheIdentityTheEnvironmentGives(@TempDir Path dir) throws Exception {
+    String secret = "0123456789abcdef0123456789abcdef";
+    Path usersFile = ModeFiles.write(dir, "users.properties", "rw-------",
+        "ops.secret = " + secret + "\nops.roles = admin\n");
+    Path secretFile = ModeFiles.write(dir, "ops.secret", "rw-------", secret + "\n");
+    try (NameServerHost secured = NameServerHost.start(NameServerHost.options().port(0)
+        .users(Users.load(usersFile)), new MemoryNameStore())) {
+      secured.service().register("app.web", "OB:w@h:1", Set.of(), false);
+      String at = secured.server().address().toString();
+      Map<String, String> anonymous = Map.of(NameServer.ENV_VAR, at);
+      Map<String, String> ops = Map.of(NameServer.ENV_VAR, at, "OB_USER", "ops",
+          "OB_SECRET_FILE", secretFile.toString());
+      for (String[] args : new String[][] {{"list"}, {"lookup", "app.web"}}) {
+        assertThat(nsc(anonymous, args).exit()).as(List.of(args) + " anonymous")
+            .isEqualTo(Cli.DENIED);
+        assertThat(nsc(ops, args)).as(List.of(args) + " as ops")
+            .isEqualTo(new Run(0, "app.web -> OB:w@h:1\n", ""));
+      }
+    }
+  }
+
+  private static String[] prepend(String first, String... rest) {
+    String[] all = new String[rest.length + 1];
+    all[0] = first;
+    System.arraycopy(rest, 0, all, 1, rest.length);
+    return all;
+  }
+
+  private static String[] prepend2(String first, String second, String... rest) {
+    return prepend(first, prepend(second, rest));
   }
 
   @Test

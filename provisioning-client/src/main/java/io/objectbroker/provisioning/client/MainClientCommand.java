@@ -6,9 +6,13 @@ import io.objectbroker.Uri;
 import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
+import io.objectbroker.internal.cli.ClientSecurity;
+import io.objectbroker.internal.cli.TrainingPeer;
+import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.provisioning.ProvisioningService;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
@@ -78,8 +82,7 @@ public final class MainClientCommand implements Callable<Integer> {
   String name;
 
   @picocli.CommandLine.Mixin
-  io.objectbroker.internal.cli.ClientSecurity security =
-      new io.objectbroker.internal.cli.ClientSecurity();
+  ClientSecurity security = new ClientSecurity();
 
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
@@ -252,18 +255,19 @@ public final class MainClientCommand implements Callable<Integer> {
         .collect(Collectors.joining("%n"));
   }
 
-  /** {@code OB_NS}, or the default address. */
-  static String defaultNameServer() {
-    String env = System.getenv(NameServer.ENV_VAR);
-    return env == null || env.isBlank() ? NameServer.DEFAULT_ADDRESS : env;
+  /** {@code OB_NS} in {@code env}, or the default address. */
+  static String defaultNameServer(Map<String, String> env) {
+    String ns = env.get(NameServer.ENV_VAR);
+    return ns == null || ns.isBlank() ? NameServer.DEFAULT_ADDRESS : ns;
   }
 
   /**
    * The command for the plain form, {@code METHOD ARGS...} with no option, with every option
-   * at its default; null for anything else, which goes to the full parser. The plain form needs
-   * no parsing, and setting up the parser costs a one-shot call over 100 ms.
+   * at its default or as its environment variable sets it ({@code OB_NS}, {@code OB_USER},
+   * ...); null for anything else, which goes to the full parser. The plain form needs no
+   * parsing, and setting up the parser costs a one-shot call over 100 ms.
    */
-  static MainClientCommand plainForm(String[] args, PrintStream out, String ns,
+  static MainClientCommand plainForm(String[] args, PrintStream out, Map<String, String> env,
       OneShotCall oneShot) {
     if (args.length == 0) {
       return null;
@@ -279,8 +283,9 @@ public final class MainClientCommand implements Callable<Integer> {
     MainClientCommand c = new MainClientCommand(out, oneShot);
     c.method = args[0];
     c.args = List.of(args).subList(1, args.length);
-    c.ns = ns;
+    c.ns = defaultNameServer(env);
     c.nsSource = NameServer.ENV_VAR;
+    c.security = ClientSecurity.fromEnvironment(env);
     c.timeout = Cli.parseDuration(DEFAULT_TIMEOUT); // not the converter: picocli stays unloaded
     c.name = ProvisioningService.DEFAULT_NAME;
     return c;
@@ -288,16 +293,25 @@ public final class MainClientCommand implements Callable<Integer> {
 
   /** Runs the command; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    return run(args, out, err, defaultNameServer(), null);
+    return run(args, out, err, System.getenv(), null);
   }
 
   /**
-   * Runs the command; {@code plainNameServer} is the name server of the plain form (the
-   * parser's default for {@code --ns} reads {@code OB_NS} itself).
+   * Runs the command with {@code plainNameServer} as {@code OB_NS} of the plain form, and no
+   * other variable of the environment there (the parser reads the process's own).
    */
   static int run(String[] args, PrintStream out, PrintStream err, String plainNameServer,
       OneShotCall oneShot) {
-    MainClientCommand plain = plainForm(args, out, plainNameServer, oneShot);
+    return run(args, out, err, Map.of(NameServer.ENV_VAR, plainNameServer), oneShot);
+  }
+
+  /**
+   * Runs the command; {@code env} is the environment of the plain form (the parser's defaults
+   * read the process's own).
+   */
+  static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env,
+      OneShotCall oneShot) {
+    MainClientCommand plain = plainForm(args, out, env, oneShot);
     if (plain != null) {
       try {
         return plain.call();
@@ -318,25 +332,56 @@ public final class MainClientCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
     Cli.useShortLivedClientSettings();
-    Cli.useLogging("cli"); // before any other thread could log
+    Cli.useOneShotLogging(); // before any other thread could log
     // The serializer is set up on another core while this one starts the command and connects.
     OneShotCall oneShot = OneShotCall.prepare(ProvisioningService.class);
-    int status = run(args, System.out, System.err, defaultNameServer(), oneShot);
     if (Boolean.getBoolean(TRAINING_PROPERTY)) {
-      // The run that records the class-data-sharing archive also goes through a failed call's
-      // handling, offline and silently, so that the archive serves failed calls too.
-      PrintStream nowhere = new PrintStream(java.io.OutputStream.nullOutputStream());
-      try {
-        for (Throwable t : oneShot.rehearseFailures()) {
-          Cli.report("mainclient", t, false, nowhere);
-        }
-      } catch (RuntimeException e) {
-        // a rehearsal only: the command's own status stands
-      }
+      Cli.exitOneShot(train(args, oneShot));
     }
-    Cli.exit(status);
+    Cli.exitOneShot(run(args, System.out, System.err, System.getenv(), oneShot));
   }
 
-  /** Set by bin/mainclient on the run that records its class-data-sharing archive. */
+  /**
+   * Set on the build's run that makes the command's class-data archive
+   * ({@code distribution/mainclient}): {@link #main} then {@linkplain #train trains}.
+   */
   static final String TRAINING_PROPERTY = "objectbroker.cds.training";
+
+  /**
+   * The training run of the class-data archive: {@code args} (a method that returns a list of
+   * names, {@code list_all_images}) in the plain form against a {@link TrainingPeer} that
+   * stands in for the name server and the service, printing the result nowhere; then the
+   * handling of failed calls, offline, so that the archive serves failed calls too (a repeated
+   * {@code provision} of a node in use, say). Not the option parser: every class the archive
+   * holds costs each run memory (its pages are mapped), and JDK 25 loads every class of its
+   * AOT cache at start-up, so a run with options loads picocli from its jar.
+   *
+   * @return the exit code of the first failed run (its message on {@code System.err}), else 0
+   */
+  static int train(String[] args, OneShotCall oneShot) {
+    KryoCodec codec = new KryoCodec();
+    codec.registerRemoteInterface(NameServer.class);
+    codec.registerRemoteInterface(ProvisioningService.class);
+    PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
+    try (TrainingPeer peer = TrainingPeer.start(codec, new TrainingAnswers())) {
+      int status = run(args, nowhere, System.err,
+          Map.of(NameServer.ENV_VAR, peer.address().toString()), oneShot);
+      if (status != Cli.OK) {
+        return status;
+      }
+    }
+    for (Throwable t : oneShot.rehearseFailures()) {
+      Cli.report("mainclient", t, false, nowhere);
+    }
+    return Cli.OK;
+  }
+
+  /** What the training peer answers: the service's URI to a lookup, else three names. */
+  private static final class TrainingAnswers implements TrainingPeer.Answers {
+    @Override
+    public Object answer(String objectId, String method, TrainingPeer peer) {
+      return method.equals("lookup") ? peer.uri(ProvisioningService.DEFAULT_NAME)
+          : List.of("img1", "img2", "img3");
+    }
+  }
 }

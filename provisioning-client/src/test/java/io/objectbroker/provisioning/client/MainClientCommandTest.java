@@ -6,12 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.objectbroker.client.Broker;
 import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.server.MemoryNameStore;
+import io.objectbroker.naming.server.NameServerHost;
 import io.objectbroker.naming.server.NameServerService;
 import io.objectbroker.provisioning.Export;
 import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.provisioning.server.MainServer;
 import io.objectbroker.server.ObjectServer;
+import io.objectbroker.server.Users;
+import io.objectbroker.testing.ModeFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -315,6 +320,36 @@ class MainClientCommandTest {
         "mainclient: --ns: ' , ' (expected: HOST:PORT[,HOST:PORT...])");
     assertFails(exec("127.0.0.1:1,h:x", new String[] {"list_all_images"}), 2,
         "mainclient: OB_NS: address: h:x");
+  }
+
+  @Test
+  void thePlainFormProvesTheIdentityTheEnvironmentGives(@TempDir Path dir) throws IOException {
+    String secret = "0123456789abcdef0123456789abcdef";
+    Path usersFile = ModeFiles.write(dir, "users.properties", "rw-------",
+        "ops.secret = " + secret + "\nops.roles = admin\n");
+    Path secretFile = ModeFiles.write(dir, "ops.secret", "rw-------", secret + "\n");
+    try (NameServerHost secured = NameServerHost.start(NameServerHost.options().port(0)
+        .users(Users.load(usersFile)), new MemoryNameStore())) {
+      String at = secured.server().address().toString();
+      // The name server requires credentials: without them the lookup is refused; with them
+      // it is made, and finds that no service is registered there.
+      assertFails(exec(Map.of(NameServer.ENV_VAR, at), "list_all_images"), Cli.DENIED,
+          "requires authentication");
+      assertFails(exec(Map.of(NameServer.ENV_VAR, at, "OB_USER", "ops", "OB_SECRET_FILE",
+          secretFile.toString()), "list_all_images"), Cli.NAMING,
+          "unknown name example.provisioning");
+    }
+  }
+
+  /** Runs with {@code env} as the plain form's environment. */
+  private static Result exec(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit = MainClientCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), env,
+        OneShotCall.prepare(ProvisioningService.class));
+    return new Result(exit, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
   }
 
   /** A port nothing listens on: bound, then closed. */
