@@ -46,7 +46,8 @@ public final class LoadGenerator implements Callable<Integer> {
 
   /**
    * The contenders, in the order they run in every scenario: first ObjectBroker as a user's
-   * methods run (an ordinary method, on the worker pool), then its {@code @NonBlocking} echo.
+   * methods run (an ordinary method: on the connection's own thread for a blocking client,
+   * else on the worker pool), then its {@code @NonBlocking} echo.
    */
   public enum Kind {
     OBJECTBROKER, OBJECTBROKER_NONBLOCKING, OBJECTBROKER_TLS, RMI, GRPC, NETTY, SOCKET;

@@ -55,7 +55,7 @@ final class ObjectBrokerContender implements Contender {
 
   /**
    * @param nonBlocking whether the echo is served as {@link EchoService} (on the I/O thread)
-   *     or as {@link PooledEchoService} (on the worker pool)
+   *     or as {@link PooledEchoService} (run as a user's methods are)
    * @param tls whether the name server and the echo server are served over TLS (with a
    *     certificate made for the run), their clients trusting it: a Broker set up for TLS
    *     speaks it to the name server as well, when it resolves {@code OBNAME:}

@@ -237,8 +237,8 @@ final class Report {
   void targets() {
     List<Outcome> outcomes = outcomes();
     out.println();
-    out.println("== Targets: " + OB + " (an ordinary method, on the worker pool) against the"
-        + " peers of this run");
+    out.println("== Targets: " + OB + " (an ordinary method, run as a user's methods are)"
+        + " against the peers of this run");
     String row = "%-34s %20s %20s %7s %8s  %s%n";
     out.printf(Locale.ROOT, row, "target", OB, "peer", "ratio", "need", "verdict");
     String group = OB;
