@@ -2,6 +2,7 @@ package io.objectbroker.bench;
 
 import io.objectbroker.provisioning.Export;
 import io.objectbroker.provisioning.backend.ExportLayer;
+import io.objectbroker.provisioning.backend.NodeDisk;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -13,9 +14,9 @@ import java.util.Optional;
 final class NoopExportLayer implements ExportLayer {
 
   @Override
-  public Export export(String node, String image, String snapshot, Path disk) {
+  public Export export(String node, String image, String snapshot, NodeDisk disk) {
     return new Export(node, "iqn.2026-11.io.objectbroker:" + node, image, snapshot,
-        disk.toString());
+        disk.name());
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.objectbroker.bench;
 
 import io.objectbroker.provisioning.ImageInfo;
 import io.objectbroker.provisioning.backend.ImageStore;
+import io.objectbroker.provisioning.backend.NodeDisk;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -39,8 +40,8 @@ final class NoopImageStore implements ImageStore {
   public void deleteSnapshot(String image, String snapshot) {}
 
   @Override
-  public Path cloneForNode(String image, String snapshot, String node) {
-    return Path.of("disks", node + ".raw");
+  public NodeDisk cloneForNode(String image, String snapshot, String node) {
+    return new NodeDisk.File(Path.of("disks", node + ".raw"));
   }
 
   @Override

@@ -30,6 +30,7 @@ import io.objectbroker.provisioning.SnapshotExistsException;
 import io.objectbroker.provisioning.SnapshotInUseException;
 import io.objectbroker.provisioning.SnapshotNotFoundException;
 import io.objectbroker.provisioning.backend.ExportLayer;
+import io.objectbroker.provisioning.backend.NodeDisk;
 import io.objectbroker.provisioning.backend.ImageStore;
 import io.objectbroker.provisioning.server.MainServer;
 import java.io.IOException;
@@ -68,7 +69,8 @@ class MainServerTest {
 
   private static final String IMAGE = "img1";
   private static final String NODE = "node3";
-  private static final Path DISK = Path.of("/srv/objectbroker/nodes/node3.qcow2");
+  private static final NodeDisk.File DISK =
+      new NodeDisk.File(Path.of("/srv/objectbroker/nodes/node3.qcow2"));
   private static final String IQN = "iqn.2026-11.io.objectbroker:node3";
   private static final long GIB = 1L << 30;
   private static final long TIB = 1L << 40;
@@ -89,7 +91,7 @@ class MainServerTest {
   }
 
   private static Export export(String snapshot) {
-    return new Export(NODE, IQN, IMAGE, snapshot, DISK.toString());
+    return new Export(NODE, IQN, IMAGE, snapshot, DISK.name());
   }
 
   @Test
@@ -143,7 +145,7 @@ class MainServerTest {
       String image = "i".repeat(64);
       String node = "n".repeat(64);
       String snapshot = "s".repeat(64);
-      Export expected = new Export(node, "iqn.x:" + node, image, snapshot, DISK.toString());
+      Export expected = new Export(node, "iqn.x:" + node, image, snapshot, DISK.name());
       when(exports.find(node)).thenReturn(Optional.empty());
       when(images.exists(image)).thenReturn(true);
       when(images.listSnapshots(image)).thenReturn(List.of(snapshot));
@@ -169,7 +171,7 @@ class MainServerTest {
     @Test
     void nodeInUseNamesTheImageAndSnapshotOfTheExistingExportNotTheRequestedOnes() {
       when(exports.find(NODE)).thenReturn(Optional.of(
-          new Export(NODE, IQN, "debian12", "golden", DISK.toString())));
+          new Export(NODE, IQN, "debian12", "golden", DISK.name())));
 
       assertThatThrownBy(() -> server.provision(IMAGE, NODE))
           .isExactlyInstanceOf(NodeInUseException.class)
@@ -858,7 +860,7 @@ class MainServerTest {
 
       assertThat(succeeded).hasSize(1);
       assertThat(succeeded.get(0))
-          .isEqualTo(new Export(NODE, FakeExportLayer.iqn(NODE), IMAGE, "s2", DISK.toString()));
+          .isEqualTo(new Export(NODE, FakeExportLayer.iqn(NODE), IMAGE, "s2", DISK.name()));
       assertThat(failed)
           .singleElement(InstanceOfAssertFactories.THROWABLE)
           .isExactlyInstanceOf(NodeInUseException.class)
@@ -937,7 +939,7 @@ class MainServerTest {
     }
 
     @Override
-    public Export export(String node, String image, String snapshot, Path disk) {
+    public Export export(String node, String image, String snapshot, NodeDisk disk) {
       exportCalls.incrementAndGet();
       exportEntered.countDown();
       try {
@@ -948,7 +950,7 @@ class MainServerTest {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
-      Export export = new Export(node, iqn(node), image, snapshot, disk.toString());
+      Export export = new Export(node, iqn(node), image, snapshot, disk.name());
       if (exported.putIfAbsent(node, export) != null) {
         throw new NodeInUseException("node " + node + " is already in use");
       }

@@ -4,7 +4,6 @@ import io.objectbroker.provisioning.Export;
 import io.objectbroker.provisioning.NodeInUseException;
 import io.objectbroker.provisioning.NodeNotFoundException;
 import io.objectbroker.provisioning.ProvisioningException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,7 +17,8 @@ import java.util.Optional;
 public interface ExportLayer extends AutoCloseable {
 
   /** Exports {@code disk} to {@code node}; the export records which image and snapshot it holds. */
-  Export export(String node, String image, String snapshot, Path disk) throws NodeInUseException;
+  Export export(String node, String image, String snapshot, NodeDisk disk)
+      throws NodeInUseException;
 
   /** Removes the node's export. */
   void unexport(String node) throws NodeNotFoundException;

@@ -933,7 +933,7 @@ public final class FileImageStore implements ImageStore {
   // Node disks
 
   @Override
-  public Path cloneForNode(String image, String snapshot, String node)
+  public NodeDisk.File cloneForNode(String image, String snapshot, String node)
       throws ImageNotFoundException, SnapshotNotFoundException, NodeInUseException {
     return locked("clone image " + image + " at " + snapshot + " for node " + node, () -> {
       requireImage(image);
@@ -974,7 +974,7 @@ public final class FileImageStore implements ImageStore {
       } finally {
         FileUtil.deleteQuietly(temp);
       }
-      return disk;
+      return new NodeDisk.File(disk);
     });
   }
 

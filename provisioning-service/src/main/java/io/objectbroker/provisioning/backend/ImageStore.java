@@ -55,9 +55,9 @@ public interface ImageStore {
   /**
    * Makes the disk for {@code node}: a clone of {@code image} at {@code snapshot}.
    *
-   * @return the path of the node's disk file
+   * @return the node's disk, for the export layer to serve
    */
-  Path cloneForNode(String image, String snapshot, String node)
+  NodeDisk cloneForNode(String image, String snapshot, String node)
       throws ImageNotFoundException, SnapshotNotFoundException, NodeInUseException;
 
   /** Deletes the node's disk. */

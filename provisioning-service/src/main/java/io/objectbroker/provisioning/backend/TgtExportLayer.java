@@ -91,6 +91,10 @@ public final class TgtExportLayer implements ExportLayer {
   private static final int TID_ATTEMPTS = 10;
   /** tgtadm's exit code when nothing listens on the control socket (ENOTCONN). */
   private static final int TGTD_NOT_RUNNING = 107;
+  /** tgt's backing store for a file: read and written with pread and pwrite. */
+  private static final String RDWR = "rdwr";
+  /** tgt's backing store for an RBD image, through librbd (Debian's tgt-rbd). */
+  private static final String RBD = "rbd";
 
   private final Path targets;
   private final boolean live;
@@ -290,11 +294,10 @@ public final class TgtExportLayer implements ExportLayer {
   }
 
   @Override
-  public Export export(String node, String image, String snapshot, Path disk)
+  public Export export(String node, String image, String snapshot, NodeDisk disk)
       throws NodeInUseException {
     String snap = snapshot == null ? "" : snapshot;
-    Path diskPath = disk.toAbsolutePath().normalize();
-    String diskText = diskPath.toString();
+    String diskText = disk.name();
     if (!diskText.chars().allMatch(c -> c > ' ')) {
       throw new ProvisioningException(
           "cannot export " + diskText + ": tgt configuration cannot name a path with spaces");
@@ -307,7 +310,7 @@ public final class TgtExportLayer implements ExportLayer {
         throw new NodeInUseException("node " + node + " is already provisioned from "
             + existing.image() + (existing.snapshot().isEmpty() ? "" : "@" + existing.snapshot()));
       }
-      if (!Files.exists(diskPath)) {
+      if (disk instanceof NodeDisk.File file && !Files.exists(file.path())) {
         throw new ProvisioningException(
             "cannot export node " + node + ": disk " + diskText + " does not exist");
       }
@@ -318,19 +321,22 @@ public final class TgtExportLayer implements ExportLayer {
             + "target " + iqn + " (tid " + running.get().get(iqn).tid() + ") that this service "
             + "did not record; remove it with tgtadm first");
       }
-      Path backingStore = diskPath;
+      Export export = new Export(node, iqn, image, snap, diskText);
+      Recorded recorded;
       boolean served = false;
-      if (isQcow2(diskPath)) {
+      if (disk instanceof NodeDisk.Rbd rbd) {
+        recorded = new Recorded(export, rbd.spec(), RBD, rbd.cluster().tgtOptions());
+      } else if (((NodeDisk.File) disk).isQcow2()) {
         QemuDiskServer server = diskServer.orElseThrow(() -> new ProvisioningException(
             "cannot export node " + node + ": its disk is qcow2, which tgt would serve as a "
             + "container rather than as the disk, and qcow2 disks are served through "
             + QemuDiskServer.unavailableReason(diskServerCommand)));
-        server.serve(node, diskPath);
-        backingStore = server.servedFile(node);
+        server.serve(node, ((NodeDisk.File) disk).path());
+        recorded = new Recorded(export, server.servedFile(node).toString(), RDWR, "");
         served = true;
+      } else {
+        recorded = new Recorded(export, diskText, RDWR, "");
       }
-      Recorded recorded = new Recorded(new Export(node, iqn, image, snap, diskText),
-          backingStore.toString());
       try {
         FileUtil.writeAtomically(conf, render(recorded));
         if (running.isPresent()) {
@@ -350,15 +356,6 @@ public final class TgtExportLayer implements ExportLayer {
     } finally {
       lock.unlock();
     }
-  }
-
-  /**
-   * Whether the disk is qcow2, by its name as the image store gives it: never by its first
-   * bytes, which a node writes (a raw disk holding a qcow2 header must stay raw, or qemu would
-   * follow that header's backing file to any file of the server).
-   */
-  private static boolean isQcow2(Path disk) {
-    return disk.getFileName().toString().endsWith(".qcow2");
   }
 
   @Override
@@ -494,7 +491,7 @@ public final class TgtExportLayer implements ExportLayer {
             createTarget(r, running);
             needsReopen.remove(export.node());
             log.info("served target {} for node {} in tgtd", export.iqn(), export.node());
-          } else if (needsReopen.contains(export.node()) || !target.serves(r.backingStore())) {
+          } else if (needsReopen.contains(export.node()) || !target.serves(r)) {
             tgtadm("--op", "delete", "--force", "--mode", "target", "--tid",
                 Integer.toString(target.tid()));
             running.remove(export.iqn());
@@ -533,8 +530,11 @@ public final class TgtExportLayer implements ExportLayer {
     return targets.resolve(node + CONF);
   }
 
-  /** An export with the file tgt serves for it: the disk, or the daemon's view of it. */
-  private record Recorded(Export export, String backingStore) {}
+  /**
+   * An export with what tgt serves for it: the disk file, the daemon's view of it, or an RBD
+   * image ({@code pool/image}, with the backing store's options that reach its cluster).
+   */
+  private record Recorded(Export export, String backingStore, String bsType, String bsOpts) {}
 
   private static String render(Recorded r) {
     Export export = r.export();
@@ -542,7 +542,8 @@ public final class TgtExportLayer implements ExportLayer {
         + " disk=" + export.disk() + "\n"
         + "<target " + export.iqn() + ">\n"
         + "    backing-store " + r.backingStore() + "\n"
-        + "    bs-type rdwr\n"
+        + "    bs-type " + r.bsType() + "\n"
+        + (r.bsOpts().isEmpty() ? "" : "    bsopts \"" + r.bsOpts() + "\"\n")
         + "</target>\n";
   }
 
@@ -557,6 +558,8 @@ public final class TgtExportLayer implements ExportLayer {
     Map<String, String> recorded = new LinkedHashMap<>();
     String iqn = null;
     String backingStore = null;
+    String bsType = RDWR;
+    String bsOpts = "";
     for (String raw : lines) {
       String line = raw.strip();
       if (line.startsWith(MARKER + " ")) {
@@ -570,6 +573,10 @@ public final class TgtExportLayer implements ExportLayer {
         iqn = line.substring("<target ".length(), line.length() - 1).strip();
       } else if (line.startsWith("backing-store ")) {
         backingStore = line.substring("backing-store ".length()).strip();
+      } else if (line.startsWith("bs-type ")) {
+        bsType = line.substring("bs-type ".length()).strip();
+      } else if (line.startsWith("bsopts ")) {
+        bsOpts = line.substring("bsopts ".length()).strip().replace("\"", "");
       }
     }
     String image = recorded.get("image");
@@ -579,8 +586,13 @@ public final class TgtExportLayer implements ExportLayer {
               : iqn == null ? "the <target> line" : "the backing-store line"));
     }
     String disk = recorded.getOrDefault("disk", backingStore);
+    if (!bsType.equals(RDWR) && !bsType.equals(RBD)) {
+      throw new ProvisioningException(conf + " has bs-type " + bsType
+          + ", which this service does not make (" + RDWR + " or " + RBD + ")");
+    }
     return new Recorded(
-        new Export(node, iqn, image, recorded.getOrDefault("snapshot", ""), disk), backingStore);
+        new Export(node, iqn, image, recorded.getOrDefault("snapshot", ""), disk), backingStore,
+        bsType, bsOpts);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -594,14 +606,15 @@ public final class TgtExportLayer implements ExportLayer {
   private record Target(int tid, String iqn, String lunPath, long lunMegabytes,
       boolean boundToAll, List<String> initiators) {
     /**
-     * Whether initiators can log in and LUN 1 serves {@code file}, not an empty placeholder in
-     * its stead.
+     * Whether initiators can log in and LUN 1 serves the export's backing store, not an empty
+     * placeholder in its stead.
      */
-    boolean serves(String file) {
+    boolean serves(Recorded r) {
+      String file = r.backingStore();
       if (!boundToAll || !file.equals(lunPath)) {
         return false;
       }
-      if (lunMegabytes > 0) {
+      if (lunMegabytes > 0 || r.bsType().equals(RBD)) {
         return true;
       }
       // tgt shows sizes in whole megabytes: a LUN of 0 MB serving a file of a megabyte or
@@ -700,8 +713,12 @@ public final class TgtExportLayer implements ExportLayer {
     }
     String t = Integer.toString(tid);
     try {
-      tgtadm("--op", "new", "--mode", "logicalunit", "--tid", t, "--lun", "1",
-          "--bstype", "rdwr", "-b", r.backingStore());
+      List<String> lun = new ArrayList<>(List.of("--op", "new", "--mode", "logicalunit",
+          "--tid", t, "--lun", "1", "--bstype", r.bsType(), "-b", r.backingStore()));
+      if (!r.bsOpts().isEmpty()) {
+        lun.addAll(List.of("--bsopts", r.bsOpts()));
+      }
+      tgtadm(lun.toArray(String[]::new));
       tgtadm("--op", "bind", "--mode", "target", "--tid", t, "-I", "ALL");
     } catch (ProvisioningException e) {
       try {

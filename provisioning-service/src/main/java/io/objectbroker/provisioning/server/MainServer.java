@@ -14,6 +14,7 @@ import io.objectbroker.provisioning.backend.ExportLayer;
 import io.objectbroker.provisioning.backend.FileImageStore;
 import io.objectbroker.provisioning.backend.FileImageStore.Format;
 import io.objectbroker.provisioning.backend.ImageStore;
+import io.objectbroker.provisioning.backend.NodeDisk;
 import io.objectbroker.provisioning.backend.SizeLimits;
 import io.objectbroker.provisioning.backend.TgtExportLayer;
 import java.io.IOException;
@@ -269,7 +270,7 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
             + " from; take one first: create_snapshot " + image + " NAME");
       }
       String snapshot = snapshots.get(snapshots.size() - 1);
-      Path disk = images.cloneForNode(image, snapshot, node);
+      NodeDisk disk = images.cloneForNode(image, snapshot, node);
       try {
         Export export = exports.export(node, image, snapshot, disk);
         log.info("provisioned {}", export);

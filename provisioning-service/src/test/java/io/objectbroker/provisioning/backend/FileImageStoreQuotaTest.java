@@ -101,7 +101,7 @@ class FileImageStoreQuotaTest {
     FileImageStore store = open(SizeLimits.DEFAULT.withTotalBytes(2 * MIB));
     store.createImage("a", 2 * MIB);
     store.createSnapshot("a", "s1");
-    store.cloneForNode("a", "s1", "node3");
+    store.cloneForNode("a", "s1", "node3").path();
     store.createSnapshot("a", "s2");
 
     assertThatThrownBy(() -> store.createImage("b", 4096))

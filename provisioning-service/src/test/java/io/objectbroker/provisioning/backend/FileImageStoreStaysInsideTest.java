@@ -177,7 +177,7 @@ class FileImageStoreStaysInsideTest {
           .isInstanceOf(UnsafeFileException.class).hasMessageContaining(message);
       assertThatThrownBy(() -> reopened.imageInfo("evil"))
           .isInstanceOf(UnsafeFileException.class).hasMessageContaining(message);
-      assertThatThrownBy(() -> reopened.cloneForNode("evil", "s1", "node3"))
+      assertThatThrownBy(() -> reopened.cloneForNode("evil", "s1", "node3").path())
           .isInstanceOf(UnsafeFileException.class).hasMessageContaining(message);
       assertThatThrownBy(() -> reopened.deleteImage("evil"))
           .isInstanceOf(UnsafeFileException.class).hasMessageContaining(message);
@@ -202,7 +202,7 @@ class FileImageStoreStaysInsideTest {
       Files.delete(frozen);
       Files.createSymbolicLink(frozen, secret);
 
-      assertThatThrownBy(() -> store.cloneForNode("img1", "s1", "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", "s1", "node3").path())
           .isInstanceOf(UnsafeFileException.class)
           .hasMessageContaining(frozen + " is a symbolic link");
 
@@ -221,13 +221,13 @@ class FileImageStoreStaysInsideTest {
       Snapshot before = Snapshot.of(secret);
       Path link = Files.createSymbolicLink(diskFile("node3"), secret);
 
-      assertThatThrownBy(() -> store.cloneForNode("img1", "s1", "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", "s1", "node3").path())
           .isInstanceOf(NodeInUseException.class);
       store.deleteNodeDisk("node3"); // removes the link, not the file it points to
 
       assertThat(link).doesNotExist();
       assertUnchanged(secret, before);
-      store.cloneForNode("img1", "s1", "node3");
+      store.cloneForNode("img1", "s1", "node3").path();
       assertUnchanged(secret, before);
       assertNoSecretInTheStore();
     }
@@ -237,7 +237,7 @@ class FileImageStoreStaysInsideTest {
       FileImageStore store = open();
       store.createImage("img1", MIB);
       store.createSnapshot("img1", "s1");
-      store.cloneForNode("img1", "s1", "node3");
+      store.cloneForNode("img1", "s1", "node3").path();
       Path fake = Files.writeString(outside().resolve("origin"), "image=img9\nsnapshot=s9\n");
       Path origin = disks().resolve("node3.origin");
       Files.delete(origin);
@@ -486,7 +486,7 @@ class FileImageStoreStaysInsideTest {
           + images().toRealPath() + "; the image store reads no file outside its folder";
       assertThatThrownBy(() -> store.listSnapshots("img1"))
           .isInstanceOf(UnsafeFileException.class).hasMessageContaining(message);
-      assertThatThrownBy(() -> store.cloneForNode("img1", "s1", "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", "s1", "node3").path())
           .isInstanceOf(UnsafeFileException.class).hasMessageContaining(message);
       assertThatThrownBy(() -> store.createSnapshot("img1", "s2"))
           .isInstanceOf(UnsafeFileException.class).hasMessageContaining(message);
@@ -517,7 +517,7 @@ class FileImageStoreStaysInsideTest {
           "data_file=" + dataFile + ",data_file_raw=on", frozen.toString(), "1M");
       Files.write(dataFile, Files.readAllBytes(secretRaw("secret.raw")));
 
-      assertThatThrownBy(() -> store.cloneForNode("img1", "s1", "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", "s1", "node3").path())
           .isInstanceOf(UnsafeFileException.class)
           .hasMessageContaining("layer img1@s1.qcow2 keeps its data in an external data file");
       assertThat(store.listNodeDisks()).isEmpty();
@@ -565,7 +565,7 @@ class FileImageStoreStaysInsideTest {
       assertThat(Files.isSymbolicLink(frozen)).isFalse();
       assertThat(store.listSnapshots("img1")).containsExactly("s1");
       assertUnchanged(secret, before);
-      store.cloneForNode("img1", "s1", "node3");
+      store.cloneForNode("img1", "s1", "node3").path();
       assertNoSecretInTheStore();
     }
   }

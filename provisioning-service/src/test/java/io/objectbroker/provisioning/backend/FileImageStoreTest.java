@@ -144,10 +144,10 @@ class FileImageStoreTest {
           .isInstanceOf(ImageNotFoundException.class)
           .hasMessage("image img1 not found");
       // The image is checked before the snapshot, even when none is named.
-      assertThatThrownBy(() -> store.cloneForNode("img1", null, "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", null, "node3").path())
           .isInstanceOf(ImageNotFoundException.class)
           .hasMessage("image img1 not found");
-      assertThatThrownBy(() -> store.cloneForNode("img1", "golden", "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", "golden", "node3").path())
           .isInstanceOf(ImageNotFoundException.class)
           .hasMessage("image img1 not found");
       assertThatThrownBy(() -> store.deleteSnapshot("img1", "golden"))
@@ -169,9 +169,9 @@ class FileImageStoreTest {
       store.createSnapshot("img1", "golden");
       write(store, "img1", MIB, "changed afterwards");
 
-      Path atSnapshot = store.cloneForNode("img1", "golden", "node3");
+      Path atSnapshot = store.cloneForNode("img1", "golden", "node3").path();
       store.createSnapshot("img1", "later");
-      Path atLater = store.cloneForNode("img1", "later", "node4");
+      Path atLater = store.cloneForNode("img1", "later", "node4").path();
       write(store, "img1", MIB, "changed once more");
 
       String ext = extension();
@@ -183,7 +183,7 @@ class FileImageStoreTest {
       assertThat(content(atSnapshot)).hasSize((int) (2 * MIB));
 
       // A second clone of the same snapshot sees the same content.
-      Path again = store.cloneForNode("img1", "golden", "node5");
+      Path again = store.cloneForNode("img1", "golden", "node5").path();
       assertSameContent(content(again), content(atSnapshot), "node5 and node3, both at golden");
     }
 
@@ -192,13 +192,13 @@ class FileImageStoreTest {
       FileImageStore store = open();
       store.createImage("img1", MIB);
 
-      assertThatThrownBy(() -> store.cloneForNode("img1", null, "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", null, "node3").path())
           .isInstanceOf(SnapshotNotFoundException.class)
           .hasMessage("image img1 has no snapshot to clone");
 
       // Having snapshots does not make "no snapshot" mean the image as it is.
       store.createSnapshot("img1", "golden");
-      assertThatThrownBy(() -> store.cloneForNode("img1", null, "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", null, "node3").path())
           .isInstanceOf(SnapshotNotFoundException.class);
       assertThat(store.listNodeDisks()).isEmpty();
       assertThat(namesIn(data().resolve("disks"))).isEmpty();
@@ -212,9 +212,9 @@ class FileImageStoreTest {
       store.createSnapshot("img1", "golden");
       write(store, "img1", 0, "silver");
       store.createSnapshot("img1", "silver");
-      Path disk = store.cloneForNode("img1", "golden", "node3");
+      Path disk = store.cloneForNode("img1", "golden", "node3").path();
 
-      assertThatThrownBy(() -> store.cloneForNode("img1", "silver", "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", "silver", "node3").path())
           .isInstanceOf(NodeInUseException.class)
           .hasMessage("node node3 is already provisioned from img1@golden");
       // The disk it has is left as it was.
@@ -228,11 +228,11 @@ class FileImageStoreTest {
       FileImageStore store = open();
       store.createImage("img1", MIB);
 
-      assertThatThrownBy(() -> store.cloneForNode("img1", "golden", "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", "golden", "node3").path())
           .isInstanceOf(SnapshotNotFoundException.class)
           .hasMessage("image img1 has no snapshot golden");
       store.createSnapshot("img1", "silver");
-      assertThatThrownBy(() -> store.cloneForNode("img1", "golden", "node3"))
+      assertThatThrownBy(() -> store.cloneForNode("img1", "golden", "node3").path())
           .isInstanceOf(SnapshotNotFoundException.class)
           .hasMessage("image img1 has no snapshot golden");
       assertThat(Files.exists(data().resolve("disks/node3.origin"))).isFalse();
@@ -244,7 +244,7 @@ class FileImageStoreTest {
       FileImageStore store = open();
       store.createImage("img1", MIB);
       store.createSnapshot("img1", "golden");
-      Path disk = store.cloneForNode("img1", "golden", "node3");
+      Path disk = store.cloneForNode("img1", "golden", "node3").path();
 
       store.deleteNodeDisk("node3");
 
@@ -257,7 +257,7 @@ class FileImageStoreTest {
           .isInstanceOf(NodeNotFoundException.class)
           .hasMessage("node node9 has no disk");
       // The node can be provisioned again.
-      assertThat(store.cloneForNode("img1", "golden", "node3")).exists();
+      assertThat(store.cloneForNode("img1", "golden", "node3").path()).exists();
     }
 
     @Test
@@ -267,9 +267,9 @@ class FileImageStoreTest {
       store.createImage("img2", MIB);
       store.createSnapshot("img1", "golden");
       store.createSnapshot("img2", "golden");
-      store.cloneForNode("img1", "golden", "node3");
-      store.cloneForNode("img2", "golden", "node10");
-      store.cloneForNode("img1", "golden", "node1");
+      store.cloneForNode("img1", "golden", "node3").path();
+      store.cloneForNode("img2", "golden", "node10").path();
+      store.cloneForNode("img1", "golden", "node1").path();
       // Neither a temporary file nor an origin without a disk is a node's disk.
       Files.writeString(data().resolve("disks/.tmp-x-node7." + extension() + ".part"), "x");
       Files.writeString(data().resolve("disks/node8.origin"), "image=img1\nsnapshot=golden\n");
@@ -287,8 +287,8 @@ class FileImageStoreTest {
       store.createImage("img1", 2 * MIB);
       write(store, "img1", 0, "the image");
       store.createSnapshot("img1", "golden");
-      Path node3 = store.cloneForNode("img1", "golden", "node3");
-      Path node4 = store.cloneForNode("img1", "golden", "node4");
+      Path node3 = store.cloneForNode("img1", "golden", "node3").path();
+      Path node4 = store.cloneForNode("img1", "golden", "node4").path();
       byte[] image = content(imageFile("img1"));
       byte[] golden = content(snapshotFile("img1", "golden"));
 
@@ -307,9 +307,9 @@ class FileImageStoreTest {
       store.createImage("img2", MIB);
       store.createSnapshot("img1", "golden");
       store.createSnapshot("img2", "golden");
-      store.cloneForNode("img1", "golden", "node3");
-      store.cloneForNode("img1", "golden", "node1");
-      store.cloneForNode("img2", "golden", "node2");
+      store.cloneForNode("img1", "golden", "node3").path();
+      store.cloneForNode("img1", "golden", "node1").path();
+      store.cloneForNode("img2", "golden", "node2").path();
 
       assertThatThrownBy(() -> store.deleteImage("img1"))
           .isInstanceOf(ImageInUseException.class)
@@ -347,7 +347,7 @@ class FileImageStoreTest {
       assertThat(store.exists("img1")).isTrue();
       assertThat(store.listSnapshots("img1")).containsExactly("golden", "silver");
 
-      store.cloneForNode("img1", "golden", "node3");
+      store.cloneForNode("img1", "golden", "node3").path();
       assertThatThrownBy(() -> store.deleteImage("img1"))
           .isInstanceOf(ImageInUseException.class)
           .hasMessage("image img1 is used by nodes node3 and has snapshots golden, silver;"
@@ -363,8 +363,8 @@ class FileImageStoreTest {
       first.createSnapshot("img1", "s2");
       first.createSnapshot("img1", "s1");
       first.createSnapshot("img2", "s1");
-      Path disk = first.cloneForNode("img1", "s1", "node3");
-      first.cloneForNode("img2", "s1", "node4");
+      Path disk = first.cloneForNode("img1", "s1", "node3").path();
+      first.cloneForNode("img2", "s1", "node4").path();
 
       // Reopened without a format: the directory remembers its own.
       FileImageStore second = FileImageStore.open(data());
@@ -377,7 +377,7 @@ class FileImageStoreTest {
       assertThatThrownBy(() -> second.deleteImage("img2"))
           .isInstanceOf(ImageInUseException.class)
           .hasMessageContaining("used by nodes node4");
-      assertThatThrownBy(() -> second.cloneForNode("img2", "s1", "node3"))
+      assertThatThrownBy(() -> second.cloneForNode("img2", "s1", "node3").path())
           .isInstanceOf(NodeInUseException.class)
           .hasMessage("node node3 is already provisioned from img1@s1");
       assertThatThrownBy(() -> second.deleteSnapshot("img1", "s1"))
@@ -462,9 +462,9 @@ class FileImageStoreTest {
       FileImageStore store = open();
       store.createImage("img1", MIB);
       store.createSnapshot("img1", "golden");
-      store.cloneForNode("img1", "golden", "node3");
+      store.cloneForNode("img1", "golden", "node3").path();
       store.createSnapshot("img1", "silver");
-      store.cloneForNode("img1", "silver", "node4");
+      store.cloneForNode("img1", "silver", "node4").path();
       store.createSnapshot("img1", "bronze");
       store.deleteSnapshot("img1", "bronze");
       Files.writeString(data().resolve("images/.tmp-left-by-a-crash"), "x");
@@ -511,7 +511,7 @@ class FileImageStoreTest {
       for (int i = 0; i < snapshots.size(); i++) {
         if (i != deleted && (i < deleted || !nodesNeedEarlierSnapshots())) {
           String node = "node" + i;
-          Path disk = store.cloneForNode("img1", snapshots.get(i), node);
+          Path disk = store.cloneForNode("img1", snapshots.get(i), node).path();
           writeFile(disk, CLUSTER - 3, ascii(node + " wrote this"));
           nodes.put(node, disk);
         }
@@ -536,7 +536,7 @@ class FileImageStoreTest {
       assertSameContent(content(image), before.get("image"), "the image");
       for (String s : remaining) {
         assertSameContent(content(snapshotFile("img1", s)), before.get(s), "snapshot " + s);
-        Path fresh = store.cloneForNode("img1", s, "fresh-" + s);
+        Path fresh = store.cloneForNode("img1", s, "fresh-" + s).path();
         assertSameContent(content(fresh), before.get(s), "a new clone at " + s);
       }
       for (Map.Entry<String, Path> node : nodes.entrySet()) {
@@ -547,7 +547,7 @@ class FileImageStoreTest {
       // The image goes on working: a new snapshot, a clone of it, and the image's own writes.
       store.createSnapshot("img1", "s4");
       writeFile(image, 0, ascii("after s4"));
-      assertSameContent(content(store.cloneForNode("img1", "s4", "node4")), before.get("image"),
+      assertSameContent(content(store.cloneForNode("img1", "s4", "node4").path()), before.get("image"),
           "a clone at a snapshot taken after the deletion");
       assertThat(store.listSnapshots("img1")).containsExactlyElementsOf(
           Stream.concat(remaining.stream(), Stream.of("s4")).toList());
@@ -569,7 +569,7 @@ class FileImageStoreTest {
       assertSameContent(content(imageFile("img1")), image, "the image");
       // Once more with the same name.
       store.createSnapshot("img1", "golden");
-      assertSameContent(content(store.cloneForNode("img1", "golden", "node3")), image,
+      assertSameContent(content(store.cloneForNode("img1", "golden", "node3").path()), image,
           "a clone at the new golden");
     }
 
@@ -579,8 +579,8 @@ class FileImageStoreTest {
       store.createImage("img1", MIB);
       write(store, "img1", 0, "golden");
       store.createSnapshot("img1", "golden");
-      store.cloneForNode("img1", "golden", "node3");
-      store.cloneForNode("img1", "golden", "node1");
+      store.cloneForNode("img1", "golden", "node3").path();
+      store.cloneForNode("img1", "golden", "node1").path();
       byte[] golden = content(snapshotFile("img1", "golden"));
 
       assertThatThrownBy(() -> store.deleteSnapshot("img1", "golden"))
@@ -633,9 +633,9 @@ class FileImageStoreTest {
       store.createSnapshot("img1", "silver");
       store.createImage("img2", MIB);
       store.createSnapshot("img2", "golden");
-      Path node3 = store.cloneForNode("img1", "golden", "node3");
-      store.cloneForNode("img1", "silver", "node1");
-      store.cloneForNode("img2", "golden", "node2");
+      Path node3 = store.cloneForNode("img1", "golden", "node3").path();
+      store.cloneForNode("img1", "silver", "node1").path();
+      store.cloneForNode("img2", "golden", "node2").path();
 
       ImageInfo info = store.imageInfo("img1");
       assertThat(info.sizeBytes()).isEqualTo(4 * MIB);
@@ -678,7 +678,7 @@ class FileImageStoreTest {
       store.importImage("img1", source);
       store.createSnapshot("img1", "golden");
       for (int i = 1; i <= 5; i++) {
-        Path disk = store.cloneForNode("img1", "golden", "node" + i);
+        Path disk = store.cloneForNode("img1", "golden", "node" + i).path();
         writeFile(disk, i * MIB, randomBytes(10 + i, (int) (MIB / 2)));
       }
       assertThat(allocatedBytes(dirs)).isGreaterThan(atStart + 8 * MIB);
@@ -751,7 +751,7 @@ class FileImageStoreTest {
       store.createImage("img1", MIB);
       store.createSnapshot("img1", "golden");
       store.createSnapshot("img1", "silver");
-      store.cloneForNode("img1", "golden", "node3");
+      store.cloneForNode("img1", "golden", "node3").path();
 
       assertThat(data().resolve("images/img1.raw")).hasSize(MIB);
       assertThat(data().resolve("images/img1@golden.snap.raw")).hasSize(MIB);
@@ -775,9 +775,9 @@ class FileImageStoreTest {
       write(store, "img1", 32 * MIB, "a few bytes in the middle");
 
       store.createSnapshot("img1", "golden");
-      Path clone = store.cloneForNode("img1", "golden", "node3");
+      Path clone = store.cloneForNode("img1", "golden", "node3").path();
       store.createSnapshot("img1", "silver");
-      Path copy = store.cloneForNode("img1", "silver", "node4");
+      Path copy = store.cloneForNode("img1", "silver", "node4").path();
 
       for (Path file : List.of(data().resolve("images/img1@golden.snap.raw"), clone, copy)) {
         assertThat(file).hasSize(size);
@@ -820,7 +820,7 @@ class FileImageStoreTest {
       store.createSnapshot("img1", "s1");
       write(store, "img1", 0, "s2");
       store.createSnapshot("img1", "s2");
-      Path disk = store.cloneForNode("img1", "s2", "node3");
+      Path disk = store.cloneForNode("img1", "s2", "node3").path();
 
       store.deleteSnapshot("img1", "s1");
 
@@ -952,8 +952,8 @@ class FileImageStoreTest {
       Path golden = snapshotFile("img1", "golden");
       byte[] goldenFile = Files.readAllBytes(golden);
 
-      Path first = store.cloneForNode("img1", "golden", "node3");
-      Path second = store.cloneForNode("img1", "golden", "node4");
+      Path first = store.cloneForNode("img1", "golden", "node3").path();
+      Path second = store.cloneForNode("img1", "golden", "node4").path();
       store.createSnapshot("img1", "silver");
       Path silver = snapshotFile("img1", "silver");
 
@@ -1028,7 +1028,7 @@ class FileImageStoreTest {
       store.createSnapshot("img1", "s2");
       write(store, "img1", 0, "s3");
       store.createSnapshot("img1", "s3");
-      Path disk = store.cloneForNode("img1", "s2", "node5");
+      Path disk = store.cloneForNode("img1", "s2", "node5").path();
       byte[] s1File = Files.readAllBytes(snapshotFile("img1", "s1"));
 
       assertThatThrownBy(() -> store.deleteSnapshot("img1", "s1"))
@@ -1056,13 +1056,13 @@ class FileImageStoreTest {
       assertThat(imageBytes).isGreaterThanOrEqualTo(64 * MIB);
 
       store.createSnapshot("img1", "golden");
-      store.cloneForNode("img1", "golden", "node1");
+      store.cloneForNode("img1", "golden", "node1").path();
 
       ImageInfo info = store.imageInfo("img1");
       assertThat(info.nodeDiskBytes()).isLessThan(MIB);
       assertThat(info.imageDiskBytes()).isLessThan(imageBytes + MIB);
-      store.cloneForNode("img1", "golden", "node2");
-      store.cloneForNode("img1", "golden", "node3");
+      store.cloneForNode("img1", "golden", "node2").path();
+      store.cloneForNode("img1", "golden", "node3").path();
       assertThat(store.imageInfo("img1").nodeDiskBytes()).isLessThan(3 * MIB);
     }
 
@@ -1072,7 +1072,7 @@ class FileImageStoreTest {
       store.createImage("img1", MIB);
       write(store, "img1", 0, "golden");
       store.createSnapshot("img1", "golden");
-      store.cloneForNode("img1", "golden", "node3");
+      store.cloneForNode("img1", "golden", "node3").path();
       write(store, "img1", 0, "later!");
 
       Path moved = dir.resolve("moved");
@@ -1149,7 +1149,7 @@ class FileImageStoreTest {
       // The snapshot can be taken again, and holds what the image held.
       reopened.createSnapshot("img1", "s2");
       write(reopened, "img1", 0, "after s2!");
-      assertSameContent(content(reopened.cloneForNode("img1", "s2", "node3")), content,
+      assertSameContent(content(reopened.cloneForNode("img1", "s2", "node3").path()), content,
           "a clone at s2");
       assertThat(reopened.listSnapshots("img1")).containsExactlyElementsOf(
           Stream.concat(expected.stream(), Stream.of("s2")).toList());
@@ -1164,7 +1164,7 @@ class FileImageStoreTest {
       write(store, "img1", 0, "s2");
       store.createSnapshot("img1", "s2");
       write(store, "img1", 0, "now");
-      Path node = store.cloneForNode("img1", "s2", "node3");
+      Path node = store.cloneForNode("img1", "s2", "node3").path();
       Path stray = snapshotFile("img1", "stray");
       Command.check(TIMEOUT, List.of("qemu-img", "create", "-q", "-f", "qcow2",
           stray.toString(), Long.toString(MIB)));

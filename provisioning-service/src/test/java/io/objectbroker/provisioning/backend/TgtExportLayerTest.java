@@ -40,6 +40,10 @@ class TgtExportLayerTest {
     disk1 = Files.createFile(data.resolve("disks/node1.raw")).toAbsolutePath();
   }
 
+  private static NodeDisk disk(Path file) {
+    return new NodeDisk.File(file);
+  }
+
   private TgtExportLayer open() {
     return TgtExportLayer.open(data, false);
   }
@@ -48,7 +52,7 @@ class TgtExportLayerTest {
   void writesATargetFile() throws IOException {
     TgtExportLayer layer = open();
 
-    Export export = layer.export("node3", "img1", "golden", disk3);
+    Export export = layer.export("node3", "img1", "golden", disk(disk3));
 
     assertThat(layer.live()).isFalse();
     assertThat(export).isEqualTo(new Export("node3", "iqn.2026-11.io.objectbroker:node3",
@@ -65,8 +69,8 @@ class TgtExportLayerTest {
   @Test
   void findsExportsAfterReopening() {
     TgtExportLayer first = open();
-    Export three = first.export("node3", "img1", "golden", disk3);
-    Export one = first.export("node1", "img2", null, disk1);
+    Export three = first.export("node3", "img1", "golden", disk(disk3));
+    Export one = first.export("node1", "img2", null, disk(disk1));
 
     TgtExportLayer second = open();
 
@@ -80,9 +84,9 @@ class TgtExportLayerTest {
   @Test
   void refusesToExportANodeTwice() {
     TgtExportLayer layer = open();
-    layer.export("node3", "img1", "golden", disk3);
+    layer.export("node3", "img1", "golden", disk(disk3));
 
-    assertThatThrownBy(() -> layer.export("node3", "img2", null, disk1))
+    assertThatThrownBy(() -> layer.export("node3", "img2", null, disk(disk1)))
         .isInstanceOf(NodeInUseException.class)
         .hasMessage("node node3 is already provisioned from img1@golden");
     assertThat(layer.find("node3").orElseThrow().image()).isEqualTo("img1");
@@ -91,8 +95,8 @@ class TgtExportLayerTest {
   @Test
   void unexportRemovesTheFile() throws IOException {
     TgtExportLayer layer = open();
-    layer.export("node3", "img1", "golden", disk3);
-    layer.export("node1", "img1", "golden", disk1);
+    layer.export("node3", "img1", "golden", disk(disk3));
+    layer.export("node1", "img1", "golden", disk(disk1));
 
     layer.unexport("node3");
 
@@ -115,7 +119,8 @@ class TgtExportLayerTest {
   void refusesAMissingDisk() {
     TgtExportLayer layer = open();
 
-    assertThatThrownBy(() -> layer.export("node3", "img1", "", data.resolve("disks/nope.raw")))
+    assertThatThrownBy(
+        () -> layer.export("node3", "img1", "", disk(data.resolve("disks/nope.raw"))))
         .isInstanceOf(ProvisioningException.class)
         .hasMessageContaining("nope.raw does not exist");
     assertThat(layer.listExports()).isEmpty();
@@ -125,7 +130,7 @@ class TgtExportLayerTest {
   void takesAnotherIqnPrefix() {
     TgtExportLayer layer = TgtExportLayer.open(data, false, "iqn.2000-01.org.example:prov");
 
-    assertThat(layer.export("node3", "img1", "golden", disk3).iqn())
+    assertThat(layer.export("node3", "img1", "golden", disk(disk3)).iqn())
         .isEqualTo("iqn.2000-01.org.example:prov:node3");
     assertThat(layer.iqn("node7")).isEqualTo("iqn.2000-01.org.example:prov:node7");
     assertThatThrownBy(() -> TgtExportLayer.open(data, false, "eui.0123456789abcdef"))
@@ -136,7 +141,7 @@ class TgtExportLayerTest {
 
   @Test
   void keepsTheRecordedIqnWhenThePrefixChanges() {
-    Export export = open().export("node3", "img1", "golden", disk3);
+    Export export = open().export("node3", "img1", "golden", disk(disk3));
 
     TgtExportLayer other = TgtExportLayer.open(data, false, "iqn.2000-01.org.example");
 
@@ -159,7 +164,7 @@ class TgtExportLayerTest {
     TgtExportLayer layer = TgtExportLayer.open(data, true, TgtExportLayer.DEFAULT_IQN_PREFIX,
         TgtExportLayer.DEFAULT_CONTROL_PORT, "/nonexistent/tgtadm", "/nonexistent/daemon");
 
-    Export export = layer.export("node3", "img1", "golden", disk3);
+    Export export = layer.export("node3", "img1", "golden", disk(disk3));
 
     assertThat(layer.live()).isTrue();
     assertThat(layer.find("node3")).contains(export);
@@ -181,7 +186,7 @@ class TgtExportLayerTest {
     Files.write(qcow2, header);
 
     assertThat(layer.servesQcow2()).isFalse();
-    assertThatThrownBy(() -> layer.export("node4", "img1", "golden", qcow2))
+    assertThatThrownBy(() -> layer.export("node4", "img1", "golden", disk(qcow2)))
         .isInstanceOf(ProvisioningException.class)
         .hasMessageContaining("its disk is qcow2, which tgt would serve as a container")
         .hasMessageContaining("/nonexistent/daemon cannot be run");
@@ -213,7 +218,7 @@ class TgtExportLayerTest {
     TgtExportLayer layer = TgtExportLayer.open(data, true, TgtExportLayer.DEFAULT_IQN_PREFIX,
         TgtExportLayer.DEFAULT_CONTROL_PORT, tgtadm.toString(), "/nonexistent/daemon");
 
-    Export export = layer.export("node3", "img1", "golden", disk3);
+    Export export = layer.export("node3", "img1", "golden", disk(disk3));
 
     assertThat(layer.find("node3")).contains(export);
     // Asked, but told nothing to make.
@@ -231,7 +236,7 @@ class TgtExportLayerTest {
     TgtExportLayer layer = liveOnRecordingTgtadm(calls, shown);
     String iqn = "iqn.2026-11.io.objectbroker:node1";
 
-    layer.export("node1", "img1", "golden", disk1);
+    layer.export("node1", "img1", "golden", disk(disk1));
 
     String tgtadmPrefix = "-C 3261 --lld iscsi ";
     assertThat(Files.readAllLines(calls)).containsSubsequence(
@@ -266,7 +271,7 @@ class TgtExportLayerTest {
     Path shown = dir.resolve("shown");
     TgtExportLayer layer = liveOnRecordingTgtadm(calls, shown);
     String iqn = "iqn.2026-11.io.objectbroker:node1";
-    layer.export("node1", "img1", "golden", disk1);
+    layer.export("node1", "img1", "golden", disk(disk1));
     String target = "Target 4: " + iqn + "\n"
         + "    LUN information:\n"
         + "        LUN: 1\n"
@@ -301,7 +306,7 @@ class TgtExportLayerTest {
         + "esac\n");
     TgtExportLayer layer = TgtExportLayer.open(data, true, TgtExportLayer.DEFAULT_IQN_PREFIX,
         3261, tgtadm.toString(), "/nonexistent/daemon");
-    layer.export("node1", "img1", "golden", disk1);
+    layer.export("node1", "img1", "golden", disk(disk1));
     Files.writeString(shown, "Target 1: " + iqn + "\n"
         + "    I_T nexus information:\n"
         + "        I_T nexus: 1\n"
@@ -377,7 +382,7 @@ class TgtExportLayerTest {
     TgtExportLayer layer = open();
     Path served = data.toAbsolutePath().resolve("luns/node4.img");
 
-    Export export = layer.export("node4", "img1", "golden", disk);
+    Export export = layer.export("node4", "img1", "golden", disk(disk));
 
     assertThat(layer.servesQcow2()).isTrue();
     assertThat(export.disk()).isEqualTo(disk.toString());
@@ -410,7 +415,7 @@ class TgtExportLayerTest {
     assumeQcow2CanBeServed();
     Path disk = qcow2Disk("node4", "aaaa");
     TgtExportLayer layer = open();
-    layer.export("node4", "img1", "golden", disk);
+    layer.export("node4", "img1", "golden", disk(disk));
     long pid = daemonPid("node4");
     ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
     daemon.destroyForcibly();
@@ -458,7 +463,7 @@ class TgtExportLayerTest {
         "-b", secret.toAbsolutePath().toString(), "-F", "raw", disk.toString(), "1M"));
     TgtExportLayer layer = open();
 
-    layer.export("node5", "img1", "golden", disk);
+    layer.export("node5", "img1", "golden", disk(disk));
 
     String conf = Files.readString(data.resolve("targets/node5.conf"));
     Path served = Path.of(conf.lines().map(String::strip)

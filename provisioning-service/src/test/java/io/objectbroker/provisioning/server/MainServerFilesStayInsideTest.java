@@ -8,6 +8,7 @@ import io.objectbroker.provisioning.NodeNotFoundException;
 import io.objectbroker.provisioning.QuotaExceededException;
 import io.objectbroker.provisioning.UnsafeFileException;
 import io.objectbroker.provisioning.backend.ExportLayer;
+import io.objectbroker.provisioning.backend.NodeDisk;
 import io.objectbroker.provisioning.backend.FileImageStore;
 import io.objectbroker.provisioning.backend.FileImageStore.Format;
 import io.objectbroker.provisioning.backend.SizeLimits;
@@ -99,7 +100,7 @@ class MainServerFilesStayInsideTest {
   /** Exports are not what these tests are about. */
   private static final class NoExports implements ExportLayer {
     @Override
-    public Export export(String node, String image, String snapshot, Path disk) {
+    public Export export(String node, String image, String snapshot, NodeDisk disk) {
       throw new UnsupportedOperationException("export");
     }
 
