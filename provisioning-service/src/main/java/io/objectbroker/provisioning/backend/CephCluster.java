@@ -30,6 +30,18 @@ public record CephCluster(Path conf, String user) {
 
   static final String RBD = "rbd";
 
+  /**
+   * How long a command waits to reach the monitors and authenticate before it fails (Ceph's
+   * own default is 300 s).
+   */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+
+  /** rbd's exit code when it could not reach the cluster in time (ETIMEDOUT). */
+  private static final int TIMED_OUT = 110;
+  /** rbd's exit code when the cluster refused the client's key or caps (EACCES, EPERM). */
+  private static final int DENIED = 13;
+  private static final int NOT_PERMITTED = 1;
+
   /** A client name, as Ceph allows it (and as tgt's option string can carry it). */
   private static final Pattern USER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
@@ -56,7 +68,7 @@ public record CephCluster(Path conf, String user) {
   /** The {@code rbd} command with {@code args}, on this cluster. */
   List<String> rbd(String... args) {
     List<String> command = new ArrayList<>(List.of(RBD, "--conf", conf.toString(),
-        "--id", user));
+        "--id", user, "--client-mount-timeout", Long.toString(CONNECT_TIMEOUT.toSeconds())));
     command.addAll(Arrays.asList(args));
     return command;
   }
@@ -71,8 +83,19 @@ public record CephCluster(Path conf, String user) {
     return Command.run(timeout, rbd(args));
   }
 
-  /** Throws a {@link ProvisioningException} describing the failed {@code rbd args}. */
+  /** A {@link ProvisioningException} describing the failed {@code rbd args}. */
   ProvisioningException failure(Command.Result result, String... args) {
-    return new ProvisioningException(Command.failure(rbd(args), result));
+    String failed = Command.failure(rbd(args), result);
+    if (result.exitCode() == TIMED_OUT && result.stderr().contains("connect to the cluster")) {
+      return new ProvisioningException("cannot reach the Ceph cluster of " + conf + " as client."
+          + user + " within " + CONNECT_TIMEOUT.toSeconds() + " s (are its monitors up and"
+          + " named by 'mon host' there?): " + failed);
+    }
+    if (result.exitCode() == DENIED || result.exitCode() == NOT_PERMITTED) {
+      return new ProvisioningException("the Ceph cluster of " + conf + " refused client."
+          + user + " (its keyring, or its caps on the pool: it needs mon 'profile rbd' and"
+          + " osd 'profile rbd pool=POOL'): " + failed);
+    }
+    return new ProvisioningException(failed);
   }
 }

@@ -1112,7 +1112,8 @@ public final class FileImageStore implements ImageStore {
   // ---------------------------------------------------------------------------------------
   // Helpers
 
-  private Path imageFile(String image) {
+  /** The image's file (in the {@link Format#RAW} format: the guest disk's bytes). */
+  Path imageFile(String image) {
     return images.resolve(image + "." + format.extension());
   }
 

@@ -3,6 +3,7 @@ package io.objectbroker.provisioning.cli;
 import io.objectbroker.Address;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.provisioning.ProvisioningService;
+import io.objectbroker.provisioning.backend.CephCluster;
 import io.objectbroker.provisioning.backend.SizeLimits;
 import io.objectbroker.provisioning.server.MainServer;
 import io.objectbroker.server.ObjectServer;
@@ -24,7 +25,9 @@ import picocli.CommandLine.Option;
         "  OB_NS        the name server's host:port, or several, comma-separated"
             + " (default 127.0.0.1:9090)",
         "  OB_DATA_DIR  where images, disks and targets are kept (default ./data)",
-        "  OB_TGT_CONTROL_PORT  the control port of the tgtd to use (default: tgtd's own)"})
+        "  OB_TGT_CONTROL_PORT  the control port of the tgtd to use (default: tgtd's own)",
+        "  OB_STORE     file, or rbd:POOL (default file)",
+        "  OB_CEPH_CONF, OB_CEPH_ID  the Ceph configuration file and client, for rbd:POOL"})
 public final class MainServerCommand implements Callable<Integer> {
 
   /** The largest quota {@code --quota} takes: 1 EiB, far beyond any one server's disks. */
@@ -47,6 +50,24 @@ public final class MainServerCommand implements Callable<Integer> {
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:OB_DATA_DIR:-data}",
       description = "Where images, node disks and iSCSI targets are kept (default: ${DEFAULT-VALUE}).")
   Path dataDir;
+
+  @Option(names = "--store", paramLabel = "file|rbd:POOL", defaultValue = "${env:OB_STORE:-file}",
+      description = "Where images, snapshots and node disks live: files in the data folder,"
+          + " or the Ceph RBD pool POOL (images, protected snapshots, and a clone per node,"
+          + " served through tgt's rbd backing store; see --ceph-conf) (default:"
+          + " ${DEFAULT-VALUE}).")
+  String store;
+
+  @Option(names = "--ceph-conf", paramLabel = "FILE",
+      defaultValue = "${env:OB_CEPH_CONF:-/etc/ceph/ceph.conf}",
+      description = "With --store rbd:POOL: the Ceph configuration file, which names the"
+          + " monitors and the client's keyring (default: ${DEFAULT-VALUE}).")
+  Path cephConf;
+
+  @Option(names = "--ceph-id", paramLabel = "NAME", defaultValue = "${env:OB_CEPH_ID:-admin}",
+      description = "With --store rbd:POOL: the Ceph client, as rbd --id takes it (admin for"
+          + " client.admin; default: ${DEFAULT-VALUE}).")
+  String cephId;
 
   @Option(names = "--tgt-control-port", paramLabel = "N",
       defaultValue = "${env:OB_TGT_CONTROL_PORT:--1}",
@@ -88,6 +109,7 @@ public final class MainServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     List<Address> nameServers = Cli.nameServers("--ns", ns); // a bad list is a usage error
+    MainServer.RbdPool rbd = rbdPool(); // so is a bad store
     // Checked before the data folder is opened: a bad option changes nothing, nor does a
     // server that may not serve its address (a network one without users, see build()).
     ObjectServer server = security.apply(ObjectServer.builder().host(host).port(port)
@@ -95,7 +117,7 @@ public final class MainServerCommand implements Callable<Integer> {
         .nameServerTls(identity.tls())).build();
     MainServer service;
     try {
-      service = MainServer.open(dataDir, tgtControlPort, sizeLimits());
+      service = MainServer.open(dataDir, tgtControlPort, sizeLimits(), rbd);
     } catch (RuntimeException e) {
       server.close();
       throw e;
@@ -112,9 +134,27 @@ public final class MainServerCommand implements Callable<Integer> {
       service.close();
     }, "mainserver-shutdown"));
     System.out.println("provisioning service ready: " + name + " -> " + server.uri(name)
-        + " (data in " + dataDir.toAbsolutePath().normalize() + ")");
+        + " (data in " + dataDir.toAbsolutePath().normalize()
+        + (rbd == null ? "" : ", images in RBD pool " + rbd.pool() + " of " + cephConf) + ")");
     server.awaitClose();
     return Cli.OK;
+  }
+
+  /** The RBD pool {@code --store} names, or null for the file store. */
+  MainServer.RbdPool rbdPool() {
+    if (store.equals("file")) {
+      return null;
+    }
+    String pool = store.startsWith("rbd:") ? store.substring("rbd:".length()) : "";
+    if (!pool.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      throw new Cli.UsageException("--store: expected file or rbd:POOL (a pool name of"
+          + " letters, digits, '.', '_' and '-'), not '" + store + "'");
+    }
+    try {
+      return new MainServer.RbdPool(new CephCluster(cephConf, cephId), pool);
+    } catch (IllegalArgumentException e) {
+      throw new Cli.UsageException(e.getMessage());
+    }
   }
 
   /** The size limits the options ask for. */

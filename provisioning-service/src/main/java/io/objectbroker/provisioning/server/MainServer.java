@@ -10,11 +10,13 @@ import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.provisioning.QuotaExceededException;
 import io.objectbroker.provisioning.SnapshotNotFoundException;
 import io.objectbroker.provisioning.UnsafeFileException;
+import io.objectbroker.provisioning.backend.CephCluster;
 import io.objectbroker.provisioning.backend.ExportLayer;
 import io.objectbroker.provisioning.backend.FileImageStore;
 import io.objectbroker.provisioning.backend.FileImageStore.Format;
 import io.objectbroker.provisioning.backend.ImageStore;
 import io.objectbroker.provisioning.backend.NodeDisk;
+import io.objectbroker.provisioning.backend.RbdImageStore;
 import io.objectbroker.provisioning.backend.SizeLimits;
 import io.objectbroker.provisioning.backend.TgtExportLayer;
 import java.io.IOException;
@@ -114,6 +116,18 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
    * {@link QuotaExceededException}).
    */
   public static MainServer open(Path dataDir, int tgtControlPort, SizeLimits limits) {
+    return open(dataDir, tgtControlPort, limits, null);
+  }
+
+  /**
+   * As {@link #open(Path, int, SizeLimits)}, with the images, snapshots and node disks in the
+   * Ceph RBD pool {@code rbd} rather than in files ({@link RbdImageStore}), when it is not null;
+   * node disks are served through tgt's RBD backing store. The data folder then holds the
+   * export files, the staging folder of imports and this server's id in the pool
+   * ({@value #SERVER_ID_FILE}, made on first use).
+   */
+  public static MainServer open(Path dataDir, int tgtControlPort, SizeLimits limits,
+      RbdPool rbd) {
     Objects.requireNonNull(limits, "limits");
     Path dir;
     try {
@@ -124,18 +138,24 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
     }
     Path importDir = dir.resolve("import");
     FileChannel lockFile = lockDataDir(dir);
+    TgtExportLayer exports = null;
     try {
       Files.createDirectories(importDir);
-      TgtExportLayer exports = TgtExportLayer.open(dir, true,
-          TgtExportLayer.DEFAULT_IQN_PREFIX, tgtControlPort);
+      exports = TgtExportLayer.open(dir, true, TgtExportLayer.DEFAULT_IQN_PREFIX, tgtControlPort);
       ImageStore images;
-      if (exports.servesQcow2()) {
+      if (rbd != null) {
+        if (FileImageStore.recordedFormat(dir).isPresent()) {
+          throw new ProvisioningException("data folder " + dir + " holds the images of a file "
+              + "store; an RBD store needs a data folder of its own");
+        }
+        images = RbdImageStore.open(rbd.cluster(), rbd.pool(), serverId(dir),
+            dir.resolve("rbd-staging"), limits);
+      } else if (exports.servesQcow2()) {
         images = FileImageStore.open(dir, limits);
       } else if (FileImageStore.recordedFormat(dir).orElse(Format.RAW) == Format.RAW) {
         // qcow2 disks could not be served here: a new folder takes raw images.
         images = FileImageStore.open(dir, Format.RAW, limits);
       } else {
-        exports.close();
         throw new ProvisioningException("data folder " + dir + " holds qcow2 images, whose "
             + "disks are served through qemu-storage-daemon, and " + exports.whyNoQcow2());
       }
@@ -144,12 +164,51 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
       exports.watch(TgtExportLayer.DEFAULT_WATCH_PERIOD);
       return server;
     } catch (IOException | RuntimeException e) {
+      if (exports != null) {
+        exports.close();
+      }
       unlock(dir, lockFile);
       if (e instanceof RuntimeException r) {
         throw r;
       }
       throw new ProvisioningException("cannot create " + importDir + ": " + e, e);
     }
+  }
+
+  /** A Ceph RBD pool, and how to reach its cluster. */
+  public record RbdPool(CephCluster cluster, String pool) {
+    public RbdPool {
+      Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(pool, "pool");
+    }
+  }
+
+  /** The file in the data folder that names this server among those sharing an RBD pool. */
+  static final String SERVER_ID_FILE = "server-id";
+
+  /**
+   * This server's id in an RBD pool: read from the data folder, or made (the host's name and
+   * a random suffix) and written there on first use.
+   */
+  private static String serverId(Path dir) throws IOException {
+    Path file = dir.resolve(SERVER_ID_FILE);
+    if (Files.exists(file)) {
+      return Files.readString(file, StandardCharsets.US_ASCII).strip();
+    }
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "server";
+    }
+    host = host.replaceAll("[^A-Za-z0-9-]", "-");
+    host = host.substring(0, Math.min(host.length(), 40)).replaceAll("^-+", "");
+    String id = (host.isEmpty() ? "server" : host) + "-"
+        + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16);
+    Path temp = dir.resolve("." + SERVER_ID_FILE + ".tmp");
+    Files.writeString(temp, id + "\n", StandardCharsets.US_ASCII);
+    Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    return id;
   }
 
   /**

@@ -3,7 +3,9 @@ package io.objectbroker.provisioning.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.provisioning.backend.CephCluster;
 import io.objectbroker.provisioning.backend.SizeLimits;
+import io.objectbroker.provisioning.server.MainServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -88,6 +90,47 @@ class MainServerCommandTest {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int exit = Cli.run(new MainServerCommand(), new String[] {c[0], c[1],
           "--data-dir", folder.toString(), "--tgt-control-port", "" + unusedTgtControlPort()},
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8));
+      assertThat(exit).as(c[1]).isEqualTo(Cli.USAGE);
+      assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(c[2] + "\n");
+      assertThat(folder).doesNotExist();
+    }
+  }
+
+  @Test
+  void theStoreIsFilesUnlessAnRbdPoolIsNamed() {
+    MainServerCommand defaults = new MainServerCommand();
+    new CommandLine(defaults).parseArgs();
+    assertThat(defaults.rbdPool()).isNull();
+
+    MainServerCommand rbd = new MainServerCommand();
+    new CommandLine(rbd).parseArgs("--store", "rbd:images", "--ceph-conf", "/etc/ceph/site.conf",
+        "--ceph-id", "provisioning");
+    assertThat(rbd.rbdPool()).isEqualTo(new MainServer.RbdPool(
+        new CephCluster(Path.of("/etc/ceph/site.conf"), "provisioning"), "images"));
+    assertThat(rbd.rbdPool().cluster().tgtOptions())
+        .isEqualTo("conf=/etc/ceph/site.conf;id=provisioning");
+  }
+
+  @Test
+  void aBadStoreIsAUsageErrorBeforeTheDataFolderIsOpened() {
+    Path folder = data.resolve("never");
+    String[][] cases = {
+        {"--store", "ceph", "mainserver: --store: expected file or rbd:POOL (a pool name of"
+            + " letters, digits, '.', '_' and '-'), not 'ceph'"},
+        {"--store", "rbd:", "mainserver: --store: expected file or rbd:POOL (a pool name of"
+            + " letters, digits, '.', '_' and '-'), not 'rbd:'"},
+        {"--ceph-id", "client admin", "mainserver: not a Ceph client name: 'client admin'"
+            + " (letters, digits, '.', '_' and '-'; e.g. admin for client.admin)"},
+        {"--ceph-conf", "/etc/my ceph.conf", "mainserver: the Ceph configuration file's path"
+            + " may not hold spaces, quotes or ';': /etc/my ceph.conf"}};
+    for (String[] c : cases) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      String[] args = c[0].equals("--store")
+          ? new String[] {c[0], c[1], "--data-dir", folder.toString()}
+          : new String[] {"--store", "rbd:images", c[0], c[1], "--data-dir", folder.toString()};
+      int exit = Cli.run(new MainServerCommand(), args,
           new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
           new PrintStream(err, true, StandardCharsets.UTF_8));
       assertThat(exit).as(c[1]).isEqualTo(Cli.USAGE);

@@ -1,0 +1,654 @@
+package io.objectbroker.provisioning.backend;
+
+import io.objectbroker.provisioning.BusyException;
+import io.objectbroker.provisioning.ImageExistsException;
+import io.objectbroker.provisioning.ImageHasSnapshotsException;
+import io.objectbroker.provisioning.ImageInUseException;
+import io.objectbroker.provisioning.ImageInfo;
+import io.objectbroker.provisioning.ImageNotFoundException;
+import io.objectbroker.provisioning.NodeInUseException;
+import io.objectbroker.provisioning.NodeNotFoundException;
+import io.objectbroker.provisioning.ProvisioningException;
+import io.objectbroker.provisioning.QuotaExceededException;
+import io.objectbroker.provisioning.SnapshotExistsException;
+import io.objectbroker.provisioning.SnapshotInUseException;
+import io.objectbroker.provisioning.SnapshotNotFoundException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * An {@link ImageStore} in a Ceph RBD pool, as the provisioning service's ancestor kept its
+ * golden images: an image is the RBD image {@code obimg.<image>}, a snapshot is a protected
+ * RBD snapshot of it, and a node's disk is the RBD clone {@code obnode.<node>} of a snapshot,
+ * which costs nothing until the node writes. Other images in the pool are left alone.
+ *
+ * <p>Everything goes through the {@code rbd} command of Debian's {@code ceph-common} with a
+ * deadline ({@link CephCluster}); the state is Ceph's own ({@code rbd ls -l} lists images,
+ * snapshots and clones with their parents in one call), so nothing is kept on this server
+ * but a staging folder for imports.
+ *
+ * <p><b>Nothing half-made under a real name.</b> An import is written to a temporary image
+ * {@code obtmp.<server>.<n>} and renamed into place; a node's disk is cloned under a
+ * temporary name, marked with the server that made it ({@code image-meta}
+ * {@code objectbroker.server}), and then renamed into place, so it exists only once it is
+ * whole, and two servers cloning for one node get one disk and one {@link NodeInUseException}
+ * (RBD's rename refuses a name that is taken). A snapshot is created and then protected;
+ * {@link #open} protects one that a crash left unprotected, and removes this server's
+ * temporary images.
+ *
+ * <p><b>Imports.</b> The file is staged through a raw {@link FileImageStore} in a folder of
+ * this server, which applies the file store's checks (no links, a self-contained qcow2 only,
+ * converted to raw by {@code qemu-img}) and then handed to {@code rbd import}, which skips
+ * blocks of zeros: an image takes in the pool what its data takes. The staged copy is removed
+ * at once; the staging folder needs room for the largest image being imported.
+ *
+ * <p>Operations run one at a time in a server, as in the file store; one that cannot start
+ * within 30 seconds fails with {@link BusyException}.
+ */
+public final class RbdImageStore implements ImageStore {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(RbdImageStore.class);
+
+  static final String IMAGE_PREFIX = "obimg.";
+  static final String NODE_PREFIX = "obnode.";
+  static final String TEMP_PREFIX = "obtmp.";
+  /** The image metadata key naming the server that made a node's disk. */
+  static final String SERVER_KEY = "objectbroker.server";
+
+  /** For commands that change or read metadata only. */
+  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+  /** For an import, which writes a whole image. */
+  static final Duration COPY_TIMEOUT = Duration.ofHours(1);
+  static final long LOCK_WAIT_SECONDS = 30;
+
+  // rbd exits with the error number of what failed.
+  private static final int ENOENT = 2;
+  private static final int EBUSY = 16;
+  private static final int EEXIST = 17;
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** Image, snapshot and pool names, as the service allows them. */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  private static final Pattern SERVER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
+
+  private final CephCluster cluster;
+  private final String pool;
+  private final String server;
+  private final SizeLimits limits;
+  private final FileImageStore staging;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  private RbdImageStore(CephCluster cluster, String pool, String server, SizeLimits limits,
+      FileImageStore staging) {
+    this.cluster = cluster;
+    this.pool = pool;
+    this.server = server;
+    this.limits = limits;
+    this.staging = staging;
+  }
+
+  /**
+   * Opens the store in {@code pool} of {@code cluster}, as server {@code server} (a name of
+   * this server that no other server using the pool has: letters, digits and '-'), staging
+   * imports in {@code stagingDir}. Checks that the pool answers, removes this server's
+   * temporary images and protects snapshots a crash left unprotected.
+   *
+   * @throws ProvisioningException when the pool cannot be reached or read
+   */
+  public static RbdImageStore open(CephCluster cluster, String pool, String server,
+      Path stagingDir, SizeLimits limits) {
+    if (!NAME.matcher(pool).matches()) {
+      throw new IllegalArgumentException("not an RBD pool name: '" + pool + "'");
+    }
+    if (!SERVER_ID.matcher(server).matches()) {
+      throw new IllegalArgumentException("not a server id: '" + server
+          + "' (letters, digits and '-', at most 64)");
+    }
+    if (!Command.isExecutable(CephCluster.RBD)) {
+      throw new ProvisioningException("cannot use RBD pool " + pool + ": the rbd command is not"
+          + " installed (Debian: apt-get install ceph-common)");
+    }
+    FileImageStore staging = FileImageStore.open(stagingDir, FileImageStore.Format.RAW,
+        SizeLimits.DEFAULT.withMaxImageBytes(limits.maxImageBytes()));
+    RbdImageStore store = new RbdImageStore(cluster, pool, server, limits, staging);
+    store.recover();
+    return store;
+  }
+
+  /** The pool this store keeps its images in. */
+  public String pool() {
+    return pool;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Images
+
+  @Override
+  public void createImage(String image, long sizeBytes) throws ImageExistsException {
+    if (sizeBytes <= 0) {
+      throw new ProvisioningException("image size must be positive, not " + sizeBytes);
+    }
+    checkImageSize(image, sizeBytes);
+    locked("create image " + image, () -> {
+      Pool now = read();
+      if (now.images.containsKey(image)) {
+        throw new ImageExistsException("image " + image + " already exists");
+      }
+      checkTotal(now, image, sizeBytes);
+      Command.Result r = run(COMMAND_TIMEOUT, "create", "--size", sizeBytes + "B",
+          spec(IMAGE_PREFIX + image));
+      if (r.exitCode() == EEXIST) {
+        throw new ImageExistsException("image " + image + " already exists");
+      }
+      check(r, "create", "--size", sizeBytes + "B", spec(IMAGE_PREFIX + image));
+      return null;
+    });
+  }
+
+  @Override
+  public void importImage(String image, Path source) throws ImageExistsException {
+    checkName(image);
+    String what = "import image " + image + " from " + source;
+    locked(what, () -> {
+      if (read().images.containsKey(image)) {
+        throw new ImageExistsException("image " + image + " already exists");
+      }
+      return null;
+    });
+    // Staged and copied outside the lock: a large import must not hold every other change
+    // up for minutes.
+    String staged = "import-" + UUID.randomUUID();
+    String temp = TEMP_PREFIX + server + "." + UUID.randomUUID();
+    try {
+      staging.importImage(staged, source);
+      long size = staging.imageInfo(staged).sizeBytes();
+      checkImageSize(image, size);
+      locked(what, () -> {
+        checkTotal(read(), image, size);
+        return null;
+      });
+      check(run(COPY_TIMEOUT, "import", "--no-progress", "--image-format", "2",
+              staging.imageFile(staged).toString(), spec(temp)),
+          "import", staging.imageFile(staged).toString(), spec(temp));
+      staging.deleteImage(staged);
+      locked(what, () -> {
+        checkTotal(read(), image, size); // another image may have taken the quota meanwhile
+        Command.Result r = run(COMMAND_TIMEOUT, "rename", spec(temp), spec(IMAGE_PREFIX + image));
+        if (r.exitCode() == EEXIST) {
+          throw new ImageExistsException("image " + image + " already exists");
+        }
+        check(r, "rename", spec(temp), spec(IMAGE_PREFIX + image));
+        return null;
+      });
+    } finally {
+      if (staging.exists(staged)) {
+        try {
+          staging.deleteImage(staged);
+        } catch (ProvisioningException e) {
+          log.warn("cannot remove the staged copy of {}: {}", image, e.getMessage());
+        }
+      }
+      removeQuietly(temp);
+    }
+  }
+
+  @Override
+  public boolean exists(String image) {
+    return locked("look up image " + image, () -> read().images.containsKey(image));
+  }
+
+  @Override
+  public List<String> listImages() {
+    return locked("list images", () -> List.copyOf(read().images.keySet()));
+  }
+
+  @Override
+  public void deleteImage(String image)
+      throws ImageNotFoundException, ImageInUseException, ImageHasSnapshotsException {
+    locked("delete image " + image, () -> {
+      Pool now = read();
+      Image img = now.require(image);
+      List<String> nodes = now.nodesOf(image, null);
+      List<String> snapshots = img.snapshotNames();
+      if (!nodes.isEmpty()) {
+        throw new ImageInUseException("image " + image + " is used by nodes "
+            + String.join(", ", nodes)
+            + (snapshots.isEmpty() ? "" : " and has snapshots " + String.join(", ", snapshots))
+            + "; detach the nodes first");
+      }
+      if (!snapshots.isEmpty()) {
+        throw new ImageHasSnapshotsException("image " + image + " has snapshots "
+            + String.join(", ", snapshots) + "; delete them first (delete_snapshot " + image
+            + " " + snapshots.get(0) + ")");
+      }
+      Command.Result r = run(COMMAND_TIMEOUT, "rm", "--no-progress", spec(IMAGE_PREFIX + image));
+      if (r.exitCode() == EBUSY) {
+        throw new ImageInUseException("image " + image + " is open elsewhere (RBD watchers: "
+            + "a client outside this service has it mapped or open); close it there first");
+      }
+      check(r, "rm", spec(IMAGE_PREFIX + image));
+      return null;
+    });
+  }
+
+  @Override
+  public ImageInfo imageInfo(String image) throws ImageNotFoundException {
+    return locked("describe image " + image, () -> {
+      Pool now = read();
+      Image img = now.require(image);
+      List<String> nodes = now.nodesOf(image, null);
+      Map<String, Long> used = usedBytes();
+      long own = used.getOrDefault(IMAGE_PREFIX + image, 0L);
+      for (String snapshot : img.snapshotNames()) {
+        own += used.getOrDefault(IMAGE_PREFIX + image + "@" + snapshot, 0L);
+      }
+      long nodeBytes = 0;
+      for (String node : nodes) {
+        nodeBytes += used.getOrDefault(NODE_PREFIX + node, 0L);
+      }
+      return new ImageInfo(image, img.size, img.snapshotNames(), nodes, own, nodeBytes);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Snapshots
+
+  @Override
+  public void createSnapshot(String image, String snapshot)
+      throws ImageNotFoundException, SnapshotExistsException {
+    checkName(snapshot);
+    locked("snapshot image " + image + " as " + snapshot, () -> {
+      Image img = read().require(image);
+      if (img.snapshots.containsKey(snapshot)) {
+        throw new SnapshotExistsException(
+            "image " + image + " already has a snapshot " + snapshot);
+      }
+      String at = spec(IMAGE_PREFIX + image) + "@" + snapshot;
+      Command.Result r = run(COMMAND_TIMEOUT, "snap", "create", "--no-progress", at);
+      if (r.exitCode() == EEXIST) {
+        throw new SnapshotExistsException(
+            "image " + image + " already has a snapshot " + snapshot);
+      }
+      check(r, "snap", "create", at);
+      check(run(COMMAND_TIMEOUT, "snap", "protect", at), "snap", "protect", at);
+      return null;
+    });
+  }
+
+  @Override
+  public List<String> listSnapshots(String image) throws ImageNotFoundException {
+    return locked("list the snapshots of image " + image,
+        () -> read().require(image).snapshotNames());
+  }
+
+  @Override
+  public void deleteSnapshot(String image, String snapshot)
+      throws ImageNotFoundException, SnapshotNotFoundException, SnapshotInUseException {
+    locked("delete snapshot " + snapshot + " of image " + image, () -> {
+      Pool now = read();
+      Image img = now.require(image);
+      if (!img.snapshots.containsKey(snapshot)) {
+        throw new SnapshotNotFoundException("image " + image + " has no snapshot " + snapshot);
+      }
+      List<String> nodes = now.nodesOf(image, snapshot);
+      List<String> others = now.otherChildren(image, snapshot);
+      if (!nodes.isEmpty() || !others.isEmpty()) {
+        throw new SnapshotInUseException("snapshot " + image + "@" + snapshot + " is used by "
+            + (nodes.isEmpty() ? "" : "nodes " + String.join(", ", nodes))
+            + (nodes.isEmpty() || others.isEmpty() ? "" : " and ")
+            + (others.isEmpty() ? "" : "RBD clones " + String.join(", ", others))
+            + "; detach the nodes first");
+      }
+      String at = spec(IMAGE_PREFIX + image) + "@" + snapshot;
+      if (img.snapshots.get(snapshot)) {
+        Command.Result r = run(COMMAND_TIMEOUT, "snap", "unprotect", at);
+        if (r.exitCode() == EBUSY) { // a clone made since the listing, by another server
+          throw new SnapshotInUseException("snapshot " + image + "@" + snapshot
+              + " has clones made since it was checked; try again");
+        }
+        check(r, "snap", "unprotect", at);
+      }
+      check(run(COMMAND_TIMEOUT, "snap", "rm", "--no-progress", at), "snap", "rm", at);
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Node disks
+
+  @Override
+  public NodeDisk.Rbd cloneForNode(String image, String snapshot, String node)
+      throws ImageNotFoundException, SnapshotNotFoundException, NodeInUseException {
+    return locked("clone image " + image + " at " + snapshot + " for node " + node, () -> {
+      Pool now = read();
+      Image img = now.require(image);
+      if (snapshot == null) {
+        throw new SnapshotNotFoundException("image " + image + " has no snapshot to clone");
+      }
+      Image taken = now.nodes.get(node);
+      if (taken != null) {
+        throw nodeInUse(node, taken);
+      }
+      if (!img.snapshots.containsKey(snapshot)) {
+        throw new SnapshotNotFoundException("image " + image + " has no snapshot " + snapshot);
+      }
+      String at = spec(IMAGE_PREFIX + image) + "@" + snapshot;
+      String temp = TEMP_PREFIX + server + "." + UUID.randomUUID();
+      try {
+        check(run(COMMAND_TIMEOUT, "clone", at, spec(temp)), "clone", at, spec(temp));
+        check(run(COMMAND_TIMEOUT, "image-meta", "set", spec(temp), SERVER_KEY, server),
+            "image-meta", "set", spec(temp), SERVER_KEY, server);
+        Command.Result r = run(COMMAND_TIMEOUT, "rename", spec(temp), spec(NODE_PREFIX + node));
+        if (r.exitCode() == EEXIST) { // another server's, made since the listing
+          Image other = read().nodes.get(node);
+          throw other == null
+              ? new NodeInUseException("node " + node + " is already provisioned")
+              : nodeInUse(node, other);
+        }
+        check(r, "rename", spec(temp), spec(NODE_PREFIX + node));
+      } finally {
+        removeQuietly(temp);
+      }
+      return new NodeDisk.Rbd(pool, NODE_PREFIX + node, cluster);
+    });
+  }
+
+  @Override
+  public void deleteNodeDisk(String node) throws NodeNotFoundException {
+    locked("delete the disk of node " + node, () -> {
+      Command.Result r = run(COMMAND_TIMEOUT, "rm", "--no-progress", spec(NODE_PREFIX + node));
+      if (r.exitCode() == ENOENT) {
+        throw new NodeNotFoundException("node " + node + " has no disk");
+      }
+      if (r.exitCode() == EBUSY) {
+        throw new ProvisioningException("cannot delete the disk of node " + node + ": it is "
+            + "still open (RBD watchers: a tgtd, or a client outside this service)");
+      }
+      check(r, "rm", spec(NODE_PREFIX + node));
+      return null;
+    });
+  }
+
+  @Override
+  public List<String> listNodeDisks() {
+    return locked("list node disks", () -> List.copyOf(read().nodes.keySet()));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The pool as rbd lists it
+
+  /** An RBD image of this store: its size, snapshots (name to protected) and parent. */
+  private static final class Image {
+    final String name;
+    long size;
+    final Map<String, Boolean> snapshots = new TreeMap<>();
+    final Map<String, Long> snapshotIds = new TreeMap<>();
+    String parentImage; // the RBD image name, for a clone
+    String parentSnapshot;
+    String parentPool;
+
+    Image(String name) {
+      this.name = name;
+    }
+
+    /** The snapshots, oldest first. */
+    List<String> snapshotNames() {
+      return snapshotIds.entrySet().stream()
+          .sorted(Map.Entry.comparingByValue(Comparator.naturalOrder()))
+          .map(Map.Entry::getKey)
+          .toList();
+    }
+  }
+
+  /** What {@code rbd ls -l} says of the pool: this store's images, node disks and temps. */
+  private final class Pool {
+    final Map<String, Image> images = new TreeMap<>(); // by the store's image name
+    final Map<String, Image> nodes = new TreeMap<>(); // by node
+    final List<Image> all = new ArrayList<>();
+
+    Image require(String image) {
+      Image img = images.get(image);
+      if (img == null) {
+        throw new ImageNotFoundException("image " + image + " does not exist");
+      }
+      return img;
+    }
+
+    /** The nodes cloned from the image (at {@code snapshot}, or any one), sorted. */
+    List<String> nodesOf(String image, String snapshot) {
+      List<String> out = new ArrayList<>();
+      nodes.forEach((node, disk) -> {
+        if (isChildOf(disk, image, snapshot)) {
+          out.add(node);
+        }
+      });
+      return out;
+    }
+
+    /** Clones of the snapshot in this pool that are not node disks (temporary, or others'). */
+    List<String> otherChildren(String image, String snapshot) {
+      List<String> out = new ArrayList<>();
+      for (Image i : all) {
+        if (!i.name.startsWith(NODE_PREFIX) && isChildOf(i, image, snapshot)) {
+          out.add(i.name);
+        }
+      }
+      return out;
+    }
+
+    private boolean isChildOf(Image disk, String image, String snapshot) {
+      return pool.equals(disk.parentPool)
+          && (IMAGE_PREFIX + image).equals(disk.parentImage)
+          && (snapshot == null || snapshot.equals(disk.parentSnapshot));
+    }
+  }
+
+  /**
+   * Reads the pool: one {@code rbd ls -l --format json}, a line per image and one per
+   * snapshot of it, with each clone's parent.
+   */
+  private Pool read() {
+    String out = check(run(COMMAND_TIMEOUT, "ls", "-l", "--format", "json", pool),
+        "ls", "-l", "--format", "json", pool);
+    Pool p = new Pool();
+    Map<String, Image> byName = new TreeMap<>();
+    try {
+      JsonNode list = JSON.readTree(out.isBlank() ? "[]" : out);
+      for (JsonNode entry : list) {
+        String name = entry.path("image").asString("");
+        Image img = byName.computeIfAbsent(name, Image::new);
+        if (entry.has("snapshot")) {
+          String snap = entry.path("snapshot").asString("");
+          img.snapshots.put(snap, "true".equals(entry.path("protected").asString("false")));
+          img.snapshotIds.put(snap, entry.path("snapshot_id").asLong(0));
+        } else {
+          img.size = entry.path("size").asLong(0);
+          JsonNode parent = entry.path("parent");
+          if (parent.isObject()) {
+            img.parentPool = parent.path("pool").asString("");
+            img.parentImage = parent.path("image").asString("");
+            img.parentSnapshot = parent.path("snapshot").asString("");
+          }
+        }
+      }
+    } catch (JacksonException e) {
+      throw new ProvisioningException("cannot read what rbd ls -l printed for pool " + pool
+          + ": " + e.getOriginalMessage(), e);
+    }
+    for (Image img : byName.values()) {
+      p.all.add(img);
+      if (img.name.startsWith(IMAGE_PREFIX)) {
+        p.images.put(img.name.substring(IMAGE_PREFIX.length()), img);
+      } else if (img.name.startsWith(NODE_PREFIX)) {
+        p.nodes.put(img.name.substring(NODE_PREFIX.length()), img);
+      }
+    }
+    return p;
+  }
+
+  /** The bytes each RBD image (and {@code image@snapshot}) of the pool takes. */
+  private Map<String, Long> usedBytes() {
+    String out = check(run(COMMAND_TIMEOUT, "du", "--format", "json", "--pool", pool),
+        "du", "--format", "json", "--pool", pool);
+    Map<String, Long> used = new TreeMap<>();
+    try {
+      for (JsonNode entry : JSON.readTree(out).path("images")) {
+        String name = entry.path("name").asString("");
+        String snap = entry.path("snapshot").asString("");
+        used.merge(snap.isEmpty() ? name : name + "@" + snap,
+            entry.path("used_size").asLong(0), Long::sum);
+      }
+    } catch (JacksonException e) {
+      throw new ProvisioningException("cannot read what rbd du printed for pool " + pool
+          + ": " + e.getOriginalMessage(), e);
+    }
+    return used;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Recovery
+
+  /**
+   * Finishes or undoes what a killed server left: removes this server's temporary images
+   * (an import or a clone cut off before its rename) and protects snapshots left
+   * unprotected between their creation and protection.
+   */
+  private void recover() {
+    locked("recover the store in pool " + pool, () -> {
+      Pool now = read();
+      for (Image img : now.all) {
+        if (img.name.startsWith(TEMP_PREFIX + server + ".")) {
+          log.info("removing {}/{}, which a stopped import or clone left", pool, img.name);
+          removeQuietly(img.name);
+        }
+      }
+      for (Map.Entry<String, Image> e : now.images.entrySet()) {
+        for (Map.Entry<String, Boolean> snap : e.getValue().snapshots.entrySet()) {
+          if (!snap.getValue()) {
+            String at = spec(IMAGE_PREFIX + e.getKey()) + "@" + snap.getKey();
+            log.info("protecting snapshot {}, which a stopped snapshot left unprotected", at);
+            check(run(COMMAND_TIMEOUT, "snap", "protect", at), "snap", "protect", at);
+          }
+        }
+      }
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private NodeInUseException nodeInUse(String node, Image disk) {
+    String from = disk.parentImage != null && disk.parentImage.startsWith(IMAGE_PREFIX)
+        ? " from " + disk.parentImage.substring(IMAGE_PREFIX.length()) + "@"
+            + disk.parentSnapshot
+        : "";
+    return new NodeInUseException("node " + node + " is already provisioned" + from);
+  }
+
+  private void checkImageSize(String image, long bytes) {
+    if (bytes > limits.maxImageBytes()) {
+      throw new QuotaExceededException("image " + image + " of " + SizeLimits.text(bytes)
+          + " is over the limit of " + SizeLimits.text(limits.maxImageBytes())
+          + " per image");
+    }
+  }
+
+  /** Refuses an image that would bring all images' sizes together over the total. */
+  private void checkTotal(Pool now, String image, long bytes) {
+    if (!limits.hasTotal()) {
+      return;
+    }
+    long used = 0;
+    for (Map.Entry<String, Image> e : now.images.entrySet()) {
+      if (!e.getKey().equals(image)) {
+        used = saturatedSum(used, e.getValue().size);
+      }
+    }
+    long after = saturatedSum(used, bytes);
+    if (after > limits.totalBytes()) {
+      throw new QuotaExceededException("image " + image + " of " + SizeLimits.text(bytes)
+          + " would bring all images to " + SizeLimits.text(after) + ", over the quota of "
+          + SizeLimits.text(limits.totalBytes()) + " (" + SizeLimits.text(used) + " used)");
+    }
+  }
+
+  private static long saturatedSum(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
+  }
+
+  private static void checkName(String name) {
+    if (!NAME.matcher(name).matches()) {
+      throw new ProvisioningException("not a valid name: '" + name + "'");
+    }
+  }
+
+  private String spec(String rbdImage) {
+    return pool + "/" + rbdImage;
+  }
+
+  private Command.Result run(Duration timeout, String... args) {
+    return cluster.run(timeout, args);
+  }
+
+  private String check(Command.Result result, String... args) {
+    if (!result.ok()) {
+      throw cluster.failure(result, args);
+    }
+    return result.stdout();
+  }
+
+  /** Removes an RBD image of this store's own making, if it is there. */
+  private void removeQuietly(String rbdImage) {
+    Command.Result r;
+    try {
+      r = run(COMMAND_TIMEOUT, "rm", "--no-progress", spec(rbdImage));
+    } catch (ProvisioningException e) {
+      log.warn("cannot remove {}: {}", spec(rbdImage), e.getMessage());
+      return;
+    }
+    if (!r.ok() && r.exitCode() != ENOENT) {
+      log.warn("{}", cluster.failure(r, "rm", spec(rbdImage)).getMessage());
+    }
+  }
+
+  private interface Action<T> {
+    T run();
+  }
+
+  /** Runs {@code action} holding the store's lock; {@code what} describes it for errors. */
+  private <T> T locked(String what, Action<T> action) {
+    try {
+      if (!lock.tryLock(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        throw new BusyException("cannot " + what + ": the image store is busy with another "
+            + "operation; try again");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ProvisioningException("interrupted while waiting to " + what, e);
+    }
+    try {
+      return action.run();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RBD pool " + pool + " of " + cluster.conf() + " as client." + cluster.user()
+        + ", server " + server;
+  }
+}

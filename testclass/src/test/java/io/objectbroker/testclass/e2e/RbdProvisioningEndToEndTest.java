@@ -1,0 +1,253 @@
+package io.objectbroker.testclass.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.objectbroker.provisioning.Export;
+import io.objectbroker.provisioning.ImageExistsException;
+import io.objectbroker.provisioning.ImageHasSnapshotsException;
+import io.objectbroker.provisioning.ImageInUseException;
+import io.objectbroker.provisioning.ImageInfo;
+import io.objectbroker.provisioning.NodeInUseException;
+import io.objectbroker.provisioning.ProvisioningException;
+import io.objectbroker.provisioning.SnapshotInUseException;
+import io.objectbroker.provisioning.backend.CephCluster;
+import io.objectbroker.provisioning.backend.SizeLimits;
+import io.objectbroker.provisioning.server.MainServer;
+import io.objectbroker.testclass.iscsi.CephSandbox;
+import io.objectbroker.testclass.iscsi.Initiator;
+import io.objectbroker.testclass.iscsi.TgtdServer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The provisioning service on a Ceph RBD pool ({@code mainserver --store rbd:POOL}), judged
+ * from the node's side: a throw-away single-node Ceph ({@link CephSandbox}), a private tgtd
+ * serving each node's RBD clone through tgt's RBD backing store, and an iSCSI initiator
+ * reading and writing the LUNs. Each test has a pool of its own.
+ */
+class RbdProvisioningEndToEndTest {
+  private static final int MIB = 1 << 20;
+  private static final long SIZE = 16L * MIB;
+  private static final Duration SERVED_AGAIN = Duration.ofSeconds(60);
+  private static final Initiator INITIATOR = new Initiator();
+
+  @TempDir static Path cephDir;
+  private static CephSandbox ceph;
+
+  @TempDir Path dir;
+  private TgtdServer tgtd;
+  private String pool;
+  private Path data;
+  private Path source;
+  private MainServer service;
+
+  @BeforeAll
+  static void startCeph() throws IOException {
+    String skip = CephSandbox.skipReason();
+    Assumptions.assumeTrue(skip == null, skip);
+    ceph = CephSandbox.start(cephDir);
+  }
+
+  @AfterAll
+  static void stopCeph() throws IOException {
+    if (ceph != null) {
+      ceph.close();
+    }
+  }
+
+  @BeforeEach
+  void start() throws IOException {
+    tgtd = TgtdServer.start();
+    pool = ceph.createPool("e2e");
+    data = dir.resolve("data");
+    Files.createDirectories(data.resolve("import"));
+    // Random bytes in several MiBs and holes between: an image that an offset, a container
+    // or a stale snapshot could not pass for. RBD's second 4 MiB object is left a hole.
+    source = data.resolve("import/disk.raw");
+    Random random = new Random(7);
+    try (FileChannel out = FileChannel.open(source, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      byte[] chunk = new byte[64 << 10];
+      for (long mib : new long[] {0, 1, 2, 3, 9, 10}) {
+        random.nextBytes(chunk);
+        out.write(ByteBuffer.wrap(chunk), mib * MIB);
+      }
+      out.truncate(SIZE);
+      out.write(ByteBuffer.wrap(new byte[] {1}), SIZE - 1);
+    }
+    service = open();
+  }
+
+  private MainServer open() {
+    return MainServer.open(data, tgtd.controlPort(), SizeLimits.DEFAULT,
+        new MainServer.RbdPool(new CephCluster(ceph.conf(), ceph.adminId()), pool));
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    if (service != null) {
+      service.withdrawAndClose();
+    }
+    if (tgtd != null) {
+      tgtd.close();
+    }
+  }
+
+  private static String iqn(String node) {
+    return "iqn.2026-11.io.objectbroker:" + node;
+  }
+
+  private boolean servesTheImage(String node) throws IOException {
+    return INITIATOR.sameAs(tgtd.portal(), iqn(node), source);
+  }
+
+  /** The RBD images in the test's pool, sorted. */
+  private List<String> rbdImages() throws IOException {
+    String out = ceph.rbd("ls", pool).strip();
+    return out.isEmpty() ? List.of() : Arrays.stream(out.split("\n")).sorted().toList();
+  }
+
+  @Test
+  void eachNodeReadsTheGuestDiskFromItsCloneAndWritesOnlyItsOwn() throws IOException {
+    service.importImage("img1", "disk.raw");
+    service.createSnapshot("img1", "golden");
+    assertThat(ceph.rbd("snap", "ls", pool + "/obimg.img1")).contains("golden");
+    for (String node : List.of("node1", "node2", "node3")) {
+      Export export = service.provision("img1", node);
+      assertThat(export.iqn()).isEqualTo(iqn(node));
+      assertThat(export.disk()).isEqualTo("rbd:" + pool + "/obnode." + node);
+    }
+    assertThat(rbdImages()).containsExactly("obimg.img1", "obnode.node1", "obnode.node2",
+        "obnode.node3");
+    assertThat(ceph.rbd("info", pool + "/obnode.node1"))
+        .contains("parent: " + pool + "/obimg.img1@golden");
+    ImageInfo info = service.imageInfo("img1");
+    assertThat(info.nodes()).containsExactly("node1", "node2", "node3");
+    assertThat(info.nodeDiskBytes()).as("clones cost nothing until written").isZero();
+    // rbd import skips the holes: the image takes the 4 MiB objects its data is in.
+    assertThat(info.imageDiskBytes()).isEqualTo(12L * MIB);
+
+    for (String node : List.of("node1", "node2", "node3")) {
+      assertThat(INITIATOR.capacity(tgtd.portal(), iqn(node))).isEqualTo(SIZE);
+      assertThat(servesTheImage(node)).as(node + " serves the image's bytes").isTrue();
+    }
+
+    byte[] block = new byte[64 << 10];
+    Arrays.fill(block, (byte) 0x5a);
+    INITIATOR.write(tgtd.portal(), iqn("node1"), 3L * MIB, (byte) 0x5a, block.length);
+    assertThat(INITIATOR.read(tgtd.portal(), iqn("node1"), 3L * MIB, block.length))
+        .isEqualTo(block);
+    assertThat(servesTheImage("node1")).isFalse();
+    assertThat(servesTheImage("node2")).as("another node is untouched").isTrue();
+    assertThat(service.imageInfo("img1").nodeDiskBytes()).isGreaterThan(0);
+
+    // The node starts again from the snapshot.
+    service.detachNode("node1");
+    service.provision("img1", "node1");
+    assertThat(servesTheImage("node1")).isTrue();
+
+    assertThatThrownBy(() -> service.provision("img1", "node2"))
+        .isInstanceOf(NodeInUseException.class).hasMessageContaining("img1@golden");
+    assertThatThrownBy(() -> service.deleteImage("img1"))
+        .isInstanceOf(ImageInUseException.class).hasMessageContaining("node1, node2, node3");
+    assertThatThrownBy(() -> service.deleteSnapshot("img1", "golden"))
+        .isInstanceOf(SnapshotInUseException.class).hasMessageContaining("node1, node2, node3");
+    for (String node : List.of("node1", "node2", "node3")) {
+      service.detachNode(node);
+    }
+    assertThat(tgtd.showTargets()).isBlank();
+    assertThat(rbdImages()).containsExactly("obimg.img1");
+    assertThatThrownBy(() -> service.deleteImage("img1"))
+        .isInstanceOf(ImageHasSnapshotsException.class).hasMessageContaining("golden");
+    service.deleteSnapshot("img1", "golden");
+    service.deleteImage("img1");
+    assertThat(rbdImages()).isEmpty();
+  }
+
+  @Test
+  void aRestartedServerAndTgtdServeEveryExportAgainFromWhatCephAndTgtHold() throws IOException {
+    service.importImage("img1", "disk.raw");
+    service.createSnapshot("img1", "golden");
+    service.provision("img1", "node1");
+    service.provision("img1", "node2");
+    INITIATOR.write(tgtd.portal(), iqn("node2"), 5L * MIB, (byte) 0x33, 4096);
+
+    service.close(); // the targets stay served while the service is down
+    assertThat(servesTheImage("node1")).isTrue();
+    tgtd.restart(); // and a new tgtd has none
+    service = open();
+
+    await().atMost(SERVED_AGAIN).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> servesTheImage("node1"));
+    byte[] expected = new byte[4096];
+    Arrays.fill(expected, (byte) 0x33);
+    assertThat(INITIATOR.read(tgtd.portal(), iqn("node2"), 5L * MIB, 4096))
+        .as("what the node wrote is in its clone").isEqualTo(expected);
+    assertThat(service.listAllImages()).containsExactly("img1");
+    assertThat(service.imageInfo("img1").nodes()).containsExactly("node1", "node2");
+  }
+
+  @Test
+  void whatAKilledServerLeftHalfMadeIsUndoneOrFinishedWhenItOpensAgain() throws IOException {
+    service.createImage("img1", 4L * MIB);
+    service.close();
+    service = null;
+    String server = Files.readString(data.resolve("server-id")).strip();
+    // An import cut off before its rename, and a snapshot made but not yet protected.
+    ceph.rbd("create", "--size", "1M", pool + "/obtmp." + server + ".cut-off");
+    ceph.rbd("create", "--size", "1M", pool + "/obtmp.another-server.busy");
+    ceph.rbd("snap", "create", pool + "/obimg.img1@golden");
+
+    service = open();
+    assertThat(rbdImages()).containsExactly("obimg.img1", "obtmp.another-server.busy");
+    assertThat(ceph.rbd("snap", "ls", "--format", "json", pool + "/obimg.img1"))
+        .contains("\"protected\":\"true\"");
+    service.provision("img1", "node1");
+    assertThat(INITIATOR.capacity(tgtd.portal(), iqn("node1"))).isEqualTo(4L * MIB);
+  }
+
+  @Test
+  void mistakesAreRefusedWithTheirOwnErrorsAndChangeNothing() throws IOException {
+    service.createImage("img1", MIB);
+    assertThatThrownBy(() -> service.createImage("img1", MIB))
+        .isInstanceOf(ImageExistsException.class);
+    assertThatThrownBy(() -> service.importImage("img1", "disk.raw"))
+        .isInstanceOf(ImageExistsException.class);
+    service.createSnapshot("img1", "s1");
+    assertThatThrownBy(() -> service.deleteImage("img1"))
+        .isInstanceOf(ImageHasSnapshotsException.class);
+    assertThat(rbdImages()).containsExactly("obimg.img1");
+    assertThat(dir.resolve("data/rbd-staging/images")).isEmptyDirectory();
+  }
+
+  @Test
+  void aClusterThatDoesNotAnswerIsAClearErrorWithinItsConnectTimeout() throws IOException {
+    Path conf = dir.resolve("unreachable.conf");
+    // A monitor address where nothing listens.
+    Files.writeString(conf, "[global]\nmon host = [v2:127.0.0.1:9]\n"
+        + "keyring = " + ceph.conf().getParent().resolve("ceph.client.admin.keyring") + "\n");
+    service.close();
+    service = null;
+    assertThatThrownBy(() -> MainServer.open(dir.resolve("other"), tgtd.controlPort(),
+        SizeLimits.DEFAULT, new MainServer.RbdPool(new CephCluster(conf, "admin"), pool)))
+        .isInstanceOf(ProvisioningException.class)
+        .hasMessageContaining("cannot reach the Ceph cluster of " + conf);
+  }
+}
