@@ -91,6 +91,11 @@ public record CephCluster(Path conf, String user) {
           + user + " within " + CONNECT_TIMEOUT.toSeconds() + " s (are its monitors up and"
           + " named by 'mon host' there?): " + failed);
     }
+    if (result.stderr().contains("connect to the cluster")) {
+      return new ProvisioningException("cannot connect to the Ceph cluster of " + conf
+          + " as client." + user + " (is the file there and readable, does it name the"
+          + " monitors, and is the client's keyring where it says?): " + failed);
+    }
     if (result.exitCode() == DENIED || result.exitCode() == NOT_PERMITTED) {
       return new ProvisioningException("the Ceph cluster of " + conf + " refused client."
           + user + " (its keyring, or its caps on the pool: it needs mon 'profile rbd' and"

@@ -369,7 +369,7 @@ public final class RbdImageStore implements ImageStore {
   public void deleteNodeDisk(String node) throws NodeNotFoundException {
     locked("delete the disk of node " + node, () -> {
       Command.Result r = run(COMMAND_TIMEOUT, "rm", "--no-progress", spec(NODE_PREFIX + node));
-      if (r.exitCode() == ENOENT) {
+      if (isMissing(r)) {
         throw new NodeNotFoundException("node " + node + " has no disk");
       }
       if (r.exitCode() == EBUSY) {
@@ -589,6 +589,16 @@ public final class RbdImageStore implements ImageStore {
     return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
+  /**
+   * Whether rbd failed because the image (or snapshot) does not exist. Its exit code 2 also
+   * means that it could not reach the cluster: only the message tells them apart.
+   */
+  private static boolean isMissing(Command.Result r) {
+    return r.exitCode() == ENOENT && r.stderr().contains("No such file or directory")
+        && !r.stderr().contains("connect to the cluster")
+        && !r.stderr().contains("error opening pool");
+  }
+
   private static void checkName(String name) {
     if (!NAME.matcher(name).matches()) {
       throw new ProvisioningException("not a valid name: '" + name + "'");
@@ -619,7 +629,7 @@ public final class RbdImageStore implements ImageStore {
       log.warn("cannot remove {}: {}", spec(rbdImage), e.getMessage());
       return;
     }
-    if (!r.ok() && r.exitCode() != ENOENT) {
+    if (!r.ok() && !isMissing(r)) {
       log.warn("{}", cluster.failure(r, "rm", spec(rbdImage)).getMessage());
     }
   }

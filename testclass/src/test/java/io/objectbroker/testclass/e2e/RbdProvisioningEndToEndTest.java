@@ -249,5 +249,15 @@ class RbdProvisioningEndToEndTest {
         SizeLimits.DEFAULT, new MainServer.RbdPool(new CephCluster(conf, "admin"), pool)))
         .isInstanceOf(ProvisioningException.class)
         .hasMessageContaining("cannot reach the Ceph cluster of " + conf);
+
+    // The right monitors, but a keyring that is not there.
+    Path noKey = dir.resolve("nokey.conf");
+    Files.writeString(noKey, Files.readString(ceph.conf())
+        .replaceAll("(?m)^keyring = .*$", "keyring = " + dir.resolve("absent.keyring")));
+    assertThatThrownBy(() -> MainServer.open(dir.resolve("other"), tgtd.controlPort(),
+        SizeLimits.DEFAULT, new MainServer.RbdPool(new CephCluster(noKey, "admin"), pool)))
+        .isInstanceOf(ProvisioningException.class)
+        .hasMessageContaining("cannot connect to the Ceph cluster of " + noKey);
+    assertThat(rbdImages()).isEmpty();
   }
 }
