@@ -24,7 +24,7 @@ final class Command {
    * server that wanted it is gone. util-linux's setpriv sets the parent-death signal and then
    * runs the command; without it, commands run as they are.
    */
-  private static final List<String> DIE_WITH_PARENT =
+  static final List<String> DIE_WITH_PARENT =
       java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/setpriv"))
           ? List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--")
           : List.of();

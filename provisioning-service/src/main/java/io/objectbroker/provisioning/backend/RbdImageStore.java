@@ -89,6 +89,8 @@ public final class RbdImageStore implements ImageStore {
   private final SizeLimits limits;
   private final FileImageStore staging;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Owners of node disks, by node, as far as read ({@link #ownerOf}). */
+  private final Map<String, String> owners = new java.util.HashMap<>();
 
   private RbdImageStore(CephCluster cluster, String pool, String server, SizeLimits limits,
       FileImageStore staging) {
@@ -358,6 +360,7 @@ public final class RbdImageStore implements ImageStore {
               : nodeInUse(node, other);
         }
         check(r, "rename", spec(temp), spec(NODE_PREFIX + node));
+        owners.put(node, server);
       } finally {
         removeQuietly(temp);
       }
@@ -368,6 +371,11 @@ public final class RbdImageStore implements ImageStore {
   @Override
   public void deleteNodeDisk(String node) throws NodeNotFoundException {
     locked("delete the disk of node " + node, () -> {
+      String owner = ownerOf(node);
+      if (!owner.isEmpty() && !owner.equals(server)) {
+        throw new ProvisioningException("cannot delete the disk of node " + node + ": it is "
+            + "server " + owner + "'s, not this one's (" + server + ")");
+      }
       Command.Result r = run(COMMAND_TIMEOUT, "rm", "--no-progress", spec(NODE_PREFIX + node));
       if (isMissing(r)) {
         throw new NodeNotFoundException("node " + node + " has no disk");
@@ -377,13 +385,46 @@ public final class RbdImageStore implements ImageStore {
             + "still open (RBD watchers: a tgtd, or a client outside this service)");
       }
       check(r, "rm", spec(NODE_PREFIX + node));
+      owners.remove(node);
       return null;
     });
   }
 
+  /** The nodes whose disk this server made or took over, sorted; other servers' are not. */
   @Override
   public List<String> listNodeDisks() {
-    return locked("list node disks", () -> List.copyOf(read().nodes.keySet()));
+    return locked("list node disks", () -> {
+      List<String> own = new ArrayList<>();
+      for (String node : read().nodes.keySet()) {
+        if (ownerOf(node).equals(server)) {
+          own.add(node);
+        }
+      }
+      return own;
+    });
+  }
+
+  /**
+   * The server that owns the node's disk ({@value #SERVER_KEY} of its metadata), or "" when
+   * it names none. Known owners are kept: only this server changes its own nodes' owner, or
+   * another that takes them over once this one is dead.
+   */
+  private String ownerOf(String node) {
+    String known = owners.get(node);
+    if (known != null) {
+      return known;
+    }
+    Command.Result r = run(COMMAND_TIMEOUT, "image-meta", "get", spec(NODE_PREFIX + node),
+        SERVER_KEY);
+    if (!r.ok()) {
+      if (isMissing(r)) {
+        return "";
+      }
+      throw cluster.failure(r, "image-meta", "get", spec(NODE_PREFIX + node), SERVER_KEY);
+    }
+    String owner = r.stdout().strip();
+    owners.put(node, owner);
+    return owner;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -515,6 +556,226 @@ public final class RbdImageStore implements ImageStore {
           + ": " + e.getOriginalMessage(), e);
     }
     return used;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Several servers on one pool: presence and taking over
+
+  /** A node disk this server took over from a dead one, to export as it was. */
+  public record Adopted(String node, String image, String snapshot, NodeDisk.Rbd disk,
+      String from) {}
+
+  static final String PRESENCE_PREFIX = "obsrv.";
+  static final String HEIR_PREFIX = "obheir.";
+  /** How long presence waits for its watch to show. */
+  private static final Duration PRESENCE_TIMEOUT = Duration.ofSeconds(30);
+
+  private Process watch;
+  private Thread watchThread;
+  /** Since when (System.nanoTime) a server's presence image has shown no watcher. */
+  private final Map<String, Long> silentSince = new java.util.HashMap<>();
+
+  /**
+   * Shows this server as alive to the others on the pool: its presence image
+   * {@code obsrv.<server>} with a watch held on it by an {@code rbd watch} that dies with this
+   * process (the kernel kills it when the server dies, however it dies; Ceph drops its watch
+   * within its watch timeout, 30 s by default). Before that, finishes a takeover of this
+   * server's own nodes that another server started and did not finish.
+   */
+  public void startPresence() {
+    locked("show server " + server + " in pool " + pool, () -> {
+      String me = PRESENCE_PREFIX + server;
+      for (Image img : read().all) {
+        String mine = HEIR_PREFIX + server + ".";
+        if (img.name.startsWith(mine)) {
+          String heir = img.name.substring(mine.length());
+          if (!watchers(PRESENCE_PREFIX + heir).isEmpty()) {
+            throw new BusyException("server " + heir + " is taking over the nodes of this "
+                + "server (" + server + "), which it found dead; start again once it is done");
+          }
+          // The heir died too: what it did not take is still this server's.
+          log.warn("server {} began taking over this server's nodes and is gone", heir);
+          owners.clear();
+          removeQuietly(img.name);
+        }
+      }
+      Command.Result r = run(COMMAND_TIMEOUT, "create", "--size", "1M", spec(me));
+      if (!r.ok() && r.exitCode() != EEXIST) {
+        check(r, "create", "--size", "1M", spec(me));
+      }
+      List<String> argv = new ArrayList<>(Command.DIE_WITH_PARENT);
+      argv.addAll(cluster.rbd("watch", spec(me)));
+      java.util.concurrent.CompletableFuture<Process> started =
+          new java.util.concurrent.CompletableFuture<>();
+      // The process dies with the thread that started it (setpriv's parent-death signal):
+      // a thread of its own that lives as long as the watch.
+      watchThread = new Thread(() -> {
+        Process p;
+        try {
+          // rbd watch runs until its standard input ends: a pipe this process holds open
+          // (and the kernel closes with it).
+          p = new ProcessBuilder(argv).redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+        } catch (java.io.IOException e) {
+          started.completeExceptionally(e);
+          return;
+        }
+        started.complete(p);
+        try {
+          p.waitFor();
+        } catch (InterruptedException e) {
+          p.destroyForcibly();
+        }
+      }, "rbd-watch-" + server);
+      watchThread.setDaemon(true);
+      watchThread.start();
+      try {
+        watch = started.get(PRESENCE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new ProvisioningException("cannot start rbd watch " + spec(me) + ": " + e, e);
+      }
+      long deadline = System.nanoTime() + PRESENCE_TIMEOUT.toNanos();
+      while (watchers(me).isEmpty()) {
+        if (!watch.isAlive() || System.nanoTime() > deadline) {
+          stopPresence();
+          throw new ProvisioningException("rbd watch " + spec(me) + " did not take hold within "
+              + PRESENCE_TIMEOUT.toSeconds() + " s" + (watch == null || watch.isAlive() ? ""
+                  : " (it exited with " + watch.exitValue() + ")"));
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+      }
+      return null;
+    });
+  }
+
+  /** Stops showing this server as alive: its watch ends now. */
+  public void stopPresence() {
+    if (watch != null) {
+      watch.destroy();
+      watch = null;
+    }
+    if (watchThread != null) {
+      watchThread.interrupt();
+      watchThread = null;
+    }
+  }
+
+  /** Whether this server's watch still runs (for tests and health checks). */
+  public boolean present() {
+    return watch != null && watch.isAlive();
+  }
+
+  /**
+   * Takes over the node disks of servers that have been dead (no watch on their presence
+   * image) for at least {@code grace}: one server wins each dead one, by renaming its presence
+   * image to {@code obheir.<dead>.<winner>} (RBD's rename refuses the others); the winner then
+   * fences each disk (its watchers, the dead server's tgtd if it still runs, are blocklisted,
+   * so it cannot write to it any more), makes itself its owner, and returns them to be
+   * exported here. A winner that dies half-way is itself dead to the others, who take its
+   * claim over in turn.
+   */
+  public List<Adopted> takeOverDeadServers(Duration grace) {
+    return locked("take over the nodes of dead servers in pool " + pool, () -> {
+      Pool now = read();
+      List<Adopted> adopted = new ArrayList<>();
+      long t = System.nanoTime();
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (Image img : now.all) {
+        String dead;
+        if (img.name.startsWith(PRESENCE_PREFIX)) {
+          String other = img.name.substring(PRESENCE_PREFIX.length());
+          if (other.equals(server) || !silentFor(img.name, grace, t)) {
+            continue;
+          }
+          dead = other;
+        } else if (img.name.startsWith(HEIR_PREFIX)) {
+          // obheir.<dead>.<heir>: the heir's own claim, or a dead heir's.
+          String rest = img.name.substring(HEIR_PREFIX.length());
+          int dot = rest.indexOf('.');
+          if (dot < 0) {
+            continue;
+          }
+          dead = rest.substring(0, dot);
+          String heir = rest.substring(dot + 1);
+          if (!heir.equals(server) && !silentFor(PRESENCE_PREFIX + heir, grace, t)) {
+            continue;
+          }
+        } else {
+          continue;
+        }
+        seen.add(img.name);
+        String claim = HEIR_PREFIX + dead + "." + server;
+        if (!img.name.equals(claim)) {
+          Command.Result r = run(COMMAND_TIMEOUT, "rename", spec(img.name), spec(claim));
+          if (!r.ok()) {
+            log.info("server {}'s nodes are being taken over by another server ({})", dead,
+                r.stderr().strip());
+            continue;
+          }
+          log.warn("server {} shows no sign of life for {} s: taking over its nodes", dead,
+              grace.toSeconds());
+        }
+        for (Map.Entry<String, Image> e : now.nodes.entrySet()) {
+          String node = e.getKey();
+          owners.remove(node); // read again: the dead server's heir may have changed it
+          if (ownerOf(node).equals(dead)) {
+            adopted.add(adopt(node, e.getValue(), dead));
+          }
+        }
+        removeQuietly(claim);
+      }
+      silentSince.keySet().retainAll(now.all.stream().map(i -> i.name).toList());
+      return adopted;
+    });
+  }
+
+  /** Whether the image has had no watcher for {@code grace}, as seen from here. */
+  private boolean silentFor(String image, Duration grace, long now) {
+    if (!watchers(image).isEmpty()) {
+      silentSince.remove(image);
+      return false;
+    }
+    long since = silentSince.computeIfAbsent(image, k -> now);
+    return now - since >= grace.toNanos();
+  }
+
+  private Adopted adopt(String node, Image disk, String from) {
+    for (String address : watchers(NODE_PREFIX + node)) {
+      List<String> ceph = new ArrayList<>(List.of("ceph", "--conf", cluster.conf().toString(),
+          "--id", cluster.user(), "--connect-timeout",
+          Long.toString(CephCluster.CONNECT_TIMEOUT.toSeconds()), "osd", "blocklist", "add",
+          address));
+      Command.check(COMMAND_TIMEOUT, ceph);
+      log.warn("node {}: blocklisted {}, which had its disk open for dead server {}", node,
+          address, from);
+    }
+    check(run(COMMAND_TIMEOUT, "image-meta", "set", spec(NODE_PREFIX + node), SERVER_KEY,
+        server), "image-meta", "set", spec(NODE_PREFIX + node), SERVER_KEY, server);
+    owners.put(node, server);
+    String image = disk.parentImage != null && disk.parentImage.startsWith(IMAGE_PREFIX)
+        ? disk.parentImage.substring(IMAGE_PREFIX.length()) : "";
+    return new Adopted(node, image, disk.parentSnapshot == null ? "" : disk.parentSnapshot,
+        new NodeDisk.Rbd(pool, NODE_PREFIX + node, cluster), from);
+  }
+
+  /** The addresses of the clients watching {@code pool/image} (none if it is gone). */
+  private List<String> watchers(String image) {
+    Command.Result r = run(COMMAND_TIMEOUT, "status", "--format", "json", spec(image));
+    if (isMissing(r)) {
+      return List.of();
+    }
+    String out = check(r, "status", "--format", "json", spec(image));
+    List<String> addresses = new ArrayList<>();
+    try {
+      for (JsonNode w : JSON.readTree(out).path("watchers")) {
+        addresses.add(w.path("address").asString(""));
+      }
+    } catch (JacksonException e) {
+      throw new ProvisioningException("cannot read what rbd status printed for " + spec(image)
+          + ": " + e.getOriginalMessage(), e);
+    }
+    return addresses;
   }
 
   // ---------------------------------------------------------------------------------------

@@ -26,11 +26,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,6 +164,14 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
             + "disks are served through qemu-storage-daemon, and " + exports.whyNoQcow2());
       }
       MainServer server = new MainServer(images, exports, importDir, lockFile, dir);
+      if (images instanceof RbdImageStore store) {
+        try {
+          server.joinPool(store, rbd.takeOverAfter());
+        } catch (RuntimeException e) {
+          server.leavePool();
+          throw e;
+        }
+      }
       server.removeDisksWithoutExport();
       exports.watch(TgtExportLayer.DEFAULT_WATCH_PERIOD);
       return server;
@@ -175,11 +187,69 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
     }
   }
 
-  /** A Ceph RBD pool, and how to reach its cluster. */
-  public record RbdPool(CephCluster cluster, String pool) {
+  /**
+   * A Ceph RBD pool, how to reach its cluster, and how long another server sharing the pool
+   * must have shown no sign of life before this one takes its nodes over.
+   */
+  public record RbdPool(CephCluster cluster, String pool, Duration takeOverAfter) {
+    /** The default of {@code takeOverAfter}: on top of Ceph's 30 s watch timeout. */
+    public static final Duration DEFAULT_TAKE_OVER_AFTER = Duration.ofSeconds(30);
+
     public RbdPool {
       Objects.requireNonNull(cluster, "cluster");
       Objects.requireNonNull(pool, "pool");
+      Objects.requireNonNull(takeOverAfter, "takeOverAfter");
+    }
+
+    public RbdPool(CephCluster cluster, String pool) {
+      this(cluster, pool, DEFAULT_TAKE_OVER_AFTER);
+    }
+  }
+
+  /** How often a server on an RBD pool looks for dead servers whose nodes to take over. */
+  static final Duration TAKE_OVER_PERIOD = Duration.ofSeconds(5);
+
+  private ScheduledExecutorService takeOver;
+
+  /**
+   * On an RBD pool: drops the exports of nodes that another server took over while this one
+   * was down, shows this server as alive, and from now on takes over the nodes of servers
+   * that die.
+   */
+  private void joinPool(RbdImageStore rbd, Duration takeOverAfter) {
+    java.util.Set<String> own = new java.util.HashSet<>(rbd.listNodeDisks());
+    for (Export export : exports.listExports()) {
+      if (export.disk().startsWith("rbd:") && !own.contains(export.node())) {
+        log.warn("node {} was taken over by another server while this one was down; "
+            + "no longer exporting it here", export.node());
+        exports.unexport(export.node());
+      }
+    }
+    rbd.startPresence();
+    takeOver = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "mainserver-take-over");
+      t.setDaemon(true);
+      return t;
+    });
+    takeOver.scheduleWithFixedDelay(() -> takeOverDeadServers(rbd, takeOverAfter),
+        0, TAKE_OVER_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void takeOverDeadServers(RbdImageStore rbd, Duration takeOverAfter) {
+    try {
+      for (RbdImageStore.Adopted a : rbd.takeOverDeadServers(takeOverAfter)) {
+        synchronized (lock) {
+          try {
+            Export export = exports.export(a.node(), a.image(), a.snapshot(), a.disk());
+            log.warn("took over node {} from dead server {}: {}", a.node(), a.from(), export);
+          } catch (RuntimeException e) {
+            log.error("took over the disk of node {} from dead server {} but cannot export "
+                + "it: {}", a.node(), a.from(), e.getMessage());
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("cannot look for dead servers in the pool: {}", e.getMessage());
     }
   }
 
@@ -287,6 +357,22 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
     }
   }
 
+  /** Stops taking over other servers' nodes, and showing this one as alive. */
+  private void leavePool() {
+    if (takeOver != null) {
+      takeOver.shutdownNow();
+      try {
+        takeOver.awaitTermination(60, TimeUnit.SECONDS); // a takeover under way ends
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      takeOver = null;
+    }
+    if (images instanceof RbdImageStore store) {
+      store.stopPresence();
+    }
+  }
+
   /**
    * Stops serving the exports (their targets and disk daemons; they stay recorded, and the
    * next {@link #open} serves them again), then closes.
@@ -302,6 +388,7 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
   /** Stops watching tgtd and frees the data folder; the exports stay served. */
   @Override
   public void close() {
+    leavePool();
     exports.close();
     if (lockedDir != null) {
       unlock(lockedDir, lockFile);

@@ -96,8 +96,13 @@ class RbdProvisioningEndToEndTest {
   }
 
   private MainServer open() {
-    return MainServer.open(data, tgtd.controlPort(), SizeLimits.DEFAULT,
-        new MainServer.RbdPool(new CephCluster(ceph.conf(), ceph.adminId()), pool));
+    return open(data, tgtd, MainServer.RbdPool.DEFAULT_TAKE_OVER_AFTER);
+  }
+
+  private MainServer open(Path folder, TgtdServer target, Duration takeOverAfter) {
+    return MainServer.open(folder, target.controlPort(), SizeLimits.DEFAULT,
+        new MainServer.RbdPool(new CephCluster(ceph.conf(), ceph.adminId()), pool,
+            takeOverAfter));
   }
 
   @AfterEach
@@ -118,10 +123,64 @@ class RbdProvisioningEndToEndTest {
     return INITIATOR.sameAs(tgtd.portal(), iqn(node), source);
   }
 
-  /** The RBD images in the test's pool, sorted. */
+  /** The RBD images in the test's pool, sorted, but the servers' presence images. */
   private List<String> rbdImages() throws IOException {
     String out = ceph.rbd("ls", pool).strip();
-    return out.isEmpty() ? List.of() : Arrays.stream(out.split("\n")).sorted().toList();
+    return out.isEmpty() ? List.of() : Arrays.stream(out.split("\n"))
+        .filter(name -> !name.startsWith("obsrv.")).sorted().toList();
+  }
+
+  @Test
+  void twoServersShareAPoolAndTheSurvivorTakesOverTheNodesOfOneThatStops() throws Exception {
+    service.close();
+    Duration grace = Duration.ofSeconds(2);
+    service = open(data, tgtd, grace); // server A
+    MainServer b = null;
+    try (TgtdServer tgtdB = TgtdServer.start()) {
+      Path dataB = dir.resolve("data-b");
+      b = open(dataB, tgtdB, grace);
+      service.importImage("img1", "disk.raw");
+      service.createSnapshot("img1", "golden");
+      assertThat(b.listAllImages()).containsExactly("img1");
+      service.provision("img1", "node1");
+      b.provision("img1", "node2");
+      MainServer serverB = b;
+      assertThatThrownBy(() -> serverB.provision("img1", "node1"))
+          .isInstanceOf(NodeInUseException.class).hasMessageContaining("img1@golden");
+      assertThat(service.listExports()).extracting(Export::node).containsExactly("node1");
+      assertThat(b.listExports()).extracting(Export::node).containsExactly("node2");
+      assertThat(servesTheImage("node1")).isTrue();
+      assertThat(INITIATOR.sameAs(tgtdB.portal(), iqn("node2"), source)).isTrue();
+      INITIATOR.write(tgtd.portal(), iqn("node1"), 2L * MIB, (byte) 0x44, 4096);
+
+      // Server A stops; its tgtd goes on serving node1 until B fences it off.
+      service.close();
+      service = null;
+      MainServer survivor = b;
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+          .until(() -> survivor.listExports().stream().anyMatch(e -> e.node().equals("node1")));
+      byte[] written = new byte[4096];
+      Arrays.fill(written, (byte) 0x44);
+      assertThat(INITIATOR.read(tgtdB.portal(), iqn("node1"), 2L * MIB, 4096))
+          .as("node1 through the survivor, with what it wrote through A").isEqualTo(written);
+      assertThatThrownBy(() -> INITIATOR.write(tgtd.portal(), iqn("node1"), 0, (byte) 1, 512))
+          .as("A's tgtd, blocklisted, can no longer write node1's disk")
+          .isInstanceOf(IOException.class);
+      assertThat(ceph.rbd("image-meta", "get", pool + "/obnode.node1", "objectbroker.server")
+          .strip()).isEqualTo(Files.readString(dataB.resolve("server-id")).strip());
+
+      // A comes back: node1 is B's now, and A no longer exports it.
+      service = open(data, tgtd, grace);
+      assertThat(service.listExports()).isEmpty();
+      assertThat(tgtd.showTargets()).doesNotContain(iqn("node1"));
+      b.detachNode("node1");
+      b.detachNode("node2");
+      assertThat(rbdImages()).containsExactly("obimg.img1");
+    } finally {
+      if (b != null) {
+        b.withdrawAndClose();
+      }
+    }
   }
 
   @Test
