@@ -69,6 +69,13 @@ public final class MainServerCommand implements Callable<Integer> {
           + " client.admin; default: ${DEFAULT-VALUE}).")
   String cephId;
 
+  @Option(names = "--take-over-after", paramLabel = "DURATION", defaultValue = "30s",
+      converter = Cli.DurationConverter.class,
+      description = "With --store rbd:POOL: how long another server on the pool must have shown"
+          + " no sign of life (its rbd watch gone, which Ceph notices within 30 s of a crash)"
+          + " before this one takes its nodes over (default: ${DEFAULT-VALUE}).")
+  java.time.Duration takeOverAfter;
+
   @Option(names = "--tgt-control-port", paramLabel = "N",
       defaultValue = "${env:OB_TGT_CONTROL_PORT:--1}",
       description = "Control port of the tgtd that serves the exports, as in `tgtd -C N`"
@@ -151,7 +158,7 @@ public final class MainServerCommand implements Callable<Integer> {
           + " letters, digits, '.', '_' and '-'), not '" + store + "'");
     }
     try {
-      return new MainServer.RbdPool(new CephCluster(cephConf, cephId), pool);
+      return new MainServer.RbdPool(new CephCluster(cephConf, cephId), pool, takeOverAfter);
     } catch (IllegalArgumentException e) {
       throw new Cli.UsageException(e.getMessage());
     }

@@ -9,13 +9,9 @@ import io.objectbroker.naming.server.NameServerHost;
 import io.objectbroker.provisioning.Export;
 import io.objectbroker.provisioning.NodeInUseException;
 import io.objectbroker.provisioning.ProvisioningService;
-import io.objectbroker.provisioning.cli.MainServerCommand;
 import io.objectbroker.testclass.iscsi.Initiator;
 import io.objectbroker.testclass.iscsi.TgtdServer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MainServerCrashTest {
   private static final int ROUNDS = 6;
-  private static final Duration READY = Duration.ofSeconds(60);
 
   private static final Initiator INITIATOR = new Initiator();
 
@@ -242,35 +237,8 @@ class MainServerCrashTest {
   }
 
   private void startMainServer() throws Exception {
-    List<String> command = List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1",
-        MainServerCommand.class.getName(), "--host", "127.0.0.1",
+    mainServer = MainServerProcess.start(dir, List.of(
         "--ns", nameServer.server().address().toString(), "--data-dir", data.toString(),
-        "--tgt-control-port", Integer.toString(tgtd.controlPort()));
-    Path log = Files.createTempFile(dir, "mainserver", ".log");
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    mainServer = process;
-    BufferedReader out = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Boolean> ready = new CompletableFuture<>();
-    // Reads the server's output to its end, so that it never blocks on a full pipe.
-    Thread reader = new Thread(() -> {
-      try (out) {
-        for (String line; (line = out.readLine()) != null; ) {
-          Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.APPEND);
-          if (line.contains("provisioning service ready")) {
-            ready.complete(true);
-          }
-        }
-      } catch (IOException e) {
-        // the process is gone
-      }
-      ready.complete(false);
-    }, "mainserver-output");
-    reader.setDaemon(true);
-    reader.start();
-    boolean started = ready.get(READY.toSeconds(), TimeUnit.SECONDS);
-    assertThat(started).as("mainserver started; its output:\n" + Files.readString(log)).isTrue();
+        "--tgt-control-port", Integer.toString(tgtd.controlPort())));
   }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.objectbroker.client.Broker;
+import io.objectbroker.naming.server.MemoryNameStore;
+import io.objectbroker.naming.server.NameServerHost;
 import io.objectbroker.provisioning.Export;
 import io.objectbroker.provisioning.ImageExistsException;
 import io.objectbroker.provisioning.ImageHasSnapshotsException;
@@ -11,6 +14,7 @@ import io.objectbroker.provisioning.ImageInUseException;
 import io.objectbroker.provisioning.ImageInfo;
 import io.objectbroker.provisioning.NodeInUseException;
 import io.objectbroker.provisioning.ProvisioningException;
+import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.provisioning.SnapshotInUseException;
 import io.objectbroker.provisioning.backend.CephCluster;
 import io.objectbroker.provisioning.backend.SizeLimits;
@@ -128,6 +132,65 @@ class RbdProvisioningEndToEndTest {
     String out = ceph.rbd("ls", pool).strip();
     return out.isEmpty() ? List.of() : Arrays.stream(out.split("\n"))
         .filter(name -> !name.startsWith("obsrv.")).sorted().toList();
+  }
+
+  /**
+   * As the issue checks it: two {@code mainserver} processes on one pool, each provisioning
+   * nodes, one killed with kill -9 (its tgtd left running), and every node's disk read through
+   * the survivor.
+   */
+  @Test
+  void whenOneOfTwoMainserversIsKilledTheOtherServesAllTheirNodes() throws Exception {
+    service.close();
+    service = null;
+    List<Process> servers = new java.util.ArrayList<>();
+    try (TgtdServer tgtdB = TgtdServer.start();
+        NameServerHost ns = NameServerHost.start(NameServerHost.options().port(0),
+            new MemoryNameStore())) {
+      java.util.function.BiFunction<Path, TgtdServer, List<String>> args = (folder, t) ->
+          List.of("--ns", ns.server().address().toString(), "--data-dir", folder.toString(),
+              "--tgt-control-port", Integer.toString(t.controlPort()),
+              "--store", "rbd:" + pool, "--ceph-conf", ceph.conf().toString(),
+              "--ceph-id", ceph.adminId(), "--take-over-after", "2s");
+      List<String> argsA = new java.util.ArrayList<>(args.apply(data, tgtd));
+      argsA.addAll(List.of("--name", "prov.a"));
+      List<String> argsB = new java.util.ArrayList<>(args.apply(dir.resolve("data-b"), tgtdB));
+      argsB.addAll(List.of("--name", "prov.b"));
+      servers.add(MainServerProcess.start(dir, argsA));
+      servers.add(MainServerProcess.start(dir, argsB));
+      try (Broker broker = Broker.builder().nameServer(ns.server().address())
+          .callTimeout(Duration.ofSeconds(60)).build()) {
+        ProvisioningService a = broker.proxy(ProvisioningService.class, "prov.a");
+        ProvisioningService b = broker.proxy(ProvisioningService.class, "prov.b");
+        a.importImage("img1", "disk.raw");
+        a.createSnapshot("img1", "golden");
+        a.provision("img1", "node1");
+        a.provision("img1", "node2");
+        b.provision("img1", "node3");
+        assertThatThrownBy(() -> b.provision("img1", "node1"))
+            .isInstanceOf(NodeInUseException.class);
+
+        servers.get(0).destroyForcibly(); // kill -9 of server A; its tgtd goes on
+        assertThat(servers.get(0).waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+            .until(() -> b.listExports().size() == 3);
+        for (String node : List.of("node1", "node2", "node3")) {
+          assertThat(INITIATOR.sameAs(tgtdB.portal(), iqn(node), source))
+              .as(node + " through the survivor").isTrue();
+        }
+        for (String node : List.of("node1", "node2", "node3")) {
+          b.detachNode(node);
+        }
+      }
+    } finally {
+      for (Process p : servers) {
+        p.destroy();
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      }
+    }
   }
 
   @Test
