@@ -208,12 +208,16 @@ public final class RbdImageStore implements ImageStore {
 
   @Override
   public boolean exists(String image) {
-    return locked("look up image " + image, () -> read().images.containsKey(image));
+    return locked("look up image " + image, () -> names().contains(IMAGE_PREFIX + image));
   }
 
   @Override
   public List<String> listImages() {
-    return locked("list images", () -> List.copyOf(read().images.keySet()));
+    return locked("list images", () -> names().stream()
+        .filter(n -> n.startsWith(IMAGE_PREFIX))
+        .map(n -> n.substring(IMAGE_PREFIX.length()))
+        .sorted()
+        .toList());
   }
 
   @Override
@@ -291,8 +295,7 @@ public final class RbdImageStore implements ImageStore {
 
   @Override
   public List<String> listSnapshots(String image) throws ImageNotFoundException {
-    return locked("list the snapshots of image " + image,
-        () -> read().require(image).snapshotNames());
+    return locked("list the snapshots of image " + image, () -> snapshotsOf(image));
   }
 
   @Override
@@ -334,20 +337,22 @@ public final class RbdImageStore implements ImageStore {
   public NodeDisk.Rbd cloneForNode(String image, String snapshot, String node)
       throws ImageNotFoundException, SnapshotNotFoundException, NodeInUseException {
     return locked("clone image " + image + " at " + snapshot + " for node " + node, () -> {
-      Pool now = read();
-      Image img = now.require(image);
+      List<String> snapshots = snapshotsOf(image); // ImageNotFoundException first
       if (snapshot == null) {
         throw new SnapshotNotFoundException("image " + image + " has no snapshot to clone");
       }
-      Image taken = now.nodes.get(node);
-      if (taken != null) {
-        throw nodeInUse(node, taken);
+      if (names().contains(NODE_PREFIX + node)) {
+        Image taken = read().nodes.get(node);
+        throw taken == null
+            ? new NodeInUseException("node " + node + " is already provisioned")
+            : nodeInUse(node, taken);
       }
-      if (!img.snapshots.containsKey(snapshot)) {
+      if (!snapshots.contains(snapshot)) {
         throw new SnapshotNotFoundException("image " + image + " has no snapshot " + snapshot);
       }
       String at = spec(IMAGE_PREFIX + image) + "@" + snapshot;
       String temp = TEMP_PREFIX + server + "." + UUID.randomUUID();
+      boolean renamed = false;
       try {
         check(run(COMMAND_TIMEOUT, "clone", at, spec(temp)), "clone", at, spec(temp));
         check(run(COMMAND_TIMEOUT, "image-meta", "set", spec(temp), SERVER_KEY, server),
@@ -361,8 +366,11 @@ public final class RbdImageStore implements ImageStore {
         }
         check(r, "rename", spec(temp), spec(NODE_PREFIX + node));
         owners.put(node, server);
+        renamed = true;
       } finally {
-        removeQuietly(temp);
+        if (!renamed) {
+          removeQuietly(temp);
+        }
       }
       return new NodeDisk.Rbd(pool, NODE_PREFIX + node, cluster);
     });
@@ -497,6 +505,48 @@ public final class RbdImageStore implements ImageStore {
   }
 
   /**
+   * The names of the pool's RBD images: {@code rbd ls}, which reads the pool's directory only
+   * (where {@code rbd ls -l} opens every image, a cost that grows with the pool).
+   */
+  private java.util.Set<String> names() {
+    String out = check(run(COMMAND_TIMEOUT, "ls", "--format", "json", pool),
+        "ls", "--format", "json", pool);
+    java.util.Set<String> names = new java.util.HashSet<>();
+    try {
+      for (JsonNode name : JSON.readTree(out.isBlank() ? "[]" : out)) {
+        names.add(name.asString(""));
+      }
+    } catch (JacksonException e) {
+      throw new ProvisioningException("cannot read what rbd ls printed for pool " + pool
+          + ": " + e.getOriginalMessage(), e);
+    }
+    return names;
+  }
+
+  /** The image's snapshots, oldest first: {@code rbd snap ls} of that image alone. */
+  private List<String> snapshotsOf(String image) {
+    Command.Result r = run(COMMAND_TIMEOUT, "snap", "ls", "--format", "json",
+        spec(IMAGE_PREFIX + image));
+    if (isMissing(r)) {
+      throw new ImageNotFoundException("image " + image + " does not exist");
+    }
+    String out = check(r, "snap", "ls", "--format", "json", spec(IMAGE_PREFIX + image));
+    Map<String, Long> ids = new TreeMap<>();
+    try {
+      for (JsonNode snap : JSON.readTree(out.isBlank() ? "[]" : out)) {
+        ids.put(snap.path("name").asString(""), snap.path("id").asLong(0));
+      }
+    } catch (JacksonException e) {
+      throw new ProvisioningException("cannot read what rbd snap ls printed for image "
+          + image + ": " + e.getOriginalMessage(), e);
+    }
+    return ids.entrySet().stream()
+        .sorted(Map.Entry.comparingByValue(Comparator.naturalOrder()))
+        .map(Map.Entry::getKey)
+        .toList();
+  }
+
+  /**
    * Reads the pool: one {@code rbd ls -l --format json}, a line per image and one per
    * snapshot of it, with each clone's parent.
    */
@@ -585,6 +635,7 @@ public final class RbdImageStore implements ImageStore {
   public void startPresence() {
     locked("show server " + server + " in pool " + pool, () -> {
       String me = PRESENCE_PREFIX + server;
+      owners.clear(); // read again: another server may have taken nodes while this one was away
       for (Image img : read().all) {
         String mine = HEIR_PREFIX + server + ".";
         if (img.name.startsWith(mine)) {

@@ -217,14 +217,7 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
    * that die.
    */
   private void joinPool(RbdImageStore rbd, Duration takeOverAfter) {
-    java.util.Set<String> own = new java.util.HashSet<>(rbd.listNodeDisks());
-    for (Export export : exports.listExports()) {
-      if (export.disk().startsWith("rbd:") && !own.contains(export.node())) {
-        log.warn("node {} was taken over by another server while this one was down; "
-            + "no longer exporting it here", export.node());
-        exports.unexport(export.node());
-      }
-    }
+    dropLostExports(rbd);
     rbd.startPresence();
     takeOver = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "mainserver-take-over");
@@ -235,8 +228,30 @@ public final class MainServer implements ProvisioningService, AutoCloseable {
         0, TAKE_OVER_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** Unexports the nodes whose disks another server took over. */
+  private void dropLostExports(RbdImageStore rbd) {
+    synchronized (lock) {
+      java.util.Set<String> own = new java.util.HashSet<>(rbd.listNodeDisks());
+      for (Export export : exports.listExports()) {
+        if (export.disk().startsWith("rbd:") && !own.contains(export.node())) {
+          log.warn("node {} was taken over by another server while this one showed no sign "
+              + "of life; no longer exporting it here", export.node());
+          exports.unexport(export.node());
+        }
+      }
+    }
+  }
+
   private void takeOverDeadServers(RbdImageStore rbd, Duration takeOverAfter) {
     try {
+      if (!rbd.present()) {
+        // Its rbd watch died (killed, or its connection lost): the others may have taken
+        // this server's nodes meanwhile.
+        log.error("this server's rbd watch ended; showing it again");
+        rbd.stopPresence();
+        rbd.startPresence();
+        dropLostExports(rbd);
+      }
       for (RbdImageStore.Adopted a : rbd.takeOverDeadServers(takeOverAfter)) {
         synchronized (lock) {
           try {

@@ -127,6 +127,14 @@ class RbdProvisioningEndToEndTest {
     return INITIATOR.sameAs(tgtd.portal(), iqn(node), source);
   }
 
+  /** The {@code rbd watch} process that holds {@code pool/image}'s presence watch. */
+  private static java.util.Optional<ProcessHandle> watchOf(String spec) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(c -> c.contains("rbd") && c.contains(" watch ")
+            && c.endsWith(spec)).orElse(false))
+        .findFirst();
+  }
+
   /** The RBD images in the test's pool, sorted, but the servers' presence images. */
   private List<String> rbdImages() throws IOException {
     String out = ceph.rbd("ls", pool).strip();
@@ -215,6 +223,15 @@ class RbdProvisioningEndToEndTest {
       assertThat(servesTheImage("node1")).isTrue();
       assertThat(INITIATOR.sameAs(tgtdB.portal(), iqn("node2"), source)).isTrue();
       INITIATOR.write(tgtd.portal(), iqn("node1"), 2L * MIB, (byte) 0x44, 4096);
+
+      // A's rbd watch is killed under it: A shows itself again, and keeps its nodes.
+      String presenceA = pool + "/obsrv." + Files.readString(data.resolve("server-id")).strip();
+      ProcessHandle watchA = watchOf(presenceA).orElseThrow();
+      watchA.destroyForcibly();
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+          .until(() -> watchOf(presenceA).filter(w -> w.pid() != watchA.pid()).isPresent());
+      assertThat(service.listExports()).extracting(Export::node).containsExactly("node1");
+      assertThat(b.listExports()).extracting(Export::node).containsExactly("node2");
 
       // Server A stops; its tgtd goes on serving node1 until B fences it off.
       service.close();
