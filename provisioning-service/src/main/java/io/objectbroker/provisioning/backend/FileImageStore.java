@@ -1211,11 +1211,7 @@ public final class FileImageStore implements ImageStore {
 
   /** Refuses an image over the size one image may have. */
   private void checkImageSize(String image, long bytes) {
-    if (bytes > limits.maxImageBytes()) {
-      throw new QuotaExceededException("image " + image + " of " + SizeLimits.text(bytes)
-          + " is over the limit of " + SizeLimits.text(limits.maxImageBytes())
-          + " per image");
-    }
+    limits.checkImage(image, bytes);
   }
 
   /**
@@ -1223,20 +1219,9 @@ public final class FileImageStore implements ImageStore {
    * the lock, so that two images cannot both take the last of it.
    */
   private void checkTotal(String image, long bytes) throws IOException {
-    if (!limits.hasTotal()) {
-      return;
-    }
-    long used = 0;
-    for (String other : listImages()) {
-      if (!other.equals(image)) {
-        used = saturatedSum(used, sizeForQuota(other));
-      }
-    }
-    long after = saturatedSum(used, bytes);
-    if (after > limits.totalBytes()) {
-      throw new QuotaExceededException("image " + image + " of " + SizeLimits.text(bytes)
-          + " would bring all images to " + SizeLimits.text(after) + ", over the quota of "
-          + SizeLimits.text(limits.totalBytes()) + " (" + SizeLimits.text(used) + " used)");
+    if (limits.hasTotal()) {
+      limits.checkTotal(image, bytes, listImages().stream()
+          .filter(other -> !other.equals(image)).mapToLong(this::sizeForQuota));
     }
   }
 
@@ -1248,10 +1233,6 @@ public final class FileImageStore implements ImageStore {
       log.debug("image {} counts nothing towards the quota: {}", image, e.getMessage());
       return 0;
     }
-  }
-
-  private static long saturatedSum(long a, long b) {
-    return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
   }
 
   private static String between(Path file, String prefix, String suffix) {

@@ -9,7 +9,6 @@ import io.objectbroker.provisioning.ImageNotFoundException;
 import io.objectbroker.provisioning.NodeInUseException;
 import io.objectbroker.provisioning.NodeNotFoundException;
 import io.objectbroker.provisioning.ProvisioningException;
-import io.objectbroker.provisioning.QuotaExceededException;
 import io.objectbroker.provisioning.SnapshotExistsException;
 import io.objectbroker.provisioning.SnapshotInUseException;
 import io.objectbroker.provisioning.SnapshotNotFoundException;
@@ -869,35 +868,13 @@ public final class RbdImageStore implements ImageStore {
   }
 
   private void checkImageSize(String image, long bytes) {
-    if (bytes > limits.maxImageBytes()) {
-      throw new QuotaExceededException("image " + image + " of " + SizeLimits.text(bytes)
-          + " is over the limit of " + SizeLimits.text(limits.maxImageBytes())
-          + " per image");
-    }
+    limits.checkImage(image, bytes);
   }
 
   /** Refuses an image that would bring all images' sizes together over the total. */
   private void checkTotal(Pool now, String image, long bytes) {
-    if (!limits.hasTotal()) {
-      return;
-    }
-    long used = 0;
-    for (Map.Entry<String, Image> e : now.images.entrySet()) {
-      if (!e.getKey().equals(image)) {
-        used = saturatedSum(used, e.getValue().size);
-      }
-    }
-    long after = saturatedSum(used, bytes);
-    if (after > limits.totalBytes()) {
-      throw new QuotaExceededException("image " + image + " of " + SizeLimits.text(bytes)
-          + " would bring all images to " + SizeLimits.text(after) + ", over the quota of "
-          + SizeLimits.text(limits.totalBytes()) + " (" + SizeLimits.text(used) + " used)");
-    }
-  }
-
-  private static long saturatedSum(long a, long b) {
-    long sum = a + b;
-    return sum < 0 ? Long.MAX_VALUE : sum;
+    limits.checkTotal(image, bytes, now.images.entrySet().stream()
+        .filter(e -> !e.getKey().equals(image)).mapToLong(e -> e.getValue().size));
   }
 
   /**

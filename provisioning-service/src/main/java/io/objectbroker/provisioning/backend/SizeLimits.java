@@ -1,5 +1,7 @@
 package io.objectbroker.provisioning.backend;
 
+import io.objectbroker.provisioning.QuotaExceededException;
+
 /**
  * How large the images of a {@link FileImageStore} may be: each image on its own, and all
  * images together. Immutable: each {@code with} method returns a copy, and checks its value.
@@ -79,6 +81,41 @@ public final class SizeLimits {
       }
     }
     return bytes + " bytes";
+  }
+
+  /**
+   * Refuses an image over the size one image may have.
+   *
+   * @throws QuotaExceededException naming the image, its size and the limit
+   */
+  void checkImage(String image, long bytes) {
+    if (bytes > maxImageBytes) {
+      throw new QuotaExceededException("image " + image + " of " + text(bytes)
+          + " is over the limit of " + text(maxImageBytes) + " per image");
+    }
+  }
+
+  /**
+   * Refuses an image of {@code bytes} that would bring all images together over the total,
+   * the others' sizes being {@code others} (each the size the guest sees).
+   *
+   * @throws QuotaExceededException naming the image, the total it would make and the quota
+   */
+  void checkTotal(String image, long bytes, java.util.stream.LongStream others) {
+    if (!hasTotal()) {
+      return;
+    }
+    long used = others.reduce(0, SizeLimits::saturatedSum);
+    long after = saturatedSum(used, bytes);
+    if (after > totalBytes) {
+      throw new QuotaExceededException("image " + image + " of " + text(bytes)
+          + " would bring all images to " + text(after) + ", over the quota of "
+          + text(totalBytes) + " (" + text(used) + " used)");
+    }
+  }
+
+  private static long saturatedSum(long a, long b) {
+    return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
   }
 
   @Override
