@@ -511,21 +511,6 @@ final class BoundedSerializers {
       return super.readStringBuilder();
     }
 
-    /**
-     * A byte array read in one copy: the JIT makes {@code copyOfRange}'s array without first
-     * zeroing it, as Kryo's {@code new byte[n]} then a copy would (a second pass over a large
-     * payload's bytes).
-     */
-    @Override
-    public byte[] readBytes(int length) {
-      if (length < 0 || length > limit - position) {
-        return super.readBytes(length); // Kryo's own error
-      }
-      byte[] bytes = Arrays.copyOfRange(buffer, position, position + length);
-      position += length;
-      return bytes;
-    }
-
     void trim() {
       if (chars.length > MAX_RETAINED_CHARS) {
         chars = new char[32];
