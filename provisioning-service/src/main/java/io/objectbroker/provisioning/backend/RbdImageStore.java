@@ -170,20 +170,24 @@ public final class RbdImageStore implements ImageStore {
     });
     // Staged and copied outside the lock: a large import must not hold every other change
     // up for minutes.
-    String staged = "import-" + UUID.randomUUID();
+    // Staged under its own name, so that the file store's errors name it: a second import of
+    // the name at the same time is refused there, as ImageExistsException.
+    String staged = image;
     String temp = TEMP_PREFIX + server + "." + UUID.randomUUID();
+    boolean copied = false;
+    boolean renamed = false;
     try {
       staging.importImage(staged, source);
+      copied = true;
       long size = staging.imageInfo(staged).sizeBytes();
       checkImageSize(image, size);
       locked(what, () -> {
         checkTotal(read(), image, size);
         return null;
       });
+      Path file = staging.imageFile(staged);
       check(run(COPY_TIMEOUT, "import", "--no-progress", "--image-format", "2",
-              staging.imageFile(staged).toString(), spec(temp)),
-          "import", staging.imageFile(staged).toString(), spec(temp));
-      staging.deleteImage(staged);
+          file.toString(), spec(temp)), "import", file.toString(), spec(temp));
       locked(what, () -> {
         checkTotal(read(), image, size); // another image may have taken the quota meanwhile
         Command.Result r = run(COMMAND_TIMEOUT, "rename", spec(temp), spec(IMAGE_PREFIX + image));
@@ -193,15 +197,18 @@ public final class RbdImageStore implements ImageStore {
         check(r, "rename", spec(temp), spec(IMAGE_PREFIX + image));
         return null;
       });
+      renamed = true;
     } finally {
-      if (staging.exists(staged)) {
+      if (copied) {
         try {
           staging.deleteImage(staged);
         } catch (ProvisioningException e) {
           log.warn("cannot remove the staged copy of {}: {}", image, e.getMessage());
         }
       }
-      removeQuietly(temp);
+      if (!renamed) {
+        removeQuietly(temp);
+      }
     }
   }
 
@@ -837,6 +844,10 @@ public final class RbdImageStore implements ImageStore {
    */
   private void recover() {
     locked("recover the store in pool " + pool, () -> {
+      for (String staged : staging.listImages()) {
+        log.info("removing the staged copy of {}, which a stopped import left", staged);
+        staging.deleteImage(staged);
+      }
       Pool now = read();
       for (Image img : now.all) {
         if (img.name.startsWith(TEMP_PREFIX + server + ".")) {
