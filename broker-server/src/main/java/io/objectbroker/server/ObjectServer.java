@@ -101,6 +101,10 @@ public final class ObjectServer implements AutoCloseable {
   private final Map<String, ExposedObject> objects = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> metadata = new ConcurrentHashMap<>();
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  /** The connections of Pyro clients (see {@link Builder#pyro}). */
+  private final Set<Channel> pyroConnections = ConcurrentHashMap.newKeySet();
+  private final Map<String, io.objectbroker.internal.pyro.PythonObject> pythonObjects =
+      new ConcurrentHashMap<>();
   private final WorkerPool workers;
   private final Dispatcher dispatcher;
   private final BuiltinCallService calls;
@@ -186,6 +190,15 @@ public final class ObjectServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Serves {@code object} to Pyro clients only, under {@code id}, in Python's own terms (the
+   * name server's {@code Pyro.NameServer}); not registered with name servers. Not API.
+   */
+  public ObjectServer registerPython(String id, io.objectbroker.internal.pyro.PythonObject object) {
+    pythonObjects.put(id, object);
+    return this;
+  }
+
   /** Stops serving {@code name}, and removes it from the name servers. */
   public void unregister(String name) {
     NameServerRegistrations r = registrations;
@@ -219,7 +232,8 @@ public final class ObjectServer implements AutoCloseable {
       ch = Transport.bind(bindAddress, codec, settings.maxFrameBytes,
           settings.maxBytesInFlight == 0 ? FrameBudget.shared()
               : FrameBudget.of(settings.maxBytesInFlight), settings.keepAlive,
-          settings.tls, settings.policy(), connectionLoops, dispatcher, this::accepted);
+          settings.tls, settings.policy(), connectionLoops, dispatcher, this::accepted,
+          settings.pyro ? pyro() : null);
     } catch (RuntimeException e) {
       connectionLoops.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw e;
@@ -272,6 +286,23 @@ public final class ObjectServer implements AutoCloseable {
     } catch (java.net.UnknownHostException e) {
       return false; // binding fails anyway, with its own message
     }
+  }
+
+  private io.objectbroker.internal.transport.ForeignProtocol pyro() {
+    io.objectbroker.internal.transport.ForeignProtocol protocol =
+        io.objectbroker.internal.pyro.PyroServerHandler.protocol(
+            new io.objectbroker.internal.pyro.PyroServerHandler.Settings(dispatcher,
+                pythonObjects, settings.policy(), settings.maxFrameBytes, settings.exposesErrorDetails(),
+                () -> advertised == null ? settings.host : advertised.toString()));
+    return (ch, peer, tls) -> {
+      if (closing) {
+        ch.close();
+        return;
+      }
+      pyroConnections.add(ch);
+      ch.closeFuture().addListener(f -> pyroConnections.remove(ch));
+      protocol.install(ch, peer, tls);
+    };
   }
 
   private void accepted(Connection c) {
@@ -359,6 +390,9 @@ public final class ObjectServer implements AutoCloseable {
     for (Connection c : connections) {
       c.close("server is shutting down");
     }
+    for (Channel c : pyroConnections) {
+      c.close();
+    }
     // Each connection is closed within its grace period even if its peer does not read.
     CompletableFuture.allOf(connections.stream().map(Connection::closeFuture)
             .toArray(CompletableFuture[]::new))
@@ -418,6 +452,7 @@ public final class ObjectServer implements AutoCloseable {
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Path unixSocket;
     private KeepAlive keepAlive = KeepAlive.DEFAULT;
+    private boolean pyro = true;
     private Duration leaseTtl = DEFAULT_LEASE_TTL;
     private boolean replica;
     private Duration resultRetention = DEFAULT_RESULT_RETENTION;
@@ -494,6 +529,17 @@ public final class ObjectServer implements AutoCloseable {
      */
     public Builder credentials(io.objectbroker.Credentials credentials) {
       this.credentials = credentials;
+      return this;
+    }
+
+    /**
+     * Whether the port speaks Pyro's protocol too (default: yes), so that Python Pyro4 and
+     * Pyro5 proxies call the served objects: a connection that starts with Pyro's header is
+     * served by the same objects, worker pool, users and limits (see the README's "Python
+     * Pyro clients").
+     */
+    public Builder pyro(boolean speak) {
+      this.pyro = speak;
       return this;
     }
 

@@ -615,6 +615,111 @@ public final class Dispatcher implements Connection.CallHandler {
     }
   }
 
+  // ------------------------------------------------------------------ other protocols
+
+  /** The object served to every peer under {@code id}, or null. */
+  public ExposedObject object(String id) {
+    return objects.get(id);
+  }
+
+  /**
+   * Runs {@code task}, a call of another protocol (Pyro's), on the worker pool.
+   *
+   * @throws ServerBusyException if the pool's queue is full or the server is shutting down
+   */
+  public void execute(String peer, Runnable task) {
+    try {
+      workers.execute(task);
+    } catch (RejectedExecutionException e) {
+      boolean shutdown = workers.isShutdown();
+      ServerBusyException refusal = new ServerBusyException(shutdown
+          ? server.get() + " is shutting down"
+          : server.get() + " is busy: " + queueCapacity
+              + " calls are queued, the limit; try again later");
+      if (!shutdown) {
+        busy.warn("refused a call from {}: {}", peer, refusal.getMessage());
+      }
+      throw refusal;
+    }
+  }
+
+  /**
+   * Calls {@code method} of {@code target} on this thread (a worker's) for a call of another
+   * protocol, as this protocol's calls are made: checked against the caller's roles when the
+   * server authenticates ({@code audits}), through the hooks and the audit log. An
+   * asynchronous method's future is waited for.
+   *
+   * @return the method's result
+   * @throws Throwable what the method threw, or the refusal
+   */
+  public Object invoke(ExposedObject target, Method method, Object[] args, String peer,
+      Principal caller, boolean audits) throws Throwable {
+    String name = method.getName();
+    if (audits) {
+      try {
+        target.checkAccess(name, caller);
+      } catch (SecurityException e) {
+        audit.info("who={} from={} call={}.{} outcome=refused: {}", caller, peer, target.id(),
+            name, e.getMessage());
+        throw e;
+      }
+    }
+    return invoke(target.id(), name, args, target.isReadOnly(name), peer, caller, audits,
+        () -> {
+          try {
+            Object result = method.invoke(target.target(), args);
+            if (result instanceof CompletionStage<?> stage) {
+              try {
+                result = stage.toCompletableFuture().get();
+              } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause();
+              }
+            }
+            return result;
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot call " + target.id() + "." + name + ": "
+                + e);
+          }
+        });
+  }
+
+  /** A call's body, for {@link #invoke(String, String, Object[], boolean, String, Principal, boolean, Body)}. */
+  public interface Body {
+    Object run() throws Throwable;
+  }
+
+  /**
+   * Runs {@code body}, a call of another protocol to {@code objectId.method}, on this thread (a
+   * worker's) as the caller: through the hooks, and, unless {@code readOnly}, the audit log
+   * when the server authenticates ({@code audits}).
+   */
+  public Object invoke(String objectId, String method, Object[] args, boolean readOnly,
+      String peer, Principal caller, boolean audits, Body body) throws Throwable {
+    CallInterceptor.Call info = new CallInterceptor.Call(objectId, method, args, peer);
+    hooks.before(info);
+    long started = hooks.startTime();
+    Principal audited = audits && !readOnly ? caller : null;
+    Throwable error = null;
+    PEER.set(peer);
+    CurrentCall.set(caller);
+    try {
+      return body.run();
+    } catch (Throwable e) {
+      error = e;
+      throw e;
+    } finally {
+      PEER.set(null);
+      CurrentCall.set(null);
+      if (audited != null) {
+        audit.info("who={} from={} call={} outcome={}", audited, peer, info,
+            error == null ? "ok" : error.getClass().getSimpleName() + ": " + error.getMessage());
+      }
+      hooks.after(info, started, error);
+    }
+  }
+
   // "object.method" for messages, only when one is written: a call that succeeds builds none.
   private static String what(KryoCodec.Call call) {
     return call == null ? "call" : call.objectId() + "." + call.method();

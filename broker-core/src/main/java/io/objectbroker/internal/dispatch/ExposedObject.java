@@ -35,6 +35,7 @@ public final class ExposedObject {
   /** Per method name, the roles that may call it (all overloads' together); absent: any. */
   private final Map<String, Set<String>> requiredRoles = new HashMap<>();
   private final Set<String> readOnly = new java.util.HashSet<>();
+  private final Set<String> oneway = new java.util.HashSet<>();
 
   private ExposedObject(String id, Object target, Set<Class<?>> interfaces) {
     this.id = id;
@@ -59,6 +60,9 @@ public final class ExposedObject {
       if (overloads.stream().allMatch(m -> m.isAnnotationPresent(io.objectbroker.Oneway.class)
           && !m.getAnnotation(io.objectbroker.Oneway.class).ordered())) {
         unorderedOneway.add(name);
+      }
+      if (overloads.stream().allMatch(m -> m.isAnnotationPresent(io.objectbroker.Oneway.class))) {
+        oneway.add(name);
       }
       if (overloads.stream().allMatch(m -> m.isAnnotationPresent(ReadOnly.class))) {
         readOnly.add(name);
@@ -156,6 +160,16 @@ public final class ExposedObject {
   /** Whether {@code value} implements a {@code @Remote} interface: it travels by reference. */
   public static boolean isRemote(Object value) {
     return value != null && REMOTE.get(value.getClass());
+  }
+
+  /** Whether every overload of {@code method} is marked {@link io.objectbroker.Oneway}. */
+  public boolean isOneway(String method) {
+    return oneway.contains(method);
+  }
+
+  /** The overloads of the exposed method {@code name}; empty if there is none. */
+  public List<Method> overloads(String name) {
+    return methods.getOrDefault(name, List.of());
   }
 
   /** Whether {@code method} is oneway and may run out of order ({@code ordered = false}). */

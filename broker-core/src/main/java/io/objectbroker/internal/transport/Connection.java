@@ -572,8 +572,28 @@ public final class Connection {
     // Server: who the peer's TLS client certificate says it is; null without one.
     private Principal certified;
 
+    private boolean started;
+
+    // Added to a channel already active: a server's, once its first bytes showed it speaks
+    // this protocol (see Transport's sniffing of Pyro's).
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      if (ctx.channel().isActive()) {
+        start(ctx);
+      }
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+      start(ctx);
+      ctx.fireChannelActive();
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+      if (started) {
+        return;
+      }
+      started = true;
       if (isClient) {
         sendHello();
       } else {
@@ -583,7 +603,6 @@ public final class Connection {
           }
         }, 10, TimeUnit.SECONDS);
       }
-      ctx.fireChannelActive();
     }
 
     @Override

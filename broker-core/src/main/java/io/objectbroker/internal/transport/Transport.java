@@ -156,7 +156,7 @@ public final class Transport {
               ch.pipeline().addLast(ssl.newHandler(ch.alloc(), address.host(), address.port()));
             }
             // No budget: a client's answers are what it asked for.
-            addHandlers(ch, c, maxFrameBytes, null, keepAlive, ssl != null);
+            addHandlers(ch, c, decoder(ch, maxFrameBytes, null, ssl != null), keepAlive);
             c.handshake().whenComplete((ok, err) -> {
               if (err != null) {
                 result.completeExceptionally(err);
@@ -234,6 +234,21 @@ public final class Transport {
       FrameBudget budget, KeepAlive keepAlive, io.objectbroker.Tls tls,
       Authentication.ServerPolicy policy, EventLoopGroup connectionLoops,
       Connection.CallHandler handler, Consumer<Connection> onConnection) {
+    return bind(address, codec, maxFrameBytes, budget, keepAlive, tls, policy, connectionLoops,
+        handler, onConnection, null);
+  }
+
+  /**
+   * Like {@link #bind(Address, KryoCodec, int, FrameBudget, KeepAlive, io.objectbroker.Tls,
+   * Authentication.ServerPolicy, EventLoopGroup, Connection.CallHandler, Consumer)}, serving
+   * also the connections that speak {@code foreign} (Pyro's protocol), told apart by their
+   * first byte (see {@link ProtocolSniffer}); null: ObjectBroker's protocol only.
+   */
+  public static Channel bind(Address address, KryoCodec codec, int maxFrameBytes,
+      FrameBudget budget, KeepAlive keepAlive, io.objectbroker.Tls tls,
+      Authentication.ServerPolicy policy, EventLoopGroup connectionLoops,
+      Connection.CallHandler handler, Consumer<Connection> onConnection,
+      ForeignProtocol foreign) {
     io.netty.handler.ssl.SslContext ssl = tls == null || address.isUnix() ? null
         : TlsContexts.netty(tls);
     ServerBootstrap b = new ServerBootstrap()
@@ -246,13 +261,24 @@ public final class Transport {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            Connection c = new Connection(ch, codec, handler, false, maxFrameBytes,
-                describe(ch.remoteAddress(), address), null, policy);
+            String peer = describe(ch.remoteAddress(), address);
             if (ssl != null) {
               ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
             }
-            addHandlers(ch, c, maxFrameBytes, budget, keepAlive, ssl != null);
-            onConnection.accept(c);
+            // Made now, as the channel's reads are set up at its first read.
+            FrameDecoder decoder = decoder(ch, maxFrameBytes, budget, ssl != null);
+            Runnable objectBroker = () -> {
+              Connection c = new Connection(ch, codec, handler, false, maxFrameBytes, peer,
+                  null, policy);
+              addHandlers(ch, c, decoder, keepAlive);
+              onConnection.accept(c);
+            };
+            if (foreign == null) {
+              objectBroker.run();
+            } else {
+              ch.pipeline().addLast(new ProtocolSniffer(objectBroker,
+                  () -> foreign.install(ch, peer, ssl != null)));
+            }
           }
         });
     ChannelFuture f;
@@ -280,17 +306,24 @@ public final class Transport {
     return f.channel();
   }
 
-  private static void addHandlers(Channel ch, Connection c, int maxFrameBytes,
-      FrameBudget budget, KeepAlive keepAlive, boolean tls) {
+  private static FrameDecoder decoder(Channel ch, int maxFrameBytes, FrameBudget budget,
+      boolean tls) {
     // Until the handshake ends, no frame may announce more than a few KiB (see Protocol).
     FrameDecoder decoder = new FrameDecoder(maxFrameBytes,
         io.objectbroker.internal.protocol.Protocol.HANDSHAKE_MAX_PAYLOAD_BYTES, budget);
     if (!tls) {
       // Reads straight into large payloads; over TLS the socket's bytes are ciphertext, which
-      // the SslHandler decrypts elsewhere, so they must not land in a payload's memory.
+      // the SslHandler decrypts elsewhere, so they must not land in a payload's memory. (On a
+      // connection that turns out to speak Pyro, the decoder gathers nothing, and the reads are
+      // the channel's usual ones.)
       MaxMessagesRecvByteBufAllocator reads = ch.config().getRecvByteBufAllocator();
       ch.config().setRecvByteBufAllocator(decoder.recvAllocator(reads));
     }
+    return decoder;
+  }
+
+  private static void addHandlers(Channel ch, Connection c, FrameDecoder decoder,
+      KeepAlive keepAlive) {
     ch.pipeline().addLast(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, true),
         decoder, FrameEncoder.INSTANCE);
     if (keepAlive.isEnabled()) {

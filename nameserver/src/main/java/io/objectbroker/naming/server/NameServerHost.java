@@ -90,6 +90,7 @@ public final class NameServerHost implements AutoCloseable {
         new NameServerService(store, options.clock, options.maxRegistrations);
     ObjectServer server = serverSettings(options).build();
     server.register(NameServer.OBJECT_ID, service);
+    server.registerPython(PyroNameServer.NAME, new PyroNameServer(service, server::address));
     server.start();
     DiscoveryResponder discovery = null;
     try {

@@ -496,7 +496,14 @@ public final class NameServerService implements NameServer {
       Uri.parse(uri);
       return uri;
     } catch (IllegalArgumentException e) {
-      throw new NamingException("cannot register " + name + ": " + e.getMessage());
+      try {
+        // A Python Pyro server's object, registered through Pyro's protocol or by hand.
+        io.objectbroker.internal.pyro.PyroUri.parse(uri, DEFAULT_PORT);
+        return uri;
+      } catch (IllegalArgumentException notPyro) {
+        throw new NamingException("cannot register " + name + ": " + e.getMessage()
+            + ", or a Pyro URI (PYRO:objectId@host:port)");
+      }
     }
   }
 

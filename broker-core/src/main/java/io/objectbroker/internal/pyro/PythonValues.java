@@ -1,0 +1,476 @@
+package io.objectbroker.internal.pyro;
+
+import java.lang.reflect.Array;
+import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import net.razorvine.serpent.ParseException;
+import net.razorvine.serpent.Parser;
+import net.razorvine.serpent.Serializer;
+
+/**
+ * Java values as Python sees them, and back: serpent's text (Python literals) through
+ * Pyro's author's own serpent library, and the conversions around it.
+ *
+ * <p>Java to Python: a record becomes a dict of its components (names in Python's style,
+ * {@code virtualSize} as {@code virtual_size}), a list or an array of primitives a list, an
+ * object array (and a {@link PythonTuple}) a tuple, a set a set, a map a
+ * dict, an enum its name, an {@link Optional} its value or None, {@code byte[]} bytes (serpent
+ * sends those as a dict of base64 text, as Pyro does), a {@link PyroUri} Pyro's URI class, and
+ * anything else its {@code toString()}. Python to Java: what a method's parameter types ask
+ * for, or a {@link PythonException} of TypeError naming the parameter.
+ */
+public final class PythonValues {
+
+  private PythonValues() {}
+
+  /** A value serialized as Pyro's serpent serializer does, for a peer of {@code version}. */
+  public static byte[] dumps(Object javaValue, int version) {
+    Serializer s = new Serializer(false, true, true);
+    return s.serialize(toPython(javaValue, version));
+  }
+
+  /**
+   * Parses serpent text.
+   *
+   * @throws PythonException of ValueError (Pyro's SerializeError) if it is not serpent
+   */
+  public static Object loads(byte[] data) {
+    try {
+      return new Parser().parse(data).getData();
+    } catch (ParseException | IllegalArgumentException | IndexOutOfBoundsException e) {
+      throw PythonException.serialize("cannot parse the serpent payload: " + e.getMessage());
+    } catch (StackOverflowError e) {
+      throw PythonException.serialize("serpent payload nested too deeply");
+    }
+  }
+
+  /** {@code listAllImages} as {@code list_all_images}. */
+  public static String snake(String camel) {
+    StringBuilder b = new StringBuilder(camel.length() + 4);
+    for (int i = 0; i < camel.length(); i++) {
+      char c = camel.charAt(i);
+      if (Character.isUpperCase(c)) {
+        boolean prevLower = i > 0 && !Character.isUpperCase(camel.charAt(i - 1));
+        boolean nextLower = i + 1 < camel.length() && Character.isLowerCase(camel.charAt(i + 1));
+        if (i > 0 && (prevLower || nextLower)) {
+          b.append('_');
+        }
+        b.append(Character.toLowerCase(c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  // ------------------------------------------------------------------ Java to Python
+
+  /** The plain value (maps, lists, sets, strings, numbers) that stands for {@code v}. */
+  public static Object toPython(Object v, int version) {
+    if (v == null || v instanceof String || v instanceof Boolean || v instanceof Integer
+        || v instanceof Long || v instanceof Double || v instanceof BigInteger
+        || v instanceof byte[]) {
+      return v;
+    }
+    if (v instanceof Short || v instanceof Byte) {
+      return ((Number) v).intValue();
+    }
+    if (v instanceof Float f) {
+      return f.doubleValue();
+    }
+    if (v instanceof BigDecimal d) {
+      return d.toString();
+    }
+    if (v instanceof Character c) {
+      return c.toString();
+    }
+    if (v instanceof Enum<?> e) {
+      return e.name();
+    }
+    if (v instanceof Optional<?> o) {
+      return toPython(o.orElse(null), version);
+    }
+    if (v instanceof PyroUri u) {
+      return uri(u, version);
+    }
+    if (v instanceof PythonTuple t) {
+      Object[] items = new Object[t.items().size()];
+      for (int i = 0; i < items.length; i++) {
+        items[i] = toPython(t.items().get(i), version);
+      }
+      return items;
+    }
+    if (v instanceof Throwable t) {
+      return PythonException.of(t, false).toPython(version);
+    }
+    if (v instanceof Set<?> s) {
+      Set<Object> out = new LinkedHashSet<>();
+      for (Object o : s) {
+        out.add(toPython(o, version));
+      }
+      return out;
+    }
+    if (v instanceof Collection<?> c) {
+      List<Object> out = new ArrayList<>(c.size());
+      for (Object o : c) {
+        out.add(toPython(o, version));
+      }
+      return out;
+    }
+    if (v instanceof Map<?, ?> m) {
+      Map<Object, Object> out = new LinkedHashMap<>();
+      m.forEach((k, val) -> out.put(toPython(k, version), toPython(val, version)));
+      return out;
+    }
+    if (v instanceof Object[] a) { // a tuple (as serpent writes Object[]), also when converted again
+      Object[] out = new Object[a.length];
+      for (int i = 0; i < a.length; i++) {
+        out[i] = toPython(a[i], version);
+      }
+      return out;
+    }
+    if (v.getClass().isArray()) {
+      int n = Array.getLength(v);
+      List<Object> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        out.add(toPython(Array.get(v, i), version));
+      }
+      return out;
+    }
+    if (v instanceof Record r) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (RecordComponent c : r.getClass().getRecordComponents()) {
+        try {
+          java.lang.reflect.Method accessor = c.getAccessor();
+          accessor.trySetAccessible();
+          out.put(snake(c.getName()), toPython(accessor.invoke(r), version));
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException("cannot read " + r.getClass().getSimpleName() + "."
+              + c.getName() + ": " + e, e);
+        }
+      }
+      return out;
+    }
+    return v.toString();
+  }
+
+  /** Pyro's URI class, as its serpent serializer writes it. */
+  static Map<String, Object> uri(PyroUri u, int version) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("__class__", version == PyroMessage.PYRO4 ? "Pyro4.core.URI" : "Pyro5.core.URI");
+    boolean unix = u.location() != null && u.location().isUnix();
+    String host = u.location() == null || unix ? null : u.location().host();
+    Integer port = u.location() == null || unix ? null : u.location().port();
+    out.put("state", new Object[] {u.protocol(), u.object(),
+        unix ? u.location().path().toString() : null, host, port}); // a tuple
+    return out;
+  }
+
+  // ------------------------------------------------------------------ Python to Java
+
+  /**
+   * A Python value as a parameter of {@code type} wants it.
+   *
+   * @param what the parameter, for messages ("argument 'image'")
+   * @throws PythonException of TypeError or ValueError naming {@code what}
+   */
+  public static Object toJava(Object v, Type type, String what) {
+    Class<?> raw = raw(type);
+    if (v == null) {
+      if (raw.isPrimitive()) {
+        throw PythonException.type(what + " must be " + pythonName(raw) + ", not None");
+      }
+      return raw == Optional.class ? Optional.empty() : null;
+    }
+    if (raw == Object.class) {
+      return plain(v);
+    }
+    if (raw == String.class) {
+      if (v instanceof String) {
+        return v;
+      }
+      throw mismatch(what, raw, v);
+    }
+    if (raw == boolean.class || raw == Boolean.class) {
+      if (v instanceof Boolean) {
+        return v;
+      }
+      throw mismatch(what, raw, v);
+    }
+    if (raw == int.class || raw == Integer.class || raw == long.class || raw == Long.class
+        || raw == short.class || raw == Short.class || raw == byte.class || raw == Byte.class) {
+      if (!(v instanceof Integer || v instanceof Long || v instanceof BigInteger)) {
+        throw mismatch(what, raw, v);
+      }
+      BigInteger big = v instanceof BigInteger b ? b : BigInteger.valueOf(((Number) v).longValue());
+      long min = raw == int.class || raw == Integer.class ? Integer.MIN_VALUE
+          : raw == short.class || raw == Short.class ? Short.MIN_VALUE
+          : raw == byte.class || raw == Byte.class ? Byte.MIN_VALUE : Long.MIN_VALUE;
+      long max = raw == int.class || raw == Integer.class ? Integer.MAX_VALUE
+          : raw == short.class || raw == Short.class ? Short.MAX_VALUE
+          : raw == byte.class || raw == Byte.class ? Byte.MAX_VALUE : Long.MAX_VALUE;
+      if (big.compareTo(BigInteger.valueOf(min)) < 0 || big.compareTo(BigInteger.valueOf(max)) > 0) {
+        throw PythonException.value(what + " is out of range: " + big + " (expected " + min
+            + " to " + max + ")");
+      }
+      long n = big.longValue();
+      return raw == int.class || raw == Integer.class ? (Object) (int) n
+          : raw == short.class || raw == Short.class ? (Object) (short) n
+          : raw == byte.class || raw == Byte.class ? (Object) (byte) n : (Object) n;
+    }
+    if (raw == double.class || raw == Double.class || raw == float.class
+        || raw == Float.class) {
+      if (!(v instanceof Number) || v instanceof BigDecimal) {
+        throw mismatch(what, raw, v);
+      }
+      double d = ((Number) v).doubleValue();
+      return raw == float.class || raw == Float.class ? (Object) (float) d : (Object) d;
+    }
+    if (raw == byte[].class) {
+      byte[] bytes = bytes(v);
+      if (bytes == null) {
+        throw mismatch(what, raw, v);
+      }
+      return bytes;
+    }
+    if (raw.isEnum()) {
+      if (v instanceof String s) {
+        for (Object c : raw.getEnumConstants()) {
+          if (((Enum<?>) c).name().equalsIgnoreCase(s)) {
+            return c;
+          }
+        }
+        throw PythonException.value(what + ": '" + s + "' is not one of "
+            + java.util.Arrays.toString(raw.getEnumConstants()));
+      }
+      throw mismatch(what, raw, v);
+    }
+    if (raw == Optional.class) {
+      return Optional.ofNullable(toJava(v, typeArgument(type, 0), what));
+    }
+    if (raw.isArray() || Collection.class.isAssignableFrom(raw)) {
+      List<?> items = sequence(v);
+      if (items == null) {
+        throw mismatch(what, raw, v);
+      }
+      Type element = raw.isArray() ? componentType(type) : typeArgument(type, 0);
+      if (raw.isArray()) {
+        Object array = Array.newInstance(raw(element), items.size());
+        for (int i = 0; i < items.size(); i++) {
+          Array.set(array, i, toJava(items.get(i), element, what + "[" + i + "]"));
+        }
+        return array;
+      }
+      Collection<Object> out = Set.class.isAssignableFrom(raw) ? new LinkedHashSet<>()
+          : new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        out.add(toJava(items.get(i), element, what + "[" + i + "]"));
+      }
+      return out;
+    }
+    if (Map.class.isAssignableFrom(raw)) {
+      if (!(v instanceof Map<?, ?> m)) {
+        throw mismatch(what, raw, v);
+      }
+      Map<Object, Object> out = new LinkedHashMap<>();
+      Type keyType = typeArgument(type, 0);
+      Type valueType = typeArgument(type, 1);
+      m.forEach((k, val) -> out.put(toJava(k, keyType, what + " key"),
+          toJava(val, valueType, what + "[" + k + "]")));
+      return out;
+    }
+    if (raw.isRecord() && v instanceof Map<?, ?> m) {
+      RecordComponent[] components = raw.getRecordComponents();
+      Object[] values = new Object[components.length];
+      Class<?>[] types = new Class<?>[components.length];
+      for (int i = 0; i < components.length; i++) {
+        String name = components[i].getName();
+        Object given = m.containsKey(snake(name)) ? m.get(snake(name)) : m.get(name);
+        values[i] = toJava(given, components[i].getGenericType(), what + "['" + snake(name)
+            + "']");
+        types[i] = components[i].getType();
+      }
+      try {
+        java.lang.reflect.Constructor<?> c = raw.getDeclaredConstructor(types);
+        c.trySetAccessible();
+        return c.newInstance(values);
+      } catch (java.lang.reflect.InvocationTargetException e) {
+        throw PythonException.value(what + ": " + e.getCause().getMessage());
+      } catch (ReflectiveOperationException e) {
+        throw PythonException.type(what + ": cannot make a " + raw.getSimpleName() + ": " + e);
+      }
+    }
+    if (raw.isInstance(v)) {
+      return v;
+    }
+    throw mismatch(what, raw, v);
+  }
+
+  /** A parsed value with tuples as lists, for a parameter of type Object. */
+  private static Object plain(Object v) {
+    if (v instanceof Object[] tuple) {
+      List<Object> out = new ArrayList<>(tuple.length);
+      for (Object o : tuple) {
+        out.add(plain(o));
+      }
+      return out;
+    }
+    return v;
+  }
+
+  /** Serpent's bytes: a {@code b'..'} literal, or the dict of base64 text Pyro sends. */
+  static byte[] bytes(Object v) {
+    if (v instanceof byte[] b) {
+      return b;
+    }
+    if (v instanceof Map<?, ?> m && "base64".equals(m.get("encoding"))
+        && m.get("data") instanceof String data) {
+      try {
+        return Base64.getDecoder().decode(data);
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private static List<?> sequence(Object v) {
+    if (v instanceof List<?> l) {
+      return l;
+    }
+    if (v instanceof Object[] tuple) {
+      return java.util.Arrays.asList(tuple);
+    }
+    if (v instanceof Collection<?> c) {
+      return new ArrayList<>(c);
+    }
+    return null;
+  }
+
+  private static PythonException mismatch(String what, Class<?> raw, Object v) {
+    return PythonException.type(what + " must be " + pythonName(raw) + ", not "
+        + typeName(v));
+  }
+
+  /** How Python would name the type of a parsed value. */
+  public static String typeName(Object v) {
+    if (v == null) {
+      return "NoneType";
+    }
+    if (v instanceof String) {
+      return "str";
+    }
+    if (v instanceof Boolean) {
+      return "bool";
+    }
+    if (v instanceof Integer || v instanceof Long || v instanceof BigInteger) {
+      return "int";
+    }
+    if (v instanceof Double) {
+      return "float";
+    }
+    if (v instanceof Object[]) {
+      return "tuple";
+    }
+    if (v instanceof List) {
+      return "list";
+    }
+    if (v instanceof Set) {
+      return "set";
+    }
+    if (v instanceof Map) {
+      return "dict";
+    }
+    if (v instanceof byte[]) {
+      return "bytes";
+    }
+    return v.getClass().getSimpleName();
+  }
+
+  private static String pythonName(Class<?> raw) {
+    if (raw == String.class) {
+      return "str";
+    }
+    if (raw == boolean.class || raw == Boolean.class) {
+      return "bool";
+    }
+    if (raw == int.class || raw == Integer.class || raw == long.class || raw == Long.class
+        || raw == short.class || raw == Short.class || raw == byte.class || raw == Byte.class) {
+      return "int";
+    }
+    if (raw == double.class || raw == Double.class || raw == float.class
+        || raw == Float.class) {
+      return "float";
+    }
+    if (raw == byte[].class) {
+      return "bytes";
+    }
+    if (raw.isArray() || List.class.isAssignableFrom(raw)) {
+      return "list";
+    }
+    if (Set.class.isAssignableFrom(raw)) {
+      return "set";
+    }
+    if (Collection.class.isAssignableFrom(raw)) {
+      return "list";
+    }
+    if (Map.class.isAssignableFrom(raw) || raw.isRecord()) {
+      return "dict";
+    }
+    if (raw.isEnum()) {
+      return "str";
+    }
+    return raw.getSimpleName();
+  }
+
+  private static Class<?> raw(Type t) {
+    if (t instanceof Class<?> c) {
+      return c;
+    }
+    if (t instanceof ParameterizedType p) {
+      return (Class<?>) p.getRawType();
+    }
+    if (t instanceof GenericArrayType g) {
+      return Array.newInstance(raw(g.getGenericComponentType()), 0).getClass();
+    }
+    return Object.class; // wildcards, type variables
+  }
+
+  private static Type typeArgument(Type t, int i) {
+    if (t instanceof ParameterizedType p && p.getActualTypeArguments().length > i) {
+      Type a = p.getActualTypeArguments()[i];
+      if (a instanceof java.lang.reflect.WildcardType w) {
+        return w.getUpperBounds()[0];
+      }
+      return a;
+    }
+    return Object.class;
+  }
+
+  private static Type componentType(Type t) {
+    if (t instanceof GenericArrayType g) {
+      return g.getGenericComponentType();
+    }
+    return ((Class<?>) t).getComponentType();
+  }
+
+  /** For messages: at most 200 characters of a payload. */
+  static String excerpt(byte[] data) {
+    String s = new String(data, 0, Math.min(data.length, 200), StandardCharsets.UTF_8);
+    return data.length > 200 ? s + "..." : s;
+  }
+}
