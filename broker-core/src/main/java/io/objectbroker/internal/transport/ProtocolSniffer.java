@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
 
-  private final Runnable objectBroker;
+  private final java.util.function.Supplier<Connection> objectBroker;
   private final Runnable pyro;
   private ScheduledFuture<?> timeout;
 
@@ -23,16 +23,19 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
    * @param objectBroker installs ObjectBroker's handlers after this one
    * @param pyro installs Pyro's
    */
-  ProtocolSniffer(Runnable objectBroker, Runnable pyro) {
+  ProtocolSniffer(java.util.function.Supplier<Connection> objectBroker, Runnable pyro) {
     this.objectBroker = objectBroker;
     this.pyro = pyro;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    // A peer that says nothing is let go, as ObjectBroker's handshake timeout would.
+    // A peer that says nothing is let go as ObjectBroker's handshake timeout lets it go: told
+    // why, in ObjectBroker's protocol (a Pyro client speaks first).
     timeout = ctx.executor().schedule(() -> {
-      ctx.channel().close();
+      Connection c = objectBroker.get();
+      ctx.pipeline().remove(this);
+      c.close("no handshake within 10 s");
     }, 10, TimeUnit.SECONDS);
   }
 
@@ -51,7 +54,7 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
     if (in.getByte(in.readerIndex()) == 'P') {
       pyro.run();
     } else {
-      objectBroker.run();
+      objectBroker.get();
     }
     ctx.fireChannelRead(in);
     ctx.pipeline().remove(this);

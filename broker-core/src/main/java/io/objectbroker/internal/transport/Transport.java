@@ -267,14 +267,15 @@ public final class Transport {
             }
             // Made now, as the channel's reads are set up at its first read.
             FrameDecoder decoder = decoder(ch, maxFrameBytes, budget, ssl != null);
-            Runnable objectBroker = () -> {
+            java.util.function.Supplier<Connection> objectBroker = () -> {
               Connection c = new Connection(ch, codec, handler, false, maxFrameBytes, peer,
                   null, policy);
               addHandlers(ch, c, decoder, keepAlive);
               onConnection.accept(c);
+              return c;
             };
             if (foreign == null) {
-              objectBroker.run();
+              objectBroker.get();
             } else {
               ch.pipeline().addLast(new ProtocolSniffer(objectBroker,
                   () -> foreign.install(ch, peer, ssl != null)));
