@@ -107,6 +107,12 @@ public final class Discovery {
   /** A whole version 1 request, still answered (see the class comment). */
   public static final String LEGACY_REQUEST = "OBNS-DISCOVER 1";
 
+  /**
+   * The request of Pyro4's and Pyro5's {@code locateNS()}, which the same port answers with
+   * the URI of the name server as Pyro's clients know it ({@code PYRO:Pyro.NameServer@host:port}).
+   */
+  public static final String PYRO_REQUEST = "GET_NSURI";
+
   /** The start of the answer to a version 1 request, followed by a space and the address. */
   public static final String LEGACY_ANSWER_PREFIX = "OBNS-HERE 1";
 
@@ -327,6 +333,11 @@ public final class Discovery {
       return Optional.empty();
     }
     String text = new String(data, offset, length, StandardCharsets.US_ASCII);
+    if (text.equals(PYRO_REQUEST)) {
+      // Pyro's broadcast: its answer is the URI of the name server object, unsigned (Pyro's
+      // clients check nothing; ObjectBroker's never send this request).
+      return Optional.of(ascii("PYRO:Pyro.NameServer@" + advertised));
+    }
     if (text.equals(LEGACY_REQUEST)) {
       return Optional.of(ascii(LEGACY_ANSWER_PREFIX + " " + advertised));
     }

@@ -182,6 +182,24 @@ class DiscoveryResponderTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("advertised: ");
   }
 
+  @Test
+  void pyrosBroadcastIsAnsweredWithTheNameServersPyroUri() throws Exception {
+    try (DiscoveryResponder responder = start(frozen);
+        DatagramSocket pyro = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+      pyro.setSoTimeout((int) BOUND.toMillis());
+      // What Pyro4's and Pyro5's locateNS() send, and read with recvfrom(100).
+      send(pyro, responder, 1, "GET_NSURI");
+      DatagramPacket answer = new DatagramPacket(new byte[100], 100);
+      pyro.receive(answer);
+      assertThat(new String(answer.getData(), 0, answer.getLength(), StandardCharsets.ISO_8859_1))
+          .isEqualTo("PYRO:Pyro.NameServer@10.1.2.3:9090");
+      // Anything else starting like it is junk.
+      send(pyro, responder, 1, "GET_NSURI please");
+      await().atMost(BOUND).until(() -> responder.counts().malformed() == 1);
+      assertThat(responder.counts().answered()).isEqualTo(1);
+    }
+  }
+
   private DiscoveryResponder start(Settings settings) {
     return DiscoveryResponder.start(new InetSocketAddress(LOOPBACK, 0), LOOPBACK, NS, settings);
   }
