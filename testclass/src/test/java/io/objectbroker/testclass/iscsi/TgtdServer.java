@@ -246,7 +246,7 @@ public final class TgtdServer implements AutoCloseable {
   }
 
   /** {@code problem}, or an AssertionError saying it when {@code require} is set. */
-  static String skipReason(String problem, String require) {
+  public static String skipReason(String problem, String require) {
     if (problem != null && require != null && !require.isBlank()
         && !require.strip().equals("0") && !require.strip().equalsIgnoreCase("false")) {
       throw new AssertionError("the real iSCSI stack is required here (" + REQUIRE_ENV + "="
