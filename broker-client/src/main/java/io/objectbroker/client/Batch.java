@@ -5,6 +5,7 @@ import io.objectbroker.ProtocolException;
 import io.objectbroker.SerializationException;
 import io.objectbroker.internal.calls.BatchCall;
 import io.objectbroker.internal.calls.CallOutcome;
+import io.objectbroker.internal.pyro.PyroUri;
 import io.objectbroker.Remote;
 import java.lang.reflect.Array;
 import java.lang.reflect.InvocationHandler;
@@ -38,12 +39,19 @@ import java.util.Objects;
  * <p>Calls are added by method name ({@link #add}), or by calling the methods of a typed
  * proxy that records them ({@link #proxy}).
  *
+ * <p>To a Pyro object, a batch goes as Pyro's batch: one message, whose calls the daemon runs
+ * in order and stops at the first failure; unless the batch stops on error, the calls after
+ * that one are sent again as the next batch, so that every call runs here too.
+ *
  * <p>Made by {@link RemoteObject#batch()}. A batch is a list being built, not safe for use
  * from several threads; {@link #run} may be called again, and runs the calls again.
  */
 public final class Batch {
 
-  private final CallServiceClient service;
+  private final CallServiceClient service; // null for a Pyro object's
+  private final PyroClient pyroClient;
+  private final PyroUri pyro;
+  private final CallOptions pyroOptions;
   private final List<BatchCall> calls = new ArrayList<>();
   // The interface method of each call added through a proxy, null for one added by name: it
   // says which checked exceptions the call's result may throw as themselves.
@@ -51,6 +59,17 @@ public final class Batch {
 
   Batch(CallServiceClient service) {
     this.service = service;
+    this.pyroClient = null;
+    this.pyro = null;
+    this.pyroOptions = null;
+  }
+
+  /** A batch of calls to the Pyro object at {@code pyro}. */
+  Batch(PyroClient pyroClient, PyroUri pyro, CallOptions options) {
+    this.service = null;
+    this.pyroClient = pyroClient;
+    this.pyro = pyro;
+    this.pyroOptions = options;
   }
 
   /**
@@ -87,9 +106,11 @@ public final class Batch {
       throw new IllegalArgumentException("remoteInterface: " + remoteInterface.getName()
           + " (expected: an interface marked @" + Remote.class.getName() + ")");
     }
-    service.register(remoteInterface);
+    if (service != null) {
+      service.register(remoteInterface);
+    }
     String name = "batch proxy of " + remoteInterface.getSimpleName() + " for "
-        + service.target();
+        + (service != null ? service.target() : pyro);
     InvocationHandler recorder = (proxy, method, args) -> {
       if (method.getDeclaringClass() == Object.class) {
         switch (method.getName()) {
@@ -136,6 +157,10 @@ public final class Batch {
     }
     List<BatchCall> sent = new ArrayList<>(calls);
     List<Method> methods = new ArrayList<>(declared);
+    if (pyro != null) {
+      return pyroClient.batch(pyro, sent.stream().map(BatchCall::method).toList(),
+          sent.stream().map(BatchCall::args).toList(), methods, options, pyroOptions);
+    }
     String what = "batch of " + sent.size() + " calls to " + service.target().id();
     Object answer = service.call("batch", what,
         objectId -> new Object[] {objectId, sent, options.isStopOnError()});

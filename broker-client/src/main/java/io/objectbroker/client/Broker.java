@@ -84,8 +84,12 @@ public final class Broker implements AutoCloseable {
   private final ThreadPoolExecutor callbackWorkers;
   private final Dispatcher dispatcher;
   private final Map<Address, NameServer> nameServers = new ConcurrentHashMap<>();
+  private final PyroSettings pyroSettings;
+  private PyroClient pyro; // guarded by this; made by the first proxy of a Pyro object
 
   private Broker(Builder b) {
+    this.pyroSettings = new PyroSettings(b.maxFrameBytes, b.connectTimeout, b.tls,
+        b.credentials, b.nameCacheTtl, b.nameServers);
     this.codec = new KryoCodec();
     codec.register(NameServer.class);
     codec.register(b.types.toArray(Class<?>[]::new));
@@ -137,7 +141,22 @@ public final class Broker implements AutoCloseable {
 
   /**
    * A typed proxy for the object at {@code uri}: {@code OB:id@host:port}, {@code OBNAME:name},
-   * or a bare name (taken as {@code OBNAME:name}).
+   * or a bare name (taken as {@code OBNAME:name}); or a Pyro object, {@code
+   * PYRO:id@host:port} or {@code PYRONAME:name[@host:port]}.
+   *
+   * <p>A Pyro object is one a Python Pyro4 or Pyro5 daemon serves (or an ObjectBroker server,
+   * whose port speaks Pyro too); a {@code PYRONAME:} name is looked up at the Pyro name server
+   * it names, or else at this broker's name server(s). Its methods are called by their Python
+   * names: the interface's method name if the object has it, else the same in Python's style
+   * ({@code listAllImages} as {@code list_all_images}). Arguments go as Python values (a record
+   * as a dict of its components); a dict comes back as a record or map, a list or tuple as a
+   * list or array, as the method declares. Sync, async ({@code CompletableFuture} results),
+   * {@link io.objectbroker.Oneway} and batch calls work as for ObjectBroker objects; a Python
+   * exception comes back as {@link io.objectbroker.RemoteInvocationException} naming its
+   * class and message, with the Python traceback as its stack trace (Pyro's own errors as
+   * their counterparts: {@code NamingError} as {@link io.objectbroker.NamingException}, ...).
+   * The broker's TLS setting and credentials apply (credentials only over TLS or on this
+   * machine, since Pyro's handshake carries them in clear).
    *
    * @throws IllegalArgumentException if the type is not a {@code @Remote} interface, or the
    *     URI is malformed
@@ -148,18 +167,29 @@ public final class Broker implements AutoCloseable {
 
   /** A typed proxy that calls with {@code options}. */
   public <T> T proxy(Class<T> remoteInterface, String uri, CallOptions options) {
+    Objects.requireNonNull(uri, "uri");
+    if (PyroClient.isPyro(uri)) {
+      return PyroProxyHandler.create(remoteInterface, PyroClient.parse(uri), options, pyro());
+    }
     T proxy = ProxyHandler.create(remoteInterface, parse(uri), options, invoker, completions);
     codec.register(remoteInterface);
     return proxy;
   }
 
-  /** A dynamic proxy that calls the object at {@code uri} by method name. */
+  /**
+   * A dynamic proxy that calls the object at {@code uri} by method name; for a Pyro object
+   * see {@link #proxy(Class, String)}.
+   */
   public RemoteObject remote(String uri) {
     return remote(uri, options);
   }
 
   /** A dynamic proxy that calls with {@code options}. */
   public RemoteObject remote(String uri, CallOptions options) {
+    Objects.requireNonNull(uri, "uri");
+    if (PyroClient.isPyro(uri)) {
+      return new RemoteObject(pyro(), PyroClient.parse(uri), options);
+    }
     return new RemoteObject(parse(uri), null, options, invoker, completions);
   }
 
@@ -170,6 +200,10 @@ public final class Broker implements AutoCloseable {
    * @throws IllegalArgumentException if {@code proxy} is not a proxy
    */
   public RemoteObject dynamic(Object proxy) {
+    PyroProxyHandler p = PyroProxyHandler.of(proxy);
+    if (p != null) {
+      return p.dynamic();
+    }
     ProxyHandler h = ProxyHandler.of(proxy);
     return new RemoteObject(h.target(), h.bound(), h.options(), h.invoker(), completions);
   }
@@ -233,12 +267,30 @@ public final class Broker implements AutoCloseable {
   /** Closes every connection; calls in flight fail with connection-closed. */
   @Override
   public void close() {
+    synchronized (this) {
+      if (pyro != null) {
+        pyro.close();
+      }
+    }
     pool.close();
     if (sync != null) {
       sync.close();
     }
     completionPool.shutdown();
     callbackWorkers.shutdown();
+  }
+
+  private record PyroSettings(int maxBytes, Duration connectTimeout, io.objectbroker.Tls tls,
+      io.objectbroker.Credentials credentials, Duration nameCacheTtl,
+      List<Address> nameServers) {}
+
+  private synchronized PyroClient pyro() {
+    if (pyro == null) {
+      PyroSettings s = pyroSettings;
+      pyro = new PyroClient(s.maxBytes(), s.connectTimeout(), s.tls(), s.credentials(),
+          s.nameCacheTtl(), s.nameServers());
+    }
+    return pyro;
   }
 
   // One proxy per name server: making a proxy reflects over the interface.

@@ -1,6 +1,7 @@
 package io.objectbroker.client;
 
 import io.objectbroker.Uri;
+import io.objectbroker.internal.pyro.PyroUri;
 import io.objectbroker.internal.transport.Connection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -15,6 +16,10 @@ import java.util.concurrent.Executor;
  * Object images = service.call("listAllImages");
  * }</pre>
  *
+ * <p>For a Pyro object ({@code PYRO:} or {@code PYRONAME:} URI), the method is the Python
+ * method of that name or of the same name in Python's style, and results are plain Java values
+ * (a dict as a {@code Map}, a list or tuple as a {@code List}); see {@link Broker#remote}.
+ *
  * <p>Safe for use from many threads.
  */
 public final class RemoteObject {
@@ -24,6 +29,8 @@ public final class RemoteObject {
   private final CallOptions options;
   private final Invoker invoker;
   private final Executor callbacks;
+  private final PyroClient pyroClient; // with pyro, for a Pyro object; else null
+  private final PyroUri pyro;
 
   RemoteObject(Uri target, Connection bound, CallOptions options, Invoker invoker,
       Executor callbacks) {
@@ -32,6 +39,19 @@ public final class RemoteObject {
     this.options = options;
     this.invoker = invoker;
     this.callbacks = callbacks;
+    this.pyroClient = null;
+    this.pyro = null;
+  }
+
+  /** A dynamic proxy for the Pyro object at {@code pyro}. */
+  RemoteObject(PyroClient pyroClient, PyroUri pyro, CallOptions options) {
+    this.target = null;
+    this.bound = null;
+    this.options = options;
+    this.invoker = null;
+    this.callbacks = null;
+    this.pyroClient = pyroClient;
+    this.pyro = pyro;
   }
 
   /**
@@ -43,6 +63,11 @@ public final class RemoteObject {
    *     as itself when unchecked
    */
   public Object call(String method, Object... args) {
+    if (pyro != null) {
+      String what = pyro.object() + "." + method + " on " + pyro;
+      return PyroClient.convert(pyroClient.call(pyro, method, args, false, options, what),
+          Object.class, what);
+    }
     return invoker.invoke(target, bound, method, args, options, target.id() + "." + method,
         null);
   }
@@ -54,6 +79,10 @@ public final class RemoteObject {
    * when the timeout passes first).
    */
   public CompletableFuture<Object> callAsync(String method, Object... args) {
+    if (pyro != null) {
+      return pyroClient.callAsync(pyro, method, args, options, pyro.object() + "." + method
+          + " on " + pyro, Object.class);
+    }
     return invoker.invokeAsync(target, bound, method, args, options,
         target.id() + "." + method, null, callbacks);
   }
@@ -63,6 +92,11 @@ public final class RemoteObject {
    * failure is logged on the server).
    */
   public void callOneway(String method, Object... args) {
+    if (pyro != null) {
+      pyroClient.call(pyro, method, args, true, options, pyro.object() + "." + method + " on "
+          + pyro);
+      return;
+    }
     invoker.invokeOneway(target, bound, method, args, target.id() + "." + method);
   }
 
@@ -71,6 +105,9 @@ public final class RemoteObject {
    * returned in order, a failure reported per call. See {@link Batch}.
    */
   public Batch batch() {
+    if (pyro != null) {
+      return new Batch(pyroClient, pyro, options);
+    }
     return new Batch(new CallServiceClient(target, options, invoker));
   }
 
@@ -81,23 +118,39 @@ public final class RemoteObject {
    *
    * @throws io.objectbroker.UnknownMethodException if the object exposes no such method
    * @throws io.objectbroker.ServerBusyException if the server's worker queue is full
+   * @throws UnsupportedOperationException for a Pyro object: long calls are ObjectBroker's
    */
   public LongCall submit(String method, Object... args) {
+    if (pyro != null) {
+      throw new UnsupportedOperationException("long calls are ObjectBroker's own; " + pyro
+          + " is a Pyro object: call it with callAsync instead");
+    }
     return LongCall.submit(new CallServiceClient(target, options, invoker), method, args);
   }
 
   /** A copy that calls with other options. */
   public RemoteObject withOptions(CallOptions options) {
+    if (pyro != null) {
+      return new RemoteObject(pyroClient, pyro, options);
+    }
     return new RemoteObject(target, bound, options, invoker, callbacks);
   }
 
-  /** Where the object is, as given. */
+  /**
+   * Where the object is, as given.
+   *
+   * @throws UnsupportedOperationException for a Pyro object, whose URI is no ObjectBroker URI
+   *     ({@link #toString} shows it)
+   */
   public Uri uri() {
+    if (pyro != null) {
+      throw new UnsupportedOperationException(pyro + " is a Pyro URI, not an ObjectBroker one");
+    }
     return target;
   }
 
   @Override
   public String toString() {
-    return "RemoteObject[" + target + "]";
+    return "RemoteObject[" + (pyro != null ? pyro : target) + "]";
   }
 }

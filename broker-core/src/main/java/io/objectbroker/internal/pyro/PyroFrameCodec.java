@@ -60,6 +60,53 @@ public final class PyroFrameCodec extends ByteToMessageCodec<PyroMessage> {
       return;
     }
     int start = in.readerIndex();
+    int headerSize = headerSize(in, start);
+    if (version != 0 && in.getUnsignedShort(start + 4) != version) {
+      throw new ProtocolException("Pyro protocol version " + in.getUnsignedShort(start + 4)
+          + " after " + version + " on one connection");
+    }
+    if (in.readableBytes() < headerSize) {
+      return;
+    }
+    Header h = header(in, start);
+    version = h.version();
+    long size = h.dataSize() + h.annotationsSize();
+    if (size > limit()) {
+      in.skipBytes(headerSize);
+      long now = Math.min(size, in.readableBytes());
+      in.skipBytes((int) now);
+      bytesToSkip = size - now;
+      out.add(new TooLarge(h.empty(), size, limit()));
+      return;
+    }
+    if (in.readableBytes() < headerSize + size) {
+      return;
+    }
+    in.skipBytes(headerSize);
+    out.add(body(h, in, limit()));
+  }
+
+  /**
+   * A message's header, read; {@link #body} reads the rest.
+   *
+   * @param size the header's own length
+   */
+  public record Header(int version, int type, int flags, int seq, int serializer,
+      long dataSize, long annotationsSize, byte[] correlation, int size) {
+
+    /** The message with this header and nothing in it. */
+    public PyroMessage empty() {
+      return new PyroMessage(version, type, flags, seq, serializer, correlation, Map.of(),
+          new byte[0]);
+    }
+  }
+
+  /**
+   * The length of the header that starts at {@code start}, from its first 6 bytes.
+   *
+   * @throws ProtocolException if they are not PYRO and a version spoken here
+   */
+  public static int headerSize(ByteBuf in, int start) {
     if (in.getInt(start) != 0x5059524F) { // "PYRO"
       throw new ProtocolException("not a Pyro message (it does not start with PYRO)");
     }
@@ -68,15 +115,16 @@ public final class PyroFrameCodec extends ByteToMessageCodec<PyroMessage> {
       throw new ProtocolException("Pyro protocol version " + v + " is not spoken here (48, of"
           + " Pyro4, and 502, of Pyro5, are)");
     }
-    if (version != 0 && v != version) {
-      throw new ProtocolException("Pyro protocol version " + v + " after " + version
-          + " on one connection");
-    }
-    boolean pyro4 = v == PyroMessage.PYRO4;
-    int headerSize = pyro4 ? PyroMessage.PYRO4_HEADER : PyroMessage.PYRO5_HEADER;
-    if (in.readableBytes() < headerSize) {
-      return;
-    }
+    return v == PyroMessage.PYRO4 ? PyroMessage.PYRO4_HEADER : PyroMessage.PYRO5_HEADER;
+  }
+
+  /**
+   * Reads the whole header at {@code start} (its {@link #headerSize} bytes are there).
+   *
+   * @throws ProtocolException if its checksum or magic number is wrong
+   */
+  public static Header header(ByteBuf in, int start) {
+    int v = in.getUnsignedShort(start + 4);
     int type;
     int flags;
     int seq;
@@ -84,7 +132,7 @@ public final class PyroFrameCodec extends ByteToMessageCodec<PyroMessage> {
     long dataSize;
     long annotationsSize;
     byte[] correlation = null;
-    if (pyro4) {
+    if (v == PyroMessage.PYRO4) {
       type = in.getUnsignedShort(start + 6);
       flags = in.getUnsignedShort(start + 8);
       seq = in.getUnsignedShort(start + 10);
@@ -112,27 +160,22 @@ public final class PyroFrameCodec extends ByteToMessageCodec<PyroMessage> {
         in.getBytes(start + 20, correlation);
       }
     }
-    version = v;
-    long size = dataSize + annotationsSize;
-    if (size > limit()) {
-      in.skipBytes(headerSize);
-      PyroMessage header = new PyroMessage(v, type, flags, seq, serializer, correlation,
-          Map.of(), new byte[0]);
-      long now = Math.min(size, in.readableBytes());
-      in.skipBytes((int) now);
-      bytesToSkip = size - now;
-      out.add(new TooLarge(header, size, limit()));
-      return;
-    }
-    if (in.readableBytes() < headerSize + size) {
-      return;
-    }
-    in.skipBytes(headerSize);
+    return new Header(v, type, flags, seq, serializer, dataSize, annotationsSize, correlation,
+        v == PyroMessage.PYRO4 ? PyroMessage.PYRO4_HEADER : PyroMessage.PYRO5_HEADER);
+  }
+
+  /**
+   * Reads the annotations and data that follow header {@code h} (all of them are in {@code
+   * in}, from its reader index), inflating compressed data up to {@code limit} bytes.
+   */
+  public static PyroMessage body(Header h, ByteBuf in, int limit) {
+    boolean pyro4 = h.version() == PyroMessage.PYRO4;
+    byte[] correlation = h.correlation();
     Map<String, byte[]> annotations = Map.of();
-    if (annotationsSize > 0) {
+    if (h.annotationsSize() > 0) {
       annotations = new LinkedHashMap<>();
       int chunkHeader = pyro4 ? 6 : 8;
-      int end = in.readerIndex() + (int) annotationsSize;
+      int end = in.readerIndex() + (int) h.annotationsSize();
       while (in.readerIndex() < end) {
         if (end - in.readerIndex() < chunkHeader) {
           throw new ProtocolException("truncated Pyro annotation chunk");
@@ -151,13 +194,15 @@ public final class PyroFrameCodec extends ByteToMessageCodec<PyroMessage> {
         correlation = annotations.get("CORR");
       }
     }
-    byte[] data = new byte[(int) dataSize];
+    byte[] data = new byte[(int) h.dataSize()];
     in.readBytes(data);
+    int flags = h.flags();
     if ((flags & PyroMessage.FLAG_COMPRESSED) != 0) {
-      data = inflate(data, limit());
+      data = inflate(data, limit);
       flags &= ~PyroMessage.FLAG_COMPRESSED;
     }
-    out.add(new PyroMessage(v, type, flags, seq, serializer, correlation, annotations, data));
+    return new PyroMessage(h.version(), h.type(), flags, h.seq(), h.serializer(), correlation,
+        annotations, data);
   }
 
   private static byte[] inflate(byte[] data, int max) {
