@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import net.razorvine.serpent.ParseException;
 import net.razorvine.serpent.Parser;
 import net.razorvine.serpent.Serializer;
 
@@ -49,10 +48,16 @@ public final class PythonValues {
    * @throws PythonException of ValueError (Pyro's SerializeError) if it is not serpent
    */
   public static Object loads(byte[] data) {
+    if (data.length == 0) { // serpent's parser would fail with a NullPointerException
+      throw PythonException.serialize("cannot parse the serpent payload: it is empty");
+    }
     try {
       return new Parser().parse(data).getData();
-    } catch (ParseException | IllegalArgumentException | IndexOutOfBoundsException e) {
-      throw PythonException.serialize("cannot parse the serpent payload: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // serpent's ParseException, or what else its parser lets out on bad input (a
+      // NumberFormatException for b'\xzz', ...): the peer's fault, never this side's.
+      throw PythonException.serialize("cannot parse the serpent payload: "
+          + (e.getMessage() != null ? e.getMessage() : e.toString()));
     } catch (StackOverflowError e) {
       throw PythonException.serialize("serpent payload nested too deeply");
     }

@@ -221,6 +221,13 @@ class PythonValuesTest {
   }
 
   @Test
+  void anEmptyPayloadIsASerializeError() {
+    // serpent's parser lets a NullPointerException out for it.
+    assertPythonError(() -> PythonValues.loads(new byte[0]), "Pyro4.errors.SerializeError")
+        .hasMessage("cannot parse the serpent payload: it is empty");
+  }
+
+  @Test
   void aPayloadNestedTooDeeplyIsASerializeError() {
     String deep = "[".repeat(1_000_000);
     assertPythonError(() -> loads(deep), "Pyro4.errors.SerializeError")
