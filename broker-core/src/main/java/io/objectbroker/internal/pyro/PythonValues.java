@@ -1,5 +1,6 @@
 package io.objectbroker.internal.pyro;
 
+import java.io.StringWriter;
 import java.lang.reflect.Array;
 import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.ParameterizedType;
@@ -38,8 +39,81 @@ public final class PythonValues {
 
   /** A value serialized as Pyro's serpent serializer does, for a peer of {@code version}. */
   public static byte[] dumps(Object javaValue, int version) {
-    Serializer s = new Serializer(false, true, true);
-    return s.serialize(toPython(javaValue, version));
+    return new PythonSerializer().serialize(toPython(javaValue, version));
+  }
+
+  /**
+   * Serpent's serializer, but writing a character beyond the BMP as itself (its UTF-8 bytes),
+   * as Python's serpent does: serpent's Java serializer escapes each half of its surrogate
+   * pair, which Python reads as two lone surrogates that it cannot encode.
+   */
+  private static final class PythonSerializer extends Serializer {
+
+    PythonSerializer() {
+      super(false, true, true); // not indented, classes by their full name, bytes as b'..'
+    }
+
+    @Override
+    protected void serialize_string(String str, StringWriter sw, int level) {
+      if (!hasSurrogatePair(str)) {
+        super.serialize_string(str, sw, level);
+        return;
+      }
+      StringWriter escaped = new StringWriter(str.length() + 16);
+      super.serialize_string(str, escaped, level);
+      sw.write(joinSurrogatePairs(escaped.toString()));
+    }
+
+    private static boolean hasSurrogatePair(String s) {
+      for (int i = 0; i + 1 < s.length(); i++) {
+        if (Character.isHighSurrogate(s.charAt(i)) && Character.isLowSurrogate(s.charAt(i + 1))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    // The literal with each escaped pair of surrogates (12 characters, backslash u d83d
+    // backslash u de00) as the character. Every backslash starts a two-character escape (an
+    // escaped backslash too), so the literal is read escape by escape.
+    private static String joinSurrogatePairs(String literal) {
+      StringBuilder b = new StringBuilder(literal.length());
+      int i = 0;
+      while (i < literal.length()) {
+        char c = literal.charAt(i);
+        if (c != '\\' || i + 1 == literal.length()) {
+          b.append(c);
+          i++;
+          continue;
+        }
+        if (i + 12 <= literal.length() && literal.charAt(i + 1) == 'u'
+            && literal.charAt(i + 6) == '\\' && literal.charAt(i + 7) == 'u') {
+          int high = hex4(literal, i + 2);
+          int low = hex4(literal, i + 8);
+          if (Character.isHighSurrogate((char) high) && Character.isLowSurrogate((char) low)) {
+            b.append((char) high).append((char) low);
+            i += 12;
+            continue;
+          }
+        }
+        b.append(c).append(literal.charAt(i + 1));
+        i += 2;
+      }
+      return b.toString();
+    }
+
+    // The 4 hex digits at i, or -1.
+    private static int hex4(String s, int i) {
+      int n = 0;
+      for (int j = i; j < i + 4; j++) {
+        int d = Character.digit(s.charAt(j), 16);
+        if (d < 0) {
+          return -1;
+        }
+        n = n * 16 + d;
+      }
+      return n;
+    }
   }
 
   /**

@@ -122,6 +122,28 @@ class PythonValuesTest {
   }
 
   @Test
+  void charactersOutsideTheBmpAreWrittenAsThemselvesAsPythonsSerpentDoes() {
+    // Python's serpent writes U+1F600 as its four UTF-8 bytes. Escaped as the surrogates of
+    // a Java string, Python would read two lone surrogates, which it cannot encode.
+    String grin = new String(Character.toChars(0x1F600));
+    byte[] data = PythonValues.dumps("a" + grin + "b", PYRO5);
+    assertThat(Arrays.copyOfRange(data, HEADER.length(), data.length))
+        .containsExactly('\'', 'a', 0xF0, 0x9F, 0x98, 0x80, 'b', '\'');
+    assertThat(loads(dumps("a" + grin + "b"))).isEqualTo("a" + grin + "b");
+    // Among escapes, in keys and in containers; the last and an unassigned code point too.
+    String last = new String(Character.toChars(0x10FFFF));
+    Map<String, Object> m = Map.of(grin, List.of("\n" + grin + "\\u" + last));
+    assertThat(dumps(m)).isEqualTo("{'" + grin + "':['\\n" + grin + "\\\\u" + last + "']}");
+    assertThat(loads(dumps(m))).isEqualTo(m);
+    assertThat(dumps(grin + grin)).isEqualTo("'" + grin + grin + "'");
+    // Text that reads like escaped surrogates is text.
+    assertThat(dumps("\\ud83d\\ude00" + grin)).isEqualTo("'\\\\ud83d\\\\ude00" + grin + "'");
+    // A lone surrogate (no character at all) stays escaped, as Java holds it.
+    assertThat(dumps("\ud83d")).isEqualTo("'\\ud83d'");
+    assertThat(dumps("\ude00\ud83d")).isEqualTo("'\\ude00\\ud83d'");
+  }
+
+  @Test
   void aRecordIsADictOfItsComponentsInPythonsStyle() {
     assertThat(dumps(new Image("img1", 5L, true, List.of("x"))))
         .isEqualTo("{'image_name':'img1','virtual_size':5,'read_only':True,'tags':['x']}");
