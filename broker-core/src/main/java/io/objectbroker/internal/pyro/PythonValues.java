@@ -411,10 +411,22 @@ public final class PythonValues {
     return v;
   }
 
-  /** Serpent's bytes: a {@code b'..'} literal, or the dict of base64 text Pyro sends. */
+  /**
+   * Serpent's bytes: a {@code b'..'} literal (which serpent's parser gives as a list of {@link
+   * Byte}; {@code b''} as an empty list, so an empty list is taken as empty bytes), or the
+   * dict of base64 text Python's serpent sends by default.
+   */
   static byte[] bytes(Object v) {
     if (v instanceof byte[] b) {
       return b;
+    }
+    if (isBytesLiteral(v)) {
+      List<?> l = (List<?>) v;
+      byte[] out = new byte[l.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = (Byte) l.get(i);
+      }
+      return out;
     }
     if (v instanceof Map<?, ?> m && "base64".equals(m.get("encoding"))
         && m.get("data") instanceof String data) {
@@ -425,6 +437,19 @@ public final class PythonValues {
       }
     }
     return null;
+  }
+
+  // A parsed b'..' literal: a list of Byte, which a Python list never parses to.
+  private static boolean isBytesLiteral(Object v) {
+    if (!(v instanceof List<?> l)) {
+      return false;
+    }
+    for (Object o : l) {
+      if (!(o instanceof Byte)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static List<?> sequence(Object v) {
@@ -464,6 +489,9 @@ public final class PythonValues {
     }
     if (v instanceof Object[]) {
       return "tuple";
+    }
+    if (v instanceof List<?> l && !l.isEmpty() && isBytesLiteral(l)) {
+      return "bytes";
     }
     if (v instanceof List) {
       return "list";

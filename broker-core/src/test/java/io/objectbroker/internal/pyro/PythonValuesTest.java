@@ -418,6 +418,28 @@ class PythonValuesTest {
   }
 
   @Test
+  void aBytesLiteralIsBytes() {
+    // Pyro5 with SERPENT_BYTES_REPR set, and this side's own dumps, write b'..', which
+    // serpent's parser gives as a list of Byte.
+    assertThat((byte[]) PythonValues.toJava(loads("b'\\x00a\\xff'"), byte[].class, "x"))
+        .containsExactly(0, 'a', 0xff);
+    assertThat((byte[]) PythonValues.toJava(loads(dumps(new byte[] {1, -2})), byte[].class,
+        "x")).containsExactly(1, -2);
+    assertThat((byte[]) PythonValues.toJava(loads("b''"), byte[].class, "x")).isEmpty();
+    assertThat(PythonValues.typeName(loads("b'ab'"))).isEqualTo("bytes");
+    assertPythonError(() -> PythonValues.toJava(loads("b'ab'"), String.class, "argument 's'"),
+        "builtins.TypeError").hasMessage("argument 's' must be str, not bytes");
+  }
+
+  @Test
+  void aListOfIntsIsNotBytes() {
+    assertPythonError(() -> PythonValues.toJava(loads("[1,2]"), byte[].class, "argument 'b'"),
+        "builtins.TypeError").hasMessage("argument 'b' must be bytes, not list");
+    assertPythonError(() -> PythonValues.toJava(loads("(1,2)"), byte[].class, "argument 'b'"),
+        "builtins.TypeError").hasMessage("argument 'b' must be bytes, not tuple");
+  }
+
+  @Test
   void anObjectParameterTakesTheValueWithATupleAsAList() {
     assertThat(PythonValues.toJava(loads("(1,'a')"), Object.class, "x"))
         .isEqualTo(List.of(1, "a"));
