@@ -72,6 +72,8 @@ public final class PythonException extends RuntimeException {
     return new PythonException(pythonClass(t), t.toString(), javaName, lines);
   }
 
+  // A subclass is tested before its superclasses (MessageTooLargeException is a
+  // CommunicationException, through ProtocolException).
   private static String pythonClass(Throwable t) {
     if (t instanceof io.objectbroker.NamingException) {
       return PYRO_ERRORS + "NamingError";
@@ -83,15 +85,15 @@ public final class PythonException extends RuntimeException {
     if (t instanceof io.objectbroker.CallTimeoutException) {
       return PYRO_ERRORS + "TimeoutError";
     }
+    if (t instanceof io.objectbroker.MessageTooLargeException) {
+      return PYRO_ERRORS + "MessageTooLargeError";
+    }
     if (t instanceof io.objectbroker.ServerBusyException
         || t instanceof io.objectbroker.CommunicationException) {
       return PYRO_ERRORS + "CommunicationError";
     }
     if (t instanceof io.objectbroker.SerializationException) {
       return PYRO_ERRORS + "SerializeError";
-    }
-    if (t instanceof io.objectbroker.MessageTooLargeException) {
-      return PYRO_ERRORS + "ProtocolError";
     }
     if (t instanceof io.objectbroker.UnknownMethodException) {
       return "builtins.AttributeError";

@@ -8,6 +8,7 @@ import io.objectbroker.CallSkippedException;
 import io.objectbroker.CallTimeoutException;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.ConnectTimeoutException;
+import io.objectbroker.MessageTooLargeException;
 import io.objectbroker.NamingException;
 import io.objectbroker.RemoteInvocationException;
 import io.objectbroker.SecurityException;
@@ -45,6 +46,7 @@ class PythonExceptionTest {
         Arguments.of(new CommunicationException("c"), "errors.CommunicationError"),
         Arguments.of(new ConnectTimeoutException("c"), "errors.CommunicationError"),
         Arguments.of(new ServerBusyException("b"), "errors.CommunicationError"),
+        Arguments.of(new MessageTooLargeException("m"), "errors.MessageTooLargeError"),
         Arguments.of(new SerializationException("s"), "errors.SerializeError"),
         Arguments.of(new UnknownMethodException("m"), "builtins.AttributeError"),
         Arguments.of(new BrokerException("b"), "builtins.Exception"),
@@ -75,6 +77,19 @@ class PythonExceptionTest {
     PythonException e = PythonException.of(t, false);
     assertThat(e.pythonClass(PYRO4)).isEqualTo(python.replace("errors.", "Pyro4.errors."));
     assertThat(e.pythonClass(PYRO5)).isEqualTo(python.replace("errors.", "Pyro5.errors."));
+  }
+
+  @Test
+  void aMessageTooLargeIsPyrosOwnErrorNotThatOfItsSuperclass() {
+    // A CommunicationException through ProtocolException; Pyro4 and Pyro5 have
+    // errors.MessageTooLargeError(ProtocolError), which Pyro4 4.82 rebuilds from this dict.
+    PythonException e = PythonException.of(
+        new MessageTooLargeException("call of 2000 bytes exceeds the limit of 1000"), false);
+    assertThat(dumps(e, PYRO4)).isEqualTo("{'__class__':'Pyro4.errors.MessageTooLargeError',"
+        + "'__exception__':True,'args':('io.objectbroker.MessageTooLargeException: call of 2000"
+        + " bytes exceeds the limit of 1000',),'attributes':{'java_class':"
+        + "'io.objectbroker.MessageTooLargeException'}}");
+    assertThat(e.pythonClass(PYRO5)).isEqualTo("Pyro5.errors.MessageTooLargeError");
   }
 
   @Test
