@@ -23,11 +23,11 @@ public final class PythonArgs {
    */
   public static PythonArgs bind(String method, List<?> vargs, Map<?, ?> kwargs, int required,
       String... names) {
-    if (vargs.size() > names.length) {
+    if (vargs.size() > names.length) { // the counts take self in, as Python's do
       throw PythonException.type(method + "() takes " + (required == names.length
-          ? String.valueOf(names.length + 1)
-          : "from " + (required + 1) + " to " + (names.length + 1))
-          + " positional arguments but " + (vargs.size() + 1) + " were given");
+          ? names.length + 1 + " positional argument" + (names.length == 0 ? "" : "s")
+          : "from " + (required + 1) + " to " + (names.length + 1) + " positional arguments")
+          + " but " + (vargs.size() + 1) + " were given");
     }
     PythonArgs a = new PythonArgs();
     for (int i = 0; i < vargs.size(); i++) {

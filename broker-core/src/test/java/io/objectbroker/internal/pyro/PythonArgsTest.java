@@ -76,6 +76,13 @@ class PythonArgsTest {
   }
 
   @Test
+  void aMethodOfNoParametersTakesOnePositionalArgumentInTheSingular() {
+    // def ping(self): ping(1)
+    assertTypeError(List.of(1), Map.of(), 0)
+        .hasMessage("m() takes 1 positional argument but 2 were given");
+  }
+
+  @Test
   void aMissingRequiredArgumentIsNamed() {
     assertTypeError(List.of(), Map.of(), 1, "name")
         .hasMessage("m() missing 1 required positional argument: 'name'");
