@@ -1,5 +1,6 @@
 package io.objectbroker.internal.pyro;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -44,13 +45,27 @@ public final class PythonArgs {
       }
       a.values.put(k, e.getValue());
     }
+    List<String> missing = new ArrayList<>();
     for (int i = 0; i < required; i++) {
       if (!a.values.containsKey(names[i])) {
-        throw PythonException.type(method + "() missing 1 required positional argument: '"
-            + names[i] + "'");
+        missing.add("'" + names[i] + "'");
       }
     }
+    if (!missing.isEmpty()) {
+      throw PythonException.type(method + "() missing " + missing.size() + " required"
+          + " positional argument" + (missing.size() == 1 ? "" : "s") + ": "
+          + enumeration(missing));
+    }
     return a;
+  }
+
+  // As Python lists names: 'a'; 'a' and 'b'; 'a', 'b', and 'c'.
+  private static String enumeration(List<String> names) {
+    int n = names.size();
+    if (n <= 2) {
+      return String.join(" and ", names);
+    }
+    return String.join(", ", names.subList(0, n - 1)) + ", and " + names.get(n - 1);
   }
 
   /** The argument, or null (None) if not given. */

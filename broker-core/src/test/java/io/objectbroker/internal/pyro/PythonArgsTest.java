@@ -93,6 +93,20 @@ class PythonArgsTest {
   }
 
   @Test
+  void allMissingArgumentsAreNamedInPythonsEnumeration() {
+    // def register(self, name, uri, safe=False): register()
+    assertTypeError(List.of(), Map.of(), 2, "name", "uri", "safe")
+        .hasMessage("m() missing 2 required positional arguments: 'name' and 'uri'");
+    // def three(self, a, b, c): three()
+    assertTypeError(List.of(), Map.of(), 3, "a", "b", "c")
+        .hasMessage("m() missing 3 required positional arguments: 'a', 'b', and 'c'");
+    assertTypeError(List.of(), kwargs("b", 2), 4, "a", "b", "c", "d")
+        .hasMessage("m() missing 3 required positional arguments: 'a', 'c', and 'd'");
+    assertTypeError(List.of(1), Map.of(), 4, "a", "b", "c", "d", "e")
+        .hasMessage("m() missing 3 required positional arguments: 'b', 'c', and 'd'");
+  }
+
+  @Test
   void anUnknownKeywordIsATypeError() {
     assertTypeError(List.of(), kwargs("x", 1), 0, "name")
         .hasMessage("m() got an unexpected keyword argument 'x'");
