@@ -399,13 +399,29 @@ public final class PythonValues {
     throw mismatch(what, raw, v);
   }
 
-  /** A parsed value with tuples as lists, for a parameter of type Object. */
+  /**
+   * A parsed value with tuples as lists all the way down (in lists, sets and dicts, keys
+   * too), for a parameter of type Object.
+   */
   private static Object plain(Object v) {
-    if (v instanceof Object[] tuple) {
-      List<Object> out = new ArrayList<>(tuple.length);
-      for (Object o : tuple) {
+    if (v instanceof Object[] || v instanceof List<?>) {
+      List<?> items = v instanceof Object[] tuple ? java.util.Arrays.asList(tuple) : (List<?>) v;
+      List<Object> out = new ArrayList<>(items.size());
+      for (Object o : items) {
         out.add(plain(o));
       }
+      return out;
+    }
+    if (v instanceof Set<?> s) {
+      Set<Object> out = new LinkedHashSet<>();
+      for (Object o : s) {
+        out.add(plain(o));
+      }
+      return out;
+    }
+    if (v instanceof Map<?, ?> m) {
+      Map<Object, Object> out = new LinkedHashMap<>();
+      m.forEach((k, val) -> out.put(plain(k), plain(val)));
       return out;
     }
     return v;

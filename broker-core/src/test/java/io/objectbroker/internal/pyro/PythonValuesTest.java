@@ -47,7 +47,7 @@ class PythonValuesTest {
   @SuppressWarnings("unused")
   private static void signature(List<Integer> ints, Map<String, Integer> counts, Set<String> names,
       Optional<Integer> maybe, int[] array, List<Image> images, Optional<Image> maybeImage,
-      List<? extends Number> numbers, Image[] imageArray) {}
+      List<? extends Number> numbers, Image[] imageArray, Map<String, Object> anything) {}
 
   private static Type type(int parameter) {
     for (Method m : PythonValuesTest.class.getDeclaredMethods()) {
@@ -446,6 +446,22 @@ class PythonValuesTest {
     assertThat(PythonValues.toJava(loads("{'a':1}"), Object.class, "x"))
         .isEqualTo(Map.of("a", 1));
     assertThat(PythonValues.toJava("s", Object.class, "x")).isEqualTo("s");
+  }
+
+  @Test
+  void anObjectParameterGetsTuplesAsListsAllTheWayDown() {
+    assertThat(PythonValues.toJava(loads("[(1,(2,'a')),{'k':(3,[(4,)])}]"), Object.class, "x"))
+        .isEqualTo(List.of(List.of(1, List.of(2, "a")),
+            Map.of("k", List.of(3, List.of(List.of(4))))));
+    assertThat(PythonValues.toJava(loads("((1,),)"), Object.class, "x"))
+        .isEqualTo(List.of(List.of(1)));
+    assertThat(PythonValues.toJava(loads("{'a':((1,2),)}"), type(9), "x"))
+        .isEqualTo(Map.of("a", List.of(List.of(1, 2))));
+    // Tuples in sets and as keys too (as lists they are equal by their items).
+    assertThat(PythonValues.toJava(loads("{(1,2)}"), Object.class, "x"))
+        .isEqualTo(Set.of(List.of(1, 2)));
+    assertThat(PythonValues.toJava(loads("{(1,2):(3,)}"), Object.class, "x"))
+        .isEqualTo(Map.of(List.of(1, 2), List.of(3)));
   }
 
   @Test
