@@ -193,8 +193,8 @@ public final class PythonValues {
       }
       return items;
     }
-    if (v instanceof Throwable t) {
-      return PythonException.of(t, false).toPython(version);
+    if (v instanceof Throwable t) { // its dict holds a PythonTuple, converted in turn
+      return toPython(PythonException.of(t, false).toPython(version), version);
     }
     if (v instanceof Set<?> s) {
       Set<Object> out = new LinkedHashSet<>();

@@ -208,6 +208,19 @@ class PythonValuesTest {
         .isEqualTo("[{'__class__':'Pyro5.core.URI','state':('PYRO','o',None,'h',1)}]");
   }
 
+  @Test
+  void anExceptionAsAValueIsWrittenAsPyroWritesExceptions() {
+    // A method may return one, or a list of them.
+    assertThat(dumps(List.of(new io.objectbroker.NamingException("gone")), PYRO4))
+        .isEqualTo("[{'__class__':'Pyro4.errors.NamingError','__exception__':True,"
+            + "'args':('io.objectbroker.NamingException: gone',),"
+            + "'attributes':{'java_class':'io.objectbroker.NamingException'}}]");
+    assertThat(dumps(new IllegalStateException("x"), PYRO5))
+        .isEqualTo("{'__class__':'builtins.RuntimeError','__exception__':True,"
+            + "'args':('java.lang.IllegalStateException: x',),"
+            + "'attributes':{'java_class':'java.lang.IllegalStateException'}}");
+  }
+
   // ------------------------------------------------------------------ parsing
 
   @Test
