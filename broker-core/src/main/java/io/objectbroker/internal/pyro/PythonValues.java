@@ -27,11 +27,13 @@ import net.razorvine.serpent.Serializer;
  *
  * <p>Java to Python: a record becomes a dict of its components (names in Python's style,
  * {@code virtualSize} as {@code virtual_size}), a list or an array of primitives a list, an
- * object array (and a {@link PythonTuple}) a tuple, a set a set, a map a
- * dict, an enum its name, an {@link Optional} its value or None, {@code byte[]} bytes (serpent
- * sends those as a dict of base64 text, as Pyro does), a {@link PyroUri} Pyro's URI class, and
- * anything else its {@code toString()}. Python to Java: what a method's parameter types ask
- * for, or a {@link PythonException} of TypeError naming the parameter.
+ * object array (and a {@link PythonTuple}) a tuple, a set a set, a map a dict, an enum its
+ * name, an {@link Optional} its value or None, {@code byte[]} a bytes literal {@code b'..'}
+ * (which Python's serpent reads as bytes), a {@link PyroUri} Pyro's URI class, an exception
+ * the dict Pyro writes for one, and anything else its {@code toString()}. Python to Java: what
+ * a method's parameter types ask for, or a {@link PythonException} of TypeError (ValueError
+ * for a value out of range) naming the parameter; bytes may come as a {@code b'..'} literal or
+ * as the dict of base64 text that Python's serpent sends by default.
  */
 public final class PythonValues {
 
@@ -119,7 +121,7 @@ public final class PythonValues {
   /**
    * Parses serpent text.
    *
-   * @throws PythonException of ValueError (Pyro's SerializeError) if it is not serpent
+   * @throws PythonException of Pyro's SerializeError if it is not serpent
    */
   public static Object loads(byte[] data) {
     if (data.length == 0) { // serpent's parser would fail with a NullPointerException
