@@ -8,8 +8,10 @@ import io.objectbroker.CallSkippedException;
 import io.objectbroker.CallTimeoutException;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.ConnectTimeoutException;
+import io.objectbroker.ConnectionClosedException;
 import io.objectbroker.MessageTooLargeException;
 import io.objectbroker.NamingException;
+import io.objectbroker.ProtocolException;
 import io.objectbroker.RemoteInvocationException;
 import io.objectbroker.SecurityException;
 import io.objectbroker.SerializationException;
@@ -47,6 +49,8 @@ class PythonExceptionTest {
         Arguments.of(new ConnectTimeoutException("c"), "errors.CommunicationError"),
         Arguments.of(new ServerBusyException("b"), "errors.CommunicationError"),
         Arguments.of(new MessageTooLargeException("m"), "errors.MessageTooLargeError"),
+        Arguments.of(new ProtocolException("p"), "errors.ProtocolError"),
+        Arguments.of(new ConnectionClosedException("c"), "errors.ConnectionClosedError"),
         Arguments.of(new SerializationException("s"), "errors.SerializeError"),
         Arguments.of(new UnknownMethodException("m"), "builtins.AttributeError"),
         Arguments.of(new BrokerException("b"), "builtins.Exception"),
@@ -67,6 +71,7 @@ class PythonExceptionTest {
         Arguments.of(new UncheckedIOException(new IOException("i")), "builtins.OSError"),
         Arguments.of(new IllegalStateException("i"), "builtins.RuntimeError"),
         Arguments.of(new OutOfMemoryError("o"), "builtins.MemoryError"),
+        Arguments.of(new StackOverflowError(), "builtins.RecursionError"),
         Arguments.of(new NullPointerException("n"), "builtins.Exception"),
         Arguments.of(new Exception("e"), "builtins.Exception"));
   }
