@@ -1,5 +1,6 @@
 package io.objectbroker.internal.pyro;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -23,11 +24,11 @@ public final class PythonArgs {
    */
   public static PythonArgs bind(String method, List<?> vargs, Map<?, ?> kwargs, int required,
       String... names) {
-    if (vargs.size() > names.length) {
+    if (vargs.size() > names.length) { // the counts take self in, as Python's do
       throw PythonException.type(method + "() takes " + (required == names.length
-          ? String.valueOf(names.length + 1)
-          : "from " + (required + 1) + " to " + (names.length + 1))
-          + " positional arguments but " + (vargs.size() + 1) + " were given");
+          ? names.length + 1 + " positional argument" + (names.length == 0 ? "" : "s")
+          : "from " + (required + 1) + " to " + (names.length + 1) + " positional arguments")
+          + " but " + (vargs.size() + 1) + " were given");
     }
     PythonArgs a = new PythonArgs();
     for (int i = 0; i < vargs.size(); i++) {
@@ -44,13 +45,27 @@ public final class PythonArgs {
       }
       a.values.put(k, e.getValue());
     }
+    List<String> missing = new ArrayList<>();
     for (int i = 0; i < required; i++) {
       if (!a.values.containsKey(names[i])) {
-        throw PythonException.type(method + "() missing 1 required positional argument: '"
-            + names[i] + "'");
+        missing.add("'" + names[i] + "'");
       }
     }
+    if (!missing.isEmpty()) {
+      throw PythonException.type(method + "() missing " + missing.size() + " required"
+          + " positional argument" + (missing.size() == 1 ? "" : "s") + ": "
+          + enumeration(missing));
+    }
     return a;
+  }
+
+  // As Python lists names: 'a'; 'a' and 'b'; 'a', 'b', and 'c'.
+  private static String enumeration(List<String> names) {
+    int n = names.size();
+    if (n <= 2) {
+      return String.join(" and ", names);
+    }
+    return String.join(", ", names.subList(0, n - 1)) + ", and " + names.get(n - 1);
   }
 
   /** The argument, or null (None) if not given. */

@@ -72,6 +72,9 @@ public final class PythonException extends RuntimeException {
     return new PythonException(pythonClass(t), t.toString(), javaName, lines);
   }
 
+  // A subclass is tested before its superclasses (MessageTooLargeException is a
+  // ProtocolException, which is a CommunicationException), as Pyro's errors have the same
+  // tree: MessageTooLargeError is a ProtocolError, which is a CommunicationError.
   private static String pythonClass(Throwable t) {
     if (t instanceof io.objectbroker.NamingException) {
       return PYRO_ERRORS + "NamingError";
@@ -83,15 +86,21 @@ public final class PythonException extends RuntimeException {
     if (t instanceof io.objectbroker.CallTimeoutException) {
       return PYRO_ERRORS + "TimeoutError";
     }
+    if (t instanceof io.objectbroker.MessageTooLargeException) {
+      return PYRO_ERRORS + "MessageTooLargeError";
+    }
+    if (t instanceof io.objectbroker.ProtocolException) {
+      return PYRO_ERRORS + "ProtocolError";
+    }
+    if (t instanceof io.objectbroker.ConnectionClosedException) {
+      return PYRO_ERRORS + "ConnectionClosedError";
+    }
     if (t instanceof io.objectbroker.ServerBusyException
         || t instanceof io.objectbroker.CommunicationException) {
       return PYRO_ERRORS + "CommunicationError";
     }
     if (t instanceof io.objectbroker.SerializationException) {
       return PYRO_ERRORS + "SerializeError";
-    }
-    if (t instanceof io.objectbroker.MessageTooLargeException) {
-      return PYRO_ERRORS + "ProtocolError";
     }
     if (t instanceof io.objectbroker.UnknownMethodException) {
       return "builtins.AttributeError";
@@ -120,7 +129,10 @@ public final class PythonException extends RuntimeException {
     if (t instanceof IllegalStateException) {
       return "builtins.RuntimeError";
     }
-    if (t instanceof StackOverflowError || t instanceof OutOfMemoryError) {
+    if (t instanceof StackOverflowError) {
+      return "builtins.RecursionError";
+    }
+    if (t instanceof OutOfMemoryError) {
       return "builtins.MemoryError";
     }
     return "builtins.Exception";

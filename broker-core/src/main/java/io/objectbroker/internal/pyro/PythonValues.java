@@ -1,5 +1,6 @@
 package io.objectbroker.internal.pyro;
 
+import java.io.StringWriter;
 import java.lang.reflect.Array;
 import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.ParameterizedType;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import net.razorvine.serpent.ParseException;
 import net.razorvine.serpent.Parser;
 import net.razorvine.serpent.Serializer;
 
@@ -27,11 +27,13 @@ import net.razorvine.serpent.Serializer;
  *
  * <p>Java to Python: a record becomes a dict of its components (names in Python's style,
  * {@code virtualSize} as {@code virtual_size}), a list or an array of primitives a list, an
- * object array (and a {@link PythonTuple}) a tuple, a set a set, a map a
- * dict, an enum its name, an {@link Optional} its value or None, {@code byte[]} bytes (serpent
- * sends those as a dict of base64 text, as Pyro does), a {@link PyroUri} Pyro's URI class, and
- * anything else its {@code toString()}. Python to Java: what a method's parameter types ask
- * for, or a {@link PythonException} of TypeError naming the parameter.
+ * object array (and a {@link PythonTuple}) a tuple, a set a set, a map a dict, an enum its
+ * name, an {@link Optional} its value or None, {@code byte[]} a bytes literal {@code b'..'}
+ * (which Python's serpent reads as bytes), a {@link PyroUri} Pyro's URI class, an exception
+ * the dict Pyro writes for one, and anything else its {@code toString()}. Python to Java: what
+ * a method's parameter types ask for, or a {@link PythonException} of TypeError (ValueError
+ * for a value out of range) naming the parameter; bytes may come as a {@code b'..'} literal or
+ * as the dict of base64 text that Python's serpent sends by default.
  */
 public final class PythonValues {
 
@@ -39,20 +41,99 @@ public final class PythonValues {
 
   /** A value serialized as Pyro's serpent serializer does, for a peer of {@code version}. */
   public static byte[] dumps(Object javaValue, int version) {
-    Serializer s = new Serializer(false, true, true);
-    return s.serialize(toPython(javaValue, version));
+    return new PythonSerializer().serialize(toPython(javaValue, version));
+  }
+
+  /**
+   * Serpent's serializer, but writing a character beyond the BMP as itself (its UTF-8 bytes),
+   * as Python's serpent does: serpent's Java serializer escapes each half of its surrogate
+   * pair, which Python reads as two lone surrogates that it cannot encode.
+   */
+  private static final class PythonSerializer extends Serializer {
+
+    PythonSerializer() {
+      super(false, true, true); // not indented, classes by their full name, bytes as b'..'
+    }
+
+    @Override
+    protected void serialize_string(String str, StringWriter sw, int level) {
+      if (!hasSurrogatePair(str)) {
+        super.serialize_string(str, sw, level);
+        return;
+      }
+      StringWriter escaped = new StringWriter(str.length() + 16);
+      super.serialize_string(str, escaped, level);
+      sw.write(joinSurrogatePairs(escaped.toString()));
+    }
+
+    private static boolean hasSurrogatePair(String s) {
+      for (int i = 0; i + 1 < s.length(); i++) {
+        if (Character.isHighSurrogate(s.charAt(i)) && Character.isLowSurrogate(s.charAt(i + 1))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    // The literal with each escaped pair of surrogates (12 characters, backslash u d83d
+    // backslash u de00) as the character. Every backslash starts a two-character escape (an
+    // escaped backslash too), so the literal is read escape by escape.
+    private static String joinSurrogatePairs(String literal) {
+      StringBuilder b = new StringBuilder(literal.length());
+      int i = 0;
+      while (i < literal.length()) {
+        char c = literal.charAt(i);
+        if (c != '\\' || i + 1 == literal.length()) {
+          b.append(c);
+          i++;
+          continue;
+        }
+        if (i + 12 <= literal.length() && literal.charAt(i + 1) == 'u'
+            && literal.charAt(i + 6) == '\\' && literal.charAt(i + 7) == 'u') {
+          int high = hex4(literal, i + 2);
+          int low = hex4(literal, i + 8);
+          if (Character.isHighSurrogate((char) high) && Character.isLowSurrogate((char) low)) {
+            b.append((char) high).append((char) low);
+            i += 12;
+            continue;
+          }
+        }
+        b.append(c).append(literal.charAt(i + 1));
+        i += 2;
+      }
+      return b.toString();
+    }
+
+    // The 4 hex digits at i, or -1.
+    private static int hex4(String s, int i) {
+      int n = 0;
+      for (int j = i; j < i + 4; j++) {
+        int d = Character.digit(s.charAt(j), 16);
+        if (d < 0) {
+          return -1;
+        }
+        n = n * 16 + d;
+      }
+      return n;
+    }
   }
 
   /**
    * Parses serpent text.
    *
-   * @throws PythonException of ValueError (Pyro's SerializeError) if it is not serpent
+   * @throws PythonException of Pyro's SerializeError if it is not serpent
    */
   public static Object loads(byte[] data) {
+    if (data.length == 0) { // serpent's parser would fail with a NullPointerException
+      throw PythonException.serialize("cannot parse the serpent payload: it is empty");
+    }
     try {
       return new Parser().parse(data).getData();
-    } catch (ParseException | IllegalArgumentException | IndexOutOfBoundsException e) {
-      throw PythonException.serialize("cannot parse the serpent payload: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // serpent's ParseException, or what else its parser lets out on bad input (a
+      // NumberFormatException for b'\xzz', ...): the peer's fault, never this side's.
+      throw PythonException.serialize("cannot parse the serpent payload: "
+          + (e.getMessage() != null ? e.getMessage() : e.toString()));
     } catch (StackOverflowError e) {
       throw PythonException.serialize("serpent payload nested too deeply");
     }
@@ -114,8 +195,8 @@ public final class PythonValues {
       }
       return items;
     }
-    if (v instanceof Throwable t) {
-      return PythonException.of(t, false).toPython(version);
+    if (v instanceof Throwable t) { // its dict holds a PythonTuple, converted in turn
+      return toPython(PythonException.of(t, false).toPython(version), version);
     }
     if (v instanceof Set<?> s) {
       Set<Object> out = new LinkedHashSet<>();
@@ -320,22 +401,50 @@ public final class PythonValues {
     throw mismatch(what, raw, v);
   }
 
-  /** A parsed value with tuples as lists, for a parameter of type Object. */
+  /**
+   * A parsed value with tuples as lists all the way down (in lists, sets and dicts, keys
+   * too), for a parameter of type Object.
+   */
   private static Object plain(Object v) {
-    if (v instanceof Object[] tuple) {
-      List<Object> out = new ArrayList<>(tuple.length);
-      for (Object o : tuple) {
+    if (v instanceof Object[] || v instanceof List<?>) {
+      List<?> items = v instanceof Object[] tuple ? java.util.Arrays.asList(tuple) : (List<?>) v;
+      List<Object> out = new ArrayList<>(items.size());
+      for (Object o : items) {
         out.add(plain(o));
       }
+      return out;
+    }
+    if (v instanceof Set<?> s) {
+      Set<Object> out = new LinkedHashSet<>();
+      for (Object o : s) {
+        out.add(plain(o));
+      }
+      return out;
+    }
+    if (v instanceof Map<?, ?> m) {
+      Map<Object, Object> out = new LinkedHashMap<>();
+      m.forEach((k, val) -> out.put(plain(k), plain(val)));
       return out;
     }
     return v;
   }
 
-  /** Serpent's bytes: a {@code b'..'} literal, or the dict of base64 text Pyro sends. */
+  /**
+   * Serpent's bytes: a {@code b'..'} literal (which serpent's parser gives as a list of {@link
+   * Byte}; {@code b''} as an empty list, so an empty list is taken as empty bytes), or the
+   * dict of base64 text Python's serpent sends by default.
+   */
   static byte[] bytes(Object v) {
     if (v instanceof byte[] b) {
       return b;
+    }
+    if (isBytesLiteral(v)) {
+      List<?> l = (List<?>) v;
+      byte[] out = new byte[l.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = (Byte) l.get(i);
+      }
+      return out;
     }
     if (v instanceof Map<?, ?> m && "base64".equals(m.get("encoding"))
         && m.get("data") instanceof String data) {
@@ -346,6 +455,19 @@ public final class PythonValues {
       }
     }
     return null;
+  }
+
+  // A parsed b'..' literal: a list of Byte, which a Python list never parses to.
+  private static boolean isBytesLiteral(Object v) {
+    if (!(v instanceof List<?> l)) {
+      return false;
+    }
+    for (Object o : l) {
+      if (!(o instanceof Byte)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static List<?> sequence(Object v) {
@@ -385,6 +507,9 @@ public final class PythonValues {
     }
     if (v instanceof Object[]) {
       return "tuple";
+    }
+    if (v instanceof List<?> l && !l.isEmpty() && isBytesLiteral(l)) {
+      return "bytes";
     }
     if (v instanceof List) {
       return "list";
