@@ -30,6 +30,8 @@ public final class PyroFrameCodec extends ByteToMessageCodec<PyroMessage> {
   private boolean handshaken;
   private int version; // 0 until the first message
   private long bytesToSkip;
+  // After a refusal, the connection is closing: what else comes is dropped, not refused again.
+  private boolean failed;
 
   public PyroFrameCodec(int maxBytes, int handshakeMaxBytes) {
     super(PyroMessage.class);
@@ -48,6 +50,20 @@ public final class PyroFrameCodec extends ByteToMessageCodec<PyroMessage> {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (failed) {
+      in.skipBytes(in.readableBytes());
+      return;
+    }
+    try {
+      decodeOne(in, out);
+    } catch (ProtocolException e) {
+      failed = true;
+      in.skipBytes(in.readableBytes());
+      throw e;
+    }
+  }
+
+  private void decodeOne(ByteBuf in, List<Object> out) {
     if (bytesToSkip > 0) {
       int n = (int) Math.min(bytesToSkip, in.readableBytes());
       in.skipBytes(n);
@@ -142,8 +158,11 @@ public final class PyroFrameCodec extends ByteToMessageCodec<PyroMessage> {
       int checksum = in.getUnsignedShort(start + 22);
       long sum = type + v + dataSize + annotationsSize + serializer + flags + seq
           + PyroMessage.PYRO4_CHECKSUM_MAGIC;
-      if (dataSize < 0 || checksum != (sum & 0xFFFF)) {
+      if (checksum != (sum & 0xFFFF)) {
         throw new ProtocolException("Pyro4 header checksum mismatch");
+      }
+      if (dataSize < 0) { // a signed int in Pyro4's header
+        throw new ProtocolException("Pyro4 header with a negative data length " + dataSize);
       }
     } else {
       type = in.getUnsignedByte(start + 6);
@@ -209,7 +228,8 @@ public final class PyroFrameCodec extends ByteToMessageCodec<PyroMessage> {
     Inflater inflater = new Inflater();
     try {
       inflater.setInput(data);
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(data.length * 2);
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(
+          (int) Math.min(2L * data.length, Math.min(max, 64L * 1024 * 1024)));
       byte[] chunk = new byte[8192];
       while (!inflater.finished()) {
         int n = inflater.inflate(chunk);

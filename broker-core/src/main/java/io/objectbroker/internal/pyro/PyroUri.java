@@ -23,6 +23,11 @@ public record PyroUri(String protocol, String object, Address location) {
     if (object.isEmpty()) {
       throw new IllegalArgumentException("empty object id in a Pyro URI");
     }
+    if (object.chars().anyMatch(Character::isWhitespace)) {
+      // as Pyro's own URI pattern, whose object id is \S+
+      throw new IllegalArgumentException("white space in the object id of a Pyro URI: '"
+          + object + "'");
+    }
     if (protocol.equals(PYRO) && location == null) {
       throw new IllegalArgumentException("PYRO URI without a location");
     }
@@ -72,12 +77,11 @@ public record PyroUri(String protocol, String object, Address location) {
       if (path.isEmpty() || path.indexOf(':') >= 0) {
         throw new IllegalArgumentException("bad socket location " + location);
       }
-      return Address.parse(path.startsWith("/") || path.startsWith(".") ? path : "./" + path);
+      // relative to the working directory, as Pyro's are: name.sock, .hidden, ../up/name.sock
+      return Address.parse(path.startsWith("/") || path.startsWith("./")
+          || path.startsWith("../") ? path : "./" + path);
     }
-    if (defaultPort > 0 && location.indexOf(':') < 0) {
-      return Address.parse(location + ":" + defaultPort);
-    }
-    return Address.parse(location);
+    return defaultPort > 0 ? Address.parse(location, defaultPort) : Address.parse(location);
   }
 
   /** The location as Pyro writes it: {@code host:port}, {@code [v6]:port} or {@code ./u:path}. */
@@ -86,7 +90,8 @@ public record PyroUri(String protocol, String object, Address location) {
       return null;
     }
     if (location.isUnix()) {
-      return "./u:" + location.path();
+      String path = location.path().toString();
+      return "./u:" + (path.startsWith("./") ? path.substring(2) : path);
     }
     String host = location.host();
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + location.port();

@@ -160,6 +160,25 @@ public final class PythonValues {
 
   // ------------------------------------------------------------------ Java to Python
 
+  /**
+   * {@code p}, a plain value, in a form Python can put in a set or use as a dict's key: lists
+   * and sets become tuples, and dicts (records) tuples of their (key, value) pairs, as Python
+   * has no hashable list or dict.
+   */
+  private static Object hashable(Object p) {
+    if (p instanceof Collection<?> c) {
+      return c.stream().map(PythonValues::hashable).toArray();
+    }
+    if (p instanceof Map<?, ?> m) {
+      return m.entrySet().stream()
+          .map(e -> new Object[] {hashable(e.getKey()), hashable(e.getValue())}).toArray();
+    }
+    if (p instanceof Object[] tuple) {
+      return java.util.Arrays.stream(tuple).map(PythonValues::hashable).toArray();
+    }
+    return p;
+  }
+
   /** The plain value (maps, lists, sets, strings, numbers) that stands for {@code v}. */
   public static Object toPython(Object v, int version) {
     if (v == null || v instanceof String || v instanceof Boolean || v instanceof Integer
@@ -201,7 +220,7 @@ public final class PythonValues {
     if (v instanceof Set<?> s) {
       Set<Object> out = new LinkedHashSet<>();
       for (Object o : s) {
-        out.add(toPython(o, version));
+        out.add(hashable(toPython(o, version)));
       }
       return out;
     }
@@ -214,7 +233,7 @@ public final class PythonValues {
     }
     if (v instanceof Map<?, ?> m) {
       Map<Object, Object> out = new LinkedHashMap<>();
-      m.forEach((k, val) -> out.put(toPython(k, version), toPython(val, version)));
+      m.forEach((k, val) -> out.put(hashable(toPython(k, version)), toPython(val, version)));
       return out;
     }
     if (v instanceof Object[] a) { // a tuple (as serpent writes Object[]), also when converted again

@@ -54,6 +54,11 @@ class PyroUriTest {
     PyroUri relative = PyroUri.parse("PYRO:obj@./u:pyro.sock", NS_PORT);
     assertThat(relative.location().isUnix()).isTrue();
     assertThat(relative.location().path()).isEqualTo(Path.of("./pyro.sock"));
+    // written back as Pyro wrote it
+    assertThat(relative.toString()).isEqualTo("PYRO:obj@./u:pyro.sock");
+    PyroUri hidden = PyroUri.parse("PYRO:obj@./u:.hidden.sock", NS_PORT);
+    assertThat(hidden.location().path()).isEqualTo(Path.of("./.hidden.sock"));
+    assertThat(hidden.toString()).isEqualTo("PYRO:obj@./u:.hidden.sock");
   }
 
   @Test
@@ -66,6 +71,8 @@ class PyroUriTest {
     PyroUri withHost = PyroUri.parse("PYRONAME:example.provisioning@ns.example.com", 9999);
     assertThat(withHost.location()).isEqualTo(new Address("ns.example.com", 9999));
     assertThat(withHost.toString()).isEqualTo("PYRONAME:example.provisioning@ns.example.com:9999");
+    PyroUri v6 = PyroUri.parse("PYRONAME:example.provisioning@[::1]", 9999);
+    assertThat(v6.location()).isEqualTo(new Address("::1", 9999));
   }
 
   @Test
@@ -85,7 +92,7 @@ class PyroUriTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "obj@h:1", "PYRO", "PYRO:", "PYRO:obj", "PYRO:@h:1", "PYRO:obj@",
       "PYRO:obj@h", "PYRO:obj@h:x", "PYRO:obj@h:70000", "PYRO:obj@./u:", "PYRO:obj@./u:a:b",
-      "PYRO:obj@[::1", "PYRONAME:", "PYRONAME:@h:1", "PYROMETA:x", "OB:obj@h:1"})
+      "PYRO:obj@[::1", "PYRO:my obj@h:1", "PYRO:obj\t@h:1", "PYRONAME: x", "PYRONAME:", "PYRONAME:@h:1", "PYROMETA:x", "OB:obj@h:1"})
   void malformedUrisAreRefusedNamingTheText(String text) {
     assertThatThrownBy(() -> PyroUri.parse(text, NS_PORT))
         .isInstanceOf(IllegalArgumentException.class)

@@ -31,6 +31,8 @@ class PythonValuesTest {
   private static final int PYRO5 = PyroMessage.PYRO5;
   private static final String HEADER = "# serpent utf-8 python3.2\n";
 
+  record Point(int x, int y) {}
+
   record Image(String imageName, long virtualSize, boolean readOnly, List<String> tags) {}
 
   record Sized(int size) {
@@ -475,6 +477,17 @@ class PythonValuesTest {
         .isEqualTo(Set.of(List.of(1, 2)));
     assertThat(PythonValues.toJava(loads("{(1,2):(3,)}"), Object.class, "x"))
         .isEqualTo(Map.of(List.of(1, 2), List.of(3)));
+  }
+
+  @Test
+  void setElementsAndDictKeysAreWrittenInFormsPythonCanHash() {
+    // Python has no hashable list or dict: {[1, 2]} or {{'a': 1}: 2} would not load there.
+    assertThat(dumps(Set.of(List.of(1, 2)))).isEqualTo("{(1,2)}");
+    assertThat(dumps(Map.of(List.of("a", "b"), 1))).isEqualTo("{('a','b'):1}");
+    assertThat(dumps(Set.of(new Point(1, 2)))).isEqualTo("{(('x',1),('y',2))}");
+    assertThat(dumps(Map.of(Set.of(List.of(3)), "v"))).isEqualTo("{((3,),):'v'}");
+    // values stay as they were
+    assertThat(dumps(Map.of("k", List.of(1)))).isEqualTo("{'k':[1]}");
   }
 
   @Test
