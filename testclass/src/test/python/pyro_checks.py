@@ -49,3 +49,17 @@ with Pyro4.batch(server) as batch:
     results = list(batch())
 assert results[0] == ["img1"] and results[1]["image"] == "img1", results
 print("batch ok")
+
+# A client set to another serializer is told, in words it can read, that the server speaks serpent.
+Pyro4.config.SERIALIZERS_ACCEPTED.add("pickle")
+for serializer in ("json", "marshal", "pickle"):
+    other = Pyro4.Proxy(server._pyroUri)
+    other._pyroSerializer = serializer
+    try:
+        other.list_all_images()
+        raise SystemExit("a %s client was served" % serializer)
+    except Pyro4.errors.CommunicationError as e:
+        assert "serializer that is not accepted" in str(e) and "serpent" in str(e), e
+    finally:
+        other._pyroRelease()
+print("other serializers refused ok")

@@ -148,11 +148,27 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
 
   private void handshake(PyroMessage m) {
     if (m.serializerId() != PyroMessage.SERPENT) {
-      // Its own serializer is unknown here; Python's marshal format it reads in any case.
+      // Told in its own serializer where a string is easy to write (pickle, json), else in
+      // Python's marshal, which every Python client reads, as Pyro's daemons do.
+      String why = "message used serializer that is not accepted: " + m.serializerId()
+          + " (this server speaks serpent, Pyro's default)";
+      boolean pyro4 = m.version() == PyroMessage.PYRO4;
+      int id = m.serializerId();
+      int replyId;
+      byte[] data;
+      if (pyro4 && (id == PYRO4_PICKLE || id == PYRO4_DILL)) {
+        replyId = id;
+        data = pickleString(why);
+      } else if (id == (pyro4 ? PYRO4_JSON : PYRO5_JSON)) {
+        replyId = id;
+        data = jsonString(why);
+      } else {
+        replyId = pyro4 ? PYRO4_MARSHAL : PYRO5_MARSHAL;
+        data = marshalString(why);
+      }
+      refusals.warn("refused the Pyro handshake of {}: {}", peer, why);
       channel.writeAndFlush(new PyroMessage(m.version(), PyroMessage.CONNECTFAIL, 0, m.seq(),
-          m.version() == PyroMessage.PYRO4 ? 3 : 2, m.correlation(), Map.of(),
-          marshalString("message used serializer that is not accepted: " + m.serializerId()
-              + " (this server speaks serpent, Pyro's default)")));
+          replyId, m.correlation(), Map.of(), data));
       return;
     }
     try {
@@ -230,6 +246,37 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
     meta.put("oneway", lists ? new ArrayList<>(oneway) : oneway);
     meta.put("attrs", lists ? List.of() : Set.of());
     return meta;
+  }
+
+  // Serializer ids of the formats a refusal may be written in.
+  private static final int PYRO4_JSON = 2;
+  private static final int PYRO4_MARSHAL = 3;
+  private static final int PYRO4_PICKLE = 4;
+  private static final int PYRO4_DILL = 5; // reads pickles
+  private static final int PYRO5_MARSHAL = 2;
+  private static final int PYRO5_JSON = 3;
+
+  // A pickle (protocol 2) of a str: PROTO 2, BINUNICODE with a little-endian length, STOP.
+  private static byte[] pickleString(String s) {
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(8 + utf8.length).order(ByteOrder.LITTLE_ENDIAN)
+        .put((byte) 0x80).put((byte) 2).put((byte) 'X').putInt(utf8.length).put(utf8)
+        .put((byte) '.').array();
+  }
+
+  // A JSON string, in ASCII.
+  private static byte[] jsonString(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20 || c > 0x7e) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString().getBytes(StandardCharsets.US_ASCII);
   }
 
   // Python's marshal format of a str: type 'u', length (little-endian int32), UTF-8 bytes.

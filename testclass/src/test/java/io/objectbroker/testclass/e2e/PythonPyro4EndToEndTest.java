@@ -138,7 +138,8 @@ class PythonPyro4EndToEndTest {
     Result checks = run(SCRIPTS.resolve("pyro_checks.py"), List.of());
     assertThat(checks.exit()).as(checks.err()).isZero();
     assertThat(checks.out()).contains("metadata ok", "kwargs and records ok", "list ok",
-        "arity error ok", "service error ok: Exception", "batch ok");
+        "arity error ok", "service error ok: Exception", "batch ok",
+        "other serializers refused ok");
   }
 
   // The port mainserver bound (port 0: a free one), from its registration.
