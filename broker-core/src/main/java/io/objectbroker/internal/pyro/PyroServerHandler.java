@@ -147,11 +147,11 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
   // ------------------------------------------------------------------ handshake
 
   private void handshake(PyroMessage m) {
-    if (m.serializerId() != PyroMessage.SERPENT) {
-      // Told in its own serializer where a string is easy to write (pickle, json), else in
-      // Python's marshal, which every Python client reads, as Pyro's daemons do.
+    if (!PythonValues.speaks(m.serializerId(), m.version())) {
+      // Told in its own serializer where a string is easy to write (pickle), else in Python's
+      // marshal, which every Python client reads, as Pyro's daemons do.
       String why = "message used serializer that is not accepted: " + m.serializerId()
-          + " (this server speaks serpent, Pyro's default)";
+          + " (this server speaks serpent, Pyro's default, and json)";
       boolean pyro4 = m.version() == PyroMessage.PYRO4;
       int id = m.serializerId();
       int replyId;
@@ -159,9 +159,6 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
       if (pyro4 && (id == PYRO4_PICKLE || id == PYRO4_DILL)) {
         replyId = id;
         data = pickleString(why);
-      } else if (id == (pyro4 ? PYRO4_JSON : PYRO5_JSON)) {
-        replyId = id;
-        data = jsonString(why);
       } else {
         replyId = pyro4 ? PYRO4_MARSHAL : PYRO5_MARSHAL;
         data = marshalString(why);
@@ -172,7 +169,8 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     try {
-      if (!(PythonValues.loads(m.data()) instanceof Map<?, ?> data)) {
+      if (!(PythonValues.loads(m.data(), m.serializerId(), m.version())
+          instanceof Map<?, ?> data)) {
         throw PythonException.pyro("ProtocolError", "handshake data is not a dict");
       }
       principal = authenticate(data.get("handshake"));
@@ -189,11 +187,11 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
       codec.handshaken();
       channel.writeAndFlush(m.answer(PyroMessage.CONNECTOK,
           meta && m.version() == PyroMessage.PYRO4 ? PyroMessage.FLAG4_META_ON_CONNECT : 0,
-          PythonValues.dumps(response, m.version())));
+          PythonValues.dumps(response, m.serializerId(), m.version())));
     } catch (PythonException e) {
       refusals.warn("refused the Pyro handshake of {}: {}", peer, e.getMessage());
       channel.writeAndFlush(m.answer(PyroMessage.CONNECTFAIL, 0,
-          PythonValues.dumps(e.getMessage(), m.version())));
+          PythonValues.dumps(e.getMessage(), m.serializerId(), m.version())));
     }
   }
 
@@ -249,12 +247,10 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
   }
 
   // Serializer ids of the formats a refusal may be written in.
-  private static final int PYRO4_JSON = 2;
   private static final int PYRO4_MARSHAL = 3;
   private static final int PYRO4_PICKLE = 4;
   private static final int PYRO4_DILL = 5; // reads pickles
   private static final int PYRO5_MARSHAL = 2;
-  private static final int PYRO5_JSON = 3;
 
   // A pickle (protocol 2) of a str: PROTO 2, BINUNICODE with a little-endian length, STOP.
   private static byte[] pickleString(String s) {
@@ -262,21 +258,6 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
     return ByteBuffer.allocate(8 + utf8.length).order(ByteOrder.LITTLE_ENDIAN)
         .put((byte) 0x80).put((byte) 2).put((byte) 'X').putInt(utf8.length).put(utf8)
         .put((byte) '.').array();
-  }
-
-  // A JSON string, in ASCII.
-  private static byte[] jsonString(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        b.append('\\').append(c);
-      } else if (c < 0x20 || c > 0x7e) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return b.append('"').toString().getBytes(StandardCharsets.US_ASCII);
   }
 
   // Python's marshal format of a str: type 'u', length (little-endian int32), UTF-8 bytes.
@@ -294,7 +275,7 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
     refusals.warn("refused a Pyro message of {}: {}", peer, what);
     if (!handshaken) {
       channel.writeAndFlush(m.answer(PyroMessage.CONNECTFAIL, 0,
-          PythonValues.dumps(what, m.version())));
+          PythonValues.dumps(what, serializer(m), m.version())));
     } else if (m.type() == PyroMessage.INVOKE && !m.hasFlag(PyroMessage.FLAG_ONEWAY)) {
       replyError(m, PythonException.pyro("ProtocolError", what));
     }
@@ -339,12 +320,13 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
         throw PythonException.serialize("this server does not take arguments kept serialized"
             + " (blobs)");
       }
-      if (m.serializerId() != PyroMessage.SERPENT) {
+      if (!PythonValues.speaks(m.serializerId(), m.version())) {
         throw PythonException.serialize("message used serializer that is not accepted: "
             + m.serializerId());
       }
       // A batch comes with None for keyword arguments.
-      if (!(PythonValues.loads(m.data()) instanceof Object[] call) || call.length != 4
+      if (!(callTuple(PythonValues.loads(m.data(), m.serializerId(), m.version()))
+          instanceof Object[] call) || call.length != 4
           || !(call[0] instanceof String objectId) || !(call[1] instanceof String method)
           || !(call[3] == null || call[3] instanceof Map<?, ?>)) {
         throw PythonException.pyro("ProtocolError", "a call is a tuple (object id, method,"
@@ -373,7 +355,7 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
       }
       if (!oneway) {
         channel.writeAndFlush(m.answer(PyroMessage.RESULT, flags,
-            PythonValues.dumps(result, m.version())));
+            PythonValues.dumps(result, m.serializerId(), m.version())));
       }
     } catch (Throwable t) {
       if (oneway) {
@@ -475,6 +457,20 @@ public final class PyroServerHandler extends ChannelInboundHandlerAdapter {
   private void replyError(PyroMessage m, Throwable t) {
     PythonException e = PythonException.of(t, settings.tracebacks());
     channel.writeAndFlush(m.answer(PyroMessage.RESULT, PyroMessage.FLAG_EXCEPTION,
-        PythonValues.dumps(e.toPython(m.version()), m.version())));
+        PythonValues.dumps(e.toPython(m.version()), serializer(m), m.version())));
+  }
+
+  // The serializer to answer m in: its own, unless this side does not speak that one.
+  private static int serializer(PyroMessage m) {
+    return PythonValues.speaks(m.serializerId(), m.version()) ? m.serializerId()
+        : PyroMessage.SERPENT;
+  }
+
+  // Pyro's json serializer writes a call as a dict; serpent as a tuple, which this returns.
+  private static Object callTuple(Object call) {
+    if (call instanceof Map<?, ?> m && m.containsKey("object") && m.containsKey("method")) {
+      return new Object[] {m.get("object"), m.get("method"), m.get("params"), m.get("kwargs")};
+    }
+    return call;
   }
 }

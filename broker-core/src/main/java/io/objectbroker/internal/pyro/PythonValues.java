@@ -119,6 +119,36 @@ public final class PythonValues {
   }
 
   /**
+   * Whether {@code serializer} is one this side reads and writes for {@code version}: serpent,
+   * or json.
+   */
+  public static boolean speaks(int serializer, int version) {
+    return serializer == PyroMessage.SERPENT || serializer == PyroMessage.jsonId(version);
+  }
+
+  /** A value serialized as {@code serializer} (one this side {@link #speaks}) writes it. */
+  public static byte[] dumps(Object javaValue, int serializer, int version) {
+    return serializer == PyroMessage.SERPENT ? dumps(javaValue, version)
+        : PythonJson.dumps(toPython(javaValue, version));
+  }
+
+  /**
+   * Parses data of {@code serializer} (one this side {@link #speaks}).
+   *
+   * @throws PythonException of Pyro's SerializeError if it is not what the serializer writes
+   */
+  public static Object loads(byte[] data, int serializer, int version) {
+    if (serializer == PyroMessage.SERPENT) {
+      return loads(data);
+    }
+    try {
+      return PythonJson.loads(data);
+    } catch (io.objectbroker.ProtocolException e) {
+      throw PythonException.serialize("cannot parse the json payload: " + e.getMessage());
+    }
+  }
+
+  /**
    * Parses serpent text.
    *
    * @throws PythonException of Pyro's SerializeError if it is not serpent

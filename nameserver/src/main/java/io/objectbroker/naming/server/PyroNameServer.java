@@ -315,10 +315,15 @@ final class PyroNameServer implements PythonObject {
     }
   }
 
-  // What register takes: a URI object (Pyro's class as a dict) or a string Pyro would parse.
+  // What register takes: a URI object (Pyro's class as a dict, its state a tuple, or a list
+  // over json) or a string Pyro would parse.
   private static String registrable(Object uri) {
+    Object state = uri instanceof Map<?, ?> m ? m.get("state") : null;
+    if (state instanceof List<?> l) {
+      state = l.toArray();
+    }
     if (uri instanceof Map<?, ?> m && String.valueOf(m.get("__class__")).endsWith(".core.URI")
-        && m.get("state") instanceof Object[] s && s.length == 5) {
+        && state instanceof Object[] s && s.length == 5) {
       String location = s[3] != null ? (String.valueOf(s[3]).indexOf(':') >= 0
           ? "[" + s[3] + "]" : String.valueOf(s[3])) + ":" + s[4]
           : s[2] != null ? "./u:" + s[2] : null;

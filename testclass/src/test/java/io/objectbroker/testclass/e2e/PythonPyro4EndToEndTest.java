@@ -139,7 +139,7 @@ class PythonPyro4EndToEndTest {
     assertThat(checks.exit()).as(checks.err()).isZero();
     assertThat(checks.out()).contains("metadata ok", "kwargs and records ok", "list ok",
         "arity error ok", "service error ok: Exception", "batch ok",
-        "other serializers refused ok");
+        "other serializers refused ok", "json ok");
   }
 
   // The port mainserver bound (port 0: a free one), from its registration.
