@@ -169,7 +169,8 @@ final class PyroNameServer implements PythonObject {
   private Map<String, Object> listing(List<Registration> found, Predicate<String> self,
       boolean withMetadata, int version) {
     Map<String, Registration> byName = new TreeMap<>();
-    if (self.test(NAME)) {
+    // the built-in entry, unless one was registered in its place (found, if it matches)
+    if (!stored(NAME) && self.test(NAME)) {
       byName.put(NAME, selfRegistration(version));
     }
     for (Registration r : found) {
@@ -192,7 +193,8 @@ final class PyroNameServer implements PythonObject {
           + " list, etc)");
     }
     Set<String> tags = PythonArgs.truthy(metadata) ? tags(metadata, "metadata") : Set.of();
-    if (a.truthy("safe") && stored(name)) {
+    // The name server's own name is always taken, as in Pyro's storage.
+    if (a.truthy("safe") && (name.equals(NAME) || stored(name))) {
       throw PythonException.pyro("NamingError", "name already registered: " + name);
     }
     try {
@@ -213,12 +215,27 @@ final class PyroNameServer implements PythonObject {
     }
     if (a.truthy("prefix")) {
       String p = string(a.get("prefix"), "prefix");
-      return service.removePrefix(p);
+      return NAME.startsWith(p) && stored(NAME) ? removeEach(service.list(p))
+          : service.removePrefix(p);
     }
     if (a.truthy("regex")) {
-      return removeMatching(anchored(string(a.get("regex"), "regex")));
+      String anchored = anchored(string(a.get("regex"), "regex"));
+      return stored(NAME) && NamePattern.compile(anchored).test(NAME)
+          ? removeEach(matching(anchored)) : removeMatching(anchored);
     }
     return 0;
+  }
+
+  // Removes each of found but an entry stored under the name server's name, which Pyro's
+  // remove never takes away.
+  private int removeEach(List<Registration> found) {
+    int removed = 0;
+    for (Registration r : found) {
+      if (!r.name().equals(NAME) && service.remove(r.name())) {
+        removed++;
+      }
+    }
+    return removed;
   }
 
   private int removeMatching(String anchored) {

@@ -257,6 +257,27 @@ class PyroliteInteropTest {
   }
 
   @Test
+  void theNameServersOwnNameIsTakenAndNeverRemovedAsInPyrosStorage() throws Exception {
+    NameServerProxy names = locate();
+    PyroURI elsewhere = new PyroURI("PYRO:Pyro.NameServer@10.0.0.9:9090");
+    assertThatThrownBy(() -> names.register("Pyro.NameServer", elsewhere, true))
+        .isInstanceOfSatisfying(PyroException.class, e -> assertThat(e.getMessage())
+            .endsWith("] name already registered: Pyro.NameServer"));
+    // registered over, unsafely, as Pyro allows: the stored entry is the one listed
+    names.register("Pyro.NameServer", elsewhere, false);
+    names.register("Pyro.other", new PyroURI("PYRO:o@10.0.0.9:1"), false);
+    assertThat(names.lookup("Pyro.NameServer").host).isEqualTo("10.0.0.9");
+    assertThat(names.yplookup(null, new String[] {"class:Pyro5.nameserver.NameServer"}))
+        .isEmpty();
+    // removing by prefix or pattern takes everything else, never the name server's entry
+    assertThat(names.remove(null, "Pyro", null)).isEqualTo(1);
+    names.register("Pyro.other", new PyroURI("PYRO:o@10.0.0.9:1"), false);
+    assertThat(names.remove(null, null, "Pyro.*")).isEqualTo(1);
+    assertThat(names.list(null, null)).containsOnlyKeys("Pyro.NameServer");
+    assertThat(names.lookup("Pyro.NameServer").host).isEqualTo("10.0.0.9");
+  }
+
+  @Test
   void credentialsComeInTheHandshakeAndRolesHoldForPyroCallers() throws Exception {
     Users users = Users.builder()
         .add("clerk", "clerk-secret-0123456789", List.of(), List.of())
