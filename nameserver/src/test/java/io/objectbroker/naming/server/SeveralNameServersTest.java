@@ -40,9 +40,11 @@ class SeveralNameServersTest {
   private static final Duration TTL = Duration.ofSeconds(1);
   /**
    * A port nothing listens on (bound, then closed): connections are refused at once. Not port
-   * 1, where a test's own tgtd may have its portal.
+   * 1, where a test's own tgtd may have its portal. Chosen once the name servers listen, so
+   * that neither of them is given it afterwards (once one was, and a test's "dead" and
+   * "stopped" name servers were the same).
    */
-  private final Address dead = Address.parse("127.0.0.1:" + closedPort());
+  private Address dead;
 
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private final Map<Address, NameServer> askers = new HashMap<>();
@@ -57,6 +59,7 @@ class SeveralNameServersTest {
     serverLog.addAppender(logged);
     first = startNameServer(0, new MemoryNameStore());
     second = startNameServer(0, new MemoryNameStore());
+    dead = Address.parse("127.0.0.1:" + closedPort());
   }
 
   @AfterEach
