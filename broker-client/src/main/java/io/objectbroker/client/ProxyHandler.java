@@ -112,14 +112,23 @@ final class ProxyHandler implements InvocationHandler {
     return remoteInterface.cast(proxy);
   }
 
+  /**
+   * A proxy's own {@code equals}, {@code hashCode} and {@code toString} (never remote): by
+   * identity, and the interface and target for the text. Shared with Pyro's proxies.
+   */
+  static Object objectMethod(Object proxy, Method method, Object[] args,
+      Class<?> remoteInterface, Object target) {
+    return switch (method.getName()) {
+      case "equals" -> proxy == args[0];
+      case "hashCode" -> System.identityHashCode(proxy);
+      default -> "Proxy[" + remoteInterface.getSimpleName() + " @ " + target + "]";
+    };
+  }
+
   @Override
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
     if (method.getDeclaringClass() == Object.class) {
-      return switch (method.getName()) {
-        case "equals" -> proxy == args[0];
-        case "hashCode" -> System.identityHashCode(proxy);
-        default -> "Proxy[" + remoteInterface.getSimpleName() + " @ " + target + "]";
-      };
+      return objectMethod(proxy, method, args, remoteInterface, target);
     }
     if (method.isDefault()) {
       return InvocationHandler.invokeDefault(proxy, method, args);

@@ -84,11 +84,7 @@ final class PyroProxyHandler implements InvocationHandler {
   @Override
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
     if (method.getDeclaringClass() == Object.class) {
-      return switch (method.getName()) {
-        case "equals" -> proxy == args[0];
-        case "hashCode" -> System.identityHashCode(proxy);
-        default -> "Proxy[" + remoteInterface.getSimpleName() + " @ " + target + "]";
-      };
+      return ProxyHandler.objectMethod(proxy, method, args, remoteInterface, target);
     }
     if (method.isDefault()) {
       return InvocationHandler.invokeDefault(proxy, method, args);

@@ -140,15 +140,10 @@ final class PythonJson {
         write(g, e.getValue());
       }
       g.writeEndObject();
-    } else if (v instanceof Collection<?> c) {
+    } else if (v instanceof Collection<?> || v instanceof Object[]) {
       g.writeStartArray();
-      for (Object o : c) {
-        write(g, o);
-      }
-      g.writeEndArray();
-    } else if (v instanceof Object[] tuple) {
-      g.writeStartArray();
-      for (Object o : tuple) {
+      for (Object o : v instanceof Object[] tuple ? java.util.Arrays.asList(tuple)
+          : (Collection<?>) v) {
         write(g, o);
       }
       g.writeEndArray();
