@@ -15,7 +15,9 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Runs a picocli command the way every broker command behaves: an error is one line on
@@ -50,15 +52,49 @@ public final class Cli {
 
   /** Parses and runs a command line set up by the caller; returns the exit code. */
   public static int run(CommandLine cl, String[] args, PrintStream out, PrintStream err) {
+    return run(cl, args, out, err, System.getenv());
+  }
+
+  /**
+   * Parses and runs a command line set up by the caller, its settings taken from the command
+   * line, {@code env} and the configuration file ({@link Config}); returns the exit code.
+   */
+  public static int run(CommandLine cl, String[] args, PrintStream out, PrintStream err,
+      Map<String, String> env) {
     String name = cl.getCommandName();
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
+    Config config;
+    try {
+      config = Config.load(name, args, env);
+      cl.addMixin("config", CommandLine.Model.CommandSpec.forAnnotatedObject(
+          new Config.Options()));
+      config.check(cl.getCommandSpec());
+    } catch (UsageException e) {
+      err.println(name + ": " + e.getMessage());
+      return USAGE;
+    }
+    config.provideDefaults(cl);
     cl.setParameterExceptionHandler((ex, a) -> {
-      err.println(name + ": " + ex.getMessage() + " (see " + name + " --help)");
+      String source = ex.getArgSpec() == null ? null : config.source(ex.getArgSpec());
+      if (source != null && !ex.getCommandLine().getParseResult().hasMatchedOption(
+          ex.getArgSpec() instanceof OptionSpec o ? o : null)) {
+        err.println(name + ": " + source + ": " + ex.getMessage());
+      } else {
+        err.println(name + ": " + ex.getMessage() + " (see " + name + " --help)");
+      }
       return USAGE;
     });
     cl.setExecutionExceptionHandler((ex, c, parsed) ->
         report(name, ex, parsed.hasMatchedOption("--verbose"), err));
+    CommandLine.IExecutionStrategy run = cl.getExecutionStrategy();
+    cl.setExecutionStrategy(parsed -> {
+      if (parsed.hasMatchedOption("--print-config")) {
+        config.print(parsed, out);
+        return OK;
+      }
+      return run.execute(parsed);
+    });
     return cl.execute(args);
   }
 

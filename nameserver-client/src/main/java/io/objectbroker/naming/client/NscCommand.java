@@ -8,6 +8,7 @@ import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
 import io.objectbroker.internal.cli.ClientSecurity;
+import io.objectbroker.internal.cli.ConfigLocation;
 import io.objectbroker.internal.cli.TrainingPeer;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.naming.Discovery;
@@ -455,7 +456,7 @@ public final class NscCommand implements Callable<Integer> {
       }
     }
     CommandLine cl = new CommandLine(new NscCommand(out, env, defaultAddress, oneShot));
-    return Cli.run(cl, args, out, err);
+    return Cli.run(cl, args, out, err, env);
   }
 
   /** The plain form's command and its argument (null if none): set by {@link #plainForm}. */
@@ -479,8 +480,8 @@ public final class NscCommand implements Callable<Integer> {
       ns = args[0].substring("--ns=".length());
       i = 1;
     }
-    if (i == args.length) {
-      return null;
+    if (i == args.length || ConfigLocation.mayApply("nsc", env)) {
+      return null; // a configuration file, say: the parser reads it
     }
     for (int j = i; j < args.length; j++) {
       if (args[j].isEmpty() || args[j].startsWith("-") || args[j].startsWith("@")) {

@@ -7,6 +7,7 @@ import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
 import io.objectbroker.internal.cli.ClientSecurity;
+import io.objectbroker.internal.cli.ConfigLocation;
 import io.objectbroker.internal.cli.TrainingPeer;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.transport.Deadlines;
@@ -269,8 +270,8 @@ public final class MainClientCommand implements Callable<Integer> {
    */
   static MainClientCommand plainForm(String[] args, PrintStream out, Map<String, String> env,
       OneShotCall oneShot) {
-    if (args.length == 0) {
-      return null;
+    if (args.length == 0 || ConfigLocation.mayApply("mainclient", env)) {
+      return null; // a configuration file, say: the parser reads it
     }
     for (String a : args) {
       if (a.isEmpty() || (a.startsWith("-") && !(a.length() > 1 && isDigit(a.charAt(1))))
@@ -297,8 +298,8 @@ public final class MainClientCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs the command with {@code plainNameServer} as {@code OB_NS} of the plain form, and no
-   * other variable of the environment there (the parser reads the process's own).
+   * Runs the command with {@code plainNameServer} as {@code OB_NS}, and no other variable of
+   * the environment.
    */
   static int run(String[] args, PrintStream out, PrintStream err, String plainNameServer,
       OneShotCall oneShot) {
@@ -306,8 +307,8 @@ public final class MainClientCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs the command; {@code env} is the environment of the plain form (the parser's defaults
-   * read the process's own).
+   * Runs the command with the settings of {@code env} (and of the configuration file it
+   * leads to, if any).
    */
   static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env,
       OneShotCall oneShot) {
@@ -327,7 +328,7 @@ public final class MainClientCommand implements Callable<Integer> {
     List<String> lines = new ArrayList<>(List.of(footer));
     lines.set(1, "Methods:%n" + methodList());
     cl.getCommandSpec().usageMessage().footer(lines.toArray(String[]::new));
-    return Cli.run(cl, args, out, err);
+    return Cli.run(cl, args, out, err, env);
   }
 
   public static void main(String[] args) {

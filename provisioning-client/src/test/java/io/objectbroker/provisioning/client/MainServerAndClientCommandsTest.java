@@ -12,10 +12,8 @@ import io.objectbroker.naming.server.NameServerService;
 import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.provisioning.cli.MainServerCommand;
 import io.objectbroker.server.ObjectServer;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -66,7 +62,7 @@ class MainServerAndClientCommandsTest {
       throws Exception {
     Address dead = Address.parse("127.0.0.1:" + closedPort());
     String list = dead + "," + nameServer.address();
-    try (MainServerProcess server = MainServerProcess.start(work, "--host", "127.0.0.1",
+    try (ServerProcess server = ServerProcess.start(work, MainServerCommand.class, "--host", "127.0.0.1",
         "--ns", list, "--data-dir", data.toString(),
         "--tgt-control-port", Integer.toString(unusedTgtControlPort()))) {
       Matcher ready = server.awaitLine(
@@ -131,79 +127,6 @@ class MainServerAndClientCommandsTest {
       int port = ThreadLocalRandom.current().nextInt(10_000, 16_384);
       if (!Files.exists(Path.of("/var/run/tgtd/socket." + port + ".lock"))) {
         return port;
-      }
-    }
-  }
-
-  /**
-   * {@code mainserver} in a JVM of its own on this test's class path; its stdout read line by
-   * line, its stderr kept in a file.
-   */
-  private static final class MainServerProcess implements AutoCloseable {
-    private final Process process;
-    final Path stderr;
-    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-
-    private MainServerProcess(Process process, Path stderr) {
-      this.process = process;
-      this.stderr = stderr;
-      Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line; (line = r.readLine()) != null; ) {
-            lines.add(line);
-          }
-        } catch (IOException e) {
-          // the process is gone
-        }
-      }, "stdout-of-mainserver-" + process.pid());
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    static MainServerProcess start(Path workDir, String... args) throws IOException {
-      List<String> command = new java.util.ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1",
-          MainServerCommand.class.getName()));
-      command.addAll(List.of(args));
-      Path stderr = Files.createTempFile(workDir, "mainserver", ".stderr");
-      ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderr.toFile());
-      pb.environment().remove("OB_NS");
-      return new MainServerProcess(pb.start(), stderr);
-    }
-
-    /** Waits for a stdout line that matches {@code pattern}; the match. */
-    Matcher awaitLine(Pattern pattern, Duration wait) throws Exception {
-      long deadline = System.nanoTime() + wait.toNanos();
-      while (true) {
-        String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        if (line == null) {
-          throw new AssertionError("no line matching " + pattern + " within " + wait
-              + " (alive: " + process.isAlive() + "); stderr:\n" + Files.readString(stderr));
-        }
-        Matcher m = pattern.matcher(line);
-        if (m.find()) {
-          return m;
-        }
-      }
-    }
-
-    /** SIGTERM, as Ctrl-C or a service manager stops it; its exit status. */
-    int stop() throws Exception {
-      process.destroy();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        throw new AssertionError("mainserver still running a minute after SIGTERM; stderr:\n"
-            + Files.readString(stderr));
-      }
-      return process.exitValue();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      if (process.isAlive()) {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
       }
     }
   }
