@@ -1,0 +1,45 @@
+#!/bin/sh
+# The distribution archive as a user gets it: unpacked into an empty folder, away from the
+# source tree and with no Maven in sight, its commands run. A name server from the archive
+# listens on a free port; nsc and mainclient from the archive talk to it.
+# Usage: archive-smoke.sh ARCHIVE.tar.gz WORK_DIR
+set -eu
+archive=$1
+work=$2
+fail() { echo "archive-smoke: $*" >&2; [ -f "$work/ns.err" ] && cat "$work/ns.err" >&2; exit 1; }
+rm -rf "$work"
+mkdir -p "$work"
+tar -xzf "$archive" -C "$work"
+root=$(echo "$work"/objectbroker-*)
+[ -d "$root/bin" ] && [ -d "$root/lib" ] || fail "no bin/ and lib/ in $archive"
+[ ! -e "$root/distribution" ] || fail "the archive holds a source tree"
+# Nothing of the environment: no OB_ variable, no user's configuration file, no Maven.
+env_clean() {
+  env -i PATH=/usr/bin:/bin HOME="$work" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} "$@"
+}
+for c in nameserver mainserver mainclient nsc testclass; do
+  env_clean "$root/bin/$c" --help >"$work/$c.help" 2>&1 || fail "bin/$c --help failed: $(cat "$work/$c.help")"
+  grep -q "^Usage: $c" "$work/$c.help" || fail "bin/$c --help: $(head -3 "$work/$c.help")"
+done
+env_clean "$root/bin/nameserver" --port 0 --no-discovery >"$work/ns.out" 2>"$work/ns.err" &
+ns=$!
+trap 'kill $ns 2>/dev/null || true' EXIT
+address=
+i=0
+while [ $i -lt 600 ]; do  # up to 60 s
+  address=$(sed -n 's/^name server ready on \([^ ]*\) .*/\1/p' "$work/ns.out")
+  [ -n "$address" ] && break
+  kill -0 $ns 2>/dev/null || fail "the name server exited: $(cat "$work/ns.err")"
+  sleep 0.1
+  i=$((i + 1))
+done
+[ -n "$address" ] || fail "the name server did not start within 60 s"
+out=$(env_clean "$root/bin/nsc" --ns "$address" ping) || fail "nsc ping: $out"
+case $out in "name server at $address answers: "*) ;; *) fail "nsc ping said: $out" ;; esac
+status=0
+out=$(env_clean OB_NS="$address" "$root/bin/mainclient" list_all_images 2>&1) || status=$?
+[ $status -eq 4 ] || fail "mainclient without a server: exit $status, expected 4 (not registered): $out"
+kill $ns
+wait $ns || true
+trap - EXIT
+echo "archive-smoke: $archive unpacked and run: bin/ and lib/, no source tree; nsc and mainclient reached its name server"
