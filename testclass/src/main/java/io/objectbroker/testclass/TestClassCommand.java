@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +35,8 @@ import picocli.CommandLine.Option;
  * images and nodes named {@code testclass-<time>-*} and removes all of them at the end, also
  * when a check failed; it exits 1 when a check failed or something could not be removed.
  */
-@Command(name = "testclass", mixinStandardHelpOptions = true, version = "testclass 0.1",
+@Command(name = "testclass", mixinStandardHelpOptions = true,
+    versionProvider = io.objectbroker.internal.cli.Version.class,
     description = "Checks a live provisioning service end to end and reports each check.",
     footer = {"", "Environment:",
         "  OB_NS   the name server's host:port, or several, comma-separated, tried in turn",
@@ -70,9 +72,14 @@ public final class TestClassCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Print stack traces of failed checks.")
   boolean verbose;
 
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.Output output = new io.objectbroker.internal.cli.Output();
+
   private final PrintStream out;
   private int passed;
   private int failed;
+  /** Each check's outcome, for --output json: check, result (pass, fail, skip), message. */
+  private final List<Map<String, String>> results = new ArrayList<>();
 
   public TestClassCommand(PrintStream out) {
     this.out = out;
@@ -100,7 +107,12 @@ public final class TestClassCommand implements Callable<Integer> {
         cleanedUp = cleanUp(p, List.of(node, other), List.of(image, empty));
       }
     }
-    out.println(passed + " passed, " + failed + " failed");
+    if (output.json()) {
+      io.objectbroker.internal.cli.Output.printJson(out, Map.of("passed", passed,
+          "failed", failed, "cleaned_up", cleanedUp, "checks", results));
+    } else {
+      out.println(passed + " passed, " + failed + " failed");
+    }
     return failed == 0 && cleanedUp ? Cli.OK : Cli.FAILED;
   }
 
@@ -173,7 +185,7 @@ public final class TestClassCommand implements Callable<Integer> {
       String other) {
     String why = Initiator.unavailableReason();
     if (why != null) {
-      out.println("SKIP iSCSI checks: " + why);
+      line("skip", "iSCSI checks", why);
       return;
     }
     Initiator initiator = new Initiator(timeout);
@@ -255,11 +267,11 @@ public final class TestClassCommand implements Callable<Integer> {
         }
       }
     } catch (RuntimeException e) {
-      out.println("FAIL cleanup: " + Cli.describe(e));
+      line("fail", "cleanup", Cli.describe(e));
       return false;
     }
     if (!left.isEmpty()) {
-      out.println("FAIL cleanup: still there: " + String.join(", ", left));
+      line("fail", "cleanup", "still there: " + String.join(", ", left));
       return false;
     }
     return true;
@@ -292,13 +304,32 @@ public final class TestClassCommand implements Callable<Integer> {
     try {
       check.run();
       passed++;
-      out.println("PASS " + title);
+      line("pass", title, null);
     } catch (Exception | AssertionError e) {
       failed++;
-      out.println("FAIL " + title + ": " + Cli.describe(e));
-      if (verbose) {
+      line("fail", title, Cli.describe(e));
+      if (verbose && !output.json()) {
         e.printStackTrace(out);
       }
+    }
+  }
+
+  /**
+   * A check's outcome: a line ({@code PASS title}, {@code FAIL title: why}), or, with
+   * {@code --output json}, an entry of the document printed at the end.
+   */
+  private void line(String result, String title, String message) {
+    if (output.json()) {
+      Map<String, String> r = new java.util.LinkedHashMap<>();
+      r.put("check", title);
+      r.put("result", result);
+      if (message != null) {
+        r.put("message", message);
+      }
+      results.add(r);
+    } else {
+      out.println(result.toUpperCase(java.util.Locale.ROOT) + " " + title
+          + (message == null ? "" : ": " + message));
     }
   }
 

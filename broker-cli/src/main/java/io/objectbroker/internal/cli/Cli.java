@@ -45,6 +45,23 @@ public final class Cli {
 
   private Cli() {}
 
+  /**
+   * The exit codes, the same for every command, as each command's {@code --help} lists them
+   * (and the README's one table).
+   */
+  static final java.util.LinkedHashMap<String, String> EXIT_CODES = new java.util.LinkedHashMap<>();
+
+  static {
+    EXIT_CODES.put("0", "done");
+    EXIT_CODES.put("1", "the remote method or the command failed (the service's own error)");
+    EXIT_CODES.put("2", "bad usage: unknown option, method or argument count, bad value or"
+        + " configuration file");
+    EXIT_CODES.put("3", "a server or the name server could not be reached, or did not answer"
+        + " in time");
+    EXIT_CODES.put("4", "a name is not registered");
+    EXIT_CODES.put("5", "refused for security: no or wrong credentials, or the caller may not");
+  }
+
   /** Parses and runs {@code command}; returns the exit code. */
   public static int run(Object command, String[] args, PrintStream out, PrintStream err) {
     return run(new CommandLine(command), args, out, err);
@@ -75,6 +92,8 @@ public final class Cli {
       return USAGE;
     }
     config.provideDefaults(cl);
+    cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(EXIT_CODES);
     cl.setParameterExceptionHandler((ex, a) -> {
       String source = ex.getArgSpec() == null ? null : config.source(ex.getArgSpec());
       if (source != null && !ex.getCommandLine().getParseResult().hasMatchedOption(
@@ -91,6 +110,10 @@ public final class Cli {
     cl.setExecutionStrategy(parsed -> {
       if (parsed.hasMatchedOption("--print-config")) {
         config.print(parsed, out);
+        return OK;
+      }
+      if (parsed.hasMatchedOption("--completion")) {
+        out.print(picocli.AutoComplete.bash(name, cl));
         return OK;
       }
       return run.execute(parsed);

@@ -74,7 +74,7 @@ public final class Config implements CommandLine.IDefaultValueProvider {
 
   /** The options that are about the configuration itself, not settings. */
   private static final Set<String> NOT_SETTINGS =
-      Set.of("help", "version", "config", "print-config");
+      Set.of("help", "version", "config", "print-config", "completion");
 
   /** A value of the file: its text (a list's items joined by commas) and its line. */
   private record Entry(String key, String text, int line) {}
@@ -386,8 +386,6 @@ public final class Config implements CommandLine.IDefaultValueProvider {
    * Pyro5's {@code check-config} does: one {@code key = value  (source)} line each.
    */
   public void print(ParseResult parsed, PrintStream out) {
-    out.println("# " + command + ": settings (flag > env > "
-        + (file == null ? "no configuration file" : file) + " > default)");
     List<String[]> rows = new ArrayList<>();
     ParseResult pr = parsed;
     while (pr != null) {
@@ -401,8 +399,26 @@ public final class Config implements CommandLine.IDefaultValueProvider {
       }
       pr = pr.subcommand();
     }
+    OptionSpec format = parsed.commandSpec().findOption("--output");
+    if (format != null && String.valueOf((Object) format.getValue()).equals("json")) {
+      Map<String, Map<String, String>> settings = new LinkedHashMap<>();
+      for (String[] r : rows) {
+        Map<String, String> setting = new LinkedHashMap<>();
+        setting.put("value", r[1]); // null: not set
+        setting.put("source", r[2]);
+        settings.put(r[0], setting);
+      }
+      Output.printJson(out, Map.of("command", command,
+          "file", file == null ? "" : file.toString(), "settings", settings));
+      return;
+    }
+    out.println("# " + command + ": settings (flag > env > "
+        + (file == null ? "no configuration file" : file) + " > default)");
     int width = 0;
     for (String[] r : rows) {
+      if (r[1] == null) {
+        r[1] = "(none)";
+      }
       width = Math.max(width, r[0].length() + 3 + r[1].length());
     }
     for (String[] r : rows) {
@@ -413,7 +429,7 @@ public final class Config implements CommandLine.IDefaultValueProvider {
 
   /**
    * The value of {@code o} as it was written (10T, 30s), rather than as converted (bytes, a
-   * Duration's PT30S); a flag's value, which is not written, as it is.
+   * Duration's PT30S); a flag's value, which is not written, as it is; null if it has none.
    */
   private String shown(ParseResult pr, OptionSpec o) {
     Object value = o.getValue();
@@ -424,7 +440,7 @@ public final class Config implements CommandLine.IDefaultValueProvider {
     } else {
       written = given.get(o) != null ? given.get(o).text() : o.defaultValue();
     }
-    return written != null ? written : value == null ? "(none)" : String.valueOf(value);
+    return written != null ? written : value == null ? null : String.valueOf(value);
   }
 
   /** The options {@code -c}/{@code --config} and {@code --print-config}; a picocli mixin. */
@@ -439,5 +455,11 @@ public final class Config implements CommandLine.IDefaultValueProvider {
     @CommandLine.Option(names = "--print-config", help = true,
         description = "Print every setting, its value and where it came from, and exit.")
     boolean printConfig;
+
+    @SuppressWarnings("deprecation")
+    @CommandLine.Option(names = "--completion", help = true,
+        description = "Print a bash (and zsh) completion script of this command's options,"
+            + " subcommands and methods, and exit: source <(COMMAND --completion).")
+    boolean completion;
   }
 }

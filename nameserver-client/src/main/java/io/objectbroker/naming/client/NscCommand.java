@@ -9,7 +9,9 @@ import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
 import io.objectbroker.internal.cli.ClientSecurity;
 import io.objectbroker.internal.cli.ConfigLocation;
+import io.objectbroker.internal.cli.Output;
 import io.objectbroker.internal.cli.TrainingPeer;
+import io.objectbroker.internal.cli.Version;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
@@ -45,7 +47,7 @@ import picocli.CommandLine.ParentCommand;
  * answers). {@code --ns} and {@code OB_NS} may list several, {@code HOST:PORT,HOST:PORT}: the
  * command goes to the first that answers a ping.
  */
-@Command(name = "nsc", mixinStandardHelpOptions = true, version = "nsc 0.2",
+@Command(name = "nsc", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Lists, looks up, registers and removes names in the ObjectBroker name server.",
     subcommands = {NscCommand.ListNames.class, NscCommand.ListMatching.class,
         NscCommand.Lookup.class, NscCommand.YpLookup.class, NscCommand.Register.class,
@@ -55,9 +57,7 @@ import picocli.CommandLine.ParentCommand;
         + " if it answers,", "else UDP discovery (port " + Discovery.DEFAULT_PORT
         + ", 0.5 s), else " + NameServer.DEFAULT_ADDRESS + ".",
         "", "Environment:", "  OB_NS   the name server's host:port, or several, comma-separated,",
-        "          tried in turn",
-        "", "Exit codes: 0 done, 1 failed, 2 bad usage, 3 name server unreachable or timed out,"
-            + " 4 name not registered or refused."})
+        "          tried in turn"})
 public final class NscCommand implements Callable<Integer> {
 
   /**
@@ -99,6 +99,9 @@ public final class NscCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin
   ClientSecurity security = new ClientSecurity();
+
+  @picocli.CommandLine.Mixin
+  Output output = new Output();
 
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
@@ -227,8 +230,21 @@ public final class NscCommand implements Callable<Integer> {
   }
 
   void print(List<Registration> regs) {
+    if (output.json()) {
+      Output.printJson(out, regs);
+      return;
+    }
     for (Registration r : regs) {
       out.println(r);
+    }
+  }
+
+  /** A command's outcome: {@code text} as a line, or {@code json} as a JSON document. */
+  void report(String text, Object json) {
+    if (output.json()) {
+      Output.printJson(out, json);
+    } else {
+      out.println(text);
     }
   }
 
@@ -248,7 +264,8 @@ public final class NscCommand implements Callable<Integer> {
   int ping() {
     Address address = nameServer();
     String version = call(address, "ping");
-    out.println("name server at " + address + " answers: " + version);
+    report("name server at " + address + " answers: " + version,
+        Map.of("address", address.toString(), "version", version));
     return Cli.OK;
   }
 
@@ -366,7 +383,7 @@ public final class NscCommand implements Callable<Integer> {
       List<Registration> regs = nsc.call(address, "lookupAll", name);
       Registration r = regs.stream().filter(x -> x.uri().equals(uri)).findFirst()
           .orElseThrow(() -> new NamingException("registered " + name + " but it is gone"));
-      nsc.out.println("registered " + r);
+      nsc.report("registered " + r, r);
       return Cli.OK;
     }
   }
@@ -383,7 +400,7 @@ public final class NscCommand implements Callable<Integer> {
       if (!nsc.<Boolean>call(nsc.nameServer(), "remove", name)) {
         throw new NamingException("unknown name " + name);
       }
-      nsc.out.println("removed " + name);
+      nsc.report("removed " + name, Map.of("removed", List.of(name)));
       return Cli.OK;
     }
   }
@@ -399,7 +416,7 @@ public final class NscCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       int n = nsc.<Integer>call(nsc.nameServer(), "removeMatching", regex);
-      nsc.out.println("removed " + n + (n == 1 ? " name" : " names"));
+      nsc.report("removed " + n + (n == 1 ? " name" : " names"), Map.of("removed_count", n));
       return Cli.OK;
     }
   }

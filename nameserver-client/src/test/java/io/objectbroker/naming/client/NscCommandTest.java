@@ -117,6 +117,30 @@ class NscCommandTest {
   }
 
   @Test
+  void outputJsonGivesEachCommandsDataAsOneDocument() {
+    ns.register("app.web", "OB:w@h:1", Set.of("web", "eu"), false);
+    tools.jackson.databind.ObjectMapper json = new tools.jackson.databind.ObjectMapper();
+    Run list = nsc("--output", "json", "list");
+    assertThat(list.exit()).isZero();
+    tools.jackson.databind.JsonNode names = json.readTree(list.out());
+    assertThat(names.size()).isEqualTo(1);
+    assertThat(names.get(0).get("name").asString()).isEqualTo("app.web");
+    assertThat(names.get(0).get("uri").asString()).isEqualTo("OB:w@h:1");
+    assertThat(names.get(0).get("metadata").toString()).contains("\"eu\"", "\"web\"");
+    assertThat(list.out().lines()).hasSize(1);
+
+    tools.jackson.databind.JsonNode ping = json.readTree(nsc("--output", "json", "ping").out());
+    assertThat(ping.get("address").asString()).isEqualTo(address.toString());
+    assertThat(ping.get("version").asString()).isEqualTo(NameServerService.VERSION);
+    assertThat(json.readTree(nsc("--output", "json", "register", "app.db", "OB:d@h:2").out())
+        .get("name").asString()).isEqualTo("app.db");
+    assertThat(nsc("--output", "json", "remove", "app.db").out())
+        .isEqualTo("{\"removed\":[\"app.db\"]}\n");
+    assertThat(nsc("--output", "json", "lookup", "nope"))
+        .isEqualTo(new Run(Cli.NAMING, "", "nsc: unknown name nope\n"));
+  }
+
+  @Test
   void replicasAreAllShownByLookup() {
     ns.registerLease("pool", "OB:p@h:1", Set.of(), 60_000, true);
     ns.registerLease("pool", "OB:p@h:2", Set.of(), 60_000, true);

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code nameserver}: runs a name server in the foreground until stopped (Ctrl-C, SIGTERM). */
 @Command(name = "nameserver", mixinStandardHelpOptions = true,
-    version = NameServerService.VERSION,
+    versionProvider = io.objectbroker.internal.cli.Version.class,
     description = "Runs the ObjectBroker name server in the foreground.",
     footer = {"", "Stores (--store):",
         "  memory                                  registrations in memory (the default)",

@@ -8,7 +8,10 @@ import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.internal.cli.Cli.UsageException;
 import io.objectbroker.internal.cli.ClientSecurity;
 import io.objectbroker.internal.cli.ConfigLocation;
+import io.objectbroker.internal.cli.Output;
+import io.objectbroker.internal.cli.Progress;
 import io.objectbroker.internal.cli.TrainingPeer;
+import io.objectbroker.internal.cli.Version;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.transport.Deadlines;
 import io.objectbroker.naming.NameServer;
@@ -36,13 +39,11 @@ import picocli.CommandLine.Parameters;
  * method by its name ({@link OneShotCall}: blocking sockets, nothing to start up) and prints
  * the result (a list one item a line).
  */
-@Command(name = "mainclient", mixinStandardHelpOptions = true, version = "mainclient 0.1",
+@Command(name = "mainclient", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Calls a method of the provisioning service and prints the result.",
     footer = {"", "Methods: (see below)", "", "Sizes take a suffix: 512M, 10G, 1T (binary units).",
         "", "Environment:", "  OB_NS   the name server's host:port, or several, comma-separated,",
-        "          tried in turn (default 127.0.0.1:9090)",
-        "", "Exit codes: 0 done, 1 the service refused, 2 bad usage, 3 unreachable or timed"
-            + " out, 4 name not registered."})
+        "          tried in turn (default 127.0.0.1:9090)"})
 public final class MainClientCommand implements Callable<Integer> {
 
   static final String DEFAULT_TIMEOUT = "30s";
@@ -55,8 +56,17 @@ public final class MainClientCommand implements Callable<Integer> {
     static final Map<String, Method> BY_NAME = methods();
   }
 
-  @Parameters(index = "0", paramLabel = "METHOD", description = "The method to call.")
+  @Parameters(index = "0", paramLabel = "METHOD", description = "The method to call.",
+      completionCandidates = MethodNames.class)
   String method;
+
+  /** The methods' names, for shell completion of METHOD. */
+  static final class MethodNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return Methods.BY_NAME.keySet().iterator();
+    }
+  }
 
   @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments.")
   List<String> args = new ArrayList<>();
@@ -84,6 +94,9 @@ public final class MainClientCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin
   ClientSecurity security = new ClientSecurity();
+
+  @picocli.CommandLine.Mixin
+  Output output = new Output();
 
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
@@ -129,8 +142,16 @@ public final class MainClientCommand implements Callable<Integer> {
     long deadline = Deadlines.after(timeout); // for all of it, as a user waiting sees it
     Address nameServer = Cli.firstAnswering(nameServers,
         new NameServerPing(client, timeout, deadline));
-    Object result = client.invoke(nameServer, name, m.getName(), values,
-        timeLeft(timeout, deadline));
+    Object result;
+    // A person at a terminal sees the seconds pass on a long call (import_image of a large
+    // file, say); a script or a pipe never gets the line.
+    try (Progress progress = Progress.wanted() && !output.json()
+        ? Progress.start(method + (args.isEmpty() ? "" : " " + String.join(" ", args)),
+            System.err)
+        : null) {
+      result = client.invoke(nameServer, name, m.getName(), values,
+          timeLeft(timeout, deadline));
+    }
     print(m, result);
     return Cli.OK;
   }
@@ -183,7 +204,9 @@ public final class MainClientCommand implements Callable<Integer> {
   }
 
   private void print(Method m, Object result) {
-    if (m.getReturnType() == void.class) {
+    if (output.json()) {
+      Output.printJson(out, result); // null for a method that returns nothing
+    } else if (m.getReturnType() == void.class) {
       out.println("ok");
     } else if (result instanceof Collection<?> items) {
       for (Object item : items) {

@@ -120,6 +120,75 @@ class MainClientCommandTest {
   }
 
   @Test
+  void outputJsonPrintsOneDocumentThatJqReads() throws Exception {
+    assertThat(run("--output", "json", "create_image", "img1", "1M"))
+        .isEqualTo(new Result(0, "null\n", ""));
+    assertThat(run("--output", "json", "create_snapshot", "img1", "golden").exit()).isZero();
+    Result list = run("--output", "json", "list_all_images");
+    assertThat(list).isEqualTo(new Result(0, "[\"img1\"]\n", ""));
+    Result info = run("--output=json", "image_info", "img1");
+    assertThat(info.exit()).isZero();
+    tools.jackson.databind.JsonNode tree = new tools.jackson.databind.ObjectMapper()
+        .readTree(info.out());
+    assertThat(tree.get("image").asString()).isEqualTo("img1");
+    assertThat(tree.get("size_bytes").asLong()).isEqualTo(1L << 20);
+    assertThat(tree.get("snapshots").get(0).asString()).isEqualTo("golden");
+    // An error stays one line on stderr, with its exit code, and nothing on stdout.
+    assertFails(run("--output", "json", "image_info", "nope"), 1, "ImageNotFoundException");
+
+    // As a shell script uses it: mainclient --output json list_all_images | jq.
+    assertThat(jq(".[0]", list.out())).isEqualTo("\"img1\"\n");
+    assertThat(jq(".size_bytes", info.out())).isEqualTo("1048576\n");
+  }
+
+  /** Runs the real jq on {@code input}; its output. Skips (fails, in CI) without jq. */
+  private static String jq(String filter, String input) throws Exception {
+    boolean present = java.nio.file.Files.isExecutable(Path.of("/usr/bin/jq"));
+    if (!"1".equals(System.getenv("OB_REQUIRE_REAL_STACK"))) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(present, "jq is not installed");
+    }
+    Process p = new ProcessBuilder("/usr/bin/jq", "-e", filter).start();
+    try (var in = p.getOutputStream()) {
+      in.write(input.getBytes(StandardCharsets.UTF_8));
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("jq %s on %s", filter, input).isZero();
+    return out;
+  }
+
+  @Test
+  void helpListsTheExitCodesAndVersionIsTheBuilds() {
+    Result help = run("--help");
+    assertThat(help.exit()).isZero();
+    assertThat(help.out()).contains("Exit codes:", "  0   done", "  4   a name is not registered",
+        "  5   refused for security");
+    Result version = run("--version");
+    assertThat(version.exit()).isZero();
+    assertThat(version.out()).startsWith("mainclient " + io.objectbroker.internal.cli.Version.number()
+        + " (ObjectBroker)\nJava ");
+    assertThat(io.objectbroker.internal.cli.Version.number()).matches("\\d+\\.\\d+\\.\\d+.*");
+  }
+
+  @Test
+  void completionOffersTheMethods() throws Exception {
+    Result script = run("--completion");
+    assertThat(script.exit()).isZero();
+    assertThat(script.out()).contains("complete -F _complete_mainclient", "provision",
+        "list_all_images", "--output");
+    Path file = data.resolve("mainclient.bash");
+    java.nio.file.Files.writeString(file, script.out());
+    // What bash offers for "mainclient prov<TAB>".
+    Process bash = new ProcessBuilder("bash", "-c", "source " + file + "; COMP_WORDS=(mainclient"
+        + " prov); COMP_CWORD=1; COMP_LINE='mainclient prov'; COMP_POINT=15;"
+        + " _picocli_mainclient mainclient prov mainclient; echo \"${COMPREPLY[@]}\"")
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start(); // compopt: not in a shell
+    String offered = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(bash.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(offered).isEqualTo("provision\n");
+  }
+
+  @Test
   void theSeedsWorkflowPrintsEachResult() {
     assertThat(run("create_image", "img1", "8M")).isEqualTo(new Result(0, "ok\n", ""));
     assertThat(run("create_snapshot", "img1", "golden").out()).isEqualTo("ok\n");

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
  * {@code mainserver}: serves the provisioning service and registers it with the name server;
  * runs in the foreground until stopped (Ctrl-C, SIGTERM), then unregisters.
  */
-@Command(name = "mainserver", mixinStandardHelpOptions = true, version = "mainserver 0.1",
+@Command(name = "mainserver", mixinStandardHelpOptions = true,
+    versionProvider = io.objectbroker.internal.cli.Version.class,
     description = "Serves the provisioning service (MainServer) and registers it by name.",
     footer = {"", "Environment:",
         "  OB_HOST      address to bind and advertise (default 127.0.0.1)",
