@@ -104,8 +104,9 @@ public final class Cli {
       }
       return USAGE;
     });
-    cl.setExecutionExceptionHandler((ex, c, parsed) ->
-        report(name, ex, parsed.hasMatchedOption("--verbose"), err));
+    cl.setExecutionExceptionHandler((ex, c, parsed) -> report(name,
+        ex instanceof UsageException u ? config.blame(u, parsed) : ex,
+        parsed.hasMatchedOption("--verbose"), err));
     CommandLine.IExecutionStrategy run = cl.getExecutionStrategy();
     cl.setExecutionStrategy(parsed -> {
       if (parsed.hasMatchedOption("--print-config")) {

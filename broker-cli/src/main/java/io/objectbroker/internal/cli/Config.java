@@ -376,6 +376,28 @@ public final class Config implements CommandLine.IDefaultValueProvider {
     return g == null ? null : g.source();
   }
 
+  /**
+   * {@code e}, a command's complaint about an option's value ({@code "--workers: 0
+   * (expected: >= 1)"}), with the file and line, or the variable, that gave the value in
+   * front when the command line did not: {@code "objectbroker.yaml line 4
+   * (mainserver.workers): --workers: 0 (expected: >= 1)"}.
+   */
+  Cli.UsageException blame(Cli.UsageException e, ParseResult parsed) {
+    String message = e.getMessage();
+    for (ParseResult pr = parsed; pr != null; pr = pr.subcommand()) {
+      for (OptionSpec o : pr.commandSpec().options()) {
+        String source = source(o);
+        if (source != null && !pr.hasMatchedOption(o)
+            && message.startsWith(o.longestName() + ":")) {
+          Cli.UsageException blamed = new Cli.UsageException(source + ": " + message);
+          blamed.initCause(e);
+          return blamed;
+        }
+      }
+    }
+    return e;
+  }
+
   /** The file read, or null. */
   public Path file() {
     return file;

@@ -46,6 +46,9 @@ class ConfigTest {
 
     @Override
     public Integer call() {
+      if (workers < 1) {
+        throw new Cli.UsageException("--workers: " + workers + " (expected: >= 1)");
+      }
       ran = true;
       return Cli.OK;
     }
@@ -227,6 +230,16 @@ class ConfigTest {
     assertThat(run(new Server(), "-c", f.toString(), "--workers", "y")).isEqualTo(Cli.USAGE);
     assertThat(err()).startsWith("mainserver: Invalid value for option '--workers': 'y'")
         .endsWith("(see mainserver --help)" + System.lineSeparator());
+
+    err.reset(); // a value the command checks itself, once it is converted
+    f = file("mainserver:\n  workers: 0\n");
+    assertThat(run(new Server(), "-c", f.toString())).isEqualTo(Cli.USAGE);
+    assertThat(err()).isEqualTo("mainserver: " + f + " line 2 (mainserver.workers): --workers: 0"
+        + " (expected: >= 1)" + System.lineSeparator());
+    err.reset();
+    assertThat(run(new Server(), "-c", f.toString(), "--workers", "-1")).isEqualTo(Cli.USAGE);
+    assertThat(err()).isEqualTo("mainserver: --workers: -1 (expected: >= 1)"
+        + System.lineSeparator());
 
     err.reset();
     env.put("OB_MAINSERVER_WORKERS", "x");
