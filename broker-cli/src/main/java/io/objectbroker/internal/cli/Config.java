@@ -70,7 +70,7 @@ public final class Config implements CommandLine.IDefaultValueProvider {
   public static final Set<String> SHARED = Set.of("ns", "timeout", "verbose", "output",
       "user", "secret-file", "tls-ca", "tls-client-cert", "tls-client-key",
       "users", "allow-anonymous", "tls-cert", "tls-key", "tls-client-ca",
-      "expose-error-details");
+      "expose-error-details", "pyro");
 
   /** The options that are about the configuration itself, not settings. */
   private static final Set<String> NOT_SETTINGS =

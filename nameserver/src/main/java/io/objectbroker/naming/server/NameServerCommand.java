@@ -117,6 +117,7 @@ public final class NameServerCommand implements Callable<Integer> {
     if (security.exposeErrorDetails() != null) {
       options = options.exposeErrorDetails(security.exposeErrorDetails());
     }
+    options = options.pyro(security.pyro());
     NameServerHost.check(options); // a refused start opens no store
     NameStore opened = openStore(store);
     NameServerHost running;

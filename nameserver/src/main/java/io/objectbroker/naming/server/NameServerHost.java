@@ -76,6 +76,7 @@ public final class NameServerHost implements AutoCloseable {
     if (options.exposeErrorDetails != null) {
       b.exposeErrorDetails(options.exposeErrorDetails);
     }
+    b.pyro(options.pyro);
     return b;
   }
 
@@ -206,6 +207,7 @@ public final class NameServerHost implements AutoCloseable {
     private byte[] discoverySecret; // null: answers are not signed
     private io.objectbroker.Tls tls; // null: plain TCP
     private Boolean exposeErrorDetails; // null: the object server's default
+    private boolean pyro = true;
 
     private Options() {}
 
@@ -224,6 +226,7 @@ public final class NameServerHost implements AutoCloseable {
       c.discoverySecret = discoverySecret;
       c.tls = tls;
       c.exposeErrorDetails = exposeErrorDetails;
+      c.pyro = pyro;
       return c;
     }
 
@@ -347,6 +350,16 @@ public final class NameServerHost implements AutoCloseable {
     public Options exposeErrorDetails(boolean expose) {
       Options c = copy();
       c.exposeErrorDetails = expose;
+      return c;
+    }
+
+    /**
+     * Whether the port speaks Pyro's protocol too, for Python Pyro4 and Pyro5 clients and
+     * tools (default: yes; see {@link ObjectServer.Builder#pyro}).
+     */
+    public Options pyro(boolean speak) {
+      Options c = copy();
+      c.pyro = speak;
       return c;
     }
 

@@ -325,6 +325,23 @@ class PyroliteInteropTest {
   }
 
   @Test
+  void aNameServerWithoutPyroRefusesPyroClientsAndServesItsOwn() throws Exception {
+    try (NameServerHost noPyro = NameServerHost.start(NameServerHost.options().port(0)
+        .discovery(false).pyro(false), new MemoryNameStore())) {
+      int port = noPyro.server().address().port();
+      assertThatThrownBy(() -> {
+        NameServerProxy names = NameServerProxy.locateNS("127.0.0.1", port);
+        open.add(0, names::close);
+        names.list(null, null);
+      }).isInstanceOfAny(IOException.class, PyroException.class);
+      try (Broker broker = Broker.builder().nameServer(noPyro.server().address())
+          .callTimeout(Duration.ofSeconds(10)).build()) {
+        assertThat(broker.nameServer().ping()).isNotNull();
+      }
+    }
+  }
+
+  @Test
   void objectBrokersOwnClientsShareThePortUnchanged() throws Exception {
     ObjectServer server = serve(ObjectServer.builder());
     PyroProxy pyro = proxy(new PyroURI("PYRO:example.shop@127.0.0.1:"
