@@ -101,6 +101,7 @@ public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
   private final Builder settings;
+  private final boolean loopbackOnly;
   private final Exposure exposure;
   private final JsonMapper json = JsonMapper.builder().build();
   private final Map<String, Broker> brokers = new ConcurrentHashMap<>();
@@ -113,6 +114,7 @@ public final class Gateway implements AutoCloseable {
 
   private Gateway(Builder b) {
     this.settings = b;
+    this.loopbackOnly = Builder.isLoopback(b.host);
     this.exposure = new Exposure(b.expose);
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(b.workers, b.workers, 30, TimeUnit.SECONDS,
@@ -222,6 +224,43 @@ public final class Gateway implements AutoCloseable {
 
   boolean exposeErrorDetails() {
     return settings.exposeErrorDetails;
+  }
+
+  /**
+   * Refuses what a web page in a browser could send on its visitor's behalf: a request whose
+   * {@code Origin} is another site (a page's POST reaches a loopback gateway without any CORS
+   * preflight when it sends a "simple" body), and, on a loopback gateway, a request whose
+   * {@code Host} is not a loopback name (a site that rebinds its DNS name to 127.0.0.1 would
+   * otherwise be its own origin). A client that is not a browser (curl, scripts) sends no
+   * {@code Origin}; a page served by the gateway itself has the gateway's origin.
+   *
+   * @throws HttpError 403
+   */
+  void checkOrigin(String host, String origin, boolean tls) {
+    if (host == null || host.isBlank()) {
+      throw new HttpError(400, "BadRequest", "no Host header");
+    }
+    if (loopbackOnly && !isLoopbackHost(host)) {
+      throw new HttpError(403, "ForeignHost", "Host " + host + " is not this machine: a"
+          + " loopback gateway answers 127.0.0.1, localhost and [::1] only");
+    }
+    if (origin != null && !origin.equalsIgnoreCase((tls ? "https://" : "http://") + host)) {
+      throw new HttpError(403, "CrossOrigin", "requests from pages of other sites (Origin "
+          + origin + ") are refused");
+    }
+  }
+
+  // "127.0.0.1:8080", "localhost", "[::1]:8080" (the port, if any, taken off).
+  private static boolean isLoopbackHost(String host) {
+    String h = host.strip().toLowerCase(java.util.Locale.ROOT);
+    if (h.startsWith("[")) {
+      int end = h.indexOf(']');
+      h = end < 0 ? h : h.substring(1, end);
+    } else if (h.indexOf(':') >= 0) {
+      h = h.substring(0, h.indexOf(':'));
+    }
+    return h.equals("localhost") || h.equals("::1") || h.startsWith("127.")
+        && h.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9');
   }
 
   /**

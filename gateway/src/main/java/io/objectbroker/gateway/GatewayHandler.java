@@ -47,8 +47,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private boolean busy; // on the I/O thread only
   private ScheduledFuture<?> deadline;
 
-  private record Pending(HttpMethod method, String uri, String authorization, byte[] body,
-      boolean keepAlive) {}
+  private record Pending(HttpMethod method, String uri, String host, String origin,
+      String authorization, byte[] body, boolean keepAlive) {}
 
   GatewayHandler(Gateway gateway, boolean tls) {
     this.gateway = gateway;
@@ -76,6 +76,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     waiting.add(new Pending(request.method(), request.uri(),
+        request.headers().get(HttpHeaderNames.HOST),
+        request.headers().get(HttpHeaderNames.ORIGIN),
         request.headers().get(HttpHeaderNames.AUTHORIZATION),
         ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request)));
     if (!busy) {
@@ -97,6 +99,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     Router.Match match;
     QueryStringDecoder uri = new QueryStringDecoder(p.uri());
     try {
+      gateway.checkOrigin(p.host(), p.origin(), tls);
       caller = gateway.authenticate(p.authorization(),
           tls || Gateway.isLoopback(ctx.channel().remoteAddress()));
       match = gateway.router().match(p.method(), uri.rawPath());

@@ -267,6 +267,29 @@ class GatewayTest {
   }
 
   @Test
+  void pagesOfOtherSitesAndRebindingHostsAreRefused() throws Exception {
+    int port = gateway.port();
+    String call = "POST /call/example.shelf/echo HTTP/1.1\r\nContent-Length: 5\r\n"
+        + "Connection: close\r\n";
+    assertThat(raw(port, call + "Host: 127.0.0.1:" + port + "\r\nOrigin: https://evil.example"
+        + "\r\n\r\n[\"x\"]")).startsWith("HTTP/1.1 403").contains("CrossOrigin");
+    assertThat(raw(port, call + "Host: evil.example:" + port + "\r\n\r\n[\"x\"]"))
+        .startsWith("HTTP/1.1 403").contains("ForeignHost");
+    assertThat(raw(port, call + "Host: localhost:" + port + "\r\nOrigin: http://localhost:"
+        + port + "\r\n\r\n[\"x\"]")).startsWith("HTTP/1.1 200").endsWith("{\"result\":\"x\"}");
+  }
+
+  // Sends `request` as it is and reads the answer until the gateway closes the connection.
+  static String raw(int port, String request) throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return new String(s.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
   void manyConcurrentCallsOnKeptConnectionsEachGetTheirOwnAnswer() throws Exception {
     List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> futures =
         new java.util.ArrayList<>();
