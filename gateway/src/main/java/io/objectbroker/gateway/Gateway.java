@@ -222,6 +222,10 @@ public final class Gateway implements AutoCloseable {
     return workers;
   }
 
+  Duration requestTimeout() {
+    return settings.requestTimeout;
+  }
+
   boolean exposeErrorDetails() {
     return settings.exposeErrorDetails;
   }
@@ -471,6 +475,7 @@ public final class Gateway implements AutoCloseable {
     private Tls clientTls;
     private Credentials credentials;
     private boolean exposeErrorDetails;
+    private Duration requestTimeout = REQUEST_TIMEOUT;
     private final List<String> expose = new ArrayList<>();
 
     private Builder() {}
@@ -576,6 +581,12 @@ public final class Gateway implements AutoCloseable {
     /** Whether error answers carry the exception's stack trace (default false). */
     public Builder exposeErrorDetails(boolean expose) {
       this.exposeErrorDetails = expose;
+      return this;
+    }
+
+    /** For tests: how long a connection may take to send a request ({@link #REQUEST_TIMEOUT}). */
+    Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = timeout;
       return this;
     }
 

@@ -218,7 +218,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       if (!busy) {
         ctx.close();
       }
-    }, Gateway.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }, gateway.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void disarm() {

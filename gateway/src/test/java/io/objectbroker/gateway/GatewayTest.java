@@ -279,6 +279,27 @@ class GatewayTest {
         + port + "\r\n\r\n[\"x\"]")).startsWith("HTTP/1.1 200").endsWith("{\"result\":\"x\"}");
   }
 
+  @Test
+  void aConnectionThatSendsItsRequestTooSlowlyOrSitsIdleIsClosed() throws Exception {
+    Gateway strict = gateway(Gateway.builder().expose("example.*")
+        .requestTimeout(Duration.ofMillis(300)));
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", strict.port())) {
+      s.setSoTimeout(20_000); // the bound: closed long before, or the read fails the test
+      s.getOutputStream().write(("POST /call/example.shelf/echo HTTP/1.1\r\nHost: 127.0.0.1"
+          + "\r\nContent-Length: 100\r\n\r\n[").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    } finally {
+      strict.close();
+    }
+    Gateway idle = gateway(Gateway.builder().requestTimeout(Duration.ofMillis(300)));
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", idle.port())) {
+      s.setSoTimeout(20_000);
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    } finally {
+      idle.close();
+    }
+  }
+
   // Sends `request` as it is and reads the answer until the gateway closes the connection.
   static String raw(int port, String request) throws Exception {
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
