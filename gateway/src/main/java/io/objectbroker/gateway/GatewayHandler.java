@@ -123,9 +123,10 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     try {
       gateway.workers().execute(() -> {
         FullHttpResponse r = answer(match.handler(), request);
-        if (p.method().equals(HttpMethod.HEAD)) {
-          r = r.replace(Unpooled.EMPTY_BUFFER);
-          r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        if (p.method().equals(HttpMethod.HEAD)) { // GET's headers, Content-Length too
+          FullHttpResponse head = r.replace(Unpooled.EMPTY_BUFFER);
+          r.release();
+          r = head;
         }
         FullHttpResponse response = r;
         ctx.executor().execute(() -> write(ctx, response, p.keepAlive(), false));

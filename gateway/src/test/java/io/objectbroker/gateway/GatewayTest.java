@@ -300,6 +300,45 @@ class GatewayTest {
     }
   }
 
+  @Test
+  void whenEveryWorkerIsBusyAndTheQueueFullTheAnswerIs503() throws Exception {
+    Gateway one = gateway(Gateway.builder().expose("example.*").workers(1));
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> slow =
+        new java.util.ArrayList<>();
+    try {
+      int fill = 1 + Gateway.QUEUE_PER_WORKER;
+      for (int i = 0; i < fill; i++) {
+        slow.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(one.url()
+            + "/call/example.shelf/slow")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+          one.workers().getActiveCount() == 1
+              && one.workers().getQueue().size() == Gateway.QUEUE_PER_WORKER);
+      Answer busy = post(one, "/call/example.shelf/echo", "[\"x\"]");
+      assertError(busy, 503, "ServerBusy", "busy");
+      assertThat(busy.response().headers().firstValue("retry-after")).hasValue("1");
+      shelf.release.countDown();
+      for (var f : slow) {
+        assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode())
+            .isEqualTo(200);
+      }
+    } finally {
+      shelf.release.countDown();
+      one.close();
+    }
+  }
+
+  @Test
+  void headIsGetWithoutItsBody() throws Exception {
+    HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(gateway.url()
+        + "/names")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.discarding());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(Integer.parseInt(r.headers().firstValue("content-length").orElseThrow()))
+        .isGreaterThan(10);
+  }
+
   // Sends `request` as it is and reads the answer until the gateway closes the connection.
   static String raw(int port, String request) throws Exception {
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
