@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
  *   502   CommunicationException        the server or the name server cannot be reached, or
  *                                       the connection failed
  *   503   ServerBusy                    the gateway's own workers are all busy
+ *   503   ServerBusyException           the server's workers are all busy
  *   504   CallTimeoutException          no answer within --timeout
  * </pre>
  */
@@ -70,6 +71,12 @@ final class HttpError extends RuntimeException {
     }
     if (e instanceof CallTimeoutException) {
       return new HttpError(504, "CallTimeoutException", message);
+    }
+    if (e instanceof io.objectbroker.ServerBusyException
+        || e instanceof CommunicationException && message.contains(
+            io.objectbroker.ServerBusyException.class.getName())) {
+      // The server's worker pool is full (over Pyro, a CommunicationError naming the class).
+      return new HttpError(503, "ServerBusyException", message);
     }
     if (e instanceof CommunicationException) {
       // ConnectTimeoutException too: the server did not take the connection in time, which is
