@@ -154,9 +154,20 @@ public final class Gateway implements AutoCloseable {
             if (ssl != null) {
               ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
             }
-            ch.pipeline().addLast(new HttpServerCodec())
-                .addLast(new HttpObjectAggregator(settings.maxBodyBytes))
-                .addLast(new GatewayHandler(Gateway.this, ssl != null));
+            BodyBudget budget = new BodyBudget(settings.bodyBudget, settings.maxBodyBytes);
+            ch.pipeline().addLast(new HttpServerCodec()).addLast(budget)
+                .addLast(new HttpObjectAggregator(settings.maxBodyBytes, true) {
+                  @Override
+                  protected void handleOversizedMessage(io.netty.channel.ChannelHandlerContext
+                      ctx, io.netty.handler.codec.http.HttpMessage oversized) throws Exception {
+                    // A chunked body past the limit: 413, and the connection closed once it is
+                    // written, so that the rest of the body is never read.
+                    super.handleOversizedMessage(ctx, oversized);
+                    ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                  }
+                })
+                .addLast(new GatewayHandler(Gateway.this, ssl != null, budget));
           }
         });
     try {
@@ -476,6 +487,8 @@ public final class Gateway implements AutoCloseable {
     private Credentials credentials;
     private boolean exposeErrorDetails;
     private Duration requestTimeout = REQUEST_TIMEOUT;
+    private io.objectbroker.internal.protocol.FrameBudget bodyBudget =
+        io.objectbroker.internal.protocol.FrameBudget.shared();
     private final List<String> expose = new ArrayList<>();
 
     private Builder() {}
@@ -581,6 +594,12 @@ public final class Gateway implements AutoCloseable {
     /** Whether error answers carry the exception's stack trace (default false). */
     public Builder exposeErrorDetails(boolean expose) {
       this.exposeErrorDetails = expose;
+      return this;
+    }
+
+    /** For tests: the budget of request bodies ({@link BodyBudget}; default the JVM's). */
+    Builder bodyBudget(io.objectbroker.internal.protocol.FrameBudget budget) {
+      this.bodyBudget = budget;
       return this;
     }
 

@@ -50,9 +50,12 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private record Pending(HttpMethod method, String uri, String host, String origin,
       String authorization, byte[] body, boolean keepAlive) {}
 
-  GatewayHandler(Gateway gateway, boolean tls) {
+  private final BodyBudget budget;
+
+  GatewayHandler(Gateway gateway, boolean tls, BodyBudget budget) {
     this.gateway = gateway;
     this.tls = tls;
+    this.budget = budget;
   }
 
   @Override
@@ -199,6 +202,7 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } else {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
+    budget.answered();
     if (!ctx.channel().isActive()) {
       response.release();
       return;

@@ -339,6 +339,36 @@ class GatewayTest {
         .isGreaterThan(10);
   }
 
+  @Test
+  void bodiesBeingReceivedShareABudgetAndOneThatDoesNotFitIs503() throws Exception {
+    Gateway tight = gateway(Gateway.builder().expose("example.*")
+        .bodyBudget(io.objectbroker.internal.protocol.FrameBudget.of(100_000)));
+    String big = "[\"" + "x".repeat(89_996) + "\"]"; // 90,000 bytes
+    String head = "POST /call/example.shelf/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Content-Length: " + big.length() + "\r\nConnection: close\r\n\r\n";
+    try (java.net.Socket slow = new java.net.Socket("127.0.0.1", tight.port())) {
+      slow.setSoTimeout(30_000);
+      java.io.OutputStream out = slow.getOutputStream();
+      out.write((head + big.substring(0, 1000)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.flush();
+      // The first request holds 90,000 bytes of the 100,000 while its body comes in; the second
+      // does not fit: 503, once the first's head has been read. (Its head alone is sent: the
+      // gateway closes a refused connection, and unread bytes would make that a reset.)
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+          raw(tight.port(), head).startsWith("HTTP/1.1 503"));
+      out.write(big.substring(1000).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.flush();
+      String answer = new String(slow.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(answer).startsWith("HTTP/1.1 200");
+    }
+    assertThat(raw(tight.port(), head + big)).startsWith("HTTP/1.1 200"); // given back
+    String tooLarge = raw(tight.port(), "POST /call/example.shelf/echo HTTP/1.1\r\n"
+        + "Host: 127.0.0.1\r\nContent-Length: 99999999\r\n\r\n");
+    assertThat(tooLarge).startsWith("HTTP/1.1 413");
+    tight.close();
+  }
+
   // Sends `request` as it is and reads the answer until the gateway closes the connection.
   static String raw(int port, String request) throws Exception {
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
