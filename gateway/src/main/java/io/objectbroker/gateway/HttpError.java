@@ -24,15 +24,20 @@ import java.util.regex.Pattern;
  *   403   NotExposed                    the name matches no --expose pattern
  *   403   ReadOnly                      a method of the name server that changes names
  *   403   SecurityException             the server refused the caller (its roles)
+ *   403   CrossOrigin, ForeignHost      a page of another site; a non-loopback Host on a
+ *                                       loopback gateway (see Gateway.checkOrigin)
+ *   403   InsecureCredentials           Basic credentials in clear from another machine
  *   404   NamingException               the name is not registered
  *   404   UnknownMethodException        the object has no such method
  *   404   NotFound / 405 MethodNotAllowed  no such route / not its HTTP method
+ *   413   TooLarge                      the body is past the limit (see BodyBudget)
  *   422   the exception's class         the method threw (ImageNotFoundException, ...)
  *   500   the exception's class         the method failed with a JDK exception other than
  *                                       IllegalArgumentException (a bug of the service)
  *   502   CommunicationException        the server or the name server cannot be reached, or
  *                                       the connection failed
- *   503   ServerBusy                    the gateway's own workers are all busy
+ *   503   ServerBusy                    the gateway's own workers are all busy, or the
+ *                                       bodies it holds fill its budget
  *   503   ServerBusyException           the server's workers are all busy
  *   504   CallTimeoutException          no answer within --timeout
  * </pre>
