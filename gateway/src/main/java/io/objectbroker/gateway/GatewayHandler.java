@@ -47,8 +47,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private boolean busy; // on the I/O thread only
   private ScheduledFuture<?> deadline;
 
-  private record Pending(HttpMethod method, String uri, String host, String origin,
-      String authorization, byte[] body, boolean keepAlive) {}
+  // malformed: why the request could not be read (answered 400, and the connection closed).
+  private record Pending(String malformed, HttpMethod method, String uri, String host,
+      String origin, String authorization, byte[] body, boolean keepAlive) {}
 
   private final BodyBudget budget;
 
@@ -73,12 +74,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     disarm();
-    if (request.decoderResult().isFailure()) {
-      write(ctx, error(new HttpError(400, "BadRequest", "malformed HTTP request: "
-          + request.decoderResult().cause().getMessage())), false, true);
-      return;
-    }
-    waiting.add(new Pending(request.method(), request.uri(),
+    String malformed = request.decoderResult().isFailure()
+        ? String.valueOf(request.decoderResult().cause().getMessage()) : null;
+    waiting.add(new Pending(malformed, request.method(), request.uri(),
         request.headers().get(HttpHeaderNames.HOST),
         request.headers().get(HttpHeaderNames.ORIGIN),
         request.headers().get(HttpHeaderNames.AUTHORIZATION),
@@ -98,6 +96,11 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     busy = true;
     ctx.channel().config().setAutoRead(false);
+    if (p.malformed() != null) {
+      write(ctx, error(new HttpError(400, "BadRequest", "malformed HTTP request: "
+          + p.malformed())), false, true);
+      return;
+    }
     Principal caller;
     Router.Match match;
     QueryStringDecoder uri = new QueryStringDecoder(p.uri());

@@ -369,6 +369,12 @@ class GatewayTest {
     tight.close();
   }
 
+  @Test
+  void aMalformedRequestIs400AndClosesTheConnection() throws Exception {
+    assertThat(raw(gateway.port(), "GET /names HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Content-Length: nope\r\n\r\n")).startsWith("HTTP/1.1 400").contains("BadRequest");
+  }
+
   // Sends `request` as it is and reads the answer until the gateway closes the connection.
   static String raw(int port, String request) throws Exception {
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
