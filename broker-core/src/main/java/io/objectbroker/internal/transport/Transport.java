@@ -99,6 +99,17 @@ public final class Transport {
     return new ConnectionLoops((MultiThreadIoEventLoopGroup) group(), max, name);
   }
 
+  /**
+   * Netty's SSL context for {@code tls}, made once per settings as the broker's own ports make
+   * theirs (OpenSSL where netty-tcnative is present, the JDK's otherwise; a key file others may
+   * read is refused): for a server of another protocol on the same settings, the HTTP gateway.
+   *
+   * @throws io.objectbroker.SecurityException if the files cannot be used
+   */
+  public static io.netty.handler.ssl.SslContext sslContext(io.objectbroker.Tls tls) {
+    return TlsContexts.netty(tls);
+  }
+
   static EventLoopGroup group() {
     return Group.INSTANCE;
   }
