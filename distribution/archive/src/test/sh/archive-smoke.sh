@@ -1,7 +1,8 @@
 #!/bin/sh
 # The distribution archive as a user gets it: unpacked into an empty folder, away from the
 # source tree and with no Maven in sight, its commands run. A name server from the archive
-# listens on a free port; nsc and mainclient from the archive talk to it.
+# listens on a free port; nsc, the gateway (through curl) and mainclient from the archive
+# talk to it.
 # Usage: archive-smoke.sh ARCHIVE.tar.gz WORK_DIR
 set -eu
 archive=$1
@@ -17,7 +18,7 @@ root=$(echo "$work"/objectbroker-*)
 env_clean() {
   env -i PATH=/usr/bin:/bin HOME="$work" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} "$@"
 }
-for c in nameserver mainserver mainclient nsc testclass; do
+for c in nameserver mainserver mainclient nsc testclass gateway; do
   env_clean "$root/bin/$c" --help >"$work/$c.help" 2>&1 || fail "bin/$c --help failed: $(cat "$work/$c.help")"
   grep -q "^Usage: $c" "$work/$c.help" || fail "bin/$c --help: $(head -3 "$work/$c.help")"
 done
@@ -36,10 +37,27 @@ done
 [ -n "$address" ] || fail "the name server did not start within 60 s"
 out=$(env_clean "$root/bin/nsc" --ns "$address" ping) || fail "nsc ping: $out"
 case $out in "name server at $address answers: "*) ;; *) fail "nsc ping said: $out" ;; esac
+env_clean "$root/bin/gateway" --port 0 --ns "$address" >"$work/gw.out" 2>"$work/gw.err" &
+gw=$!
+trap 'kill $ns $gw 2>/dev/null || true' EXIT
+url=
+i=0
+while [ $i -lt 600 ]; do  # up to 60 s
+  url=$(sed -n 's/^gateway ready: \(http[^ ]*\) .*/\1/p' "$work/gw.out")
+  [ -n "$url" ] && break
+  kill -0 $gw 2>/dev/null || fail "the gateway exited: $(cat "$work/gw.err")"
+  sleep 0.1
+  i=$((i + 1))
+done
+[ -n "$url" ] || fail "the gateway did not start within 60 s"
+out=$(curl -sS --max-time 30 -X POST "$url/call/Pyro.NameServer/ping") || fail "curl the gateway: $out"
+[ "$out" = '{"result":null}' ] || fail "the gateway's Pyro.NameServer.ping said: $out"
+kill $gw
+wait $gw || true
 status=0
 out=$(env_clean OB_NS="$address" "$root/bin/mainclient" list_all_images 2>&1) || status=$?
 [ $status -eq 4 ] || fail "mainclient without a server: exit $status, expected 4 (not registered): $out"
 kill $ns
 wait $ns || true
 trap - EXIT
-echo "archive-smoke: $archive unpacked and run: bin/ and lib/, no source tree; nsc and mainclient reached its name server"
+echo "archive-smoke: $archive unpacked and run: bin/ and lib/, no source tree; nsc, the gateway and mainclient reached its name server"

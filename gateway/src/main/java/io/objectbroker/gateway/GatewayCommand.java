@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
  * {@code gateway}: serves the name server's registry and calls of exposed objects over
  * HTTP/JSON (see {@link Gateway}); runs in the foreground until stopped (Ctrl-C, SIGTERM).
  */
-@Command(name = "gateway", mixinStandardHelpOptions = true, version = "gateway 0.1",
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+    versionProvider = io.objectbroker.internal.cli.Version.class,
     description = {"Serves the registry and calls of exposed objects over HTTP/JSON:",
         "  GET  /names                all names, with URIs and metadata",
         "  GET  /names/NAME           one name (404 if not registered)",
@@ -44,9 +45,10 @@ public final class GatewayCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   String ns;
 
-  @Option(names = "--expose", paramLabel = "PATTERN",
+  @Option(names = "--expose", paramLabel = "PATTERN", split = ",",
       description = "Let callers call the names matching PATTERN: a name, or a glob with * and"
-          + " ? (example.*); repeatable. Default: none but the name server's reads.")
+          + " ? (example.*); repeatable, or comma-separated. Default: none but the name"
+          + " server's reads.")
   List<String> expose = new ArrayList<>();
 
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",

@@ -7,9 +7,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The options of a command that serves objects: {@code --users FILE} (or {@code OB_USERS}) to
- * require credentials of callers, {@code --allow-anonymous}, TLS, {@code
- * --[no-]expose-error-details}, and {@code --no-pyro}, which keeps Pyro clients out. A picocli
- * mixin.
+ * require credentials of callers, {@code --allow-anonymous}, TLS, and {@code
+ * --[no-]expose-error-details}. A picocli mixin.
  */
 public final class ServerSecurity {
 
@@ -42,12 +41,6 @@ public final class ServerSecurity {
           + " methods with the methods there are (--no-expose-error-details: never). Default:"
           + " only on loopback or a Unix socket, without --users.")
   Boolean exposeErrorDetails;
-
-  @Option(names = "--pyro", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Serve Python Pyro4 and Pyro5 clients on the same port (the default;"
-          + " --no-pyro: only ObjectBroker's own protocol, and a Pyro client is refused when it"
-          + " connects).")
-  boolean pyro = true;
 
   /**
    * The TLS settings given, or null to serve plain TCP.
@@ -87,7 +80,6 @@ public final class ServerSecurity {
     if (exposeErrorDetails != null) {
       server.exposeErrorDetails(exposeErrorDetails);
     }
-    server.pyro(pyro);
     return server.tls(tls());
   }
 
@@ -113,11 +105,6 @@ public final class ServerSecurity {
    */
   public Boolean exposeErrorDetails() {
     return exposeErrorDetails;
-  }
-
-  /** Whether the port speaks Pyro's protocol too ({@code --no-pyro}: not). */
-  public boolean pyro() {
-    return pyro;
   }
 
   /** Whether {@code --allow-anonymous} was given. */

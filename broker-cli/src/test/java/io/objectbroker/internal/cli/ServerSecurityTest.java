@@ -73,21 +73,6 @@ class ServerSecurityTest {
   }
 
   @Test
-  void pyroIsOnUnlessTurnedOffByFlagOrFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-      throws java.io.IOException {
-    assertThat(parse().pyro()).isTrue();
-    assertThat(parse("--no-pyro").pyro()).isFalse();
-    java.nio.file.Path file = dir.resolve("objectbroker.yaml");
-    java.nio.file.Files.writeString(file, "pyro: false\n");
-    Serve serve = new Serve();
-    assertThat(Cli.run(new CommandLine(serve), new String[] {"-c", file.toString()},
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-        java.util.Map.of())).isZero();
-    assertThat(serve.security.pyro()).isFalse();
-  }
-
-  @Test
   void nothingGivenIsAPlainServerWithoutUsers() {
     ServerSecurity s = parse();
     assertThat(s.users()).isNull();

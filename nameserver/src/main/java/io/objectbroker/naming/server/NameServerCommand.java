@@ -66,6 +66,9 @@ public final class NameServerCommand implements Callable<Integer> {
   io.objectbroker.internal.cli.ServerSecurity security =
       new io.objectbroker.internal.cli.ServerSecurity();
 
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.PyroOption pyro = new io.objectbroker.internal.cli.PyroOption();
+
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
@@ -117,7 +120,7 @@ public final class NameServerCommand implements Callable<Integer> {
     if (security.exposeErrorDetails() != null) {
       options = options.exposeErrorDetails(security.exposeErrorDetails());
     }
-    options = options.pyro(security.pyro());
+    options = options.pyro(pyro.pyro());
     NameServerHost.check(options); // a refused start opens no store
     NameStore opened = openStore(store);
     NameServerHost running;

@@ -111,6 +111,9 @@ public final class MainServerCommand implements Callable<Integer> {
       new io.objectbroker.internal.cli.ServerSecurity();
 
   @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.PyroOption pyro = new io.objectbroker.internal.cli.PyroOption();
+
+  @picocli.CommandLine.Mixin
   io.objectbroker.internal.cli.ClientSecurity identity =
       new io.objectbroker.internal.cli.ClientSecurity();
 
@@ -121,7 +124,8 @@ public final class MainServerCommand implements Callable<Integer> {
     // Checked before the data folder is opened: a bad option changes nothing, nor does a
     // server that may not serve its address (a network one without users, see build()).
     ObjectServer server = security.apply(ObjectServer.builder().host(host).port(port)
-        .nameServers(nameServers).workerThreads(workers).credentials(identity.credentials())
+        .nameServers(nameServers).workerThreads(workers).pyro(pyro.pyro())
+        .credentials(identity.credentials())
         .nameServerTls(identity.tls())).build();
     MainServer service;
     try {
