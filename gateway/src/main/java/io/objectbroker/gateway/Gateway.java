@@ -106,6 +106,8 @@ public final class Gateway implements AutoCloseable {
   private final JsonMapper json = JsonMapper.builder().build();
   private final Map<String, Broker> brokers = new ConcurrentHashMap<>();
   private final Router router = new Router();
+  private final CallStats stats = new CallStats();
+  private final Console console = new Console();
   private final ThreadPoolExecutor workers;
   private final CountDownLatch closed = new CountDownLatch(1);
   private EventLoopGroup loops;
@@ -126,7 +128,10 @@ public final class Gateway implements AutoCloseable {
     workers.allowCoreThreadTimeOut(true);
     router.add(HttpMethod.GET, "/names", this::names)
         .add(HttpMethod.GET, "/names/{name}", this::name)
-        .add(HttpMethod.POST, "/call/{name}/{method}", this::call);
+        .add(HttpMethod.POST, "/call/{name}/{method}", this::call)
+        .add(HttpMethod.GET, "/stats", r -> Router.Response.json(200, stats.snapshot()))
+        .add(HttpMethod.GET, "/", r -> console.page("index.html"))
+        .add(HttpMethod.GET, "/console/{file}", r -> console.page(r.param("file")));
   }
 
   /** A builder with every setting at its default. */
@@ -404,12 +409,19 @@ public final class Gateway implements AutoCloseable {
     List<?> args = arguments(r.body());
     Broker broker = brokerFor(r.caller());
     Object result;
-    if (Exposure.isNameServer(name)) {
-      result = fromNameServers(address -> broker.remote("PYRO:" + name + "@"
-          + address).call(method, args.toArray()));
-    } else {
-      result = broker.remote("PYRONAME:" + name).call(method, args.toArray());
+    long start = System.nanoTime();
+    try {
+      if (Exposure.isNameServer(name)) {
+        result = fromNameServers(address -> broker.remote("PYRO:" + name + "@"
+            + address).call(method, args.toArray()));
+      } else {
+        result = broker.remote("PYRONAME:" + name).call(method, args.toArray());
+      }
+    } catch (RuntimeException e) {
+      stats.record(name, method, System.nanoTime() - start, HttpError.of(e).type());
+      throw e;
     }
+    stats.record(name, method, System.nanoTime() - start, null);
     log.debug("{} called {}.{} ({} arguments)", r.caller().name(), name, method, args.size());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("result", result);
