@@ -10,6 +10,7 @@ import io.objectbroker.NamingException;
 import io.objectbroker.UnknownMethodException;
 import io.objectbroker.client.Broker;
 import io.objectbroker.client.RemoteObject;
+import io.objectbroker.testing.PrometheusText;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.objectbroker.server;
+package io.objectbroker.testing;
 
 import java.io.IOException;
 import java.net.URI;
@@ -11,16 +11,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A scrape of Prometheus' text format, read as series: name, labels, value. */
-record PrometheusText(String text, List<Series> series) {
+/**
+ * A scrape of Prometheus' text format, read as series: name, labels, value; for the tests of
+ * servers' metrics endpoints.
+ */
+public record PrometheusText(String text, List<Series> series) {
 
-  record Series(String name, Map<String, String> labels, double value) {}
+  /** One line: a series and its value. */
+  public record Series(String name, Map<String, String> labels, double value) {}
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   /** GETs {@code url} and reads the answer; fails unless it is 200 in the text format. */
-  static PrometheusText scrape(String url) {
+  public static PrometheusText scrape(String url) {
     HttpResponse<String> r = get(url, "GET");
     if (r.statusCode() != 200) {
       throw new AssertionError("GET " + url + ": " + r.statusCode() + " " + r.body());
@@ -32,7 +36,8 @@ record PrometheusText(String text, List<Series> series) {
     return parse(r.body());
   }
 
-  static HttpResponse<String> get(String url, String method) {
+  /** {@code method} on {@code url}, answered as text; an I/O failure is an AssertionError. */
+  public static HttpResponse<String> get(String url, String method) {
     try {
       return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
           .method(method, HttpRequest.BodyPublishers.noBody()).build(),
@@ -45,7 +50,8 @@ record PrometheusText(String text, List<Series> series) {
     }
   }
 
-  static PrometheusText parse(String text) {
+  /** Reads the text format. */
+  public static PrometheusText parse(String text) {
     List<Series> series = new ArrayList<>();
     for (String line : text.split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
@@ -78,7 +84,7 @@ record PrometheusText(String text, List<Series> series) {
    * The sum of the series called {@code name} that have the labels given as pairs ({@code
    * "object", "calc"}); 0 if none.
    */
-  double sum(String name, String... labels) {
+  public double sum(String name, String... labels) {
     double sum = 0;
     for (Series s : series) {
       if (s.name().equals(name) && hasLabels(s, labels)) {
@@ -89,7 +95,7 @@ record PrometheusText(String text, List<Series> series) {
   }
 
   /** Whether a series called {@code name} with these labels is there. */
-  boolean has(String name, String... labels) {
+  public boolean has(String name, String... labels) {
     return series.stream().anyMatch(s -> s.name().equals(name) && hasLabels(s, labels));
   }
 
