@@ -10,6 +10,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -49,28 +51,33 @@ final class MetricsHttpServer implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Channel listening;
+  private final ChannelGroup accepted;
 
-  private MetricsHttpServer(EventLoopGroup group, Channel listening) {
+  private MetricsHttpServer(EventLoopGroup group, Channel listening, ChannelGroup accepted) {
     this.group = group;
     this.listening = listening;
+    this.accepted = accepted;
   }
 
   /** @throws CommunicationException if {@code host:port} cannot be bound */
   static MetricsHttpServer start(String host, int port, Supplier<String> scrape) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
         new DefaultThreadFactory("objectbroker-metrics", true), NioIoHandler.newFactory());
+    // Closed with the server: a scraper's kept-alive connection must not outlive it.
+    ChannelGroup accepted = new DefaultChannelGroup(group.next());
     try {
       Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel c) {
+              accepted.add(c);
               c.pipeline().addLast(new ReadTimeoutHandler(IDLE_SECONDS, TimeUnit.SECONDS),
                   new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
                   new Handler(scrape));
             }
           })
           .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
-      return new MetricsHttpServer(group, ch);
+      return new MetricsHttpServer(group, ch, accepted);
     } catch (Exception e) { // bind's BindException comes unchecked
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw new CommunicationException("cannot serve metrics on " + host + ":" + port + ": "
@@ -85,6 +92,7 @@ final class MetricsHttpServer implements AutoCloseable {
   @Override
   public void close() {
     listening.close().awaitUninterruptibly();
+    accepted.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 

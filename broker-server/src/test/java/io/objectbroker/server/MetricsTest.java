@@ -190,7 +190,10 @@ class MetricsTest {
     String url = metrics.url();
     metrics.close();
     metrics = null;
+    long closedAt = System.nanoTime();
+    // The scraper's kept-alive connection is closed too, so it fails at once, not by timeout.
     assertThatThrownBy(() -> PrometheusText.get(url, "GET")).isInstanceOf(AssertionError.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - closedAt)).isLessThan(Duration.ofSeconds(5));
     assertThat(threads("objectbroker-metrics")).isFalse();
   }
 
