@@ -150,6 +150,25 @@ final class LongCallStore {
     if (call != null) {
       hooks.before(call);
     }
+    // Not started after all (submitted before, or refused): the hooks see it end now.
+    long beganAt = hooks.startTime();
+    boolean started = false;
+    Throwable refusal = null;
+    try {
+      started = start(id, target, method, args, call);
+      return started;
+    } catch (RuntimeException | Error e) {
+      refusal = e;
+      throw e;
+    } finally {
+      if (call != null && !started) {
+        hooks.after(call, beganAt, refusal);
+      }
+    }
+  }
+
+  private boolean start(UUID id, ExposedObject target, Method method, Object[] args,
+      CallInterceptor.Call call) {
     Entry mine = new Entry(target.id(), method.getName(), new CompletableFuture<>(), false, 0);
     Entry known = calls.asMap().putIfAbsent(id, mine);
     if (known != null) {

@@ -115,13 +115,26 @@ public final class ObjectServer implements AutoCloseable {
   private volatile Address advertised;
   private volatile NameServerRegistrations registrations;
   private volatile boolean closing;
+  /** Null without metrics. */
+  private final ServerMetrics metrics;
 
   private ObjectServer(Builder b) {
     this.settings = b;
     this.codec = new KryoCodec(b.exposesErrorDetails());
     codec.register(b.types.toArray(Class<?>[]::new));
     this.workers = new WorkerPool(b.workerThreads, b.queueCapacity);
-    Hooks hooks = new Hooks(b.interceptors);
+    this.metrics = b.metrics == null ? null : new ServerMetrics(b.metrics, objects);
+    if (metrics != null) {
+      metrics.gauge("objectbroker.calls.queued", "Calls waiting for a worker now",
+          workers::queued);
+      metrics.gauge("objectbroker.calls.queue.capacity",
+          "Calls that may wait for a worker; more are refused as busy", () -> b.queueCapacity);
+      metrics.gauge("objectbroker.connections", "Open client connections", connections::size,
+          "protocol", "objectbroker");
+      metrics.gauge("objectbroker.connections", "Open client connections",
+          pyroConnections::size, "protocol", "pyro");
+    }
+    Hooks hooks = new Hooks(b.interceptors, metrics);
     this.calls = new BuiltinCallService(objects, codec, workers, b.resultRetention,
         b.maxRetainedResults, b.maxRetainedResultBytes, () -> advertised == null ? b.host : advertised.toString(), hooks);
     // Callbacks a client passes arrive as proxies that call it back over its connection.
@@ -405,6 +418,9 @@ public final class ObjectServer implements AutoCloseable {
             settings.shutdownTimeout);
       }
     }
+    if (metrics != null) {
+      metrics.close();
+    }
     if (advertised != null) { // a server closed unstarted served nothing
       log.info("stopped serving on {}", advertised);
     }
@@ -467,8 +483,39 @@ public final class ObjectServer implements AutoCloseable {
     private io.objectbroker.Credentials credentials;
     private io.objectbroker.Tls tls;
     private io.objectbroker.Tls clientTls;
+    private io.micrometer.core.instrument.MeterRegistry metrics;
 
     private Builder() {}
+
+    /**
+     * Counts this server's calls and connections in {@code registry} (null, the default: no
+     * metrics, and nothing on the call path). The meters, in Micrometer's names (Prometheus
+     * writes {@code objectbroker_calls_seconds_count} for the first):
+     * <ul>
+     * <li>{@code objectbroker.calls}: a timer of the calls that ran, with a histogram, tagged
+     *     {@code object}, {@code method}, {@code outcome} ({@code success} or {@code error})
+     *     and {@code exception} (the simple class name of what the method threw, or
+     *     {@code none});
+     * <li>{@code objectbroker.calls.refused}: calls refused before they ran, tagged
+     *     {@code object}, {@code method} and {@code exception} ({@code ServerBusyException},
+     *     {@code UnknownMethodException}, {@code NamingException} for an unknown object, ...);
+     * <li>{@code objectbroker.calls.active}, {@code objectbroker.calls.queued} and {@code
+     *     objectbroker.calls.queue.capacity}: calls running, calls waiting for a worker, and how
+     *     many may wait;
+     * <li>{@code objectbroker.connections}: open connections, tagged {@code protocol}
+     *     ({@code objectbroker} or {@code pyro}).
+     * </ul>
+     * Tags stay bounded whatever callers send: objects passed by reference share the object
+     * tag {@code exported}, a call to no object {@code unknown}, a method the object lacks the
+     * method tag {@code other}. The gauges are removed when the server closes. Give each server
+     * a registry of its own: two servers in one registry add up their calls, but the gauges
+     * would show the first one's. The JVM's own meters and an HTTP endpoint are the caller's
+     * to add: see {@link PrometheusMetrics}.
+     */
+    public Builder metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+      this.metrics = registry;
+      return this;
+    }
 
     /**
      * Serves over TLS (a {@link io.objectbroker.Tls#server} setting: certificate and key, and

@@ -81,6 +81,11 @@ final class WorkerPool extends AbstractExecutorService {
     }
   }
 
+  /** About how many calls wait for a worker now (an estimate, as the pool's own counts). */
+  long queued() {
+    return pool.getQueuedSubmissionCount() + pool.getQueuedTaskCount();
+  }
+
   @Override
   public void shutdown() {
     shutdown = true;

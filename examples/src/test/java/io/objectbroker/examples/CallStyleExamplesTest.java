@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.objectbroker.examples.styles.AsyncCalls;
 import io.objectbroker.examples.styles.CallHooks;
 import io.objectbroker.examples.styles.Deadlines;
+import io.objectbroker.examples.styles.Metrics;
 import io.objectbroker.examples.styles.OnewayCalls;
 import io.objectbroker.examples.styles.Reconnect;
 import io.objectbroker.examples.styles.ServerInAThread;
@@ -67,6 +68,16 @@ class CallStyleExamplesTest {
         .contains("client: worker.work ok")
         .contains("refused: worker.notes is not allowed for 127.0.0.1:PORT")
         .contains("client: worker.notes failed: io.objectbroker.SecurityException");
+  }
+
+  @Test
+  void metrics() throws Exception {
+    assertThat(output(Metrics::run))
+        .contains("metrics served on http://127.0.0.1:PORT/metrics")
+        .containsPattern("objectbroker_calls_seconds_count\\{[^}]*method=\"work\"[^}]*"
+            + "outcome=\"success\"[^}]*\\} 3")
+        .containsPattern("objectbroker_calls_seconds_count\\{[^}]*method=\"finished\"[^}]*\\} 1")
+        .containsPattern("objectbroker_connections\\{protocol=\"objectbroker\"\\} 1");
   }
 
   @Test

@@ -300,7 +300,7 @@ public final class Dispatcher implements Connection.CallHandler {
       // do until the answer is written.
       if (workers.isShutdown()) {
         call.release();
-        refuse(connection, call);
+        refuse(connection, call, target);
       } else {
         run(connection, call, INLINE, target);
       }
@@ -343,7 +343,7 @@ public final class Dispatcher implements Connection.CallHandler {
     } catch (RejectedExecutionException e) {
       state.queued.remove(id);
       call.release();
-      refuse(connection, call);
+      refuse(connection, call, target);
     }
   }
 
@@ -371,12 +371,14 @@ public final class Dispatcher implements Connection.CallHandler {
     }
   }
 
-  private void refuse(Connection connection, Frame call) {
+  private void refuse(Connection connection, Frame call, KryoCodec.Target target) {
     boolean shutdown = workers.isShutdown();
     ServerBusyException refusal = new ServerBusyException(shutdown
         ? server.get() + " is shutting down"
         : server.get() + " is busy: " + queueCapacity
             + " calls are queued, the limit; try again later");
+    hooks.refused(target == null ? null : target.objectId(),
+        target == null ? null : target.method(), refusal);
     if (call.hasFlag(Protocol.FLAG_ONEWAY)) {
       busy.warn("dropped a oneway call from {}: {}", connection.peer(), refusal.getMessage());
     } else {
@@ -448,7 +450,7 @@ public final class Dispatcher implements Connection.CallHandler {
         for (Task t; (t = queue.poll()) != null; ) {
           taken(t.frame());
           t.frame().release();
-          refuse(connection, t.frame());
+          refuse(connection, t.frame(), t.target());
         }
         scheduled.set(false);
       }
@@ -485,6 +487,7 @@ public final class Dispatcher implements Connection.CallHandler {
     KryoCodec.Call call = null;
     ExposedObject target = null;
     Principal caller = connection.principal();
+    boolean ran = false; // past the before hooks: the after hooks see its end
     try {
       if (named != null) {
         // Before the arguments are decoded: a caller refused decodes nothing.
@@ -539,6 +542,7 @@ public final class Dispatcher implements Connection.CallHandler {
       CallInterceptor.Call info =
           new CallInterceptor.Call(call.objectId(), call.method(), args, connection.peer());
       hooks.before(info); // may refuse the call by throwing
+      ran = true;
       long started = hooks.startTime();
       Object result;
       Principal audited = connection.audits() && !target.isReadOnly(call.method())
@@ -552,6 +556,9 @@ public final class Dispatcher implements Connection.CallHandler {
       } catch (InvocationTargetException e) {
         finish(connection, id, oneway, info, audited, started, null, e.getCause());
         return;
+      } catch (RuntimeException | Error | IllegalAccessException e) {
+        hooks.after(info, started, e); // the method could not be called: it ended anyway
+        throw e;
       } finally {
         if (deadline != null) {
           deadline.end();
@@ -594,6 +601,10 @@ public final class Dispatcher implements Connection.CallHandler {
       // server goes on. What the operator must hear of goes to WARN; a caller's mistakes (a
       // malformed payload, an unknown method) are the caller's to hear of.
       String what = what(call, named);
+      if (!ran) {
+        hooks.refused(call != null ? call.objectId() : named != null ? named.objectId() : null,
+            call != null ? call.method() : named != null ? named.method() : null, e);
+      }
       if (KryoCodec.isExhaustion(e)) {
         exhaustion.warn("{} from {} failed on this side", what, connection.peer(), e);
       } else if (KryoCodec.isLimitHit(e)) {

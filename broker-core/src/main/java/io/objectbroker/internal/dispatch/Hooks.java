@@ -19,9 +19,19 @@ public final class Hooks {
   public static final Hooks NONE = new Hooks(List.of());
 
   private final List<CallInterceptor> interceptors;
+  private final CallMetrics metrics; // null: none
+  /** Whether a call's duration is wanted: by an interceptor or the metrics. */
+  private final boolean timed;
 
   public Hooks(List<CallInterceptor> interceptors) {
+    this(interceptors, null);
+  }
+
+  /** @param metrics what counts the calls; null for none */
+  public Hooks(List<CallInterceptor> interceptors, CallMetrics metrics) {
     this.interceptors = List.copyOf(interceptors);
+    this.metrics = metrics;
+    this.timed = !this.interceptors.isEmpty() || metrics != null;
   }
 
   /**
@@ -37,6 +47,26 @@ public final class Hooks {
         throw e;
       }
     }
+    if (metrics != null) {
+      metrics.started(call);
+    }
+  }
+
+  /**
+   * Tells the metrics of a call refused before it ran (the interceptors never saw it, or one
+   * of them refused it in {@link #before}).
+   *
+   * @param objectId its object, null if unknown
+   * @param method its method, null if unknown
+   */
+  public void refused(String objectId, String method, Throwable error) {
+    if (metrics != null) {
+      try {
+        metrics.refused(objectId, method, error);
+      } catch (RuntimeException e) {
+        log.warn("call metrics failed on a refusal", e);
+      }
+    }
   }
 
   // The call never ran: it took no time.
@@ -48,10 +78,11 @@ public final class Hooks {
 
   /**
    * When a call starts, for {@link #after}: {@link System#nanoTime()}, or 0 when there are no
-   * hooks to tell how long it took (a clock read is a good part of a small call's own cost).
+   * hooks nor metrics to tell how long it took (a clock read is a good part of a small call's
+   * own cost).
    */
   public long startTime() {
-    return interceptors.isEmpty() ? 0 : System.nanoTime();
+    return timed ? System.nanoTime() : 0;
   }
 
   /**
@@ -60,10 +91,21 @@ public final class Hooks {
    * @param startedNanos what {@link #startTime()} gave when the call started
    */
   public void after(CallInterceptor.Call call, long startedNanos, Throwable error) {
+    if (!timed) {
+      return;
+    }
+    long nanos = System.nanoTime() - startedNanos;
+    if (metrics != null) {
+      try {
+        metrics.finished(call, nanos, error);
+      } catch (RuntimeException e) {
+        log.warn("call metrics failed after {}", call, e);
+      }
+    }
     if (interceptors.isEmpty()) {
       return;
     }
-    Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+    Duration took = Duration.ofNanos(nanos);
     for (CallInterceptor interceptor : interceptors) {
       runAfter(interceptor, call, took, error);
     }

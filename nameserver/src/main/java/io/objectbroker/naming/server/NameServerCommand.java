@@ -4,6 +4,7 @@ import io.objectbroker.Address;
 import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
+import io.objectbroker.server.PrometheusMetrics;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -69,6 +70,10 @@ public final class NameServerCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   io.objectbroker.internal.cli.PyroOption pyro = new io.objectbroker.internal.cli.PyroOption();
 
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.MetricsOptions metricsOptions =
+      new io.objectbroker.internal.cli.MetricsOptions();
+
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
@@ -122,20 +127,37 @@ public final class NameServerCommand implements Callable<Integer> {
     }
     options = options.pyro(pyro.pyro());
     NameServerHost.check(options); // a refused start opens no store
-    NameStore opened = openStore(store);
+    PrometheusMetrics metrics = metricsOptions.serve();
+    if (metrics != null) {
+      options = options.metrics(metrics.registry());
+    }
+    NameStore opened;
     NameServerHost running;
     try {
-      running = NameServerHost.start(options, opened);
+      opened = openStore(store);
+      try {
+        running = NameServerHost.start(options, opened);
+      } catch (RuntimeException e) {
+        opened.close();
+        throw e;
+      }
     } catch (RuntimeException e) {
-      opened.close();
+      if (metrics != null) {
+        metrics.close();
+      }
       throw e;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "nameserver-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      running.close();
+      if (metrics != null) {
+        metrics.close();
+      }
+    }, "nameserver-shutdown"));
     System.out.println("name server ready on " + running.server().address()
         + " (uri " + running.server().uri(NameServer.OBJECT_ID) + ", store "
         + opened.describe() + ", discovery "
         + (running.discoveryPort() < 0 ? "off" : "on UDP port " + running.discoveryPort())
-        + ")");
+        + ", metrics " + (metrics == null ? "off" : "on " + metrics.url()) + ")");
     running.server().awaitClose();
     return Cli.OK;
   }

@@ -1,5 +1,6 @@
 package io.objectbroker.naming.server;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.objectbroker.NamingException;
 import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
@@ -73,6 +74,7 @@ public final class NameServerHost implements AutoCloseable {
       b.allowAnonymous(options.allowAnonymous);
     }
     b.tls(options.tls);
+    b.metrics(options.metrics);
     if (options.exposeErrorDetails != null) {
       b.exposeErrorDetails(options.exposeErrorDetails);
     }
@@ -87,8 +89,8 @@ public final class NameServerHost implements AutoCloseable {
    * @throws io.objectbroker.NamingException if the discovery port cannot be bound
    */
   public static NameServerHost start(Options options, NameStore store) {
-    NameServerService service =
-        new NameServerService(store, options.clock, options.maxRegistrations);
+    NameServerService service = new NameServerService(store, options.clock,
+        options.maxRegistrations, options.metrics);
     ObjectServer server = serverSettings(options).build();
     server.register(NameServer.OBJECT_ID, service);
     server.registerPython(PyroNameServer.NAME, new PyroNameServer(service, server::address));
@@ -208,6 +210,7 @@ public final class NameServerHost implements AutoCloseable {
     private io.objectbroker.Tls tls; // null: plain TCP
     private Boolean exposeErrorDetails; // null: the object server's default
     private boolean pyro = true;
+    private MeterRegistry metrics; // null: none
 
     private Options() {}
 
@@ -227,6 +230,7 @@ public final class NameServerHost implements AutoCloseable {
       c.tls = tls;
       c.exposeErrorDetails = exposeErrorDetails;
       c.pyro = pyro;
+      c.metrics = metrics;
       return c;
     }
 
@@ -360,6 +364,18 @@ public final class NameServerHost implements AutoCloseable {
     public Options pyro(boolean speak) {
       Options c = copy();
       c.pyro = speak;
+      return c;
+    }
+
+    /**
+     * Counts the name server's calls and connections (see {@link
+     * ObjectServer.Builder#metrics}), and its lookups, registrations and lease expiries (see
+     * {@link NameServerService#NameServerService(NameStore, Clock, int, MeterRegistry)}) in
+     * {@code registry}; null (the default): no metrics.
+     */
+    public Options metrics(MeterRegistry registry) {
+      Options c = copy();
+      c.metrics = registry;
       return c;
     }
 

@@ -1,5 +1,7 @@
 package io.objectbroker.naming.server;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.objectbroker.NamingException;
 import io.objectbroker.Principal;
 import io.objectbroker.SecurityException;
@@ -95,6 +97,41 @@ public final class NameServerService implements NameServer {
   private final RateLimitedWarnings limitWarnings;
   /** Spreads {@link #lookup} over the replicas of a name. */
   private final AtomicInteger nextReplica = new AtomicInteger();
+  /** The meters; null without metrics. */
+  private final Meters meters;
+
+  /** What the name server counts, in a Micrometer registry. */
+  private static final class Meters {
+    final Counter found;
+    final Counter unknown;
+    final Counter permanent;
+    final Counter lease;
+    final Counter renewal;
+    final Counter expiries;
+
+    Meters(MeterRegistry registry) {
+      found = lookups(registry, "found");
+      unknown = lookups(registry, "unknown");
+      permanent = registrations(registry, "permanent");
+      lease = registrations(registry, "lease");
+      renewal = registrations(registry, "renewal");
+      expiries = Counter.builder("objectbroker.nameserver.lease.expiries")
+          .description("Leases that expired unrenewed, as the sweep purged them")
+          .register(registry);
+    }
+
+    private static Counter lookups(MeterRegistry registry, String outcome) {
+      return Counter.builder("objectbroker.nameserver.lookups")
+          .description("Lookups of a name, by outcome").tag("outcome", outcome)
+          .register(registry);
+    }
+
+    private static Counter registrations(MeterRegistry registry, String kind) {
+      return Counter.builder("objectbroker.nameserver.registrations")
+          .description("Registrations accepted: permanent, a new lease, or a lease renewed")
+          .tag("kind", kind).register(registry);
+    }
+  }
 
   public NameServerService(NameStore store) {
     this(store, Clock.systemUTC());
@@ -110,6 +147,20 @@ public final class NameServerService implements NameServer {
    * {@code maxRegistrations} registrations.
    */
   public NameServerService(NameStore store, Clock clock, int maxRegistrations) {
+    this(store, clock, maxRegistrations, null);
+  }
+
+  /**
+   * As {@link #NameServerService(NameStore, Clock, int)}, counting lookups
+   * ({@code objectbroker.nameserver.lookups}, tagged {@code outcome}: {@code found} or
+   * {@code unknown}), registrations ({@code objectbroker.nameserver.registrations}, tagged
+   * {@code kind}: {@code permanent}, {@code lease} or {@code renewal}) and the leases that
+   * expired ({@code objectbroker.nameserver.lease.expiries}, counted as {@link #sweep()}
+   * purges them) in {@code metrics}; null for none.
+   */
+  public NameServerService(NameStore store, Clock clock, int maxRegistrations,
+      MeterRegistry metrics) {
+    this.meters = metrics == null ? null : new Meters(metrics);
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     if (maxRegistrations < 1) {
@@ -153,6 +204,9 @@ public final class NameServerService implements NameServer {
       }
       return checkRoom(name, current, List.of(r));
     });
+    if (meters != null) {
+      meters.permanent.increment();
+    }
     log.info("registered {}", r);
   }
 
@@ -193,6 +247,9 @@ public final class NameServerService implements NameServer {
       return checkRoom(name, current, others);
     });
     boolean renewal = live(before, at[0]).stream().anyMatch(r -> r.uri().equals(uri));
+    if (meters != null) {
+      (renewal ? meters.renewal : meters.lease).increment();
+    }
     if (renewal) {
       log.debug("renewed the lease of {} -> {} for {} ms", name, uri, ttlMillis);
     } else {
@@ -216,6 +273,9 @@ public final class NameServerService implements NameServer {
   @Override
   public List<Registration> lookupAll(String name) {
     List<Registration> live = live(store.get(name), now());
+    if (meters != null) {
+      (live.isEmpty() ? meters.unknown : meters.found).increment();
+    }
     if (live.isEmpty()) {
       throw new NamingException("unknown name " + cut(name, MAX_NAME_LENGTH));
     }
@@ -319,6 +379,9 @@ public final class NameServerService implements NameServer {
         if (r.isExpiredAt(now)) {
           log.info("lease expired: {}", shown(r));
           purged++;
+          if (meters != null) {
+            meters.expiries.increment();
+          }
         }
       }
     }

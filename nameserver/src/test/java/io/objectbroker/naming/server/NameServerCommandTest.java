@@ -46,6 +46,23 @@ class NameServerCommandTest {
   }
 
   @Test
+  void helpShowsTheMetricsOptions() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int exit = Cli.run(new NameServerCommand(), new String[] {"--help"},
+        new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+    assertThat(exit).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--metrics-port=PORT")
+        .contains("--metrics-host=HOST").contains("default: off")
+        .contains("(default: 127.0.0.1)");
+  }
+
+  @Test
+  void aMetricsPortOutOfRangeIsAUsageError() {
+    assertThat(run("--port", "0", "--metrics-port", "70000")).containsExactly("" + Cli.USAGE,
+        "nameserver: --metrics-port: 70000 (expected: 0-65535)\n");
+  }
+
+  @Test
   void aRegistrationLimitBelowOneIsAUsageError() {
     assertThat(run("--port", "0", "--max-registrations", "0")).containsExactly(
         "" + Cli.USAGE, "nameserver: --max-registrations: 0 (expected: >= 1)\n");

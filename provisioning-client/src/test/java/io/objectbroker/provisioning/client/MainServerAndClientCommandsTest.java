@@ -12,6 +12,7 @@ import io.objectbroker.naming.server.NameServerService;
 import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.provisioning.cli.MainServerCommand;
 import io.objectbroker.server.ObjectServer;
+import io.objectbroker.testing.PrometheusText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -84,6 +85,37 @@ class MainServerAndClientCommandsTest {
           .filteredOn(l -> l.contains("cannot register [example.provisioning] with the name"
               + " server at " + dead + ": "))
           .hasSize(1);
+    }
+  }
+
+  @Test
+  void metricsPortServesTheServicesCallsByMethodAndOutcome() throws Exception {
+    try (ServerProcess server = ServerProcess.start(work, MainServerCommand.class,
+        "--host", "127.0.0.1", "--ns", nameServer.address().toString(), "--data-dir", data.toString(),
+        "--tgt-control-port", Integer.toString(unusedTgtControlPort()),
+        "--metrics-port", "0")) {
+      Matcher ready = server.awaitLine(Pattern.compile("provisioning service ready: .*"
+          + "metrics on (http://127\\.0\\.0\\.1:\\d+/metrics)\\)"), Duration.ofSeconds(60));
+      String url = ready.group(1);
+      String ns = nameServer.address().toString();
+      assertThat(mainclient("create_image", "img1", "1M", "--ns", ns).get(0)).isEqualTo(0);
+      assertThat(mainclient("list_all_images", "--ns", ns)).isEqualTo(List.of(0, "img1\n", ""));
+      assertThat(mainclient("list_all_images", "--ns", ns).get(0)).isEqualTo(0);
+      assertThat(mainclient("detach_node", "no-such-node", "--ns", ns).get(0)).isNotEqualTo(0);
+
+      PrometheusText s = PrometheusText.scrape(url);
+      String object = ProvisioningService.DEFAULT_NAME;
+      assertThat(s.sum("objectbroker_calls_seconds_count", "object", object, "method",
+          "listAllImages", "outcome", "success")).isEqualTo(2);
+      assertThat(s.sum("objectbroker_calls_seconds_count", "object", object, "method",
+          "createImage", "outcome", "success")).isEqualTo(1);
+      assertThat(s.sum("objectbroker_calls_seconds_count", "object", object, "method",
+          "detachNode", "outcome", "error", "exception", "NodeNotFoundException"))
+          .isEqualTo(1);
+      assertThat(s.has("objectbroker_calls_seconds_bucket", "method", "createImage"))
+          .isTrue();
+      assertThat(s.has("jvm_memory_used_bytes")).isTrue();
+      assertThat(server.stop()).isEqualTo(143);
     }
   }
 

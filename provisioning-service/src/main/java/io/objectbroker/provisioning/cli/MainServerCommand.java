@@ -7,6 +7,7 @@ import io.objectbroker.provisioning.backend.CephCluster;
 import io.objectbroker.provisioning.backend.SizeLimits;
 import io.objectbroker.provisioning.server.MainServer;
 import io.objectbroker.server.ObjectServer;
+import io.objectbroker.server.PrometheusMetrics;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -117,37 +118,56 @@ public final class MainServerCommand implements Callable<Integer> {
   io.objectbroker.internal.cli.ClientSecurity identity =
       new io.objectbroker.internal.cli.ClientSecurity();
 
+  @picocli.CommandLine.Mixin
+  io.objectbroker.internal.cli.MetricsOptions metricsOptions =
+      new io.objectbroker.internal.cli.MetricsOptions();
+
   @Override
   public Integer call() throws InterruptedException {
     List<Address> nameServers = Cli.nameServers("--ns", ns); // a bad list is a usage error
     MainServer.RbdPool rbd = rbdPool(); // so is a bad store
     // Checked before the data folder is opened: a bad option changes nothing, nor does a
     // server that may not serve its address (a network one without users, see build()).
-    ObjectServer server = security.apply(ObjectServer.builder().host(host).port(port)
+    ObjectServer.Builder settings = security.apply(ObjectServer.builder().host(host).port(port)
         .nameServers(nameServers).workerThreads(workers).pyro(pyro.pyro())
         .credentials(identity.credentials())
-        .nameServerTls(identity.tls())).build();
+        .nameServerTls(identity.tls()));
+    settings.build().close(); // refused here (a network address without users) opens nothing
+    PrometheusMetrics metrics = metricsOptions.serve();
+    ObjectServer server;
     MainServer service;
     try {
-      service = MainServer.open(dataDir, tgtControlPort, sizeLimits(), rbd);
+      server = settings.metrics(metrics == null ? null : metrics.registry()).build();
+      try {
+        service = MainServer.open(dataDir, tgtControlPort, sizeLimits(), rbd);
+      } catch (RuntimeException e) {
+        server.close();
+        throw e;
+      }
+      try {
+        server.register(name, service);
+        server.start();
+      } catch (RuntimeException e) {
+        service.close();
+        throw e;
+      }
     } catch (RuntimeException e) {
-      server.close();
-      throw e;
-    }
-    try {
-      server.register(name, service);
-      server.start();
-    } catch (RuntimeException e) {
-      service.close();
+      if (metrics != null) {
+        metrics.close();
+      }
       throw e;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
       service.close();
+      if (metrics != null) {
+        metrics.close();
+      }
     }, "mainserver-shutdown"));
     System.out.println("provisioning service ready: " + name + " -> " + server.uri(name)
         + " (data in " + dataDir.toAbsolutePath().normalize()
-        + (rbd == null ? "" : ", images in RBD pool " + rbd.pool() + " of " + cephConf) + ")");
+        + (rbd == null ? "" : ", images in RBD pool " + rbd.pool() + " of " + cephConf)
+        + ", metrics " + (metrics == null ? "off" : "on " + metrics.url()) + ")");
     server.awaitClose();
     return Cli.OK;
   }

@@ -59,7 +59,22 @@ class MainServerCommandTest {
     assertThat(exit).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--ns=HOST:PORT[,HOST:PORT...]")
         .contains("or several, comma-separated")
-        .contains("--max-image-size=SIZE").contains("--quota=SIZE");
+        .contains("--max-image-size=SIZE").contains("--quota=SIZE")
+        .contains("--metrics-port=PORT").contains("--metrics-host=HOST");
+  }
+
+  @Test
+  void aMetricsPortOutOfRangeIsAUsageErrorBeforeTheDataFolderIsOpened() {
+    Path folder = data.resolve("never");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit = Cli.run(new MainServerCommand(), new String[] {"--metrics-port", "-1",
+        "--data-dir", folder.toString(), "--tgt-control-port", "" + unusedTgtControlPort()},
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(exit).isEqualTo(Cli.USAGE);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .isEqualTo("mainserver: --metrics-port: -1 (expected: 0-65535)\n");
+    assertThat(folder).doesNotExist();
   }
 
   @Test
