@@ -29,6 +29,25 @@ class GatewayCommandTest {
   }
 
   @Test
+  void theConfigurationFilesGatewaySectionGivesItsSettings() throws Exception {
+    Path file = dir.resolve("objectbroker.yaml");
+    java.nio.file.Files.writeString(file, """
+        ns: 10.0.0.5:9090
+        gateway:
+          port: 8181
+          expose: [example.provisioning, "billing.*"]
+        mainserver:
+          data-dir: /srv
+        """);
+    Run r = run("-c", file.toString(), "--print-config");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).containsPattern("port = 8181 +# " + java.util.regex.Pattern.quote(
+        file.toString()) + " line 3 \\(gateway\\.port\\)")
+        .containsPattern("expose = example\\.provisioning,billing\\.\\* +# ")
+        .containsPattern("ns = 10\\.0\\.0\\.5:9090 +# ");
+  }
+
+  @Test
   void helpListsTheRoutesAndOptions() {
     Run r = run("--help");
     assertThat(r.exit()).isZero();

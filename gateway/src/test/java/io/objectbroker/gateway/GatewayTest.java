@@ -106,6 +106,52 @@ class GatewayTest {
     }
   }
 
+  // ------------------------------------------------------------------ console, stats
+
+  @Test
+  void theConsoleIsServedAtTheRootWithItsOwnScriptsOnly() throws Exception {
+    HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/"))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
+    assertThat(page.headers().firstValue("content-security-policy"))
+        .hasValue("default-src 'self'; frame-ancestors 'none'");
+    assertThat(page.headers().firstValue("x-frame-options")).hasValue("DENY");
+    assertThat(page.body()).contains("<title>ObjectBroker console</title>",
+        "<script src=\"/console/console.js\" defer></script>");
+    HttpResponse<String> script = HTTP.send(HttpRequest.newBuilder(
+        URI.create(gateway.url() + "/console/console.js")).timeout(Duration.ofSeconds(30))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(script.statusCode()).isEqualTo(200);
+    assertThat(script.headers().firstValue("content-type"))
+        .hasValue("text/javascript; charset=utf-8");
+    assertThat(script.body()).contains("fetch(");
+    assertError(get("/console/../../etc/passwd"), 404, "NotFound", "");
+    assertError(get("/console/secret.txt"), 404, "NotFound", "the console has no file");
+  }
+
+  @Test
+  void statsCountTheCallsThroughTheGatewayByNameAndMethod() throws Exception {
+    assertThat(post("/call/example.shelf/echo", "[\"a\"]").status()).isEqualTo(200);
+    assertThat(post("/call/example.shelf/echo", "[\"b\"]").status()).isEqualTo(200);
+    assertThat(post("/call/example.shelf/missing", "[\"x\"]").status()).isEqualTo(422);
+    assertThat(post("/call/hidden.shelf/echo", "[\"x\"]").status()).isEqualTo(403);
+    Map<?, ?> stats = (Map<?, ?>) get("/stats").json();
+    List<?> calls = (List<?>) stats.get("calls");
+    assertThat(calls).hasSize(2); // refused before the call: not counted
+    Map<?, ?> echo = (Map<?, ?>) calls.get(0);
+    assertThat(echo.get("name")).isEqualTo("example.shelf");
+    assertThat(echo.get("method")).isEqualTo("echo");
+    assertThat(((Number) echo.get("calls")).longValue()).isEqualTo(2);
+    assertThat(((Number) echo.get("errors")).longValue()).isZero();
+    assertThat(((Number) echo.get("max_ms")).doubleValue())
+        .isGreaterThanOrEqualTo(((Number) echo.get("mean_ms")).doubleValue()).isPositive();
+    Map<?, ?> missing = (Map<?, ?>) calls.get(1);
+    assertThat(missing.get("method")).isEqualTo("missing");
+    assertThat(((Number) missing.get("errors")).longValue()).isEqualTo(1);
+    assertThat((String) missing.get("last_error")).endsWith("Exception");
+  }
+
   // ------------------------------------------------------------------ names
 
   @Test
