@@ -418,7 +418,12 @@ public final class Gateway implements AutoCloseable {
         result = broker.remote("PYRONAME:" + name).call(method, args.toArray());
       }
     } catch (RuntimeException e) {
-      stats.record(name, method, System.nanoTime() - start, HttpError.of(e).type());
+      HttpError error = HttpError.of(e);
+      // A name or method that does not exist is counted as one row, not one per spelling:
+      // callers choose them, and the rows must stay as few as the real ones.
+      boolean unknown = error.status() == 404;
+      stats.record(unknown && error.type().endsWith("NamingException") ? "(unknown)" : name,
+          unknown ? "(unknown)" : method, System.nanoTime() - start, error.type());
       throw e;
     }
     stats.record(name, method, System.nanoTime() - start, null);

@@ -136,9 +136,18 @@ class GatewayTest {
     assertThat(post("/call/example.shelf/echo", "[\"b\"]").status()).isEqualTo(200);
     assertThat(post("/call/example.shelf/missing", "[\"x\"]").status()).isEqualTo(422);
     assertThat(post("/call/hidden.shelf/echo", "[\"x\"]").status()).isEqualTo(403);
+    for (int i = 0; i < 3; i++) { // made-up names and methods: one row each, whatever they are
+      assertThat(post("/call/example.shelf/nope" + i, "[]").status()).isEqualTo(404);
+      assertThat(post("/call/example.nothing" + i + "/echo", "[]").status()).isEqualTo(404);
+    }
     Map<?, ?> stats = (Map<?, ?>) get("/stats").json();
     List<?> calls = (List<?>) stats.get("calls");
-    assertThat(calls).hasSize(2); // refused before the call: not counted
+    assertThat(calls).hasSize(4); // refused before the call: not counted
+    assertThat(calls.get(0)).asString().contains("name=(unknown)", "method=(unknown)",
+        "calls=3");
+    assertThat(calls.get(1)).asString().contains("name=example.shelf", "method=(unknown)",
+        "calls=3");
+    calls = calls.subList(2, 4);
     Map<?, ?> echo = (Map<?, ?>) calls.get(0);
     assertThat(echo.get("name")).isEqualTo("example.shelf");
     assertThat(echo.get("method")).isEqualTo("echo");

@@ -249,7 +249,7 @@ public final class ZooKeeperNameStore implements NameStore {
         ops.add(client.transactionOp().setData().withVersion(stat.getVersion())
             .forPath(namePath, new byte[0]));
         List<CuratorTransactionResult> results = client.transaction().forOperations(ops);
-        awaitCache(name, results.get(results.size() - 1).getResultStat().getMzxid());
+        awaitCache(name, results.get(results.size() - 1).getResultStat().getMzxid(), after);
         return beforeList;
       } catch (KeeperException.BadVersionException | KeeperException.NoNodeException
           | KeeperException.NodeExistsException e) {
@@ -294,10 +294,19 @@ public final class ZooKeeperNameStore implements NameStore {
     return regs;
   }
 
-  private void awaitCache(String name, long zxid) throws InterruptedException {
+  /**
+   * Waits until this store's cache shows the write of {@code name} at {@code zxid}, whose
+   * registrations are {@code written}, or a later write of it. The name node's zxid alone is
+   * not enough: for a name the cache has just seen created, it fetches the new children after
+   * it has seen the name node change, so a read right after the write would miss them.
+   */
+  private void awaitCache(String name, long zxid, List<Registration> written)
+      throws InterruptedException {
     long deadline = System.nanoTime() + CACHE_WAIT.toNanos();
     synchronized (cacheMonitor) {
-      while (nameZxids.getOrDefault(name, -1L) < zxid) {
+      while (nameZxids.getOrDefault(name, -1L) < zxid
+          || nameZxids.getOrDefault(name, -1L) == zxid
+              && !sameRegistrations(entries.get(name), written)) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           log.warn("the cache of {} did not show the write of {} within {} s; reads may lag",
@@ -307,6 +316,23 @@ public final class ZooKeeperNameStore implements NameStore {
         TimeUnit.NANOSECONDS.timedWait(cacheMonitor, left);
       }
     }
+  }
+
+  // The same URIs with the same metadata and expiry (the cache's entries carry no owner).
+  private static boolean sameRegistrations(List<Registration> seen, List<Registration> written) {
+    if (seen.size() != written.size()) {
+      return false;
+    }
+    Map<String, Registration> byUri = new HashMap<>();
+    seen.forEach(r -> byUri.put(r.uri(), r));
+    for (Registration w : written) {
+      Registration r = byUri.get(w.uri());
+      if (r == null || !r.metadata().equals(w.metadata())
+          || r.expiresAtMillis() != w.expiresAtMillis()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private NamingException failure(String what, Exception e) {
