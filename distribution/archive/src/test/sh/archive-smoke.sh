@@ -18,6 +18,19 @@ root=$(echo "$work"/objectbroker-*)
 env_clean() {
   env -i PATH=/usr/bin:/bin HOME="$work" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} "$@"
 }
+# What sed script SCRIPT takes from FILE once the server PID writes its ready line there, up
+# to 60 s; fails naming WHAT and showing ERRORS if it exits or takes longer.
+ready() {
+  n=0
+  while [ $n -lt 600 ]; do
+    found=$(sed -n "$2" "$1")
+    [ -n "$found" ] && { echo "$found"; return; }
+    kill -0 "$3" 2>/dev/null || fail "$4 exited: $(cat "$5")"
+    sleep 0.1
+    n=$((n + 1))
+  done
+  fail "$4 did not start within 60 s"
+}
 for c in nameserver mainserver mainclient nsc testclass gateway; do
   env_clean "$root/bin/$c" --help >"$work/$c.help" 2>&1 || fail "bin/$c --help failed: $(cat "$work/$c.help")"
   grep -q "^Usage: $c" "$work/$c.help" || fail "bin/$c --help: $(head -3 "$work/$c.help")"
@@ -25,39 +38,19 @@ done
 env_clean "$root/bin/nameserver" --port 0 --no-discovery >"$work/ns.out" 2>"$work/ns.err" &
 ns=$!
 trap 'kill $ns 2>/dev/null || true' EXIT
-address=
-i=0
-while [ $i -lt 600 ]; do  # up to 60 s
-  address=$(sed -n 's/^name server ready on \([^ ]*\) .*/\1/p' "$work/ns.out")
-  [ -n "$address" ] && break
-  kill -0 $ns 2>/dev/null || fail "the name server exited: $(cat "$work/ns.err")"
-  sleep 0.1
-  i=$((i + 1))
-done
-[ -n "$address" ] || fail "the name server did not start within 60 s"
+address=$(ready "$work/ns.out" 's/^name server ready on \([^ ]*\) .*/\1/p' $ns "the name server" "$work/ns.err")
 out=$(env_clean "$root/bin/nsc" --ns "$address" ping) || fail "nsc ping: $out"
 case $out in "name server at $address answers: "*) ;; *) fail "nsc ping said: $out" ;; esac
 env_clean "$root/bin/gateway" --port 0 --ns "$address" >"$work/gw.out" 2>"$work/gw.err" &
 gw=$!
 trap 'kill $ns $gw 2>/dev/null || true' EXIT
-url=
-i=0
-while [ $i -lt 600 ]; do  # up to 60 s
-  url=$(sed -n 's/^gateway ready: \(http[^ ]*\) .*/\1/p' "$work/gw.out")
-  [ -n "$url" ] && break
-  kill -0 $gw 2>/dev/null || fail "the gateway exited: $(cat "$work/gw.err")"
-  sleep 0.1
-  i=$((i + 1))
-done
-[ -n "$url" ] || fail "the gateway did not start within 60 s"
+url=$(ready "$work/gw.out" 's/^gateway ready: \(http[^ ]*\) .*/\1/p' $gw "the gateway" "$work/gw.err")
 out=$(curl -sS --max-time 30 -X POST "$url/call/Pyro.NameServer/ping") || fail "curl the gateway: $out"
 [ "$out" = '{"result":null}' ] || fail "the gateway's Pyro.NameServer.ping said: $out"
-kill $gw
-wait $gw || true
+{ kill $gw; wait $gw; } 2>/dev/null || true
 status=0
 out=$(env_clean OB_NS="$address" "$root/bin/mainclient" list_all_images 2>&1) || status=$?
 [ $status -eq 4 ] || fail "mainclient without a server: exit $status, expected 4 (not registered): $out"
-kill $ns
-wait $ns || true
+{ kill $ns; wait $ns; } 2>/dev/null || true
 trap - EXIT
 echo "archive-smoke: $archive unpacked and run: bin/ and lib/, no source tree; nsc, the gateway and mainclient reached its name server"
