@@ -49,17 +49,19 @@ public final class Cli {
    * The exit codes, the same for every command, as each command's {@code --help} lists them
    * (and the README's one table).
    */
-  static final java.util.LinkedHashMap<String, String> EXIT_CODES = new java.util.LinkedHashMap<>();
+  static final Map<String, String> EXIT_CODES = exitCodes();
 
-  static {
-    EXIT_CODES.put("0", "done");
-    EXIT_CODES.put("1", "the remote method or the command failed (the service's own error)");
-    EXIT_CODES.put("2", "bad usage: unknown option, method or argument count, bad value or"
+  private static Map<String, String> exitCodes() {
+    Map<String, String> codes = new java.util.LinkedHashMap<>();
+    codes.put("0", "done");
+    codes.put("1", "the remote method or the command failed (the service's own error)");
+    codes.put("2", "bad usage: unknown option, method or argument count, bad value or"
         + " configuration file");
-    EXIT_CODES.put("3", "a server or the name server could not be reached, or did not answer"
-        + " in time");
-    EXIT_CODES.put("4", "a name is not registered");
-    EXIT_CODES.put("5", "refused for security: no or wrong credentials, or the caller may not");
+    codes.put("3", "a server or the name server could not be reached, or did not answer in"
+        + " time");
+    codes.put("4", "a name is not registered");
+    codes.put("5", "refused for security: no or wrong credentials, or the caller may not");
+    return java.util.Collections.unmodifiableMap(codes);
   }
 
   /** Parses and runs {@code command}; returns the exit code. */
@@ -95,10 +97,10 @@ public final class Cli {
     cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
         .exitCodeList(EXIT_CODES);
     cl.setParameterExceptionHandler((ex, a) -> {
-      String source = ex.getArgSpec() == null ? null : config.source(ex.getArgSpec());
-      if (source != null && !ex.getCommandLine().getParseResult().hasMatchedOption(
-          ex.getArgSpec() instanceof OptionSpec o ? o : null)) {
-        err.println(name + ": " + source + ": " + ex.getMessage());
+      // A value the file or a variable gave, not the command line: say where it came from.
+      if (ex.getArgSpec() instanceof OptionSpec o && config.source(o) != null
+          && !ex.getCommandLine().getParseResult().hasMatchedOption(o)) {
+        err.println(name + ": " + config.source(o) + ": " + ex.getMessage());
       } else {
         err.println(name + ": " + ex.getMessage() + " (see " + name + " --help)");
       }
@@ -106,7 +108,7 @@ public final class Cli {
     });
     cl.setExecutionExceptionHandler((ex, c, parsed) -> report(name,
         ex instanceof UsageException u ? config.blame(u, parsed) : ex,
-        parsed.hasMatchedOption("--verbose"), err));
+        verbose(parsed), err));
     CommandLine.IExecutionStrategy run = cl.getExecutionStrategy();
     cl.setExecutionStrategy(parsed -> {
       if (parsed.hasMatchedOption("--print-config")) {
@@ -120,6 +122,12 @@ public final class Cli {
       return run.execute(parsed);
     });
     return cl.execute(args);
+  }
+
+  // Whether --verbose is on, from the command line, a variable or the configuration file.
+  private static boolean verbose(CommandLine.ParseResult parsed) {
+    OptionSpec verbose = parsed.commandSpec().findOption("--verbose");
+    return verbose != null && Boolean.TRUE.equals(verbose.getValue());
   }
 
   /** Reports a command's failure as one line (and the stack trace if verbose); the exit code. */
