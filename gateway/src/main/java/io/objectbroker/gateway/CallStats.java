@@ -1,5 +1,7 @@
 package io.objectbroker.gateway;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,7 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The calls made through the gateway, by name and method: how many, how many failed, and how
  * long they took (mean, the longest, the last), since the gateway started. What the web
- * console shows as live call counts and latencies ({@code GET /stats}).
+ * console shows as live call counts and latencies ({@code GET /stats}); with a registry, also
+ * the timer {@code objectbroker.gateway.calls} for Prometheus.
  */
 final class CallStats {
 
@@ -30,9 +33,23 @@ final class CallStats {
 
   private final Instant since = Instant.now();
   private final Map<String, Map<String, Method>> byName = new ConcurrentHashMap<>();
+  private final MeterRegistry registry;
+
+  /** {@code registry}: where the calls are counted for Prometheus too; null for none. */
+  CallStats(MeterRegistry registry) {
+    this.registry = registry;
+  }
 
   /** Records a call that took {@code nanos}; {@code error} its failure's type, or null. */
   void record(String name, String method, long nanos, String error) {
+    if (registry != null) {
+      Timer.builder("objectbroker.gateway.calls")
+          .description("Calls through the gateway, by name, method and outcome")
+          .tag("name", name).tag("method", method)
+          .tag("outcome", error == null ? "success" : "error")
+          .tag("exception", error == null ? "none" : error.substring(error.lastIndexOf('.') + 1))
+          .publishPercentileHistogram().register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
     Method m = byName.computeIfAbsent(name, n -> new ConcurrentHashMap<>())
         .computeIfAbsent(method, n -> new Method());
     m.calls.increment();

@@ -106,7 +106,7 @@ public final class Gateway implements AutoCloseable {
   private final JsonMapper json = JsonMapper.builder().build();
   private final Map<String, Broker> brokers = new ConcurrentHashMap<>();
   private final Router router = new Router();
-  private final CallStats stats = new CallStats();
+  private final CallStats stats;
   private final Console console = new Console();
   private final ThreadPoolExecutor workers;
   private final CountDownLatch closed = new CountDownLatch(1);
@@ -118,6 +118,7 @@ public final class Gateway implements AutoCloseable {
     this.settings = b;
     this.loopbackOnly = Builder.isLoopback(b.host);
     this.exposure = new Exposure(b.expose);
+    this.stats = new CallStats(b.metrics);
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(b.workers, b.workers, 30, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(b.workers * QUEUE_PER_WORKER), r -> {
@@ -507,8 +508,19 @@ public final class Gateway implements AutoCloseable {
     private io.objectbroker.internal.protocol.FrameBudget bodyBudget =
         io.objectbroker.internal.protocol.FrameBudget.shared();
     private final List<String> expose = new ArrayList<>();
+    private io.micrometer.core.instrument.MeterRegistry metrics;
 
     private Builder() {}
+
+    /**
+     * Counts the calls through the gateway in {@code registry} too (the timer {@code
+     * objectbroker.gateway.calls}, by name, method, outcome and exception); null (the
+     * default): only {@code GET /stats} counts them.
+     */
+    public Builder metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+      this.metrics = registry;
+      return this;
+    }
 
     /** The address to listen on (default 127.0.0.1). */
     public Builder host(String host) {

@@ -72,6 +72,10 @@ public final class GatewayCommand implements Callable<Integer> {
   @Mixin
   ClientSecurity identity = new ClientSecurity();
 
+  @Mixin
+  io.objectbroker.internal.cli.MetricsOptions metricsOptions =
+      new io.objectbroker.internal.cli.MetricsOptions();
+
   @Override
   public Integer call() throws InterruptedException {
     Gateway.Builder b = Gateway.builder().host(host).nameServers(Cli.nameServers("--ns", ns))
@@ -86,11 +90,26 @@ public final class GatewayCommand implements Callable<Integer> {
     if (security.exposeErrorDetails() != null) {
       b.exposeErrorDetails(security.exposeErrorDetails());
     }
-    Gateway gateway = b.build().start();
-    Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-shutdown"));
+    io.objectbroker.server.PrometheusMetrics metrics = metricsOptions.serve();
+    Gateway gateway;
+    try {
+      gateway = b.metrics(metrics == null ? null : metrics.registry()).build().start();
+    } catch (RuntimeException e) {
+      if (metrics != null) {
+        metrics.close();
+      }
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      gateway.close();
+      if (metrics != null) {
+        metrics.close();
+      }
+    }, "gateway-shutdown"));
     System.out.println("gateway ready: " + gateway.url() + " (name server " + ns + "; calls "
         + (expose.isEmpty() ? "no names" : String.join(", ", expose))
-        + " and the name server's reads)");
+        + " and the name server's reads; metrics "
+        + (metrics == null ? "off" : "on " + metrics.url()) + ")");
     gateway.awaitClose();
     return Cli.OK;
   }

@@ -131,6 +131,34 @@ class GatewayTest {
   }
 
   @Test
+  void withMetricsTheCallsAreScrapedFromPrometheus() throws Exception {
+    io.objectbroker.server.PrometheusMetrics metrics =
+        io.objectbroker.server.PrometheusMetrics.serve("127.0.0.1", 0);
+    try {
+      Gateway measured = gateway(Gateway.builder().expose("example.*")
+          .metrics(metrics.registry()));
+      try {
+        assertThat(post(measured, "/call/example.shelf/echo", "[\"a\"]").status())
+            .isEqualTo(200);
+        assertThat(post(measured, "/call/example.shelf/missing", "[\"x\"]").status())
+            .isEqualTo(422);
+        String text = HTTP.send(HttpRequest.newBuilder(URI.create(metrics.url()))
+            .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString())
+            .body();
+        assertThat(text).containsPattern("objectbroker_gateway_calls_seconds_count\\{[^}]*"
+            + "method=\"echo\"[^}]*outcome=\"success\"[^}]*\\} 1(\\.0)?\\n")
+            .containsPattern("objectbroker_gateway_calls_seconds_count\\{exception=\"[^\"]*"
+            + "ItemNotFoundException\"[^}]*method=\"missing\"[^}]*\\} 1(\\.0)?\\n")
+            .contains("objectbroker_gateway_calls_seconds_bucket{");
+      } finally {
+        measured.close();
+      }
+    } finally {
+      metrics.close();
+    }
+  }
+
+  @Test
   void statsCountTheCallsThroughTheGatewayByNameAndMethod() throws Exception {
     assertThat(post("/call/example.shelf/echo", "[\"a\"]").status()).isEqualTo(200);
     assertThat(post("/call/example.shelf/echo", "[\"b\"]").status()).isEqualTo(200);
