@@ -50,9 +50,23 @@ public final class Progress implements AutoCloseable {
     thread.start();
   }
 
-  /** Whether a person is watching: the process has a terminal (stdin and stdout). */
+  /**
+   * Whether a person is watching: the process has a terminal (stdin and stdout). JDK 22 and
+   * later give a Console in a pipe too; there, its {@code isTerminal()} says.
+   */
   public static boolean wanted() {
-    return System.console() != null;
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    if (Runtime.version().feature() < 22) {
+      return true;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return false;
+    }
   }
 
   /** A progress line for {@code what}, shown after a second, every quarter of a second. */

@@ -29,6 +29,13 @@ class ProgressTest {
   }
 
   @Test
+  void noOneWatchesATestsOutput() {
+    // The tests' output goes to files, not a terminal: on JDK 22 and later, System.console()
+    // is there all the same, and only isTerminal() says so.
+    assertThat(Progress.wanted()).isFalse();
+  }
+
+  @Test
   void shortWorkShowsNothing() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
