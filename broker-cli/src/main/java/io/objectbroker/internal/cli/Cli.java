@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Runs a picocli command the way every broker command behaves: an error is one line on
@@ -98,17 +97,19 @@ public final class Cli {
         .exitCodeList(EXIT_CODES);
     cl.setParameterExceptionHandler((ex, a) -> {
       // A value the file or a variable gave, not the command line: say where it came from.
-      if (ex.getArgSpec() instanceof OptionSpec o && config.source(o) != null
-          && !ex.getCommandLine().getParseResult().hasMatchedOption(o)) {
-        err.println(name + ": " + config.source(o) + ": " + ex.getMessage());
+      String source = config.sourceOfBadValue(ex);
+      if (source != null) {
+        err.println(name + ": " + source + ": " + ex.getMessage());
       } else {
         err.println(name + ": " + ex.getMessage() + " (see " + name + " --help)");
       }
       return USAGE;
     });
+    // Nothing here names picocli's model classes (ArgSpec, OptionSpec): Config does, since the
+    // verifier would load them with this class, which the one-shot clients' plain forms use.
     cl.setExecutionExceptionHandler((ex, c, parsed) -> report(name,
         ex instanceof UsageException u ? config.blame(u, parsed) : ex,
-        verbose(parsed), err));
+        Config.verbose(parsed), err));
     CommandLine.IExecutionStrategy run = cl.getExecutionStrategy();
     cl.setExecutionStrategy(parsed -> {
       if (parsed.hasMatchedOption("--print-config")) {
@@ -122,12 +123,6 @@ public final class Cli {
       return run.execute(parsed);
     });
     return cl.execute(args);
-  }
-
-  // Whether --verbose is on, from the command line, a variable or the configuration file.
-  private static boolean verbose(CommandLine.ParseResult parsed) {
-    OptionSpec verbose = parsed.commandSpec().findOption("--verbose");
-    return verbose != null && Boolean.TRUE.equals(verbose.getValue());
   }
 
   /** Reports a command's failure as one line (and the stack trace if verbose); the exit code. */

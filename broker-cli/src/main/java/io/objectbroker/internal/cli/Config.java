@@ -398,6 +398,21 @@ public final class Config implements CommandLine.IDefaultValueProvider {
     return e;
   }
 
+  /**
+   * Where the value that {@code e} refuses came from when not from the command line (the
+   * file and line, or the variable); null if from the command line.
+   */
+  String sourceOfBadValue(CommandLine.ParameterException e) {
+    return e.getArgSpec() instanceof OptionSpec o && source(o) != null
+        && !e.getCommandLine().getParseResult().hasMatchedOption(o) ? source(o) : null;
+  }
+
+  /** Whether {@code --verbose} is on, from the command line, a variable or the file. */
+  static boolean verbose(ParseResult parsed) {
+    OptionSpec verbose = parsed.commandSpec().findOption("--verbose");
+    return verbose != null && Boolean.TRUE.equals(verbose.getValue());
+  }
+
   /** The file read, or null. */
   public Path file() {
     return file;
