@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -138,7 +139,7 @@ class WebConsoleEndToEndTest {
     assertThat(text("exports")).contains("no exports");
 
     // Provision, behind a confirmation.
-    browser.findElement(By.cssSelector("#provision-image option[value='img1']")).click();
+    click(By.cssSelector("#provision-image option[value='img1']"));
     browser.findElement(By.id("provision-node")).sendKeys("node3");
     browser.findElement(By.id("provision")).click();
     WebElement dialog = browser.findElement(By.id("confirm"));
@@ -149,7 +150,8 @@ class WebConsoleEndToEndTest {
     await().atMost(WAIT).until(() -> text("exports").contains("node3"));
     String iqn = "iqn.2026-11.io.objectbroker:node3";
     assertThat(row("exports", "node3")).contains(iqn, "img1", "golden");
-    assertThat(browser.findElement(By.id("status")).getText()).contains("provisioned node3");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(browser.findElement(By.id("status"))
+        .getText()).contains("provisioned node3"));
     assertThat(service.listExports()).extracting(Export::node).containsExactly("node3");
     // The node's side: its LUN serves the guest disk's bytes.
     assertThat(new Initiator().sameAs(tgtd.portal(), iqn, source)).isTrue();
@@ -160,7 +162,8 @@ class WebConsoleEndToEndTest {
     await().atMost(WAIT).until(dialog::isDisplayed);
     browser.findElement(By.id("confirm-yes")).click();
     await().atMost(WAIT).untilAsserted(() -> assertThat(browser.findElement(By.id("status"))
-        .getText()).contains("NodeInUseException: node node3 is already provisioned from img1@golden"));
+        .getText()).contains("NodeInUseException: node node3 is already provisioned from"
+            + " img1@golden"));
 
     // The calls the console made, counted live.
     await().atMost(WAIT).untilAsserted(() -> assertThat(cells("calls", "provision"))
@@ -170,14 +173,14 @@ class WebConsoleEndToEndTest {
         Path.of("target/console.png"), StandardCopyOption.REPLACE_EXISTING);
 
     // Detach: cancelled changes nothing; confirmed removes the export and its target.
-    browser.findElement(By.cssSelector("#exports tr[data-node='node3'] button.detach")).click();
+    click(By.cssSelector("#exports tr[data-node='node3'] button.detach"));
     await().atMost(WAIT).until(dialog::isDisplayed);
     assertThat(dialog.getText()).contains("Detach node node3?");
     browser.findElement(By.id("confirm-no")).click();
     await().atMost(WAIT).until(() -> !dialog.isDisplayed());
     assertThat(service.listExports()).extracting(Export::node).containsExactly("node3");
 
-    browser.findElement(By.cssSelector("#exports tr[data-node='node3'] button.detach")).click();
+    click(By.cssSelector("#exports tr[data-node='node3'] button.detach"));
     await().atMost(WAIT).until(dialog::isDisplayed);
     browser.findElement(By.id("confirm-yes")).click();
     await().atMost(WAIT).until(() -> text("exports").contains("no exports"));
@@ -185,30 +188,35 @@ class WebConsoleEndToEndTest {
     assertThat(tgtd.showTargets()).isBlank();
   }
 
+  // The page redraws its tables every two seconds: each look at one is one script in the
+  // browser, and a click on a row's button is tried again if that row was just redrawn.
+
   private String text(String table) {
-    return browser.findElement(By.id(table)).getText();
+    return (String) browser.executeScript(
+        "return document.getElementById(arguments[0]).innerText", table);
+  }
+
+  /** The cells' texts of each row of {@code table}'s body, read at one moment. */
+  @SuppressWarnings("unchecked")
+  private List<List<String>> rows(String table) {
+    return (List<List<String>>) browser.executeScript("return [...document.querySelectorAll("
+        + "'#' + arguments[0] + ' tbody tr')].map(tr => [...tr.cells].map(td =>"
+        + " td.innerText.trim()))", table);
   }
 
   /** The cells' texts of the row of {@code table} with a cell {@code key}; empty if none. */
   private List<String> cells(String table, String key) {
-    for (WebElement tr : browser.findElements(By.cssSelector("#" + table + " tbody tr"))) {
-      List<String> cells = tr.findElements(By.tagName("td")).stream().map(WebElement::getText)
-          .toList();
-      if (cells.contains(key)) {
-        return cells;
-      }
-    }
-    return List.of();
+    return rows(table).stream().filter(r -> r.contains(key)).findFirst().orElse(List.of());
   }
 
   /** The text of the row of {@code table} that holds {@code key}, or "" if none does. */
   private String row(String table, String key) {
-    for (WebElement tr : browser.findElements(By.cssSelector("#" + table + " tbody tr"))) {
-      String t = tr.getText();
-      if (t.contains(key)) {
-        return t;
-      }
-    }
-    return "";
+    return rows(table).stream().map(r -> String.join(" ", r)).filter(r -> r.contains(key))
+        .findFirst().orElse("");
+  }
+
+  private void click(By what) {
+    await().atMost(WAIT).ignoreException(StaleElementReferenceException.class)
+        .untilAsserted(() -> browser.findElement(what).click());
   }
 }
