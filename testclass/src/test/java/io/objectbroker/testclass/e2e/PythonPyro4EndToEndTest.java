@@ -5,18 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.objectbroker.naming.server.MemoryNameStore;
 import io.objectbroker.naming.server.NameServerHost;
 import io.objectbroker.testclass.iscsi.Initiator;
+import io.objectbroker.testclass.iscsi.GuestDisks;
 import io.objectbroker.testclass.iscsi.TgtdServer;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -56,16 +53,7 @@ class PythonPyro4EndToEndTest {
     data = dir.resolve("data");
     Files.createDirectories(data.resolve("import"));
     source = data.resolve("import/disk.raw");
-    Random random = new Random(7);
-    try (FileChannel out = FileChannel.open(source, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
-      byte[] chunk = new byte[64 << 10];
-      for (int mib = 0; mib < 64; mib++) {
-        random.nextBytes(chunk);
-        out.write(ByteBuffer.wrap(chunk), (long) mib << 20);
-      }
-      out.write(ByteBuffer.wrap(new byte[] {1}), (64L << 20) - 1); // 64 MiB, holes between
-    }
+    GuestDisks.sparseRandom(source, 64, 7);
     mainServer = MainServerProcess.start(dir, List.of(
         "--ns", nameServer.server().address().toString(), "--data-dir", data.toString(),
         "--tgt-control-port", Integer.toString(tgtd.controlPort())));

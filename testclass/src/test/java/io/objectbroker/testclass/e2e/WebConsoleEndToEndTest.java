@@ -11,17 +11,14 @@ import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.provisioning.server.MainServer;
 import io.objectbroker.server.ObjectServer;
 import io.objectbroker.testclass.iscsi.Initiator;
+import io.objectbroker.testclass.iscsi.GuestDisks;
 import io.objectbroker.testclass.iscsi.TgtdServer;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,16 +69,7 @@ class WebConsoleEndToEndTest {
     Path data = dir.resolve("data");
     Files.createDirectories(data.resolve("import"));
     source = data.resolve("import/disk.raw");
-    Random random = new Random(7);
-    try (FileChannel out = FileChannel.open(source, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
-      byte[] chunk = new byte[64 << 10];
-      for (int mib = 0; mib < 8; mib++) {
-        random.nextBytes(chunk);
-        out.write(ByteBuffer.wrap(chunk), (long) mib * MIB);
-      }
-      out.write(ByteBuffer.wrap(new byte[] {1}), 8L * MIB - 1); // 8 MiB, holes between
-    }
+    GuestDisks.sparseRandom(source, 8, 7);
     service = MainServer.open(data, tgtd.controlPort());
     service.importImage("img1", "disk.raw");
     service.createSnapshot("img1", "golden");
