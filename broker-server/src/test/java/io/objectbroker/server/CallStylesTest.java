@@ -14,6 +14,7 @@ import io.objectbroker.Remote;
 import io.objectbroker.SecurityException;
 import io.objectbroker.client.Broker;
 import io.objectbroker.client.CallOptions;
+import io.objectbroker.testing.RestartablePort;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -468,8 +469,8 @@ class CallStylesTest {
   @Test
   void aRestartInTheMiddleOfAStreamOfCallsLosesNoCallSilentlyAndRunsNoneTwice()
       throws Exception {
-    ObjectServer first = ObjectServer.builder().build().register("svc", impl).start();
-    int port = first.address().port();
+    int port = RestartablePort.pick();
+    ObjectServer first = ObjectServer.builder().port(port).build().register("svc", impl).start();
     Broker broker = Broker.builder().callTimeout(Duration.ofSeconds(10))
         .reconnect(8, Duration.ofMillis(50)).build();
     closeLater.add(broker);

@@ -10,6 +10,7 @@ import io.objectbroker.UnknownMethodException;
 import io.objectbroker.client.Broker;
 import io.objectbroker.client.LongCall;
 import io.objectbroker.client.RemoteObject;
+import io.objectbroker.testing.RestartablePort;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -209,10 +210,11 @@ class LongCallTest {
 
   @Test
   void aSubmitRetriedAfterARestartRunsTheCallAgainOverANewConnection() {
-    LongCall call = tasksOn(server, broker).submit("run", "again");
+    int port = RestartablePort.pick();
+    ObjectServer first = serve(ObjectServer.builder().port(port));
+    LongCall call = tasksOn(first, broker).submit("run", "again");
     assertThat(call.result(WAIT)).isEqualTo("done again");
-    int port = server.address().port();
-    server.close();
+    first.close();
     ObjectServer restarted = serve(ObjectServer.builder().port(port));
 
     // The broker's connection to the old server is closed: the retry takes a new one.
@@ -225,11 +227,12 @@ class LongCallTest {
 
   @Test
   void aRestartedServerKnowsNoneOfItsFormerCalls() {
-    LongCall call = tasksOn(server, broker).submit("run", "before");
+    int port = RestartablePort.pick();
+    ObjectServer first = serve(ObjectServer.builder().port(port));
+    LongCall call = tasksOn(first, broker).submit("run", "before");
     assertThat(call.result(WAIT)).isEqualTo("done before");
-    int port = server.address().port();
-    server.close();
-    assertThat(server.retainedResultCount()).as("a closed server keeps nothing").isZero();
+    first.close();
+    assertThat(first.retainedResultCount()).as("a closed server keeps nothing").isZero();
 
     ObjectServer restarted = serve(ObjectServer.builder().port(port));
     try (Broker fresh = broker()) {

@@ -13,6 +13,7 @@ import io.objectbroker.client.Broker;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.Registration;
 import io.objectbroker.server.ObjectServer;
+import io.objectbroker.testing.RestartablePort;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -39,7 +40,7 @@ class LeaseTest {
 
   @BeforeEach
   void start() {
-    nameServer = NameServerHost.start(NameServerHost.options().port(0)
+    nameServer = NameServerHost.start(NameServerHost.options().port(RestartablePort.pick())
         .sweepInterval(Duration.ofMillis(200)), new MemoryNameStore());
     broker = Broker.builder().nameServer(nameServer.server().address())
         .callTimeout(Duration.ofSeconds(10)).build();
