@@ -16,6 +16,7 @@ import io.objectbroker.client.Broker;
 import io.objectbroker.naming.NameServer;
 import io.objectbroker.naming.Registration;
 import io.objectbroker.server.ObjectServer;
+import io.objectbroker.testing.RestartablePort;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -57,7 +58,7 @@ class SeveralNameServersTest {
   void start() {
     logged.start();
     serverLog.addAppender(logged);
-    first = startNameServer(0, new MemoryNameStore());
+    first = startNameServer(RestartablePort.pick(), new MemoryNameStore()); // stopped, restarted
     second = startNameServer(0, new MemoryNameStore());
     dead = Address.parse("127.0.0.1:" + closedPort());
   }
@@ -98,7 +99,11 @@ class SeveralNameServersTest {
   }
 
   private ObjectServer echoServer(String name, ObjectServer.Builder builder) {
-    ObjectServer server = builder.leaseTtl(TTL).build().register(name, (Echo) s -> s, Set.of("t"));
+    return echoServer(name, builder, TTL);
+  }
+
+  private ObjectServer echoServer(String name, ObjectServer.Builder builder, Duration ttl) {
+    ObjectServer server = builder.leaseTtl(ttl).build().register(name, (Echo) s -> s, Set.of("t"));
     toClose.add(server);
     return server;
   }
@@ -205,8 +210,8 @@ class SeveralNameServersTest {
     // server's previous run, which is dead, when it comes back.
     MemoryNameStore kept = new MemoryNameStore();
     first.close();
-    first = NameServerHost.start(NameServerHost.options().port(0).closeStore(false), kept);
-    int port = address(first).port();
+    int port = RestartablePort.pick();
+    first = NameServerHost.start(NameServerHost.options().port(port).closeStore(false), kept);
     at(address(first)).registerLease("t.echo", "OB:t.echo@" + dead, Set.of(),
         Duration.ofMinutes(5).toMillis(), false);
     first.close();
@@ -274,8 +279,11 @@ class SeveralNameServersTest {
             ZooKeeperNameStore.open(zookeeper.getConnectString() + "/shared"));
         NameServerHost b = startNameServer(0,
             ZooKeeperNameStore.open(zookeeper.getConnectString() + "/shared"))) {
+      // Each renewal is a ZooKeeper write: a lease of one second may lapse on a busy machine
+      // between two of them (seen in a full build under load), which is not what this tests.
+      Duration ttl = Duration.ofSeconds(3);
       ObjectServer server = echoServer("z.echo", ObjectServer.builder()
-          .nameServers(List.of(address(a), address(b)))).start();
+          .nameServers(List.of(address(a), address(b))), ttl).start();
       String uri = server.uri("z.echo").toString();
       for (Address ns : List.of(address(a), address(b))) {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
@@ -284,7 +292,7 @@ class SeveralNameServersTest {
       }
       // Renewed through both, still one lease, and no failure logged.
       long expiry = at(address(a)).lookupRegistration("z.echo").expiresAtMillis();
-      await().atMost(TTL.multipliedBy(3)).until(() ->
+      await().atMost(ttl.multipliedBy(3)).until(() ->
           at(address(b)).lookupRegistration("z.echo").expiresAtMillis() > expiry);
       assertThat(at(address(b)).lookupAll("z.echo")).hasSize(1);
       assertThat(events()).noneMatch(e -> e.getLevel() == Level.WARN);
