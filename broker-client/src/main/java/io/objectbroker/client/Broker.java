@@ -83,6 +83,8 @@ public final class Broker implements AutoCloseable {
   private final Executor completions;
   private final ThreadPoolExecutor callbackWorkers;
   private final Dispatcher dispatcher;
+  /** Null for a broker without a client name. */
+  private final NamedClient named;
   private final Map<Address, NameServer> nameServers = new ConcurrentHashMap<>();
   private final PyroSettings pyroSettings;
   private PyroClient pyro; // guarded by this; made by the first proxy of a Pyro object
@@ -118,10 +120,16 @@ public final class Broker implements AutoCloseable {
     RefProxies refs = new RefProxies(codec, options, completions);
     this.dispatcher = new Dispatcher(Map.of(), codec, callbackWorkers, CALLBACK_QUEUE,
         () -> "client", refs, Hooks.NONE);
+    this.named = b.clientName == null ? null
+        : new NamedClient(b.clientName, b.pushHandlers, codec);
+    NamedClient me = named;
+    Duration helloTimeout = b.connectTimeout;
     this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, dispatcher,
-        b.keepAlive, b.tls, b.credentials);
+        b.keepAlive, b.tls, b.credentials, me == null ? null
+            : (address, c) -> me.hello(address, c, dispatcher, codec, helloTimeout));
     this.resolver = new NameResolver(b.nameServers, b.nameCacheTtl, this::nameServerAt);
-    this.sync = b.syncConnections == 0 ? null
+    // A named client is one connection per server: its calls and the server's pushes share it.
+    this.sync = b.syncConnections == 0 || named != null ? null
         : new SyncConnections(b.syncConnections, b.maxFrameBytes, b.connectTimeout,
             b.keepAlive, b.idleTimeout, b.tls, b.credentials);
     this.invoker = new Invoker(pool, sync, resolver, codec, dispatcher, b.interceptors,
@@ -216,6 +224,30 @@ public final class Broker implements AutoCloseable {
    */
   public void release(Object proxy) {
     RefProxies.release(proxy);
+  }
+
+  /**
+   * Runs {@code handler} for each message a server pushes to this client under {@code topic}
+   * ({@code ObjectServer.push}), on one of the broker's callback threads; replaces the topic's
+   * handler, if any. What the handler throws fails the server's push with it.
+   *
+   * @throws IllegalStateException if this broker has no {@link Builder#clientName}: servers
+   *     push to named clients only
+   */
+  public Broker onPush(String topic, java.util.function.Consumer<Object> handler) {
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(handler, "handler");
+    if (named == null) {
+      throw new IllegalStateException("onPush: this broker has no client name (expected:"
+          + " Broker.builder().clientName(...))");
+    }
+    named.onPush(topic, handler);
+    return this;
+  }
+
+  /** The name this broker connects under; empty if it has none. */
+  public java.util.Optional<String> clientName() {
+    return named == null ? java.util.Optional.empty() : java.util.Optional.of(named.name());
   }
 
   /** The number of this client's objects (callbacks) that servers hold references to. */
@@ -340,8 +372,42 @@ public final class Broker implements AutoCloseable {
     private int syncConnections =
         Integer.getInteger("objectbroker.syncConnections", DEFAULT_SYNC_CONNECTIONS);
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private String clientName;
+    private final Map<String, java.util.function.Consumer<Object>> pushHandlers =
+        new java.util.LinkedHashMap<>();
 
     private Builder() {}
+
+    /**
+     * Connects to object servers under {@code name}: the broker announces it as the first call
+     * on every connection it opens (the first call on a new connection waits for that
+     * answer), so servers list it by name ({@code ObjectServer.clients()}, {@code nsc
+     * clients}) and can push to it ({@link #onPush}). With a random instance id that goes
+     * with the name, a broker that reconnects (a network blip, a server restart) takes its
+     * name back, even before the server noticed its old connection died; another client that
+     * asks for a name that is held meets the server's policy ({@code
+     * ObjectServer.Builder.duplicateClientNames}): refused, a call fails with {@link
+     * io.objectbroker.ClientNameTakenException} naming the holder; or replacing, the holder's
+     * next call fails so. A named broker keeps one connection per server, shared by its calls
+     * and the server's pushes (no {@link #syncConnections}). Servers that keep no client
+     * table (older ones, Pyro) are called unnamed.
+     *
+     * @throws IllegalArgumentException unless 1 to 64 letters, digits and {@code ._-@:}
+     */
+    public Builder clientName(String name) {
+      this.clientName = io.objectbroker.internal.clients.ClientNames.check(name);
+      return this;
+    }
+
+    /**
+     * Runs {@code handler} for each message a server pushes to this client under
+     * {@code topic}: see {@link Broker#onPush}. Needs a {@link #clientName}.
+     */
+    public Builder onPush(String topic, java.util.function.Consumer<Object> handler) {
+      Objects.requireNonNull(topic, "topic");
+      pushHandlers.put(topic, Objects.requireNonNull(handler, "handler"));
+      return this;
+    }
 
     /**
      * How many blocking connections to each server this broker keeps for plain synchronous
@@ -544,6 +610,10 @@ public final class Broker implements AutoCloseable {
     }
 
     public Broker build() {
+      if (clientName == null && !pushHandlers.isEmpty()) {
+        throw new IllegalArgumentException("onPush: " + pushHandlers.keySet() + " (expected:"
+            + " a clientName too; servers push to named clients only)");
+      }
       return new Broker(this);
     }
 

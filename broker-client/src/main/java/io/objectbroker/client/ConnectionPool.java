@@ -32,11 +32,29 @@ final class ConnectionPool implements AutoCloseable {
   private final KeepAlive keepAlive;
   private final io.objectbroker.Tls tls;
   private final io.objectbroker.Credentials credentials;
+  private final Greeting greeting;
   private volatile boolean closed;
+
+  /**
+   * What a connection does once open, before it is handed to a call: a named broker's hello
+   * (see {@link NamedClient}). A greeting that fails closes the connection, and the call that
+   * opened it fails with its exception.
+   */
+  interface Greeting {
+    CompletableFuture<Void> greet(Address address, Connection connection);
+  }
 
   ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout,
       Connection.CallHandler handler, KeepAlive keepAlive,
       io.objectbroker.Tls tls, io.objectbroker.Credentials credentials) {
+    this(codec, maxFrameBytes, connectTimeout, handler, keepAlive, tls, credentials, null);
+  }
+
+  /** @param greeting null: none */
+  ConnectionPool(KryoCodec codec, int maxFrameBytes, Duration connectTimeout,
+      Connection.CallHandler handler, KeepAlive keepAlive,
+      io.objectbroker.Tls tls, io.objectbroker.Credentials credentials, Greeting greeting) {
+    this.greeting = greeting;
     this.tls = tls;
     this.credentials = credentials;
     this.handler = handler;
@@ -99,7 +117,21 @@ final class ConnectionPool implements AutoCloseable {
             target.completeExceptionally(new CommunicationException("broker is closed"));
           } else {
             c.closeFuture().thenRun(() -> connections.remove(address, target));
-            target.complete(c);
+            if (greeting == null) {
+              target.complete(c);
+              return;
+            }
+            greeting.greet(address, c).whenComplete((v, refused) -> {
+              if (refused == null) {
+                target.complete(c);
+              } else {
+                Throwable cause = refused instanceof java.util.concurrent.CompletionException
+                    && refused.getCause() != null ? refused.getCause() : refused;
+                c.close("client refused: " + cause.getMessage());
+                connections.remove(address, target);
+                target.completeExceptionally(cause);
+              }
+            });
           }
         });
   }

@@ -108,6 +108,7 @@ public final class ObjectServer implements AutoCloseable {
   private final WorkerPool workers;
   private final Dispatcher dispatcher;
   private final BuiltinCallService calls;
+  private final ClientTable clients;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile Channel listening;
   private volatile io.netty.channel.EventLoopGroup connectionLoops;
@@ -137,10 +138,11 @@ public final class ObjectServer implements AutoCloseable {
     Hooks hooks = new Hooks(b.interceptors, metrics);
     this.calls = new BuiltinCallService(objects, codec, workers, b.resultRetention,
         b.maxRetainedResults, b.maxRetainedResultBytes, () -> advertised == null ? b.host : advertised.toString(), hooks);
+    this.clients = new ClientTable(b.duplicateClientNames, codec, java.time.Clock.systemUTC());
     // Callbacks a client passes arrive as proxies that call it back over its connection.
     RefProxies refs = new RefProxies(codec, CallOptions.DEFAULT.withTimeout(b.callbackTimeout),
         ForkJoinPool.commonPool());
-    this.dispatcher = new Dispatcher(calls.servedWith(objects), codec, workers,
+    this.dispatcher = new Dispatcher(clients.servedWith(calls.servedWith(objects)), codec, workers,
         b.queueCapacity, () -> "server " + (advertised == null ? b.host : advertised.toString()),
         refs, hooks);
     refs.bind(dispatcher);
@@ -176,6 +178,7 @@ public final class ObjectServer implements AutoCloseable {
     Objects.requireNonNull(object, "object");
     Uri.name(name); // checks the name
     BuiltinCallService.checkNotReserved(name);
+    ClientTable.checkNotReserved(name);
     ExposedObject exposed = ExposedObject.of(name, object);
     for (Class<?> i : exposed.interfaces()) {
       codec.register(i);
@@ -324,7 +327,36 @@ public final class ObjectServer implements AutoCloseable {
       return;
     }
     connections.add(c);
+    clients.accepted(c);
     c.closeFuture().thenRun(() -> connections.remove(c));
+  }
+
+  /**
+   * The clients connected now: each named client once (see {@code
+   * Broker.Builder.clientName}), by name, then each connection of unnamed clients, oldest
+   * first. Pyro clients are not listed.
+   */
+  public List<io.objectbroker.ClientInfo> clients() {
+    return clients.list();
+  }
+
+  /**
+   * Pushes {@code payload} to the handler the named client registered for {@code topic}
+   * ({@code Broker.Builder.onPush}), over the client's own connection, without waiting.
+   * The payload goes as a call's argument does: its class must be registered on both sides
+   * (strings, numbers, lists, maps and records of the served interfaces are).
+   *
+   * @return completes when the client's handler has run; fails with
+   *     {@link io.objectbroker.ClientNotConnectedException} if no client of that name is
+   *     connected (saying when it left, if this server remembers) or it left before answering,
+   *     {@link io.objectbroker.NoPushHandlerException} if it has no handler for the topic,
+   *     {@link io.objectbroker.CallTimeoutException} if it did not answer within the
+   *     {@linkplain Builder#callbackTimeout callback timeout}, or with what its handler threw
+   *     (as a call's exception is rebuilt: its own class if known here, else
+   *     {@link io.objectbroker.RemoteInvocationException})
+   */
+  public CompletableFuture<Void> push(String clientName, String topic, Object payload) {
+    return clients.push(clientName, topic, payload);
   }
 
   /** The address the server advertises in its URIs. */
@@ -478,6 +510,7 @@ public final class ObjectServer implements AutoCloseable {
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private Duration callbackTimeout = CallOptions.DEFAULT_TIMEOUT;
     private Users users;
+    private DuplicateClientNames duplicateClientNames = DuplicateClientNames.REFUSE;
     private Boolean allowAnonymous;
     private Boolean exposeErrorDetails;
     private io.objectbroker.Credentials credentials;
@@ -637,7 +670,16 @@ public final class ObjectServer implements AutoCloseable {
       return this;
     }
 
-    /** How long a call to a client's callback waits for its answer. */
+    /**
+     * What to do when a client asks for a name another connected client holds (default
+     * {@link DuplicateClientNames#REFUSE}): see {@link DuplicateClientNames}.
+     */
+    public Builder duplicateClientNames(DuplicateClientNames policy) {
+      this.duplicateClientNames = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** How long a call to a client's callback (and a push) waits for its answer. */
     public Builder callbackTimeout(Duration timeout) {
       this.callbackTimeout = Objects.requireNonNull(timeout, "timeout");
       return this;

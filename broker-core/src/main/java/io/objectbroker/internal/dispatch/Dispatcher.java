@@ -77,6 +77,7 @@ public final class Dispatcher implements Connection.CallHandler {
   }
 
   private static final ThreadLocal<String> PEER = new ThreadLocal<>();
+  private static final ThreadLocal<Connection> CONNECTION = new ThreadLocal<>();
 
   /**
    * What {@link #run} is given as the time a call came when it runs as it comes, on the I/O
@@ -108,6 +109,14 @@ public final class Dispatcher implements Connection.CallHandler {
    */
   public static String currentPeer() {
     return PEER.get();
+  }
+
+  /**
+   * The connection whose call this thread is running (for built-in objects that keep state per
+   * connection, such as the client table); null outside a call.
+   */
+  public static Connection currentConnection() {
+    return CONNECTION.get();
   }
 
   private final Map<String, ExposedObject> objects;
@@ -548,6 +557,7 @@ public final class Dispatcher implements Connection.CallHandler {
       Principal audited = connection.audits() && !target.isReadOnly(call.method())
           ? caller : null;
       PEER.set(connection.peer());
+      CONNECTION.set(connection);
       CurrentCall.set(caller);
       InlineDeadline deadline = received == INLINE && call.timeoutMillis() > 0
           ? InlineDeadline.start(call.timeoutMillis()) : null;
@@ -564,6 +574,7 @@ public final class Dispatcher implements Connection.CallHandler {
           deadline.end();
         }
         PEER.set(null); // not remove(): that allocates a map entry for every call
+        CONNECTION.set(null);
         CurrentCall.set(null);
       }
       if (result instanceof CompletionStage<?> stage) {

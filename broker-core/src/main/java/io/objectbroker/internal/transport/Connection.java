@@ -124,6 +124,8 @@ public final class Connection {
   private final Credentials credentials;
   private final Authentication.ServerPolicy policy;
   private volatile Principal principal = Principal.ANONYMOUS;
+  // CALL frames read from the peer; written by the I/O thread only.
+  private volatile long callsReceived;
   // Server: whether the peer's calls run on this connection's own I/O thread; set in the
   // handshake, read on that thread.
   private boolean inline;
@@ -173,6 +175,11 @@ public final class Connection {
    */
   public boolean runsCallsInline() {
     return inline;
+  }
+
+  /** The calls the peer sent on this connection so far (served or refused). */
+  public long callsReceived() {
+    return callsReceived;
   }
 
   /** Host and port of the peer, for messages. */
@@ -806,6 +813,7 @@ public final class Connection {
     }
 
     private void onCall(Frame frame) {
+      callsReceived++; // only this I/O thread writes it
       try {
         handler.onCall(Connection.this, frame);
       } catch (Throwable t) {
