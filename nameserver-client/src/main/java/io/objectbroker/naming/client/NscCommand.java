@@ -1,6 +1,7 @@
 package io.objectbroker.naming.client;
 
 import io.objectbroker.Address;
+import io.objectbroker.ClientInfo;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
@@ -12,6 +13,7 @@ import io.objectbroker.internal.cli.ConfigLocation;
 import io.objectbroker.internal.cli.Output;
 import io.objectbroker.internal.cli.TrainingPeer;
 import io.objectbroker.internal.cli.Version;
+import io.objectbroker.internal.clients.ClientService;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.naming.Discovery;
 import io.objectbroker.naming.NameServer;
@@ -52,7 +54,7 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {NscCommand.ListNames.class, NscCommand.ListMatching.class,
         NscCommand.Lookup.class, NscCommand.YpLookup.class, NscCommand.Register.class,
         NscCommand.Remove.class, NscCommand.RemoveMatching.class, NscCommand.SetMeta.class,
-        NscCommand.Ping.class},
+        NscCommand.Ping.class, NscCommand.Clients.class},
     footer = {"", "Finding the name server: --ns, else OB_NS, else " + NameServer.DEFAULT_ADDRESS
         + " if it answers,", "else UDP discovery (port " + Discovery.DEFAULT_PORT
         + ", 0.5 s), else " + NameServer.DEFAULT_ADDRESS + ".",
@@ -126,7 +128,7 @@ public final class NscCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new UsageException("a command is required: list, listmatching, lookup, yplookup,"
-        + " register, remove, removematching, setmeta or ping");
+        + " register, remove, removematching, setmeta, ping or clients");
   }
 
   /** The name servers' addresses (several are tried in turn), found as the class comment says. */
@@ -449,6 +451,79 @@ public final class NscCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       return nsc.ping();
+    }
+  }
+
+  @Command(name = "clients",
+      description = {"Lists the clients connected to the object server that serves NAME (to"
+          + " the name server without NAME): name, address, user, since and calls.",
+          "Where the server has users, only an admin may list them."})
+  static final class Clients implements Callable<Integer> {
+    @ParentCommand NscCommand nsc;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME",
+        description = "A registered name; its (first) server is asked.")
+    String name;
+
+    @Override
+    public Integer call() {
+      Address ns = nsc.nameServer();
+      Address server = ns;
+      if (name != null) {
+        List<Registration> regs = nsc.call(ns, "lookupAll", name);
+        if (regs.isEmpty()) {
+          throw new NamingException("unknown name " + name);
+        }
+        server = Uri.parse(regs.get(0).uri()).address().orElseThrow(
+            () -> new NamingException(name + " is registered as " + regs.get(0).uri()
+                + ", which names no server address"));
+      }
+      OneShotCall calls = OneShotCall.prepare(ClientService.class)
+          .withCredentials(nsc.security.credentials()).withTls(nsc.security.tls());
+      @SuppressWarnings("unchecked")
+      List<ClientInfo> clients = (List<ClientInfo>) calls.invoke(ns,
+          Uri.direct(ClientService.OBJECT_ID, server).toString(), "list", new Object[0],
+          nsc.timeout);
+      nsc.printClients(clients);
+      return Cli.OK;
+    }
+  }
+
+  /** {@code clients}: a table with a header, or, in JSON, one object a client. */
+  void printClients(List<ClientInfo> clients) {
+    if (output.json()) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (ClientInfo c : clients) {
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("name", c.name());
+        row.put("address", c.address());
+        row.put("user", c.principal());
+        row.put("since", c.connectedSince().toString());
+        row.put("calls", c.calls());
+        rows.add(row);
+      }
+      Output.printJson(out, rows);
+      return;
+    }
+    List<String[]> lines = new ArrayList<>();
+    lines.add(new String[] {"NAME", "ADDRESS", "USER", "SINCE", "CALLS"});
+    for (ClientInfo c : clients) {
+      lines.add(new String[] {c.isNamed() ? c.name() : "-", c.address(), c.principal(),
+          c.connectedSince().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(),
+          Long.toString(c.calls())});
+    }
+    int[] widths = new int[5];
+    for (String[] l : lines) {
+      for (int i = 0; i < l.length; i++) {
+        widths[i] = Math.max(widths[i], l[i].length());
+      }
+    }
+    for (String[] l : lines) {
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < l.length; i++) {
+        b.append(i == l.length - 1 ? l[i] : String.format("%-" + widths[i] + "s  ", l[i]));
+      }
+      out.println(b.toString().stripTrailing());
     }
   }
 
