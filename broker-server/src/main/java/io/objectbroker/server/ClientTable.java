@@ -85,14 +85,14 @@ final class ClientTable implements ClientService {
     }
   }
 
-  /** A client that left: when, and from where. */
+  /** A client that left: when, and from where (or, for one replaced, why). */
   private record Gone(String address, Instant leftAt) {}
 
   private final Map<Connection, Accepted> accepted = new ConcurrentHashMap<>();
   private final Map<Connection, Named> namedBy = new ConcurrentHashMap<>();
   private final Map<String, Named> byName = new LinkedHashMap<>(); // guarded by this
   private final Map<String, Gone> gone = bounded(); // guarded by this
-  private final Map<UUID, String> replaced = bounded(); // guarded by this
+  private final Map<UUID, Gone> replaced = bounded(); // guarded by this; address: the message
   private final DuplicateClientNames policy;
   private final Clock clock;
   private final ExposedObject exposed;
@@ -181,9 +181,9 @@ final class ClientTable implements ClientService {
         throw new IllegalStateException("this connection is client '" + already.name
             + "' already; a connection has one name");
       }
-      String wasReplaced = replaced.get(instance);
-      if (wasReplaced != null) {
-        throw new ClientNameTakenException(wasReplaced);
+      Gone wasReplaced = replaced.get(instance);
+      if (wasReplaced != null && isRecent(wasReplaced)) {
+        throw new ClientNameTakenException(wasReplaced.address());
       }
       Named held = byName.get(name);
       if (held != null && held.instance.equals(instance) && held.principal.equals(who)) {
@@ -204,8 +204,8 @@ final class ClientTable implements ClientService {
         reason = "client name '" + name + "' was taken over by a client at " + c.peer()
             + " at " + now + " (this server replaces holders of duplicate client names)";
         byName.remove(name);
-        replaced.put(held.instance, reason + "; this client was replaced and may not take"
-            + " the name back from this server");
+        replaced.put(held.instance, new Gone(reason + "; this client was replaced and may not"
+            + " take the name back from this server", now));
         for (Link l : held.links) {
           namedBy.remove(l.connection());
           held.callsOfClosedLinks += calls(l.connection());
@@ -332,9 +332,13 @@ final class ClientTable implements ClientService {
     return cause;
   }
 
+  private boolean isRecent(Gone g) {
+    return g.leftAt().plus(GONE_RETENTION).isAfter(clock.instant());
+  }
+
   private synchronized ClientNotConnectedException notConnected(String name) {
     Gone g = gone.get(name);
-    if (g != null && g.leftAt().plus(GONE_RETENTION).isAfter(clock.instant())) {
+    if (g != null && isRecent(g)) {
       return new ClientNotConnectedException("client '" + name + "' is not connected (left at "
           + g.leftAt() + ", from " + g.address() + ")");
     }

@@ -62,6 +62,10 @@ import org.slf4j.LoggerFactory;
  * reserved id {@code objectbroker.calls}, for batches and long calls on those objects (see
  * {@code RemoteObject.batch()} and {@code RemoteObject.submit(...)}); it keeps long calls'
  * results for {@link Builder#resultRetention}, at most {@link Builder#maxRetainedResults}.
+ * And it serves its table of clients under {@code objectbroker.clients}: clients that
+ * connect under a name ({@code Broker.Builder.clientName}) announce themselves there, the
+ * server lists them ({@link #clients()}) and pushes to them ({@link #push}); see {@link
+ * Builder#duplicateClientNames} for a name asked for twice.
  *
  * <p>A call that fails reaches its caller as the exception's type and message, and, where the
  * server {@linkplain Builder#exposeErrorDetails exposes error details} (by default only to a
