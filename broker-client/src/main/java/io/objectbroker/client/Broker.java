@@ -228,8 +228,9 @@ public final class Broker implements AutoCloseable {
 
   /**
    * Runs {@code handler} for each message a server pushes to this client under {@code topic}
-   * ({@code ObjectServer.push}), on one of the broker's callback threads; replaces the topic's
-   * handler, if any. What the handler throws fails the server's push with it.
+   * ({@code ObjectServer.push}), on one of the broker's callback threads (pushes that come
+   * together may run at the same time, as callbacks do); replaces the topic's handler, if any.
+   * What the handler throws fails the server's push with it.
    *
    * @throws IllegalStateException if this broker has no {@link Builder#clientName}: servers
    *     push to named clients only

@@ -13,6 +13,7 @@ import io.objectbroker.NoPushHandlerException;
 import io.objectbroker.Principal;
 import io.objectbroker.SecurityException;
 import io.objectbroker.client.Broker;
+import io.objectbroker.testing.RestartablePort;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -202,6 +203,29 @@ class NamedClientsTest {
     });
     server.push("agent-7", "jobs", "after the blip").get(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(got.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("after the blip");
+  }
+
+  @Test
+  void aBrokerKeepsItsNameAcrossARestartOfTheServer() throws Exception {
+    int port = RestartablePort.pick();
+    ObjectServer first = start(ObjectServer.builder().port(port));
+    BlockingQueue<Object> got = new ArrayBlockingQueue<>(4);
+    Broker broker = broker(Broker.builder().clientName("agent-7").onPush("jobs", got::add));
+    Calculator calc = calc(broker);
+    calc.add(1, 2);
+    first.close();
+    assertThatThrownBy(() -> first.push("agent-7", "jobs", "x").get(10, TimeUnit.SECONDS))
+        .cause().isInstanceOf(ClientNotConnectedException.class);
+
+    ObjectServer restarted = start(ObjectServer.builder().port(port));
+    assertThat(calc.add(2, 3)).isEqualTo(5); // the same proxy reconnects, says hello again
+
+    assertThat(restarted.clients()).singleElement().satisfies(c -> {
+      assertThat(c.name()).isEqualTo("agent-7");
+      assertThat(c.calls()).isEqualTo(1);
+    });
+    restarted.push("agent-7", "jobs", "after the restart").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(got.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("after the restart");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.objectbroker.internal.clients;
 import io.objectbroker.ClientInfo;
 import io.objectbroker.ClientNameTakenException;
 import io.objectbroker.Principal;
+import io.objectbroker.ReadOnly;
 import io.objectbroker.Remote;
 import io.objectbroker.RequiresRole;
 import java.util.List;
@@ -45,6 +46,7 @@ public interface ClientService {
   void hello(String name, UUID instance, PushReceiver receiver) throws ClientNameTakenException;
 
   /** The clients connected now, named ones first, by name. Admins only, where users are. */
+  @ReadOnly
   @RequiresRole(Principal.ADMIN)
   List<ClientInfo> list();
 }
