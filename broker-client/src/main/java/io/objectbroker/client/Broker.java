@@ -124,9 +124,14 @@ public final class Broker implements AutoCloseable {
         : new NamedClient(b.clientName, b.pushHandlers, codec);
     NamedClient me = named;
     Duration helloTimeout = b.connectTimeout;
+    // Name servers are not told: a lookup is no session, and a name server's duplicate policy
+    // must not stand between a client and the object servers it names.
+    List<Address> lookupsOnly = b.nameServers;
     this.pool = new ConnectionPool(codec, b.maxFrameBytes, b.connectTimeout, dispatcher,
         b.keepAlive, b.tls, b.credentials, me == null ? null
-            : (address, c) -> me.hello(address, c, dispatcher, codec, helloTimeout));
+            : (address, c) -> lookupsOnly.contains(address)
+                ? java.util.concurrent.CompletableFuture.completedFuture(null)
+                : me.hello(address, c, dispatcher, codec, helloTimeout));
     this.resolver = new NameResolver(b.nameServers, b.nameCacheTtl, this::nameServerAt);
     // A named client is one connection per server: its calls and the server's pushes share it.
     this.sync = b.syncConnections == 0 || named != null ? null
@@ -390,8 +395,9 @@ public final class Broker implements AutoCloseable {
      * ObjectServer.Builder.duplicateClientNames}): refused, a call fails with {@link
      * io.objectbroker.ClientNameTakenException} naming the holder; or replacing, the holder's
      * next call fails so. A named broker keeps one connection per server, shared by its calls
-     * and the server's pushes (no {@link #syncConnections}). Servers that keep no client
-     * table (older ones, Pyro) are called unnamed.
+     * and the server's pushes (no {@link #syncConnections}). Its name servers are not told
+     * the name (lookups are not sessions), and servers that keep no client table (older ones,
+     * Pyro) are called unnamed.
      *
      * @throws IllegalArgumentException unless 1 to 64 letters, digits and {@code ._-@:}
      */

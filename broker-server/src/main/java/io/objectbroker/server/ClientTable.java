@@ -29,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,11 +96,15 @@ final class ClientTable implements ClientService {
   private final Map<UUID, Gone> replaced = bounded(); // guarded by this; address: the message
   private final DuplicateClientNames policy;
   private final Clock clock;
+  private final Supplier<String> server;
   private final ExposedObject exposed;
 
-  ClientTable(DuplicateClientNames policy, KryoCodec codec, Clock clock) {
+  /** @param server how messages name the server */
+  ClientTable(DuplicateClientNames policy, KryoCodec codec, Clock clock,
+      Supplier<String> server) {
     this.policy = policy;
     this.clock = clock;
+    this.server = server;
     codec.register(ClientService.class);
     this.exposed = ExposedObject.of(OBJECT_ID, this);
   }
@@ -193,16 +198,19 @@ final class ClientTable implements ClientService {
       }
       if (held != null) {
         if (!held.principal.name().equals(who.name())) {
-          throw new ClientNameTakenException("client name '" + name + "' is taken: held by "
-              + held.describe() + "; a name held by one user is not given to another");
+          throw new ClientNameTakenException("client name '" + name + "' is taken on server "
+              + server.get() + ": held by " + held.describe()
+              + "; a name held by one user is not given to another");
         }
         if (policy == DuplicateClientNames.REFUSE) {
-          throw new ClientNameTakenException("client name '" + name + "' is taken: held by "
-              + held.describe() + " (this server refuses duplicate client names)");
+          throw new ClientNameTakenException("client name '" + name + "' is taken on server "
+              + server.get() + ": held by " + held.describe()
+              + " (this server refuses duplicate client names)");
         }
         Instant now = clock.instant();
-        reason = "client name '" + name + "' was taken over by a client at " + c.peer()
-            + " at " + now + " (this server replaces holders of duplicate client names)";
+        reason = "client name '" + name + "' was taken over on server " + server.get()
+            + " by a client at " + c.peer() + " at " + now
+            + " (this server replaces holders of duplicate client names)";
         byName.remove(name);
         replaced.put(held.instance, new Gone(reason + "; this client was replaced and may not"
             + " take the name back from this server", now));
@@ -339,11 +347,11 @@ final class ClientTable implements ClientService {
   private synchronized ClientNotConnectedException notConnected(String name) {
     Gone g = gone.get(name);
     if (g != null && isRecent(g)) {
-      return new ClientNotConnectedException("client '" + name + "' is not connected (left at "
-          + g.leftAt() + ", from " + g.address() + ")");
+      return new ClientNotConnectedException("client '" + name + "' is not connected to server "
+          + server.get() + " (left at " + g.leftAt() + ", from " + g.address() + ")");
     }
-    return new ClientNotConnectedException("client '" + name + "' is not connected (no client"
-        + " of that name connected to this server in the last " + GONE_RETENTION.toMinutes()
-        + " minutes)");
+    return new ClientNotConnectedException("client '" + name + "' is not connected to server "
+        + server.get() + " (no client of that name connected to it in the last "
+        + GONE_RETENTION.toMinutes() + " minutes)");
   }
 }

@@ -142,7 +142,8 @@ public final class ObjectServer implements AutoCloseable {
     Hooks hooks = new Hooks(b.interceptors, metrics);
     this.calls = new BuiltinCallService(objects, codec, workers, b.resultRetention,
         b.maxRetainedResults, b.maxRetainedResultBytes, () -> advertised == null ? b.host : advertised.toString(), hooks);
-    this.clients = new ClientTable(b.duplicateClientNames, codec, java.time.Clock.systemUTC());
+    this.clients = new ClientTable(b.duplicateClientNames, codec, java.time.Clock.systemUTC(),
+        () -> advertised == null ? b.host : advertised.toString());
     // Callbacks a client passes arrive as proxies that call it back over its connection.
     RefProxies refs = new RefProxies(codec, CallOptions.DEFAULT.withTimeout(b.callbackTimeout),
         ForkJoinPool.commonPool());

@@ -73,7 +73,8 @@ class NamedClientsTest {
 
     assertThatThrownBy(() -> second.add(1, 2))
         .isInstanceOf(ClientNameTakenException.class)
-        .hasMessageContaining("client name 'agent-7' is taken: held by a client at 127.0.0.1:")
+        .hasMessageContaining("client name 'agent-7' is taken on server " + server.address()
+            + ": held by a client at 127.0.0.1:")
         .hasMessageContaining("since 20")
         .hasMessageContaining("refuses duplicate client names");
 
@@ -103,10 +104,12 @@ class NamedClientsTest {
     // gone, the server's refusal of the replaced client's new connection; never an answer.
     assertThatThrownBy(() -> first.add(1, 1))
         .isInstanceOfAny(ClientNameTakenException.class, ConnectionClosedException.class)
-        .hasMessageContaining("client name 'agent-7' was taken over by a client at 127.0.0.1:");
+        .hasMessageContaining("client name 'agent-7' was taken over on server " + server.address()
+            + " by a client at 127.0.0.1:");
     assertThatThrownBy(() -> first.add(1, 1))
         .isInstanceOf(ClientNameTakenException.class)
-        .hasMessageContaining("client name 'agent-7' was taken over by a client at 127.0.0.1:")
+        .hasMessageContaining("client name 'agent-7' was taken over on server " + server.address()
+            + " by a client at 127.0.0.1:")
         .hasMessageContaining("this client was replaced");
     server.push("agent-7", "jobs", "two").get(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(secondGot.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("two");
@@ -170,14 +173,16 @@ class NamedClientsTest {
     assertThatThrownBy(() -> server.push("agent-9", "jobs", "x").get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class).cause()
         .isInstanceOf(ClientNotConnectedException.class)
-        .hasMessageContaining("client 'agent-9' is not connected (no client of that name");
+        .hasMessageContaining("client 'agent-9' is not connected to server " + server.address()
+            + " (no client of that name");
 
     broker.close();
     await().atMost(WAIT).until(() -> named().isEmpty());
     assertThatThrownBy(() -> server.push("agent-7", "jobs", "x").get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class).cause()
         .isInstanceOf(ClientNotConnectedException.class)
-        .hasMessageContaining("client 'agent-7' is not connected (left at 20")
+        .hasMessageContaining("client 'agent-7' is not connected to server " + server.address()
+            + " (left at 20")
         .hasMessageContaining("from 127.0.0.1:");
     assertThat(got).isEmpty();
   }
