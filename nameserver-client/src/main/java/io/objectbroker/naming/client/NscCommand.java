@@ -40,7 +40,8 @@ import picocli.CommandLine.ParentCommand;
  * -> uri [tags] (lease until ...)}). Its calls go through {@link OneShotCall} (blocking
  * sockets, no I/O threads), and the plain forms {@code list [PREFIX]}, {@code lookup NAME} and
  * {@code ping}, alone or after {@code --ns HOST:PORT}, skip the option parser: such a command
- * starts as fast as {@code mainclient}.
+ * starts as fast as {@code mainclient}. {@code clients [NAME]} asks an object server (the one
+ * that serves NAME, or the name server itself) for its table of connected clients.
  *
  * <p>The name server is {@code --ns HOST:PORT}; else the {@code OB_NS} environment variable;
  * else 127.0.0.1:9090 if a name server answers there (as Pyro's {@code nsc} tries localhost
