@@ -278,7 +278,7 @@ final class Placement {
       if (t == null) {
         throw new Cli.UsageException(file + ": empty (expected: name-servers and servers)");
       }
-      return node(file, p);
+      return node(file, p, "");
     } catch (MalformedInputException e) {
       throw new Cli.UsageException(file + ": not UTF-8 text");
     } catch (IOException e) {
@@ -291,7 +291,7 @@ final class Placement {
   }
 
   /** The node at the parser's current token, which it consumes. */
-  private static Node node(Path file, JsonParser p) {
+  private static Node node(Path file, JsonParser p, String path) {
     JsonToken t = p.currentToken();
     int line = p.currentTokenLocation().getLineNr();
     if (t == JsonToken.START_OBJECT) {
@@ -302,18 +302,19 @@ final class Placement {
         int at = p.currentTokenLocation().getLineNr();
         Integer first = lines.putIfAbsent(key, at);
         if (first != null) {
-          throw new Cli.UsageException(file + " line " + at + ": '" + key
-              + "' given twice in one mapping (first on line " + first + ")");
+          throw new Cli.UsageException(file + " line " + at + ": "
+              + (path.isEmpty() ? "" : path + ": ") + "'" + key + "' given twice (first on line "
+              + first + ")");
         }
         p.nextToken();
-        entries.put(key, node(file, p));
+        entries.put(key, node(file, p, path.isEmpty() ? key : path + "." + key));
       }
       return new Mapping(entries, lines, line);
     }
     if (t == JsonToken.START_ARRAY) {
       List<Node> items = new ArrayList<>();
       while (p.nextToken() != JsonToken.END_ARRAY) {
-        items.add(node(file, p));
+        items.add(node(file, p, path + "[" + items.size() + "]"));
       }
       return new Sequence(items, line);
     }
