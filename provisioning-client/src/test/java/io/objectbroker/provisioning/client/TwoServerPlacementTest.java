@@ -139,6 +139,16 @@ class TwoServerPlacementTest {
         + ": 2 differences from the running system\n");
     // Checking server1 alone: it matches.
     assertThat(check(file, "--as", "server1").get(0)).isEqualTo(Cli.OK);
+
+    // Its name taken by another address: registered, but not where the file places it.
+    try (Broker broker = Broker.builder().nameServer("127.0.0.1:" + nsPort).build()) {
+      broker.nameServer().register("placed.provisioning.rack2", "OB:placed.provisioning.rack2"
+          + "@127.0.0.1:1", Set.of(), false);
+      assertThat(check(file, "--as", "server2").get(1)).isEqualTo("moved:"
+          + " placed.provisioning.rack2 is registered with ns1 at 127.0.0.1:1, not on server2 at"
+          + " 127.0.0.1:" + port2 + "\nunreachable: server server2 at 127.0.0.1:" + port2
+          + ": Connection refused\n");
+    }
   }
 
   /** {@code mainserver --placement FILE --check ARGS}: exit, stdout, stderr. */

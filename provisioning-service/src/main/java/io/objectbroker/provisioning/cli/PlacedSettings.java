@@ -5,7 +5,6 @@ import io.objectbroker.internal.cli.Config;
 import io.objectbroker.provisioning.cli.Placement.Server;
 import io.objectbroker.provisioning.cli.Placement.Service;
 import io.objectbroker.provisioning.cli.Placement.Setting;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import picocli.CommandLine;
@@ -133,11 +132,6 @@ final class PlacedSettings {
     return command;
   }
 
-  /** Where the file gives a service's setting {@code key}, or null if it does not. */
-  static Setting settingOf(Service service, String key) {
-    return service.settings().get(key);
-  }
-
   private static Setting setting(Server server, Service service, String key) {
     Setting s = service == null ? null : service.settings().get(key);
     return s != null ? s : server.settings().get(key);
@@ -145,12 +139,5 @@ final class PlacedSettings {
 
   private static String key(OptionSpec o) {
     return o.longestName().replaceFirst("^-+", "");
-  }
-
-  /** The settings of a file, as a map for messages. */
-  static Map<String, String> texts(Map<String, Setting> settings) {
-    Map<String, String> texts = new java.util.LinkedHashMap<>();
-    settings.forEach((k, v) -> texts.put(k, v.text()));
-    return texts;
   }
 }

@@ -93,6 +93,8 @@ class PlacementFileTest {
         {ok.replace("quota: 10G", "quota: lots"), 13,
             "(servers.server1.services[example.provisioning.rack1].settings.quota): Invalid"
                 + " value for option '--quota': 'lots' is not a size"},
+        {ok.replace("workers: 4", "workers: many"), 18,
+            "(servers.server2.settings.workers): Invalid value for option '--workers': 'many'"},
         {ok.replace("rack2:", "rack1:"), 20,
             "service example.provisioning.rack1 assigned twice: to servers.server1 (line 9)"
                 + " and to servers.server2"},
@@ -170,6 +172,27 @@ class PlacementFileTest {
         .endsWith(" (the placement file's name servers must be up to start its services)\n")
         .hasLineCount(1);
     assertThat(work.resolve("rack1")).as("nothing opened").doesNotExist();
+  }
+
+  @Test
+  void aCheckWithNothingRunningReportsEachNameServerAndServerUnreachable() throws IOException {
+    int ns = RestartablePort.pick();
+    int s1 = RestartablePort.pick();
+    int s2 = RestartablePort.pick();
+    Path file = work.resolve("placement.yaml");
+    Files.writeString(file, valid().replace("127.0.0.1:9090", "127.0.0.1:" + ns)
+        .replace("port: 7001", "port: " + s1).replace("port: 7002", "port: " + s2));
+    List<Object> r = mainserver("--placement", file.toString(), "--check");
+    assertThat(r.get(0)).isEqualTo(Cli.DRIFT);
+    assertThat(((String) r.get(1)).lines().toList()).satisfiesExactly(
+        line -> assertThat(line).startsWith("unreachable: name server ns1 at 127.0.0.1:" + ns
+            + ": "),
+        line -> assertThat(line).startsWith("unreachable: server server1 at 127.0.0.1:" + s1
+            + ": "),
+        line -> assertThat(line).startsWith("unreachable: server server2 at 127.0.0.1:" + s2
+            + ": "));
+    assertThat(r.get(2)).isEqualTo("mainserver: " + file
+        + ": 3 differences from the running system\n");
   }
 
   /** mainserver in this JVM with no variables nor configuration file: exit, stdout, stderr. */
