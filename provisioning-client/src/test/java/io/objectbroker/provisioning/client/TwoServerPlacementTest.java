@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * A two-server placement, as an operator runs it: a name server, then {@code mainserver
+ * A two-server placement, as an operator runs it: {@code nameserver --placement FILE --as
+ * ns1}, then {@code mainserver
  * --placement FILE --as server1} and {@code --as server2}, each in a JVM of its own; {@code
  * mainserver --placement FILE --check} finds no difference, then exactly the one made: a stray
  * name registered under the file's prefix, a server stopped.
@@ -47,6 +48,8 @@ class TwoServerPlacementTest {
         name-servers:
           ns1:
             address: 127.0.0.1:%d
+            settings:
+              no-discovery: true
         servers:
           server1:
             host: 127.0.0.1
@@ -72,10 +75,10 @@ class TwoServerPlacementTest {
         """.formatted(nsPort, port1, rack1, tgt, port2, rack2, tgt));
 
     try (ServerProcess nameServer = ServerProcess.start(work, NameServerCommand.class,
-        "--host", "127.0.0.1", "--port", "" + nsPort, "--no-discovery")) {
+        "--placement", file.toString(), "--as", "ns1")) {
       // The name server first: a placed server refuses to start while none of the file's answers.
-      nameServer.awaitLine(Pattern.compile("name server ready on 127\\.0\\.0\\.1:" + nsPort),
-          Duration.ofSeconds(60));
+      nameServer.awaitLine(Pattern.compile("name server ready on 127\\.0\\.0\\.1:" + nsPort
+          + " .*discovery off"), Duration.ofSeconds(60));
       try (ServerProcess s1 = ServerProcess.start(work, MainServerCommand.class,
               "--placement", file.toString(), "--as", "server1");
           ServerProcess s2 = ServerProcess.start(work, MainServerCommand.class,

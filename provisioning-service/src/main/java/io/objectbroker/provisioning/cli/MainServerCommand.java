@@ -2,6 +2,7 @@ package io.objectbroker.provisioning.cli;
 
 import io.objectbroker.Address;
 import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.internal.cli.Placement;
 import io.objectbroker.provisioning.ProvisioningService;
 import io.objectbroker.provisioning.backend.CephCluster;
 import io.objectbroker.provisioning.backend.SizeLimits;

@@ -1,14 +1,13 @@
 package io.objectbroker.provisioning.cli;
 
 import io.objectbroker.internal.cli.Cli;
-import io.objectbroker.internal.cli.Config;
-import io.objectbroker.provisioning.cli.Placement.Server;
-import io.objectbroker.provisioning.cli.Placement.Service;
-import io.objectbroker.provisioning.cli.Placement.Setting;
+import io.objectbroker.internal.cli.Placement;
+import io.objectbroker.internal.cli.Placement.Server;
+import io.objectbroker.internal.cli.Placement.Service;
+import io.objectbroker.internal.cli.Placement.Setting;
 import java.util.Set;
 import java.util.TreeSet;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The settings a placement file gives a server and its services, read by {@code mainserver}'s
@@ -26,22 +25,13 @@ final class PlacedSettings {
   static final Set<String> SERVICE = Set.of("data-dir", "store", "ceph-conf", "ceph-id",
       "take-over-after", "tgt-control-port", "max-image-size", "quota");
 
-  /** Options that are no setting of a placed server. */
-  private static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config",
-      "print-config", "completion", "placement", "as", "check", "output");
-
   private PlacedSettings() {}
 
   /** The settings of a server of the file: every mainserver setting but those above. */
   static Set<String> serverKeys() {
-    Set<String> keys = new TreeSet<>();
-    for (OptionSpec o : new CommandLine(new MainServerCommand()).getCommandSpec().options()) {
-      String key = key(o);
-      if (!NOT_SETTINGS.contains(key) && !PLACED.contains(key) && !SERVICE.contains(key)) {
-        keys.add(key);
-      }
-    }
-    return keys;
+    Set<String> placedHere = new java.util.HashSet<>(PLACED);
+    placedHere.addAll(SERVICE);
+    return Placement.settingsOf(new MainServerCommand(), placedHere);
   }
 
   /**
@@ -105,39 +95,10 @@ final class PlacedSettings {
    */
   static MainServerCommand configure(Placement p, Server server, Service service,
       String[] args, CommandLine.IDefaultValueProvider fallback) {
-    MainServerCommand command = new MainServerCommand();
-    CommandLine cl = new CommandLine(command);
-    cl.addMixin("config", CommandLine.Model.CommandSpec.forAnnotatedObject(
-        new Config.Options()));
-    cl.setDefaultValueProvider(arg -> {
-      Setting s = arg instanceof OptionSpec o ? setting(server, service, key(o)) : null;
-      if (s != null) {
-        return s.text();
-      }
-      return fallback == null ? null : fallback.defaultValue(arg);
-    });
-    try {
-      cl.parseArgs(args);
-    } catch (CommandLine.ParameterException e) {
-      Setting s = e.getArgSpec() instanceof OptionSpec o
-          ? setting(server, service, key(o)) : null;
-      if (s == null) {
-        throw new Cli.UsageException(e.getMessage());
-      }
-      boolean own = service != null && service.settings().containsKey(s.key());
-      throw new Cli.UsageException(p.where(s.line()) + " ("
-          + (own ? service.path() : "servers." + server.name()) + ".settings." + s.key()
-          + "): " + e.getMessage());
-    }
-    return command;
-  }
-
-  private static Setting setting(Server server, Service service, String key) {
-    Setting s = service == null ? null : service.settings().get(key);
-    return s != null ? s : server.settings().get(key);
-  }
-
-  private static String key(OptionSpec o) {
-    return o.longestName().replaceFirst("^-+", "");
+    Placement.Layer whole = new Placement.Layer("servers." + server.name() + ".settings",
+        server.settings());
+    return service == null ? p.configure(new MainServerCommand(), args, fallback, whole)
+        : p.configure(new MainServerCommand(), args, fallback,
+            new Placement.Layer(service.path() + ".settings", service.settings()), whole);
   }
 }

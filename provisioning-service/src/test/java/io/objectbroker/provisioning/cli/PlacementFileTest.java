@@ -3,6 +3,7 @@ package io.objectbroker.provisioning.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.internal.cli.Placement;
 import io.objectbroker.testing.RestartablePort;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,7 +1,6 @@
-package io.objectbroker.provisioning.cli;
+package io.objectbroker.internal.cli;
 
 import io.objectbroker.Address;
-import io.objectbroker.internal.cli.Cli;
 import io.objectbroker.naming.NameServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import picocli.CommandLine;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -47,43 +47,57 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * </pre>
  *
  * <p>What the file says is checked here (structure, duplicates, kinds, ports, that hosts
- * resolve); whether a service's settings are the settings of its kind, and convert, is
- * checked by {@link PlacedSettings} with the command's own options.
+ * resolve); whether the settings of a service (or name server) are those of its command, and
+ * convert, is checked by that command with its own options ({@code mainserver}'s
+ * {@code PlacedSettings}, {@code nameserver}'s). A name server may have {@code settings:} too:
+ * {@code nameserver}'s ({@code store}, {@code no-discovery}, ...), for
+ * {@code nameserver --placement FILE --as ns1}.
  */
-final class Placement {
+public final class Placement {
 
   /** The kinds of service a file may place, and what each is. */
-  static final Map<String, String> KINDS = Map.of(
+  public static final Map<String, String> KINDS = Map.of(
       "provisioning", "the provisioning service (MainServer), with mainserver's settings");
 
   /** A setting as the file gives it: its text (a list's items joined by commas) and line. */
-  record Setting(String key, String text, int line) {}
+  public record Setting(String key, String text, int line) {}
 
-  /** A name server of the file. */
-  record NameServerEntry(String name, Address address, String machine, int line) {}
-
-  /** A service of a server: the name it is registered under, its kind and its settings. */
-  record Service(String name, String kind, String server, Map<String, Setting> settings,
-      int line) {
+  /** A name server of the file: its address, where it runs (or null) and its settings. */
+  public record NameServerEntry(String name, Address address, String machine,
+      Map<String, Setting> settings, int line) {
 
     /** The YAML path of its settings, for messages. */
-    String path() {
+    public String path() {
+      return "name-servers." + name;
+    }
+  }
+
+  /** A service of a server: the name it is registered under, its kind and its settings. */
+  public record Service(String name, String kind, String server,
+      Map<String, Setting> settings, int line) {
+
+    /** The YAML path of its settings, for messages. */
+    public String path() {
       return "servers." + server + ".services[" + name + "]";
     }
   }
 
   /** A server of the file: where it listens, its own settings and its services. */
-  record Server(String name, String host, int port, Map<String, Setting> settings,
+  public record Server(String name, String host, int port, Map<String, Setting> settings,
       List<Service> services, int line) {
 
-    Address address() {
+    /** Where it listens. */
+    public Address address() {
       return new Address(host, port);
     }
   }
 
-  final Path file;
-  final List<NameServerEntry> nameServers;
-  final Map<String, Server> servers;
+  /** The file read. */
+  public final Path file;
+  /** Its name servers, in its order. */
+  public final List<NameServerEntry> nameServers;
+  /** Its servers by name, in its order. */
+  public final Map<String, Server> servers;
 
   private Placement(Path file, List<NameServerEntry> nameServers, Map<String, Server> servers) {
     this.file = file;
@@ -96,7 +110,7 @@ final class Placement {
    *
    * @throws Cli.UsageException naming the file, the line and the key of what is wrong
    */
-  static Placement read(Path file) {
+  public static Placement read(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new Cli.UsageException("--placement: " + file + ": no such file");
     }
@@ -120,7 +134,7 @@ final class Placement {
       String path = "name-servers." + e.getKey();
       r.logicalName(e.getKey(), ns.line(e.getKey()), "name-servers");
       Mapping m = r.mapping(e.getValue(), path);
-      r.onlyKeys(m, path, Set.of("address", "machine"));
+      r.onlyKeys(m, path, Set.of("address", "machine", "settings"));
       Scalar a = r.scalar(r.required(m, "address", path), path + ".address");
       Address address;
       try {
@@ -133,7 +147,9 @@ final class Placement {
       }
       String machine = m.entries().containsKey("machine")
           ? r.scalar(m.entries().get("machine"), path + ".machine").text() : null;
-      NameServerEntry entry = new NameServerEntry(e.getKey(), address, machine,
+      Map<String, Setting> settings = m.entries().containsKey("settings")
+          ? r.settings(m.entries().get("settings"), path + ".settings") : Map.of();
+      NameServerEntry entry = new NameServerEntry(e.getKey(), address, machine, settings,
           ns.line(e.getKey()));
       NameServerEntry before = byAddress.putIfAbsent(address, entry);
       if (before != null) {
@@ -211,7 +227,7 @@ final class Placement {
    *
    * @throws Cli.UsageException listing the file's servers if it has no such server
    */
-  Server server(String as) {
+  public Server server(String as) {
     Server s = servers.get(as);
     if (s == null) {
       throw new Cli.UsageException("--as: no server '" + as + "' in " + file
@@ -220,8 +236,24 @@ final class Placement {
     return s;
   }
 
+  /**
+   * The name server {@code --as} names ({@code nameserver --placement FILE --as ns1}).
+   *
+   * @throws Cli.UsageException listing the file's name servers if it has no such one
+   */
+  public NameServerEntry nameServer(String as) {
+    for (NameServerEntry e : nameServers) {
+      if (e.name().equals(as)) {
+        return e;
+      }
+    }
+    throw new Cli.UsageException("--as: no name server '" + as + "' in " + file
+        + " (its name servers: " + String.join(", ",
+            nameServers.stream().map(NameServerEntry::name).toList()) + ")");
+  }
+
   /** Every service of the file, server by server. */
-  List<Service> services() {
+  public List<Service> services() {
     List<Service> all = new ArrayList<>();
     for (Server s : servers.values()) {
       all.addAll(s.services());
@@ -230,7 +262,7 @@ final class Placement {
   }
 
   /** The addresses of the file's name servers, in its order. */
-  List<Address> nameServerAddresses() {
+  public List<Address> nameServerAddresses() {
     return nameServers.stream().map(NameServerEntry::address).toList();
   }
 
@@ -240,7 +272,7 @@ final class Placement {
    * when it has no dot. A name registered under one of them that the file does not place is a
    * difference {@code --check} reports.
    */
-  Set<String> prefixes() {
+  public Set<String> prefixes() {
     Set<String> prefixes = new TreeSet<>();
     for (Service s : services()) {
       int dot = s.name().lastIndexOf('.');
@@ -249,8 +281,73 @@ final class Placement {
     return prefixes;
   }
 
+  /** Settings of the file and their YAML path: {@code servers.server1.settings}. */
+  public record Layer(String path, Map<String, Setting> settings) {}
+
+  /**
+   * {@code command}, a new picocli command object, with its options parsed from {@code args}
+   * and, below them, from the file's {@code layers} (the first that has a setting gives it),
+   * and below those from {@code fallback} (the command's {@link Config}: variables and
+   * configuration file), or the options' own defaults when it is null: each setting is read
+   * by the option of its name, so a value is converted and checked as the flag's would be.
+   * The keys of the layers must have been checked against the command's options before.
+   *
+   * @throws Cli.UsageException naming the file, the line and the key of a value that does not
+   *     convert
+   */
+  public <T> T configure(T command, String[] args, CommandLine.IDefaultValueProvider fallback,
+      Layer... layers) {
+    CommandLine cl = new CommandLine(command);
+    cl.addMixin("config", CommandLine.Model.CommandSpec.forAnnotatedObject(new Config.Options()));
+    cl.setDefaultValueProvider(arg -> {
+      if (arg instanceof CommandLine.Model.OptionSpec o) {
+        for (Layer layer : layers) {
+          Setting s = layer.settings().get(Config.key(o));
+          if (s != null) {
+            return s.text();
+          }
+        }
+      }
+      return fallback == null ? null : fallback.defaultValue(arg);
+    });
+    try {
+      cl.parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      if (e.getArgSpec() instanceof CommandLine.Model.OptionSpec o) {
+        for (Layer layer : layers) {
+          Setting s = layer.settings().get(Config.key(o));
+          if (s != null) {
+            throw new Cli.UsageException(where(s.line()) + " (" + layer.path() + "."
+                + s.key() + "): " + e.getMessage());
+          }
+        }
+      }
+      throw new Cli.UsageException(e.getMessage());
+    }
+    return command;
+  }
+
+  /**
+   * The settings a command takes from a placement file: the keys of its options, less
+   * {@code except} (what the file places itself) and the options that are no settings.
+   */
+  public static Set<String> settingsOf(Object command, Set<String> except) {
+    Set<String> keys = new TreeSet<>();
+    for (CommandLine.Model.OptionSpec o : new CommandLine(command).getCommandSpec().options()) {
+      String key = Config.key(o);
+      if (!except.contains(key) && !NOT_SETTINGS.contains(key)) {
+        keys.add(key);
+      }
+    }
+    return keys;
+  }
+
+  /** Options that are never a setting in a placement file. */
+  private static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config",
+      "print-config", "completion", "placement", "as", "check", "output");
+
   /** "FILE line N". */
-  String where(int line) {
+  public String where(int line) {
     return file + " line " + line;
   }
 
