@@ -3,6 +3,7 @@ package io.objectbroker.provisioning.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.objectbroker.internal.cli.Cli;
+import io.objectbroker.internal.cli.Config;
 import io.objectbroker.internal.cli.Placement;
 import io.objectbroker.testing.RestartablePort;
 import java.io.ByteArrayOutputStream;
@@ -159,6 +160,29 @@ class PlacementFileTest {
             + " servers.SERVER.services[NAME].settings (leave the flag out, or change the"
             + " file)\n"));
     assertThat(work.resolve("rack1")).doesNotExist();
+  }
+
+  @Test
+  void aServerWideFlagWinsOverTheFileWhichWinsOverVariablesAndTheConfigurationFile()
+      throws IOException {
+    Path file = work.resolve("placement.yaml");
+    Files.writeString(file, valid());
+    Placement p = Placement.read(file);
+    Placement.Server server2 = p.server("server2");
+    String[] args = {"--placement", file.toString(), "--as", "server2"};
+    Map<String, String> env = Map.of("OB_MAINSERVER_WORKERS", "9",
+        "OB_MAINSERVER_MAX_IMAGE_SIZE", "1T", "XDG_CONFIG_HOME", work.toString());
+    Config config = Config.load("mainserver", args, env);
+    // The file's workers: 4 beats the variable's 9; what the file leaves out, the variable gives.
+    assertThat(PlacedSettings.configure(p, server2, null, args, config).workers).isEqualTo(4);
+    MainServerCommand rack2 = PlacedSettings.configure(p, server2,
+        server2.services().get(0), args, config);
+    assertThat(rack2.maxImageBytes).isEqualTo(1L << 40);
+    assertThat(rack2.dataDir).isEqualTo(work.resolve("rack2"));
+    // A flag beats the file.
+    String[] flagged = {"--placement", file.toString(), "--as", "server2", "--workers", "2"};
+    assertThat(PlacedSettings.configure(p, server2, null, flagged,
+        Config.load("mainserver", flagged, env)).workers).isEqualTo(2);
   }
 
   @Test
