@@ -31,6 +31,7 @@ import picocli.CommandLine;
  *    3  a server or the name server could not be reached, or did not answer in time
  *    4  a name is not registered
  *    5  refused for security: no or wrong credentials, or the caller may not do that
+ *    6  the running system differs from a placement file (mainserver --placement --check)
  * </pre>
  */
 public final class Cli {
@@ -41,6 +42,8 @@ public final class Cli {
   public static final int UNREACHABLE = 3;
   public static final int NAMING = 4;
   public static final int DENIED = 5;
+  /** {@code mainserver --placement FILE --check}: the running system differs from the file. */
+  public static final int DRIFT = 6;
 
   private Cli() {}
 
@@ -60,6 +63,8 @@ public final class Cli {
         + " time");
     codes.put("4", "a name is not registered");
     codes.put("5", "refused for security: no or wrong credentials, or the caller may not");
+    codes.put("6", "the running system differs from the placement file (mainserver"
+        + " --placement FILE --check)");
     return java.util.Collections.unmodifiableMap(codes);
   }
 

@@ -77,8 +77,30 @@ public final class NameServerCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
+  @Option(names = "--placement", paramLabel = "FILE",
+      description = "Listen where the placement file FILE puts the name server --as names,"
+          + " with its settings there (--ns, --host and --port are refused with it; other"
+          + " flags win over the file).")
+  Path placement;
+
+  @Option(names = "--as", paramLabel = "NAME",
+      description = "With --placement: which of the file's name servers this one is.")
+  String as;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  /** What a placement file places itself: the address. */
+  private static final java.util.Set<String> PLACED = java.util.Set.of("ns", "host", "port");
+
   @Override
   public Integer call() throws InterruptedException {
+    if (placement != null) {
+      return placed();
+    }
+    if (as != null) {
+      throw new Cli.UsageException("--as: only with --placement FILE");
+    }
     String h = host;
     Integer p = port;
     if (h == null || p == null) {
@@ -96,6 +118,57 @@ public final class NameServerCommand implements Callable<Integer> {
       h = h != null ? h : address.host();
       p = p != null ? p : address.port();
     }
+    return serve(h, p);
+  }
+
+  /**
+   * {@code --placement FILE --as NAME}: listens at the address the file gives that name
+   * server, with its settings from the file ({@code name-servers.NAME.settings}) below the
+   * flags.
+   */
+  private int placed() throws InterruptedException {
+    picocli.CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    for (String key : new java.util.TreeSet<>(PLACED)) {
+      if (parsed.hasMatchedOption("--" + key)) {
+        throw new Cli.UsageException("--" + key + ": not with --placement, since the file"
+            + " places the name server (leave the flag out, or change the file)");
+      }
+    }
+    io.objectbroker.internal.cli.Placement file =
+        io.objectbroker.internal.cli.Placement.read(placement);
+    if (as == null) {
+      throw new Cli.UsageException("--placement: which of its name servers is this?"
+          + " (expected: --as NAME; its name servers: " + String.join(", ",
+              file.nameServers.stream().map(e -> e.name()).toList()) + ")");
+    }
+    io.objectbroker.internal.cli.Placement.NameServerEntry entry = file.nameServer(as);
+    if (entry.address().isUnix()) {
+      throw new Cli.UsageException(file.where(entry.line()) + ": " + entry.path()
+          + ".address: " + entry.address() + " (expected: HOST:PORT; the name server listens"
+          + " on TCP)");
+    }
+    java.util.Set<String> known = io.objectbroker.internal.cli.Placement.settingsOf(
+        new NameServerCommand(), PLACED);
+    for (io.objectbroker.internal.cli.Placement.Setting s : entry.settings().values()) {
+      if (PLACED.contains(s.key())) {
+        throw new Cli.UsageException(file.where(s.line()) + ": " + entry.path() + ".settings: '"
+            + s.key() + "' is placed by the file: " + entry.path() + ".address");
+      }
+      if (!known.contains(s.key())) {
+        throw new Cli.UsageException(file.where(s.line()) + ": " + entry.path()
+            + ".settings: unknown setting '" + s.key() + "' (nameserver's settings: " + known
+            + ")");
+      }
+    }
+    NameServerCommand settled = file.configure(new NameServerCommand(),
+        parsed.originalArgs().toArray(new String[0]),
+        spec.commandLine().getDefaultValueProvider(),
+        new io.objectbroker.internal.cli.Placement.Layer(entry.path() + ".settings",
+            entry.settings()));
+    return settled.serve(entry.address().host(), entry.address().port());
+  }
+
+  private int serve(String h, int p) throws InterruptedException {
     if (maxRegistrations < 1) {
       throw new Cli.UsageException("--max-registrations: " + maxRegistrations
           + " (expected: >= 1)");
