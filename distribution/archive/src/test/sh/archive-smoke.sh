@@ -31,7 +31,7 @@ ready() {
   done
   fail "$4 did not start within 60 s"
 }
-for c in nameserver mainserver mainclient nsc testclass gateway; do
+for c in nameserver mainserver mainclient nsc testclass gateway obsh; do
   env_clean "$root/bin/$c" --help >"$work/$c.help" 2>&1 || fail "bin/$c --help failed: $(cat "$work/$c.help")"
   grep -q "^Usage: $c" "$work/$c.help" || fail "bin/$c --help: $(head -3 "$work/$c.help")"
 done
