@@ -41,10 +41,10 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "obsh", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "The interactive console: list names, pick an object, call its methods.",
-    footer = {"", "Commands in the console: ls [PREFIX], use NAME, methods [NAME],"
-        + " METHOD ARGS..., NAME.METHOD ARGS..., help, exit (or Ctrl-D).",
-        "Not at a terminal (obsh < script.txt) it reads one command a line and exits with the",
-        "code of the first line that failed (the codes below).",
+    footer = {"", "In the console: ls [PREFIX], use NAME, methods [NAME], METHOD ARGS...,",
+        "NAME.METHOD ARGS..., help, exit (or Ctrl-D). TAB completes, up-arrow recalls.",
+        "Not at a terminal (obsh < script.txt) it reads one command a line and exits",
+        "with the code of the first line that failed (the codes above).",
         "", "Environment:", "  OB_NS   the name server's host:port, or several, comma-separated,",
         "          tried in turn (default 127.0.0.1:9090)",
         "  XDG_STATE_HOME   where the history is kept (default ~/.local/state):",

@@ -77,8 +77,11 @@ final class Session {
    * print as one line.
    */
   void run(String line, PrintStream out) {
+    if (line.strip().startsWith("#")) {
+      return; // a comment, as in a shell script
+    }
     List<Word> words = Words.split(line);
-    if (words.isEmpty() || words.get(0).text().startsWith("#")) {
+    if (words.isEmpty()) {
       return;
     }
     String first = words.get(0).text();

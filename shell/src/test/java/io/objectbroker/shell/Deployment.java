@@ -22,7 +22,8 @@ import java.util.TreeMap;
 /**
  * A real name server and the real provisioning service (MainServer on raw image files) on
  * loopback ports the kernel chose, as {@code nameserver} and {@code mainserver} run them; the
- * iSCSI exports are kept in memory (tgt is not what the console tests).
+ * iSCSI exports are kept in memory (tgt is not what the console tests). Beside it, {@code
+ * test.things}: a service of an interface the console does not know ({@link Things}).
  */
 final class Deployment implements AutoCloseable {
   final NameServerHost ns;
@@ -36,7 +37,8 @@ final class Deployment implements AutoCloseable {
     service = new MainServer(FileImageStore.open(data, FileImageStore.Format.RAW),
         new MemoryExports(), Files.createDirectories(data.resolve("import")));
     server = ObjectServer.builder().port(0).nameServer(ns.server().address()).build()
-        .register("example.provisioning", service).start();
+        .register("example.provisioning", service)
+        .register("test.things", new Things.Impl()).start();
   }
 
   /** The name server's HOST:PORT. */

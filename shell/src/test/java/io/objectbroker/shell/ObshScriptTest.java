@@ -7,8 +7,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,6 +116,73 @@ class ObshScriptTest {
         .contains("\"size_bytes\":1048576");
     Run text = obsh("methods example.provisioning\n");
     assertThat(text.out()).containsPattern("(?m)^provision <image> <node> +-> map$");
+  }
+
+  @Test
+  void anObjectOfAnUnknownInterfaceIsCalledWithArgumentsGuessedFromTheWords() {
+    Run r = obsh("""
+        use test.things
+        methods
+        add 2 40
+        append ["a", "b"] c
+        describe {"name": "x y", "n": 1}
+        fail "it broke"
+        """);
+    assertThat(r.out()).contains("test.things: 4 methods")
+        .containsPattern("(?m)^add \\[ARGS\\.\\.\\.\\] +-> object$")
+        .containsPattern("(?m)^42$")
+        .containsPattern("(?m)^a\\nb\\nc$")
+        .containsPattern("(?m)^keys: 2\\nname: x y$");
+    assertThat(r.err().lines()).containsExactly("obsh: line 6: it broke");
+    assertThat(r.status()).isEqualTo(Cli.FAILED);
+  }
+
+  @Test
+  void obshInAProcessOfItsOwnReadsItsStdinAndTakesOB_NSAndAConfigurationFile()
+      throws Exception {
+    Path script = dir.resolve("script.txt");
+    Files.writeString(script, "example.provisioning.create_image img1 1M\n"
+        + "example.provisioning.create_image img1 1M\n"
+        + "example.provisioning.list_all_images\n");
+    Process p = obshProcess(script, Map.of("OB_NS", deployment.nameServer()));
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+        .isEqualTo("ok\nimg1\n");
+    assertThat(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+        .isEqualTo("obsh: line 2: ImageExistsException: image img1 exists already\n");
+    assertThat(p.exitValue()).isEqualTo(Cli.FAILED);
+
+    Path config = dir.resolve("objectbroker.yaml");
+    Files.writeString(config, "obsh:\n  ns: " + deployment.nameServer() + "\n"
+        + "  output: json\n");
+    Files.writeString(script, "example.provisioning.image_info img1\n");
+    p = obshProcess(script, Map.of("OB_CONFIG", config.toString()));
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+        .contains("\"size_bytes\":1048576");
+    assertThat(p.exitValue()).isZero();
+  }
+
+  private Process obshProcess(Path stdin, Map<String, String> env) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1",
+        ObshCommand.class.getName()).redirectInput(stdin.toFile());
+    pb.environment().keySet().removeIf(n -> n.startsWith("OB_"));
+    pb.environment().put("XDG_CONFIG_HOME", dir.toString());
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  @Test
+  void theExampleSessionRunsAndLeavesNothingBehind() throws Exception {
+    Run r = obsh(Files.readString(
+        Path.of("..", "examples", "obsh", "provisioning-session.txt")));
+    assertThat(r.err()).isEmpty();
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).containsPattern("(?m)^node9 +iqn\\S+:node9 +demo1 +golden ")
+        .containsPattern("(?m)^nodes: +\\[\"node9\"\\]$");
+    assertThat(obsh("example.provisioning.list_all_images\n").out()).isEqualTo("(none)\n");
   }
 
   @Test
