@@ -86,6 +86,16 @@ class ObshTerminalTest {
       t.await("size_bytes:", WAIT);
       t.await("obsh example.provisioning> ", WAIT);
 
+      t.type("use\r"); // nothing picked: NAME.METHOD completes, a name then its method
+      t.await("obsh> ", WAIT);
+      t.type("example.pro\t");
+      t.await("example.provisioning.", WAIT);
+      t.type("list_a\t");
+      t.await("list_all_images", WAIT);
+      t.type("\r");
+      t.await("img1", WAIT);
+      t.await("obsh> ", WAIT);
+
       t.type("exit\r");
       assertThat(t.awaitExit(WAIT)).isZero();
     }
