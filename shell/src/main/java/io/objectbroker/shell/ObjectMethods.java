@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * <p>Today the method names come from the object's Pyro side ({@code get_metadata} of its
  * server's {@code Pyro.Daemon}, which every ObjectBroker server and every Python Pyro daemon
  * answers), and the parameters from the Java interface among {@link #KNOWN_INTERFACES} that
- * has those methods (the provisioning service's, the name server's): the wire carries no
+ * has all of those methods (the provisioning service's, the name server's): the wire carries no
  * parameter names yet. A method of no known interface is listed with unknown parameters,
  * and calls of it take any arguments. When objects describe themselves (a built-in {@code
  * describe(objectId)} with parameter names and neutral types), {@link #fetch} asks that
@@ -114,10 +114,10 @@ final class ObjectMethods {
     return methods;
   }
 
-  // Of the known interfaces, the methods of the one that has most of these names, by name.
+  // The methods of the known interface that has every one of these names, by name; none if
+  // no interface has them all (an object of another interface that shares a method name
+  // with a known one must not get that one's parameters).
   private static Map<String, Method> knownMethods(Collection<?> names) {
-    Map<String, Method> best = Map.of();
-    int bestCount = 0;
     for (Class<?> type : KNOWN_INTERFACES) {
       Map<String, Method> byName = new TreeMap<>();
       for (Method m : type.getMethods()) {
@@ -125,16 +125,15 @@ final class ObjectMethods {
           byName.putIfAbsent(PythonValues.snake(m.getName()), m);
         }
       }
-      int count = 0;
+      boolean all = !names.isEmpty();
       for (Object n : names) {
-        count += byName.containsKey(String.valueOf(n)) ? 1 : 0;
+        all &= byName.containsKey(String.valueOf(n));
       }
-      if (count > bestCount) {
-        best = byName;
-        bestCount = count;
+      if (all) {
+        return byName;
       }
     }
-    return best;
+    return Map.of();
   }
 
   private static MethodInfo describe(String name, Method m) {

@@ -136,6 +136,10 @@ final class Session {
       Output.printJson(out, regs);
       return;
     }
+    if (regs.isEmpty()) {
+      out.println("(none)");
+      return;
+    }
     int width = 0;
     for (Registration r : regs) {
       width = Math.max(width, r.name().length());

@@ -97,6 +97,7 @@ class ObshScriptTest {
 
   @Test
   void usageErrorsAndUnknownNamesHaveTheirExitCodes() {
+    assertThat(obsh("ls no.such.\n").out()).isEqualTo("(none)\n");
     assertThat(obsh("frobnicate\n").status()).isEqualTo(Cli.USAGE);
     Run unknown = obsh("use no.such.name\n");
     assertThat(unknown.status()).isEqualTo(Cli.NAMING);
