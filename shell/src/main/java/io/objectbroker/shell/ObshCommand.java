@@ -171,7 +171,12 @@ public final class ObshCommand implements Callable<Integer> {
         reader.getKeyMaps().get(keymap).bind(new Reference("obsh-complete"), KeyMap.ctrl('I'));
       }
       PrintStream screen = new PrintStream(t.output(), true, StandardCharsets.UTF_8);
+      // Ctrl-C while a call runs (the line is read in raw mode, where it is a key, not a
+      // signal) interrupts this thread's wait for it: the call is dropped, the session goes on.
+      Thread reading = Thread.currentThread();
+      t.handle(Terminal.Signal.INT, signal -> reading.interrupt());
       while (true) {
+        Thread.interrupted(); // a Ctrl-C that came as a call ended is for no one
         String line;
         try {
           line = reader.readLine(session.prompt());

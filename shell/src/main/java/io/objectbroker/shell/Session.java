@@ -17,7 +17,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.json.JsonMapper;
@@ -97,6 +99,9 @@ final class Session {
 
   /** The one line that tells what went wrong: "NodeInUseException: node node3 is ...". */
   static String describe(Throwable e) {
+    if (e instanceof CallInterruptedException) {
+      return e.getMessage();
+    }
     if (e instanceof RemoteInvocationException r && r.remoteMessage() != null) {
       // Over the Pyro side a Java exception arrives as "java.type.Name: message".
       Matcher m = JAVA_EXCEPTION.matcher(r.remoteMessage());
@@ -236,8 +241,38 @@ final class Session {
         values[i] = Words.value(args.get(i), "argument " + (i + 1), null);
       }
     }
-    Object result = broker.remote("PYRONAME:" + name).call(m.name(), values);
-    print(m, result, out);
+    print(m, await(broker.remote("PYRONAME:" + name).callAsync(m.name(), values), m), out);
+  }
+
+  /**
+   * The call's result, waited for on this thread, which Ctrl-C at the terminal interrupts: the
+   * session then drops the call (the server finishes it) and goes on.
+   */
+  private static Object await(CompletableFuture<Object> call, MethodInfo m) {
+    try {
+      return call.get();
+    } catch (InterruptedException e) {
+      call.cancel(false);
+      throw new CallInterruptedException(m.name() + " interrupted: its result, if any, is"
+          + " dropped (the server may still finish it)");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** A call that the person at the terminal interrupted (Ctrl-C). */
+  static final class CallInterruptedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CallInterruptedException(String message) {
+      super(message);
+    }
   }
 
   /** The methods of {@code name}, asked once per session (again if {@code fresh}). */

@@ -29,6 +29,7 @@ final class Deployment implements AutoCloseable {
   final NameServerHost ns;
   final MainServer service;
   final ObjectServer server;
+  final Things.Impl things = new Things.Impl();
 
   Deployment(Path dir) throws IOException {
     ns = NameServerHost.start(NameServerHost.options().port(0).discovery(false),
@@ -38,7 +39,7 @@ final class Deployment implements AutoCloseable {
         new MemoryExports(), Files.createDirectories(data.resolve("import")));
     server = ObjectServer.builder().port(0).nameServer(ns.server().address()).build()
         .register("example.provisioning", service)
-        .register("test.things", new Things.Impl()).start();
+        .register("test.things", things).start();
   }
 
   /** The name server's HOST:PORT. */
@@ -48,6 +49,7 @@ final class Deployment implements AutoCloseable {
 
   @Override
   public void close() {
+    things.release.countDown(); // a held call ends: the server's close waits for its calls
     server.close();
     service.close();
     ns.close();

@@ -129,7 +129,7 @@ class ObshScriptTest {
         describe {"name": "x y", "n": 1}
         fail "it broke"
         """);
-    assertThat(r.out()).contains("test.things: 4 methods")
+    assertThat(r.out()).contains("test.things: 5 methods")
         .containsPattern("(?m)^add \\[ARGS\\.\\.\\.\\] +-> object$")
         .containsPattern("(?m)^42$")
         .containsPattern("(?m)^a\\nb\\nc$")

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,23 @@ class ObshTerminalTest {
     }
     assertThat(Files.readString(dir.resolve("state/objectbroker/obsh_history")))
         .contains("provision img1 node3").contains("image_info img1");
+  }
+
+  @Test
+  void ctrlCDropsACallInFlightAndTheSessionGoesOn() throws Exception {
+    try (TerminalProcess t = obsh()) {
+      t.await("obsh> ", WAIT);
+      t.type("test.things.hold 600000\r");
+      assertThat(deployment.things.holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      t.type("\u0003");
+      t.await("error: hold interrupted: its result, if any, is dropped", WAIT);
+      t.await("obsh> ", WAIT);
+      t.type("test.things.add 1 2\r");
+      t.await("3", WAIT);
+      t.await("obsh> ", WAIT);
+      t.type("exit\r");
+      assertThat(t.awaitExit(WAIT)).isZero();
+    }
   }
 
   @Test
