@@ -26,9 +26,12 @@ import java.util.TreeMap;
  * answers), and the parameters from the Java interface among {@link #KNOWN_INTERFACES} that
  * has all of those methods (the provisioning service's, the name server's): the wire carries no
  * parameter names yet. A method of no known interface is listed with unknown parameters,
- * and calls of it take any arguments. When objects describe themselves (a built-in {@code
- * describe(objectId)} with parameter names and neutral types), {@link #fetch} asks that
- * instead; nothing else in the console changes.
+ * and calls of it take any arguments. Types are named as interface descriptions name them
+ * ({@link #neutral}), so that when objects describe themselves (a built-in {@code
+ * describe(objectId)}: {@code broker.describe("OBNAME:" + name)}), {@link #fetch} maps each
+ * described method to a {@link MethodInfo} (its name in Python's style, its parameters and
+ * result as described, {@code readOnly} from its flags) and keeps {@code get_metadata} for
+ * Python Pyro objects, which are not described; nothing else in the console changes.
  */
 final class ObjectMethods {
 
@@ -36,13 +39,13 @@ final class ObjectMethods {
   static final List<Class<?>> KNOWN_INTERFACES =
       List.of(ProvisioningService.class, NameServer.class);
 
-  /** A parameter: its name and a language-neutral type (string, integer, number, ...). */
+  /** A parameter: its name and its language-neutral type ({@link #neutral}). */
   record Param(String name, String type) {}
 
   /**
    * A method as the console shows and calls it: its name in Python's style (as the Pyro side
-   * takes it), its parameters (null when unknown), the neutral type of its result ("none" for
-   * nothing), the names of the result's fields in their order when it is a record or a list
+   * takes it), its parameters (null when unknown), the neutral type of its result ("void" for
+   * nothing, "any" when unknown), the names of the result's fields in their order when it is a record or a list
    * of records (empty otherwise: the printer sorts nothing then), and whether it only reads.
    */
   record MethodInfo(String name, List<Param> params, String result, List<String> fields,
@@ -64,17 +67,9 @@ final class ObjectMethods {
       return b.toString();
     }
 
-    /** "provision(image: string, node: string) -&gt; map". */
-    String signature() {
-      if (params == null) {
-        return name + "(...)";
-      }
-      StringBuilder b = new StringBuilder(name).append('(');
-      for (int i = 0; i < params.size(); i++) {
-        b.append(i == 0 ? "" : ", ").append(params.get(i).name()).append(": ")
-            .append(params.get(i).type());
-      }
-      return b.append(") -> ").append(result).toString();
+    /** "provision &lt;image&gt; &lt;node&gt;  -&gt; Export": its usage and its result's type. */
+    String usageAndResult() {
+      return usage() + "  -> " + shortType(result);
     }
   }
 
@@ -108,7 +103,7 @@ final class ObjectMethods {
     for (Object n : names) {
       String method = String.valueOf(n);
       Method m = known.get(method);
-      methods.put(method, m == null ? new MethodInfo(method, null, "object", List.of(), false)
+      methods.put(method, m == null ? new MethodInfo(method, null, "any", List.of(), false)
           : describe(method, m));
     }
     return methods;
@@ -162,39 +157,71 @@ final class ObjectMethods {
     return List.copyOf(names);
   }
 
-  /** The language-neutral name of a Java type, as an interface description would give it. */
+  /**
+   * The language-neutral name of a Java type, as interface descriptions name it: {@code bool},
+   * {@code int32}, {@code int64}, {@code float64}, {@code string}, {@code bytes}, {@code
+   * list<T>}, {@code set<T>}, {@code map<K, V>}, {@code optional<T>}, {@code void}, {@code
+   * any}, else the class's qualified name (a record, an enum).
+   */
   static String neutral(Type type) {
-    Class<?> raw = type instanceof ParameterizedType p ? (Class<?>) p.getRawType()
-        : type instanceof Class<?> c ? c : Object.class;
-    if (raw == void.class || raw == Void.class) {
-      return "none";
+    if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw) {
+      Type[] args = p.getActualTypeArguments();
+      if (raw == Optional.class) {
+        return "optional<" + neutral(args[0]) + ">";
+      }
+      if (Map.class.isAssignableFrom(raw)) {
+        return "map<" + neutral(args[0]) + ", " + neutral(args[1]) + ">";
+      }
+      if (java.util.Set.class.isAssignableFrom(raw)) {
+        return "set<" + neutral(args[0]) + ">";
+      }
+      if (Collection.class.isAssignableFrom(raw)) {
+        return "list<" + neutral(args[0]) + ">";
+      }
+      if (java.util.concurrent.CompletionStage.class.isAssignableFrom(raw)) {
+        return neutral(args[0]);
+      }
+      return neutral(raw);
     }
-    if (raw == String.class || raw == char.class || raw == Character.class || raw.isEnum()) {
-      return "string";
+    if (!(type instanceof Class<?> c)) {
+      return "any";
     }
-    if (raw == boolean.class || raw == Boolean.class) {
-      return "boolean";
+    String scalar = SCALARS.get(c);
+    if (scalar != null) {
+      return scalar;
     }
-    if (raw == long.class || raw == int.class || raw == short.class || raw == byte.class
-        || raw == Long.class || raw == Integer.class || raw == Short.class || raw == Byte.class
-        || raw == java.math.BigInteger.class) {
-      return "integer";
+    if (c.isArray()) {
+      return "list<" + neutral(c.getComponentType()) + ">";
     }
-    if (raw == double.class || raw == float.class || Number.class.isAssignableFrom(raw)) {
-      return "number";
+    if (Map.class.isAssignableFrom(c)) {
+      return "map<any, any>";
     }
-    if (Collection.class.isAssignableFrom(raw) || raw.isArray() && raw != byte[].class) {
-      return "list";
+    if (java.util.Set.class.isAssignableFrom(c)) {
+      return "set<any>";
     }
-    if (raw == byte[].class) {
-      return "bytes";
+    if (Collection.class.isAssignableFrom(c)) {
+      return "list<any>";
     }
-    if (Map.class.isAssignableFrom(raw) || raw.isRecord()) {
-      return "map";
-    }
-    if (raw == Optional.class) {
-      return "object";
-    }
-    return raw.getSimpleName().toLowerCase(Locale.ROOT);
+    return c.getCanonicalName() != null ? c.getCanonicalName() : c.getName();
+  }
+
+  private static final Map<Class<?>, String> SCALARS = Map.ofEntries(
+      Map.entry(void.class, "void"), Map.entry(Void.class, "void"),
+      Map.entry(boolean.class, "bool"), Map.entry(Boolean.class, "bool"),
+      Map.entry(byte.class, "int8"), Map.entry(Byte.class, "int8"),
+      Map.entry(short.class, "int16"), Map.entry(Short.class, "int16"),
+      Map.entry(int.class, "int32"), Map.entry(Integer.class, "int32"),
+      Map.entry(long.class, "int64"), Map.entry(Long.class, "int64"),
+      Map.entry(float.class, "float32"), Map.entry(Float.class, "float32"),
+      Map.entry(double.class, "float64"), Map.entry(Double.class, "float64"),
+      Map.entry(char.class, "char"), Map.entry(Character.class, "char"),
+      Map.entry(String.class, "string"), Map.entry(CharSequence.class, "string"),
+      Map.entry(byte[].class, "bytes"), Map.entry(Object.class, "any"),
+      Map.entry(java.math.BigInteger.class, "bigint"),
+      Map.entry(java.math.BigDecimal.class, "decimal"));
+
+  /** "io.objectbroker.provisioning.Export" as "Export", "list&lt;a.b.C&gt;" as "list&lt;C&gt;". */
+  static String shortType(String neutral) {
+    return neutral.replaceAll("(?:[a-z_][a-z0-9_]*\\.)+([A-Za-z_$][\\w$]*)", "$1");
   }
 }

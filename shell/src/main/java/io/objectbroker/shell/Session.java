@@ -186,7 +186,7 @@ final class Session {
       width = Math.max(width, i.usage().length());
     }
     for (MethodInfo i : m.values()) {
-      out.println(pad(i.usage(), width) + "  -> " + i.result());
+      out.println(pad(i.usage(), width) + "  -> " + ObjectMethods.shortType(i.result()));
     }
   }
 
@@ -319,7 +319,7 @@ final class Session {
     if (json) {
       Output.printJson(out, result);
     } else if (result == null) {
-      out.println(m.result().equals("none") ? "ok" : "null");
+      out.println(m.result().equals("void") ? "ok" : "null");
     } else if (result instanceof Map<?, ?> unordered) {
       Map<?, ?> map = ordered(unordered, m.fields());
       int width = 0;

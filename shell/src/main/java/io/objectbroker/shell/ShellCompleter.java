@@ -64,7 +64,7 @@ final class ShellCompleter implements Completer {
 
   /**
    * The usage of the method whose arguments the cursor is in ({@code provision <image>
-   * <node>  -> map}), or null when it is not in a known method's arguments.
+   * <node>  -> Export}), or null when it is not in a known method's arguments.
    */
   String hint(String buffer, int cursor) {
     String before = buffer.substring(0, Math.min(cursor, buffer.length()));
@@ -96,6 +96,6 @@ final class ShellCompleter implements Completer {
     }
     Map<String, MethodInfo> methods = session.methodsForCompletion(name);
     MethodInfo m = methods.get(method);
-    return m == null ? null : m.usage() + "  -> " + m.result();
+    return m == null ? null : m.usageAndResult();
   }
 }

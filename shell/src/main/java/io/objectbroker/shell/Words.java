@@ -107,10 +107,7 @@ final class Words {
    */
   static Object value(Word word, String param, String type) {
     String t = word.text();
-    if (type == null || type.equals("object")) {
-      return word.quoted() ? t : guess(t, param);
-    }
-    switch (type) {
+    switch (kind(type)) {
       case "string":
         return t;
       case "integer":
@@ -137,15 +134,49 @@ final class Words {
           default -> throw new UsageException(param + ": '" + t + "' is not a boolean"
               + " (expected: true or false)");
         };
-      case "list", "map":
+      case "list":
         Object v = json(t, param);
-        if (type.equals("list") && !(v instanceof List<?>)) {
+        if (!(v instanceof List<?>)) {
           throw new UsageException(param + ": '" + t + "' is not a JSON list (e.g. [\"a\", 1])");
         }
         return v;
+      case "map":
+        return json(t, param);
       default:
         return word.quoted() ? t : guess(t, param);
     }
+  }
+
+  /**
+   * What a neutral type ({@code int64}, {@code list<string>}, ...; null: unknown) takes:
+   * string, integer, number, boolean, list, map, or anything (guessed from the word).
+   */
+  static String kind(String type) {
+    if (type == null) {
+      return "any";
+    }
+    if (type.startsWith("optional<") && type.endsWith(">")) {
+      return kind(type.substring("optional<".length(), type.length() - 1));
+    }
+    if (type.equals("string") || type.equals("char")) {
+      return "string";
+    }
+    if (type.matches("int(8|16|32|64)|bigint")) {
+      return "integer";
+    }
+    if (type.matches("float(32|64)|decimal")) {
+      return "number";
+    }
+    if (type.equals("bool")) {
+      return "boolean";
+    }
+    if (type.startsWith("list<") || type.startsWith("set<")) {
+      return "list";
+    }
+    if (type.startsWith("map<")) {
+      return "map";
+    }
+    return "any"; // any, a record's or an enum's class, ...: a JSON object, a string, ...
   }
 
   private static Object guess(String t, String param) {

@@ -113,10 +113,13 @@ class ObshScriptTest {
         "--output", "json");
     assertThat(r.err()).isEmpty();
     assertThat(r.out()).contains("{\"name\":\"provision\",\"params\":[{\"name\":\"image\","
-        + "\"type\":\"string\"},{\"name\":\"node\",\"type\":\"string\"}],\"result\":\"map\"}")
+        + "\"type\":\"string\"},{\"name\":\"node\",\"type\":\"string\"}],"
+        + "\"result\":\"io.objectbroker.provisioning.Export\"}")
         .contains("\"size_bytes\":1048576");
     Run text = obsh("methods example.provisioning\n");
-    assertThat(text.out()).containsPattern("(?m)^provision <image> <node> +-> map$");
+    assertThat(text.out()).containsPattern("(?m)^provision <image> <node> +-> Export$")
+        .containsPattern("(?m)^list_exports +-> list<Export>$")
+        .containsPattern("(?m)^create_image <image> <size_bytes> +-> void$");
   }
 
   @Test
@@ -130,7 +133,7 @@ class ObshScriptTest {
         fail "it broke"
         """);
     assertThat(r.out()).contains("test.things: 5 methods")
-        .containsPattern("(?m)^add \\[ARGS\\.\\.\\.\\] +-> object$")
+        .containsPattern("(?m)^add \\[ARGS\\.\\.\\.\\] +-> any$")
         .containsPattern("(?m)^42$")
         .containsPattern("(?m)^a\\nb\\nc$")
         .containsPattern("(?m)^keys: 2\\nname: x y$");

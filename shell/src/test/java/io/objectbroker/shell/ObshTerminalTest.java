@@ -65,7 +65,7 @@ class ObshTerminalTest {
       t.await("obsh example.provisioning> ", WAIT);
 
       t.type("provision \t"); // in the arguments, TAB shows what they are
-      t.await("provision <image> <node>  -> map", WAIT);
+      t.await("provision <image> <node>  -> Export", WAIT);
       t.type("img1 node3\r");
       t.await("iqn:      iqn.2026-12.io.objectbroker.test:node3", WAIT);
       t.await("obsh example.provisioning> ", WAIT);

@@ -32,15 +32,15 @@ class WordsTest {
   @Test
   void aKnownParameterTypeDecides() {
     assertThat(Words.value(new Word("42", false), "image", "string")).isEqualTo("42");
-    assertThat(Words.value(new Word("64M", false), "size_bytes", "integer"))
+    assertThat(Words.value(new Word("64M", false), "size_bytes", "int64"))
         .isEqualTo(64L << 20);
-    assertThat(Words.value(new Word("-3", false), "n", "integer")).isEqualTo(-3L);
-    assertThat(Words.value(new Word("yes", false), "force", "boolean")).isEqualTo(true);
-    assertThat(Words.value(new Word("[\"a\"]", false), "items", "list"))
+    assertThat(Words.value(new Word("-3", false), "n", "int32")).isEqualTo(-3L);
+    assertThat(Words.value(new Word("yes", false), "force", "bool")).isEqualTo(true);
+    assertThat(Words.value(new Word("[\"a\"]", false), "items", "list<string>"))
         .isEqualTo(List.of("a"));
-    assertThatThrownBy(() -> Words.value(new Word("lots", false), "size_bytes", "integer"))
+    assertThatThrownBy(() -> Words.value(new Word("lots", false), "size_bytes", "int64"))
         .isInstanceOf(UsageException.class).hasMessageStartingWith("size_bytes: 'lots'");
-    assertThatThrownBy(() -> Words.value(new Word("{}", false), "items", "list"))
+    assertThatThrownBy(() -> Words.value(new Word("{}", false), "items", "list<string>"))
         .isInstanceOf(UsageException.class).hasMessageContaining("not a JSON list");
   }
 
