@@ -196,7 +196,8 @@ final class Session {
     out.println("methods [NAME]         the methods of the picked object (or of NAME)");
     out.println("METHOD ARGS...         call a method of the picked object");
     out.println("NAME.METHOD ARGS...    call a method of any object");
-    out.println("help                   this; exit (or Ctrl-D) ends the session");
+    out.println("help                   this; exit (or Ctrl-D) ends the session, Ctrl-C drops a"
+        + " call");
     out.println("Arguments: words, \"quoted strings\", numbers, true/false, null, sizes"
         + " (10G), JSON ([1, 2], {\"k\": \"v\"}). TAB completes; up-arrow recalls.");
   }
