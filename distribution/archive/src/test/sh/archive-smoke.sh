@@ -1,7 +1,7 @@
 #!/bin/sh
 # The distribution archive as a user gets it: unpacked into an empty folder, away from the
 # source tree and with no Maven in sight, its commands run. A name server from the archive
-# listens on a free port; nsc, the gateway (through curl) and mainclient from the archive
+# listens on a free port; nsc, obsh, the gateway (through curl) and mainclient from the archive
 # talk to it.
 # Usage: archive-smoke.sh ARCHIVE.tar.gz WORK_DIR
 set -eu
@@ -31,7 +31,7 @@ ready() {
   done
   fail "$4 did not start within 60 s"
 }
-for c in nameserver mainserver mainclient nsc testclass gateway; do
+for c in nameserver mainserver mainclient nsc testclass gateway obsh; do
   env_clean "$root/bin/$c" --help >"$work/$c.help" 2>&1 || fail "bin/$c --help failed: $(cat "$work/$c.help")"
   grep -q "^Usage: $c" "$work/$c.help" || fail "bin/$c --help: $(head -3 "$work/$c.help")"
 done
@@ -44,6 +44,8 @@ trap 'kill $ns 2>/dev/null || true' EXIT
 address=$(ready "$work/ns.out" 's/^name server ready on \([^ ]*\) .*/\1/p' $ns "the name server" "$work/ns.err")
 out=$(env_clean "$root/bin/nsc" --ns "$address" ping) || fail "nsc ping: $out"
 case $out in "name server at $address answers: "*) ;; *) fail "nsc ping said: $out" ;; esac
+out=$(printf 'ls\nhelp\n' | env_clean "$root/bin/obsh" --ns "$address" 2>&1) || fail "obsh < script: $out"
+case $out in *"use NAME"*) ;; *) fail "obsh's help said: $out" ;; esac
 env -i PATH=/usr/bin:/bin HOME="$work" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} \
   "$root/bin/gateway" --port 0 --ns "$address" >"$work/gw.out" 2>"$work/gw.err" &
 gw=$!
@@ -59,4 +61,4 @@ out=$(env_clean OB_NS="$address" "$root/bin/mainclient" list_all_images 2>&1) ||
 { kill $ns; wait $ns; } 2>/dev/null || true
 ! kill -0 $ns 2>/dev/null || fail "the name server still runs after its SIGTERM"
 trap - EXIT
-echo "archive-smoke: $archive unpacked and run: bin/ and lib/, no source tree; nsc, the gateway and mainclient reached its name server"
+echo "archive-smoke: $archive unpacked and run: bin/ and lib/, no source tree; nsc, obsh, the gateway and mainclient reached its name server"

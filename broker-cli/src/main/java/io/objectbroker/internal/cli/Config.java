@@ -60,7 +60,7 @@ public final class Config implements CommandLine.IDefaultValueProvider {
 
   /** The commands that read the file, each the name of its section. */
   public static final Set<String> COMMANDS =
-      Set.of("nameserver", "mainserver", "mainclient", "nsc", "testclass", "gateway");
+      Set.of("nameserver", "mainserver", "mainclient", "nsc", "testclass", "gateway", "obsh");
 
   /**
    * The settings that may stand at the top level of the file, for every command that has
