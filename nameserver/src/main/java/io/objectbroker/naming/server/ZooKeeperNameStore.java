@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A lease lives in an ephemeral node holding its wall-clock expiry: it vanishes when it
  * expires (every name server hides it; any of them purges it), and also when the name server
- * that wrote it loses its ZooKeeper session, e.g. because it died. Its object server's next
- * renewal, through any name server, creates it again.
+ * that created it loses its ZooKeeper session, e.g. because it died. Its object server's next
+ * renewal, through any name server, creates it again. A renewal of a live lease rewrites its
+ * node in place, so that no name server's cache ever goes without it.
  */
 public final class ZooKeeperNameStore implements NameStore {
 
@@ -233,13 +234,26 @@ public final class ZooKeeperNameStore implements NameStore {
         List<CuratorOp> ops = new ArrayList<>();
         Map<String, Registration> afterByUri = new HashMap<>();
         after.forEach(r -> afterByUri.put(r.uri(), r));
+        // A registration that stays (a lease renewed, metadata changed) is rewritten in place:
+        // deleted and created again, it would be missing from the other name servers' caches
+        // between the two events, and a lookup there would fail (seen under load). Its node
+        // keeps the session that created it; if that name server dies, the next renewal
+        // creates it again, as for any lease of that session.
         for (Registration old : before.values()) {
-          if (!old.equals(afterByUri.get(old.uri()))) {
+          Registration next = afterByUri.get(old.uri());
+          if (next == null || next.isLease() != old.isLease()) {
             ops.add(client.transactionOp().delete().forPath(childPath(namePath, old.uri())));
           }
         }
         for (Registration r : after) {
-          if (!r.equals(before.get(r.uri()))) {
+          Registration old = before.get(r.uri());
+          if (r.equals(old)) {
+            continue;
+          }
+          if (old != null && old.isLease() == r.isLease()) {
+            ops.add(client.transactionOp().setData()
+                .forPath(childPath(namePath, r.uri()), RegistrationCodec.encodeOne(r)));
+          } else {
             ops.add(client.transactionOp().create()
                 .withMode(r.isLease() ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT)
                 .forPath(childPath(namePath, r.uri()), RegistrationCodec.encodeOne(r)));

@@ -99,11 +99,7 @@ class SeveralNameServersTest {
   }
 
   private ObjectServer echoServer(String name, ObjectServer.Builder builder) {
-    return echoServer(name, builder, TTL);
-  }
-
-  private ObjectServer echoServer(String name, ObjectServer.Builder builder, Duration ttl) {
-    ObjectServer server = builder.leaseTtl(ttl).build().register(name, (Echo) s -> s, Set.of("t"));
+    ObjectServer server = builder.leaseTtl(TTL).build().register(name, (Echo) s -> s, Set.of("t"));
     toClose.add(server);
     return server;
   }
@@ -279,11 +275,8 @@ class SeveralNameServersTest {
             ZooKeeperNameStore.open(zookeeper.getConnectString() + "/shared"));
         NameServerHost b = startNameServer(0,
             ZooKeeperNameStore.open(zookeeper.getConnectString() + "/shared"))) {
-      // Each renewal is a ZooKeeper write: a lease of one second may lapse on a busy machine
-      // between two of them (seen in a full build under load), which is not what this tests.
-      Duration ttl = Duration.ofSeconds(3);
       ObjectServer server = echoServer("z.echo", ObjectServer.builder()
-          .nameServers(List.of(address(a), address(b))), ttl).start();
+          .nameServers(List.of(address(a), address(b)))).start();
       String uri = server.uri("z.echo").toString();
       for (Address ns : List.of(address(a), address(b))) {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
@@ -292,7 +285,7 @@ class SeveralNameServersTest {
       }
       // Renewed through both, still one lease, and no failure logged.
       long expiry = at(address(a)).lookupRegistration("z.echo").expiresAtMillis();
-      await().atMost(ttl.multipliedBy(3)).until(() ->
+      await().atMost(TTL.multipliedBy(3)).until(() ->
           at(address(b)).lookupRegistration("z.echo").expiresAtMillis() > expiry);
       assertThat(at(address(b)).lookupAll("z.echo")).hasSize(1);
       assertThat(events()).noneMatch(e -> e.getLevel() == Level.WARN);

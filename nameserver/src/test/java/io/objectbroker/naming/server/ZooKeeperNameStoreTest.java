@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.objectbroker.naming.Registration;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
@@ -74,5 +75,38 @@ class ZooKeeperNameStoreTest extends NameStoreConformanceTest {
     // A renewal through this name server creates the lease again.
     ns.registerLease("lease", "OB:l@h:1", Set.of(), 60_000, false);
     assertThat(ns.lookup("lease")).isEqualTo("OB:l@h:1");
+  }
+
+  @Test
+  void aLeaseRenewedThroughOneNameServerIsNeverMissingFromTheOther() throws Exception {
+    try (ZooKeeperNameStore other = ZooKeeperNameStore.open(zookeeper.getConnectString() + chroot)) {
+      NameServerService ns2 = new NameServerService(other, clock);
+      ns.registerLease("renewed", "OB:r@h:1", Set.of("t"), 60_000, false);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !ns2.list("renewed").isEmpty());
+      AtomicBoolean renewing = new AtomicBoolean(true);
+      AtomicInteger reads = new AtomicInteger();
+      AtomicInteger missing = new AtomicInteger();
+      Thread reader = new Thread(() -> {
+        while (renewing.get()) {
+          reads.incrementAndGet();
+          if (ns2.list("renewed").isEmpty()) {
+            missing.incrementAndGet();
+          }
+        }
+      });
+      reader.start();
+      try {
+        for (int i = 1; i <= 200; i++) { // each renewal moves the expiry, so each one writes
+          clock.advance(Duration.ofMillis(1));
+          ns.registerLease("renewed", "OB:r@h:1", Set.of("t"), 60_000, false);
+        }
+      } finally {
+        renewing.set(false);
+        reader.join(10_000);
+      }
+      assertThat(reads.get()).isPositive();
+      assertThat(missing.get()).as("reads through the other name server that missed the lease"
+          + " while it was renewed").isZero();
+    }
   }
 }
