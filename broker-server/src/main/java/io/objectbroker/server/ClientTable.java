@@ -330,6 +330,25 @@ final class ClientTable implements ClientService {
     });
   }
 
+  @Override
+  public void send(String clientName, String topic, String message) {
+    ClientNames.check(clientName);
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(message, "message");
+    try {
+      push(clientName, topic, message).join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw e; // a handler's checked exception: the caller gets it as the handler's failure
+    }
+  }
+
   private static Throwable pushFailure(String name, Throwable e) {
     Throwable cause = e instanceof CompletionException && e.getCause() != null
         ? e.getCause() : e;

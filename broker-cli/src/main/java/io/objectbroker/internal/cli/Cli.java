@@ -61,7 +61,7 @@ public final class Cli {
         + " configuration file");
     codes.put("3", "a server or the name server could not be reached, or did not answer in"
         + " time");
-    codes.put("4", "a name is not registered");
+    codes.put("4", "a name is not registered, or no client of that name is connected");
     codes.put("5", "refused for security: no or wrong credentials, or the caller may not");
     codes.put("6", "the running system differs from the placement file (mainserver"
         + " --placement FILE --check)");
@@ -216,7 +216,8 @@ public final class Cli {
     if (e instanceof CommunicationException) {
       return UNREACHABLE;
     }
-    if (e instanceof NamingException) {
+    if (e instanceof NamingException
+        || e instanceof io.objectbroker.ClientNotConnectedException) {
       return NAMING;
     }
     if (e instanceof UnknownMethodException || e instanceof UsageException) {

@@ -2,6 +2,8 @@ package io.objectbroker.internal.clients;
 
 import io.objectbroker.ClientInfo;
 import io.objectbroker.ClientNameTakenException;
+import io.objectbroker.ClientNotConnectedException;
+import io.objectbroker.NoPushHandlerException;
 import io.objectbroker.Principal;
 import io.objectbroker.ReadOnly;
 import io.objectbroker.Remote;
@@ -49,4 +51,19 @@ public interface ClientService {
   @ReadOnly
   @RequiresRole(Principal.ADMIN)
   List<ClientInfo> list();
+
+  /**
+   * Pushes the text {@code message} to the named client's handler for {@code topic}, as
+   * {@code ObjectServer.push} does, and returns once the handler ran: an operator's message
+   * ({@code nsc send}). Admins only, where users are.
+   *
+   * @throws ClientNotConnectedException if no client of that name is connected (saying when
+   *     it left, if the server remembers), or it left before its handler answered
+   * @throws NoPushHandlerException if the client has no handler for the topic
+   * @throws io.objectbroker.CallTimeoutException if the handler did not answer within the
+   *     server's callback timeout
+   */
+  @RequiresRole(Principal.ADMIN)
+  void send(String clientName, String topic, String message)
+      throws ClientNotConnectedException, NoPushHandlerException;
 }

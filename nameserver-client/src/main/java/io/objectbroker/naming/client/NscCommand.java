@@ -55,7 +55,7 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {NscCommand.ListNames.class, NscCommand.ListMatching.class,
         NscCommand.Lookup.class, NscCommand.YpLookup.class, NscCommand.Register.class,
         NscCommand.Remove.class, NscCommand.RemoveMatching.class, NscCommand.SetMeta.class,
-        NscCommand.Ping.class, NscCommand.Clients.class},
+        NscCommand.Ping.class, NscCommand.Clients.class, NscCommand.Send.class},
     footer = {"", "Finding the name server: --ns, else OB_NS, else " + NameServer.DEFAULT_ADDRESS
         + " if it answers,", "else UDP discovery (port " + Discovery.DEFAULT_PORT
         + ", 0.5 s), else " + NameServer.DEFAULT_ADDRESS + ".",
@@ -129,7 +129,7 @@ public final class NscCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new UsageException("a command is required: list, listmatching, lookup, yplookup,"
-        + " register, remove, removematching, setmeta, ping or clients");
+        + " register, remove, removematching, setmeta, ping, clients or send");
   }
 
   /** The name servers' addresses (several are tried in turn), found as the class comment says. */
@@ -469,25 +469,62 @@ public final class NscCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       Address ns = nsc.nameServer();
-      Address server = ns;
-      if (name != null) {
-        List<Registration> regs = nsc.call(ns, "lookupAll", name);
-        if (regs.isEmpty()) {
-          throw new NamingException("unknown name " + name);
-        }
-        server = Uri.parse(regs.get(0).uri()).address().orElseThrow(
-            () -> new NamingException(name + " is registered as " + regs.get(0).uri()
-                + ", which names no server address"));
-      }
-      OneShotCall calls = OneShotCall.prepare(ClientService.class)
-          .withCredentials(nsc.security.credentials()).withTls(nsc.security.tls());
       @SuppressWarnings("unchecked")
-      List<ClientInfo> clients = (List<ClientInfo>) calls.invoke(ns,
-          Uri.direct(ClientService.OBJECT_ID, server).toString(), "list", new Object[0],
-          nsc.timeout);
+      List<ClientInfo> clients = (List<ClientInfo>) nsc.callClientTable(ns,
+          name == null ? ns : nsc.serverOf(ns, name), "list");
       nsc.printClients(clients);
       return Cli.OK;
     }
+  }
+
+  @Command(name = "send",
+      description = {"Sends MESSAGE to the client CLIENT connected to the object server that"
+          + " serves NAME: its handler for the topic runs (obsh --client-name prints it).",
+          "Where the server has users, only an admin may send."})
+  static final class Send implements Callable<Integer> {
+    @ParentCommand NscCommand nsc;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = "message",
+        description = "The client's handler to run (default: ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "A name the server serves.")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "CLIENT", description = "The client's name.")
+    String client;
+
+    @Parameters(index = "2..*", arity = "1..*", paramLabel = "MESSAGE",
+        description = "The text; several words are joined with spaces.")
+    List<String> message;
+
+    @Override
+    public Integer call() {
+      Address ns = nsc.nameServer();
+      nsc.callClientTable(ns, nsc.serverOf(ns, name), "send", client, topic,
+          String.join(" ", message));
+      nsc.out.println("sent to " + client);
+      return Cli.OK;
+    }
+  }
+
+  /** The address of the (first) object server that serves {@code name}. */
+  Address serverOf(Address ns, String name) {
+    List<Registration> regs = call(ns, "lookupAll", name);
+    if (regs.isEmpty()) {
+      throw new NamingException("unknown name " + name);
+    }
+    return Uri.parse(regs.get(0).uri()).address().orElseThrow(
+        () -> new NamingException(name + " is registered as " + regs.get(0).uri()
+            + ", which names no server address"));
+  }
+
+  /** Calls {@code method} of the client table of the object server at {@code server}. */
+  Object callClientTable(Address ns, Address server, String method, Object... args) {
+    OneShotCall calls = OneShotCall.prepare(ClientService.class)
+        .withCredentials(security.credentials()).withTls(security.tls());
+    return calls.invoke(ns, Uri.direct(ClientService.OBJECT_ID, server).toString(), method,
+        args, timeout);
   }
 
   /** {@code clients}: a table with a header, or, in JSON, one object a client. */

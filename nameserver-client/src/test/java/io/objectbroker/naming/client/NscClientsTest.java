@@ -115,4 +115,42 @@ class NscClientsTest {
           .anyMatch(l -> l.matches("agent-7 +127\\.0\\.0\\.1:\\d+ +dev +\\S+ +1"));
     }
   }
+
+  @Test
+  void sendRunsTheNamedClientsHandlerAndAClientThatLeftIsReported() throws Exception {
+    List<Object> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (NameServerHost ns = NameServerHost.start(NameServerHost.options().port(0),
+            new MemoryNameStore());
+        ObjectServer server = ObjectServer.builder().nameServer(ns.server().address())
+            .build().register("test.greeter", (Greeter) who -> "hello " + who).start()) {
+      Broker agent = Broker.builder().clientName("agent-7").onPush("message", received::add)
+          .nameServer(ns.server().address()).build();
+      agent.proxy(Greeter.class, "test.greeter").greet("a");
+      Map<String, String> env = Map.of(NameServer.ENV_VAR, ns.server().address().toString());
+
+      Run sent = nsc(env, "send", "test.greeter", "agent-7", "disk", "maintenance", "at", "6");
+      assertThat(sent.exit()).as(sent.err()).isZero();
+      assertThat(sent.out()).isEqualTo("sent to agent-7\n");
+      // nsc returns once the handler ran
+      assertThat(received).containsExactly("disk maintenance at 6");
+
+      Run noHandler = nsc(env, "send", "--topic", "reload", "test.greeter", "agent-7", "x");
+      assertThat(noHandler.exit()).isEqualTo(Cli.FAILED);
+      assertThat(noHandler.err()).startsWith("nsc: ").contains("reload").hasLineCount(1);
+
+      Run nobody = nsc(env, "send", "test.greeter", "agent-8", "x");
+      assertThat(nobody.exit()).isEqualTo(Cli.NAMING);
+      assertThat(nobody.err()).startsWith("nsc: client 'agent-8' is not connected to server ")
+          .contains(server.address().toString()).hasLineCount(1);
+
+      agent.close();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+          server.clients().stream().noneMatch(c -> c.name().equals("agent-7")));
+      Run left = nsc(env, "send", "test.greeter", "agent-7", "x");
+      assertThat(left.exit()).isEqualTo(Cli.NAMING);
+      assertThat(left.err()).startsWith("nsc: ").contains("agent-7").contains("left")
+          .hasLineCount(1);
+      assertThat(received).hasSize(1);
+    }
+  }
 }
