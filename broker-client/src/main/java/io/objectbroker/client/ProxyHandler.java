@@ -31,6 +31,12 @@ final class ProxyHandler implements InvocationHandler {
   private final Executor callbacks;
   /** How each method of the interface is called, worked out once: one lookup a call. */
   private final Map<Method, Style> styles = new HashMap<>();
+  /**
+   * Until the interface was compared with the object's (see {@link InterfaceCheck}), the
+   * checks to ask; then null, and a call pays one field read. Not volatile: a thread that
+   * still sees it set asks the checks, which recall their outcome.
+   */
+  private InterfaceChecks checks;
 
   /**
    * @param what the method as errors name it ({@code Interface.method})
@@ -95,6 +101,19 @@ final class ProxyHandler implements InvocationHandler {
     return create(remoteInterface, target, null, options, invoker, callbacks);
   }
 
+  /**
+   * A proxy that compares its interface with the object's at its first call, as {@code
+   * checks} says (see {@link InterfaceCheck}).
+   */
+  static <T> T create(Class<T> remoteInterface, Uri target, CallOptions options,
+      Invoker invoker, Executor callbacks, InterfaceChecks checks) {
+    T proxy = create(remoteInterface, target, null, options, invoker, callbacks);
+    if (checks.isOn()) {
+      of(proxy).checks = checks;
+    }
+    return proxy;
+  }
+
   /** A proxy whose calls go over {@code bound} (null: through the pool, by {@code target}). */
   static <T> T create(Class<T> remoteInterface, Uri target, Connection bound,
       CallOptions options, Invoker invoker, Executor callbacks) {
@@ -132,6 +151,10 @@ final class ProxyHandler implements InvocationHandler {
     }
     if (method.isDefault()) {
       return InvocationHandler.invokeDefault(proxy, method, args);
+    }
+    InterfaceChecks c = checks;
+    if (c != null && c.check(remoteInterface, target)) {
+      checks = null;
     }
     Style style = styles.get(method);
     if (style.oneway()) {

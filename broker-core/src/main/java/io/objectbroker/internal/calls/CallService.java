@@ -1,5 +1,6 @@
 package io.objectbroker.internal.calls;
 
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.NamingException;
 import io.objectbroker.Remote;
 import io.objectbroker.UnknownCallException;
@@ -9,7 +10,7 @@ import java.util.UUID;
 
 /**
  * The built-in object every object server serves under {@link #OBJECT_ID}, next to the user's
- * objects: batches and long calls. It calls the user's objects by name with the same exposure
+ * objects: batches, long calls, and descriptions of the objects' interfaces. It calls the user's objects by name with the same exposure
  * rules as a single call (only methods of their {@code @Remote} interfaces), and never itself.
  *
  * <p>Like any {@code @Remote} interface, registering it with a codec registers the types its
@@ -67,4 +68,14 @@ public interface CallService {
    *     server restarted), or was submitted for another object
    */
   CallOutcome fetch(UUID callId, String objectId, long waitMillis) throws UnknownCallException;
+
+  /**
+   * The description of what the object {@code objectId} can be asked: its remote interfaces'
+   * methods, with the checksum that the server also puts in the name server's metadata.
+   * Answered from what the server made when the object was registered.
+   *
+   * @throws NamingException if the server serves no object {@code objectId}
+   */
+  @io.objectbroker.Idempotent
+  InterfaceDescription describe(String objectId) throws NamingException;
 }
