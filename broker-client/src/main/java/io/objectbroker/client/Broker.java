@@ -128,7 +128,7 @@ public final class Broker implements AutoCloseable {
     this.invoker = new Invoker(pool, sync, resolver, codec, dispatcher, b.interceptors,
         b.retries, b.backoff);
     refs.bind(invoker);
-    this.interfaceChecks = new InterfaceChecks(b.interfaceCheck, invoker, resolver, options);
+    this.interfaceChecks = new InterfaceChecks(b.interfaceCheck, invoker, resolver);
   }
 
   /** A broker that resolves names through the name server at {@code nameServer} (host:port). */

@@ -152,14 +152,25 @@ final class ProxyHandler implements InvocationHandler {
     if (method.isDefault()) {
       return InvocationHandler.invokeDefault(proxy, method, args);
     }
-    InterfaceChecks c = checks;
-    if (c != null && c.check(remoteInterface, target)) {
-      checks = null;
-    }
     Style style = styles.get(method);
     if (style.oneway()) {
       invoker.invokeOneway(target, bound, method.getName(), args, style.what());
       return null;
+    }
+    InterfaceChecks c = checks;
+    if (c != null && style.async()) {
+      return c.checkAsync(remoteInterface, target, options, style.what(), callbacks)
+          .thenCompose(ok -> {
+            if (ok) {
+              checks = null;
+            }
+            return invoker.invokeAsync(target, bound, method.getName(), args, options,
+                style.what(), method, callbacks);
+          });
+    }
+    if (c != null && c.check(remoteInterface, target, options, style.what(),
+        style.plain() && bound == null && Invoker.byValue(args))) {
+      checks = null;
     }
     if (style.async()) {
       return invoker.invokeAsync(target, bound, method.getName(), args, options, style.what(),

@@ -72,10 +72,13 @@ public interface CallService {
   /**
    * The description of what the object {@code objectId} can be asked: its remote interfaces'
    * methods, with the checksum that the server also puts in the name server's metadata.
-   * Answered from what the server made when the object was registered.
+   * Answered from what the server made when the object was registered. A typed proxy asks
+   * it at its first call; the server's hooks, metrics and audit log do not see it, as they
+   * see only the user's calls.
    *
    * @throws NamingException if the server serves no object {@code objectId}
    */
   @io.objectbroker.Idempotent
+  @io.objectbroker.ReadOnly
   InterfaceDescription describe(String objectId) throws NamingException;
 }
