@@ -228,9 +228,15 @@ public final class OneShotCall {
     Uri target = Broker.parse(uri);
     Uri direct = resolve(nameServer, target, timeout, deadline);
     setUp.await().register(CallService.class); // the description's types; idempotent
-    return (InterfaceDescription) callOnce(
-        Uri.direct(CallService.OBJECT_ID, direct.address().orElseThrow()), "describe",
-        new Object[] {direct.id()}, timeout, deadline, target.id() + ".describe");
+    Uri service = Uri.direct(CallService.OBJECT_ID, direct.address().orElseThrow());
+    Object answer = callOnce(service, "describe", new Object[] {direct.id()}, timeout,
+        deadline, target.id() + ".describe");
+    if (answer instanceof InterfaceDescription d) {
+      return d;
+    }
+    throw new io.objectbroker.ProtocolException(target.id() + ".describe on " + service
+        + " answered " + (answer == null ? "null" : "a " + answer.getClass().getName())
+        + ", not a description");
   }
 
   // The direct URI of target: a name is looked up at its name server.
