@@ -498,8 +498,9 @@ public final class Gateway implements AutoCloseable {
     List<String> forms = new ArrayList<>();
     for (InterfaceDescription.Method m : named) {
       List<String> params = new ArrayList<>();
+      boolean python = !m.name().equals(method); // called in Python's style: named so
       for (InterfaceDescription.Parameter p : m.parameters()) {
-        params.add(p.name() + ": " + p.type());
+        params.add((python ? snake(p.name()) : p.name()) + ": " + p.type());
       }
       int n = params.size();
       forms.add(n + " argument" + (n == 1 ? "" : "s") + " (" + String.join(", ", params) + ")");
