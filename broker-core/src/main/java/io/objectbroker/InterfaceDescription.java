@@ -33,7 +33,8 @@ import java.util.TreeSet;
  * <tr><td>{@code boolean}, {@code Boolean}</td><td>{@code bool}</td></tr>
  * <tr><td>{@code byte}, {@code short}, {@code int}, {@code long} (and boxes)</td>
  *     <td>{@code int8}, {@code int16}, {@code int32}, {@code int64}</td></tr>
- * <tr><td>{@code float}, {@code double} (and boxes)</td><td>{@code float32}, {@code float64}</td></tr>
+ * <tr><td>{@code float}, {@code double} (and boxes)</td>
+ *     <td>{@code float32}, {@code float64}</td></tr>
  * <tr><td>{@code char}, {@code Character}</td><td>{@code char}</td></tr>
  * <tr><td>{@code String}, {@code CharSequence}</td><td>{@code string}</td></tr>
  * <tr><td>{@code byte[]}</td><td>{@code bytes}</td></tr>

@@ -1,5 +1,6 @@
 package io.objectbroker.client;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.objectbroker.BrokerException;
 import io.objectbroker.CallTimeoutException;
 import io.objectbroker.InterfaceDescription;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +52,15 @@ final class InterfaceChecks {
   private final InterfaceCheck mode;
   private final Invoker invoker;
   private final NameResolver resolver;
-  /** The differences found per interface and URI; empty: it matches. */
-  private final Map<Key, List<String>> verdicts = new ConcurrentHashMap<>();
+  /** How many outcomes are kept at most: a broker may make proxies for many URIs. */
+  static final int MAX_VERDICTS = 10_000;
+
+  /**
+   * The differences found per interface and URI; empty: it matches. One pushed out is only
+   * compared again by a new proxy: a proxy that found a match asks no more.
+   */
+  private final Map<Key, List<String>> verdicts = Caffeine.newBuilder()
+      .maximumSize(MAX_VERDICTS).<Key, List<String>>build().asMap();
 
   InterfaceChecks(InterfaceCheck mode, Invoker invoker, NameResolver resolver) {
     this.mode = mode;

@@ -45,7 +45,8 @@ final class ProxyHandler implements InvocationHandler {
   private record Style(String what, boolean oneway, boolean async, boolean plain) {}
 
   private ProxyHandler(Class<?> remoteInterface, Uri target, Connection bound,
-      CallOptions options, Invoker invoker, Executor callbacks) {
+      CallOptions options, Invoker invoker, Executor callbacks, InterfaceChecks checks) {
+    this.checks = checks;
     this.remoteInterface = remoteInterface;
     this.target = target;
     this.bound = bound;
@@ -107,16 +108,19 @@ final class ProxyHandler implements InvocationHandler {
    */
   static <T> T create(Class<T> remoteInterface, Uri target, CallOptions options,
       Invoker invoker, Executor callbacks, InterfaceChecks checks) {
-    T proxy = create(remoteInterface, target, null, options, invoker, callbacks);
-    if (checks.isOn()) {
-      of(proxy).checks = checks;
-    }
-    return proxy;
+    return create(remoteInterface, target, null, options, invoker, callbacks,
+        checks.isOn() ? checks : null);
   }
 
   /** A proxy whose calls go over {@code bound} (null: through the pool, by {@code target}). */
   static <T> T create(Class<T> remoteInterface, Uri target, Connection bound,
       CallOptions options, Invoker invoker, Executor callbacks) {
+    return create(remoteInterface, target, bound, options, invoker, callbacks, null);
+  }
+
+  /** @param checks what compares the interfaces at the first call; null: nothing */
+  private static <T> T create(Class<T> remoteInterface, Uri target, Connection bound,
+      CallOptions options, Invoker invoker, Executor callbacks, InterfaceChecks checks) {
     if (!remoteInterface.isInterface()) {
       throw new IllegalArgumentException(remoteInterface.getName()
           + " is not an interface; proxies are made for @Remote interfaces");
@@ -127,7 +131,7 @@ final class ProxyHandler implements InvocationHandler {
     }
     Object proxy = Proxy.newProxyInstance(remoteInterface.getClassLoader(),
         new Class<?>[] {remoteInterface},
-        new ProxyHandler(remoteInterface, target, bound, options, invoker, callbacks));
+        new ProxyHandler(remoteInterface, target, bound, options, invoker, callbacks, checks));
     return remoteInterface.cast(proxy);
   }
 

@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The object server's built-in {@link CallService}: batches, long calls and descriptions of
- * the objects the server serves. It finds methods with {@link ExposedObject#find}, so a batch item or a
- * long call reaches exactly what a single call could, and it looks objects up among the
- * user's objects only (a batch cannot name the call service itself).
+ * the objects the server serves. It finds methods with {@link ExposedObject#find}, so a batch
+ * item or a long call reaches exactly what a single call could, and it looks objects up among
+ * the user's objects only (a batch cannot name the call service itself).
  */
 final class BuiltinCallService implements CallService {
 

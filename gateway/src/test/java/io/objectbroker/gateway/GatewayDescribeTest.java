@@ -37,7 +37,8 @@ class GatewayDescribeTest {
     ns = NameServerHost.start(NameServerHost.options().port(0).discovery(false),
         new MemoryNameStore());
     server = ObjectServer.builder().port(0).nameServer(ns.server().address()).build()
-        .register("example.shelf", counting(shelf)).register("hidden.shelf", new Shelf.Impl()).start();
+        .register("example.shelf", counting(shelf))
+        .register("hidden.shelf", new Shelf.Impl()).start();
     gateway = Gateway.builder().expose("example.*").port(0)
         .nameServers(List.of(ns.server().address())).build().start();
   }

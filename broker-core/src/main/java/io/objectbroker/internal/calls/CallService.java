@@ -10,8 +10,9 @@ import java.util.UUID;
 
 /**
  * The built-in object every object server serves under {@link #OBJECT_ID}, next to the user's
- * objects: batches, long calls, and descriptions of the objects' interfaces. It calls the user's objects by name with the same exposure
- * rules as a single call (only methods of their {@code @Remote} interfaces), and never itself.
+ * objects: batches, long calls, and descriptions of the objects' interfaces. It calls the
+ * user's objects by name with the same exposure rules as a single call (only methods of their
+ * {@code @Remote} interfaces), and never itself.
  *
  * <p>Like any {@code @Remote} interface, registering it with a codec registers the types its
  * signatures carry ({@link BatchCall}, {@link CallOutcome}) and makes

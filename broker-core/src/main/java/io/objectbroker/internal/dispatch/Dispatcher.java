@@ -543,7 +543,7 @@ public final class Dispatcher implements Connection.CallHandler {
           new CallInterceptor.Call(call.objectId(), call.method(), args, connection.peer());
       // A proxy comparing its interface with the object's, at its first call, is the broker's
       // own question, not a call of the user's: the hooks and metrics see only those.
-      Hooks hooks = isDescribe(call) ? Hooks.NONE : this.hooks;
+      Hooks hooks = isDescribe(target, call) ? Hooks.NONE : this.hooks;
       hooks.before(info); // may refuse the call by throwing
       ran = true;
       long started = hooks.startTime();
@@ -734,10 +734,13 @@ public final class Dispatcher implements Connection.CallHandler {
     }
   }
 
-  // A call of the built-in call service's describe (see CallService), by its constants.
-  private static boolean isDescribe(KryoCodec.Call call) {
-    return call.method().equals("describe")
-        && call.objectId().equals(io.objectbroker.internal.calls.CallService.OBJECT_ID);
+  // A call of the built-in call service's describe (see CallService). The service is exposed
+  // under the constant itself, so a reference comparison tells it from every user object
+  // (which may not take its name) at the cost of one read per call.
+  @SuppressWarnings("StringEquality")
+  private static boolean isDescribe(ExposedObject target, KryoCodec.Call call) {
+    return target.id() == io.objectbroker.internal.calls.CallService.OBJECT_ID
+        && call.method().equals("describe");
   }
 
   // "object.method" for messages, only when one is written: a call that succeeds builds none.
