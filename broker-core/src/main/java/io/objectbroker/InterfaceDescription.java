@@ -151,8 +151,8 @@ public record InterfaceDescription(String name, String doc, List<Method> methods
       return parameters.stream().map(Parameter::type).toList();
     }
 
-    /** Whether it is sent without waiting for an answer. */
-    public boolean isOneway() {
+    /** Whether it is sent without waiting for an answer (not public: JSON has it in flags). */
+    boolean isOneway() {
       return flags.contains(ONEWAY);
     }
 
