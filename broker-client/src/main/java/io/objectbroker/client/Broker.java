@@ -87,6 +87,7 @@ public final class Broker implements AutoCloseable {
   private final NamedClient named;
   private final Map<Address, NameServer> nameServers = new ConcurrentHashMap<>();
   private final PyroSettings pyroSettings;
+  private final InterfaceChecks interfaceChecks;
   private PyroClient pyro; // guarded by this; made by the first proxy of a Pyro object
 
   private Broker(Builder b) {
@@ -140,6 +141,7 @@ public final class Broker implements AutoCloseable {
     this.invoker = new Invoker(pool, sync, resolver, codec, dispatcher, b.interceptors,
         b.retries, b.backoff);
     refs.bind(invoker);
+    this.interfaceChecks = new InterfaceChecks(b.interfaceCheck, invoker, resolver);
   }
 
   /** A broker that resolves names through the name server at {@code nameServer} (host:port). */
@@ -184,9 +186,31 @@ public final class Broker implements AutoCloseable {
     if (PyroClient.isPyro(uri)) {
       return PyroProxyHandler.create(remoteInterface, PyroClient.parse(uri), options, pyro());
     }
-    T proxy = ProxyHandler.create(remoteInterface, parse(uri), options, invoker, completions);
+    T proxy = ProxyHandler.create(remoteInterface, parse(uri), options, invoker, completions,
+        interfaceChecks);
     codec.register(remoteInterface);
     return proxy;
+  }
+
+  /**
+   * The description of the object at {@code uri} ({@code OB:}, {@code OBNAME:} or a bare
+   * name): its methods with their parameters, results, exceptions and docs, and the checksum
+   * of its interface, as its server made them when the object was registered. One call to the
+   * server (and a lookup for a name not cached).
+   *
+   * @throws io.objectbroker.NamingException if the name is not registered, or the server
+   *     serves no such object
+   * @throws io.objectbroker.UnknownMethodException if the server is older than descriptions
+   * @throws IllegalArgumentException for a Pyro URI: Pyro objects describe themselves
+   *     otherwise
+   */
+  public io.objectbroker.InterfaceDescription describe(String uri) {
+    Objects.requireNonNull(uri, "uri");
+    if (PyroClient.isPyro(uri)) {
+      throw new IllegalArgumentException("uri: " + uri + " (expected: an OB: or OBNAME: URI;"
+          + " Pyro objects are not described)");
+    }
+    return InterfaceChecks.describe(invoker.direct(parse(uri)), options, invoker);
   }
 
   /**
@@ -381,6 +405,7 @@ public final class Broker implements AutoCloseable {
     private String clientName;
     private final Map<String, java.util.function.Consumer<Object>> pushHandlers =
         new java.util.LinkedHashMap<>();
+    private InterfaceCheck interfaceCheck = InterfaceCheck.FAIL;
 
     private Builder() {}
 
@@ -413,6 +438,17 @@ public final class Broker implements AutoCloseable {
     public Builder onPush(String topic, java.util.function.Consumer<Object> handler) {
       Objects.requireNonNull(topic, "topic");
       pushHandlers.put(topic, Objects.requireNonNull(handler, "handler"));
+      return this;
+    }
+
+    /**
+     * What a typed proxy does when its interface differs from the remote object's in methods
+     * it calls (default {@link InterfaceCheck#FAIL}): its first call compares them, by the
+     * checksum in the name server's metadata, else by the object's description; see {@link
+     * InterfaceCheck}.
+     */
+    public Builder interfaceCheck(InterfaceCheck check) {
+      this.interfaceCheck = Objects.requireNonNull(check, "check");
       return this;
     }
 

@@ -118,13 +118,25 @@ final class Invoker {
     return result;
   }
 
+  /**
+   * A call of the broker's own, not the user's (a proxy comparing its interface with the
+   * object's before a call): as {@link #invoke}, unseen by the interceptors, over the kind of
+   * connection the user's call will take (a blocking one if {@code blocking} and there are
+   * any), so that it opens no connection the user's call would not.
+   */
+  Object invokeOwn(Uri target, String method, Object[] args, CallOptions options,
+      String what, boolean blocking) {
+    return invokeWithRetries(target, null, method, args, options, what, null,
+        blocking && sync != null && !Transport.onIoThread());
+  }
+
   /** Arrays longer than this make a call take the shared connection: see {@link #byValue}. */
   static final int LARGE_ARRAY = 64 * 1024;
 
   // Whether the arguments suit a blocking connection: none is a remote object, and none is a
   // large byte array, which the shared connection's pooled direct buffers move with fewer
   // copies.
-  private static boolean byValue(Object[] args) {
+  static boolean byValue(Object[] args) {
     if (args != null) {
       for (Object arg : args) {
         if (ExposedObject.isRemote(arg) || arg instanceof byte[] b && b.length > LARGE_ARRAY) {
@@ -479,6 +491,11 @@ final class Invoker {
   /** The direct URI of {@code target}: a name is resolved (through the cache). */
   Uri direct(Uri target) {
     return target.isName() ? resolver.resolve(target) : target;
+  }
+
+  /** As {@link #direct(Uri)}, for a call that ends at {@code deadlineNanos}. */
+  Uri direct(Uri target, long deadlineNanos) {
+    return target.isName() ? resolver.resolve(target, deadlineNanos) : target;
   }
 
   private static Address address(Uri direct) {

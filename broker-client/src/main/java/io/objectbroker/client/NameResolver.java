@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.objectbroker.Address;
 import io.objectbroker.BrokerException;
 import io.objectbroker.CommunicationException;
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
 import io.objectbroker.naming.NameServer;
@@ -45,9 +46,12 @@ final class NameResolver {
     final List<Uri> uris;
     final AtomicInteger next = new AtomicInteger();
     final Map<Uri, Long> skippedUntil = new ConcurrentHashMap<>();
+    /** Per replica, its interface's checksum as its registration's metadata carries it. */
+    final Map<Uri, String> checksums;
 
-    Replicas(List<Uri> uris) {
+    Replicas(List<Uri> uris, Map<Uri, String> checksums) {
       this.uris = uris;
+      this.checksums = checksums;
     }
 
     /** The next replica not skipped, or null if every one is. */
@@ -137,13 +141,16 @@ final class NameResolver {
         preferred = index;
       }
       List<Uri> uris = new ArrayList<>(found.size());
+      Map<Uri, String> checksums = new java.util.HashMap<>();
       for (Registration r : found) {
-        uris.add(direct(name, r.uri()));
+        Uri direct = direct(name, r.uri());
+        uris.add(direct);
+        InterfaceDescription.checksumIn(r.metadata()).ifPresent(c -> checksums.put(direct, c));
       }
       if (uris.isEmpty()) {
         throw new NamingException(resolving(name, ns) + ": no live registration");
       }
-      return new Replicas(List.copyOf(uris));
+      return new Replicas(List.copyOf(uris), Map.copyOf(checksums));
     }
     if (candidates.size() == 1) {
       throw failure;
@@ -193,6 +200,17 @@ final class NameResolver {
   /** The context put in front of a failure to resolve {@code name} through {@code ns}. */
   static String resolving(Uri name, Address ns) {
     return "cannot resolve " + name.id() + " through the name server at " + ns;
+  }
+
+  /**
+   * The checksum of the interface of {@code direct}, a replica of {@code name}, as the name
+   * server's metadata gave it when the name was last resolved; empty if the registration
+   * carries none (made by hand, or by Pyro) or the name is no longer cached.
+   */
+  java.util.Optional<String> checksum(Uri name, Uri direct) {
+    Replicas replicas = cache.getIfPresent(name);
+    return replicas == null ? java.util.Optional.empty()
+        : java.util.Optional.ofNullable(replicas.checksums.get(direct));
   }
 
   void invalidate(Uri name) {

@@ -3,8 +3,10 @@ package io.objectbroker.client;
 import io.objectbroker.Address;
 import io.objectbroker.BrokerException;
 import io.objectbroker.CommunicationException;
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
+import io.objectbroker.internal.calls.CallService;
 import io.objectbroker.internal.protocol.KryoCodec;
 import io.objectbroker.internal.protocol.Protocol;
 import io.objectbroker.internal.transport.BlockingConnection;
@@ -208,18 +210,48 @@ public final class OneShotCall {
     Broker.Builder.positive("timeout", timeout);
     long deadline = Deadlines.after(timeout);
     Uri target = Broker.parse(uri);
-    Uri direct = target;
-    if (target.isName()) {
-      Address ns = target.address().orElse(nameServer);
-      try {
-        Object registered = callOnce(Uri.direct(NameServer.OBJECT_ID, ns), "lookup",
-            new Object[] {target.id()}, timeout, deadline, "NameServer.lookup");
-        direct = NameResolver.direct(target, (String) registered);
-      } catch (CommunicationException | NamingException e) {
-        throw Failures.withContext(Failures.innermost(e), NameResolver.resolving(target, ns));
-      }
-    }
+    Uri direct = resolve(nameServer, target, timeout, deadline);
     return callOnce(direct, method, args, timeout, deadline, target.id() + "." + method);
+  }
+
+  /**
+   * The description of the object at {@code uri} ({@code OB:}, {@code OBNAME:} or a bare name,
+   * resolved through {@code nameServer}): its methods and its interface's checksum, as its
+   * server made them. Like {@link #invoke}, all of it ends within {@code timeout}.
+   *
+   * @throws NamingException if the name is not registered, or the server serves no such object
+   * @throws io.objectbroker.UnknownMethodException if the server is older than descriptions
+   */
+  public InterfaceDescription describe(Address nameServer, String uri, Duration timeout) {
+    Broker.Builder.positive("timeout", timeout);
+    long deadline = Deadlines.after(timeout);
+    Uri target = Broker.parse(uri);
+    Uri direct = resolve(nameServer, target, timeout, deadline);
+    setUp.await().register(CallService.class); // the description's types; idempotent
+    Uri service = Uri.direct(CallService.OBJECT_ID, direct.address().orElseThrow());
+    Object answer = callOnce(service, "describe", new Object[] {direct.id()}, timeout,
+        deadline, target.id() + ".describe");
+    if (answer instanceof InterfaceDescription d) {
+      return d;
+    }
+    throw new io.objectbroker.ProtocolException(target.id() + ".describe on " + service
+        + " answered " + (answer == null ? "null" : "a " + answer.getClass().getName())
+        + ", not a description");
+  }
+
+  // The direct URI of target: a name is looked up at its name server.
+  private Uri resolve(Address nameServer, Uri target, Duration timeout, long deadline) {
+    if (!target.isName()) {
+      return target;
+    }
+    Address ns = target.address().orElse(nameServer);
+    try {
+      Object registered = callOnce(Uri.direct(NameServer.OBJECT_ID, ns), "lookup",
+          new Object[] {target.id()}, timeout, deadline, "NameServer.lookup");
+      return NameResolver.direct(target, (String) registered);
+    } catch (CommunicationException | NamingException e) {
+      throw Failures.withContext(Failures.innermost(e), NameResolver.resolving(target, ns));
+    }
   }
 
   // One call on a connection of its own, by the deadline of the whole invoke.

@@ -31,6 +31,12 @@ final class ProxyHandler implements InvocationHandler {
   private final Executor callbacks;
   /** How each method of the interface is called, worked out once: one lookup a call. */
   private final Map<Method, Style> styles = new HashMap<>();
+  /**
+   * Until the interface was compared with the object's (see {@link InterfaceCheck}), the
+   * checks to ask; then null, and a call pays one field read. Not volatile: a thread that
+   * still sees it set asks the checks, which recall their outcome.
+   */
+  private InterfaceChecks checks;
 
   /**
    * @param what the method as errors name it ({@code Interface.method})
@@ -39,7 +45,8 @@ final class ProxyHandler implements InvocationHandler {
   private record Style(String what, boolean oneway, boolean async, boolean plain) {}
 
   private ProxyHandler(Class<?> remoteInterface, Uri target, Connection bound,
-      CallOptions options, Invoker invoker, Executor callbacks) {
+      CallOptions options, Invoker invoker, Executor callbacks, InterfaceChecks checks) {
+    this.checks = checks;
     this.remoteInterface = remoteInterface;
     this.target = target;
     this.bound = bound;
@@ -95,9 +102,25 @@ final class ProxyHandler implements InvocationHandler {
     return create(remoteInterface, target, null, options, invoker, callbacks);
   }
 
+  /**
+   * A proxy that compares its interface with the object's at its first call, as {@code
+   * checks} says (see {@link InterfaceCheck}).
+   */
+  static <T> T create(Class<T> remoteInterface, Uri target, CallOptions options,
+      Invoker invoker, Executor callbacks, InterfaceChecks checks) {
+    return create(remoteInterface, target, null, options, invoker, callbacks,
+        checks.isOn() ? checks : null);
+  }
+
   /** A proxy whose calls go over {@code bound} (null: through the pool, by {@code target}). */
   static <T> T create(Class<T> remoteInterface, Uri target, Connection bound,
       CallOptions options, Invoker invoker, Executor callbacks) {
+    return create(remoteInterface, target, bound, options, invoker, callbacks, null);
+  }
+
+  /** @param checks what compares the interfaces at the first call; null: nothing */
+  private static <T> T create(Class<T> remoteInterface, Uri target, Connection bound,
+      CallOptions options, Invoker invoker, Executor callbacks, InterfaceChecks checks) {
     if (!remoteInterface.isInterface()) {
       throw new IllegalArgumentException(remoteInterface.getName()
           + " is not an interface; proxies are made for @Remote interfaces");
@@ -108,7 +131,7 @@ final class ProxyHandler implements InvocationHandler {
     }
     Object proxy = Proxy.newProxyInstance(remoteInterface.getClassLoader(),
         new Class<?>[] {remoteInterface},
-        new ProxyHandler(remoteInterface, target, bound, options, invoker, callbacks));
+        new ProxyHandler(remoteInterface, target, bound, options, invoker, callbacks, checks));
     return remoteInterface.cast(proxy);
   }
 
@@ -137,6 +160,21 @@ final class ProxyHandler implements InvocationHandler {
     if (style.oneway()) {
       invoker.invokeOneway(target, bound, method.getName(), args, style.what());
       return null;
+    }
+    InterfaceChecks c = checks;
+    if (c != null && style.async()) {
+      return c.checkAsync(remoteInterface, target, options, style.what(), callbacks)
+          .thenCompose(ok -> {
+            if (ok) {
+              checks = null;
+            }
+            return invoker.invokeAsync(target, bound, method.getName(), args, options,
+                style.what(), method, callbacks);
+          });
+    }
+    if (c != null && c.check(remoteInterface, target, options, style.what(),
+        style.plain() && bound == null && Invoker.byValue(args))) {
+      checks = null;
     }
     if (style.async()) {
       return invoker.invokeAsync(target, bound, method.getName(), args, options, style.what(),

@@ -55,6 +55,22 @@ public final class RemoteObject {
   }
 
   /**
+   * The description of the object: its methods with their parameters, results, exceptions
+   * and docs, and its interface's checksum (one call to its server).
+   *
+   * @throws io.objectbroker.NamingException if the server serves no such object
+   * @throws io.objectbroker.UnknownMethodException if the server is older than descriptions
+   * @throws UnsupportedOperationException for a Pyro object, or a remote reference
+   */
+  public io.objectbroker.InterfaceDescription describe() {
+    if (pyro != null || bound != null) {
+      throw new UnsupportedOperationException("only objects served by name or OB: URI are"
+          + " described, not " + (pyro != null ? pyro : "a remote reference"));
+    }
+    return InterfaceChecks.describe(invoker.direct(target), options, invoker);
+  }
+
+  /**
    * Calls {@code method} with {@code args} and returns its result.
    *
    * @throws io.objectbroker.UnknownMethodException if the object exposes no such method

@@ -1,5 +1,6 @@
 package io.objectbroker.server;
 
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.NamingException;
 import io.objectbroker.internal.calls.BatchCall;
 import io.objectbroker.internal.calls.CallOutcome;
@@ -27,10 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The object server's built-in {@link CallService}: batches and long calls on the objects
- * the server serves. It finds methods with {@link ExposedObject#find}, so a batch item or a
- * long call reaches exactly what a single call could, and it looks objects up among the
- * user's objects only (a batch cannot name the call service itself).
+ * The object server's built-in {@link CallService}: batches, long calls and descriptions of
+ * the objects the server serves. It finds methods with {@link ExposedObject#find}, so a batch
+ * item or a long call reaches exactly what a single call could, and it looks objects up among
+ * the user's objects only (a batch cannot name the call service itself).
  */
 final class BuiltinCallService implements CallService {
 
@@ -165,6 +166,11 @@ final class BuiltinCallService implements CallService {
   public CallOutcome fetch(UUID callId, String objectId, long waitMillis) {
     Objects.requireNonNull(callId, "callId");
     return longCalls.fetch(callId, objectId, waitMillis);
+  }
+
+  @Override
+  public InterfaceDescription describe(String objectId) {
+    return target(objectId).description();
   }
 
   private ExposedObject target(String objectId) {

@@ -79,8 +79,11 @@ final class NameServerRegistrations {
       Function<String, String> uriOf, Function<String, Set<String>> tagsOf,
       Duration shutdownTimeout, io.objectbroker.Tls tls,
       io.objectbroker.Credentials credentials) {
+    // The name server's interface comes with the broker: comparing it with the name server's
+    // would cost each server's start a round trip per name server, for nothing.
     this.broker = Broker.builder().nameServers(nameServers).callTimeout(CALL_TIMEOUT)
-        .tls(tls).credentials(credentials).build();
+        .tls(tls).credentials(credentials)
+        .interfaceCheck(io.objectbroker.client.InterfaceCheck.OFF).build();
     this.identity = credentials == null ? null : credentials.identity();
     List<Link> all = new ArrayList<>(nameServers.size());
     for (Address a : nameServers) {

@@ -2,6 +2,7 @@ package io.objectbroker.server;
 
 import io.netty.channel.Channel;
 import io.objectbroker.Address;
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
 import io.objectbroker.CallInterceptor;
@@ -178,7 +179,13 @@ public final class ObjectServer implements AutoCloseable {
     return register(name, object, Set.of());
   }
 
-  /** Serves {@code object} under {@code name}, with metadata tags for the name server. */
+  /**
+   * Serves {@code object} under {@code name}, with metadata tags for the name server. The
+   * server adds a tag of its own, the checksum of the object's interface ({@link
+   * InterfaceDescription#checksumTag()}), which typed proxies compare with their interface's.
+   *
+   * @throws IllegalArgumentException also if a tag starts as that checksum tag does
+   */
   public ObjectServer register(String name, Object object, Set<String> tags) {
     Objects.requireNonNull(object, "object");
     Uri.name(name); // checks the name
@@ -188,10 +195,11 @@ public final class ObjectServer implements AutoCloseable {
     for (Class<?> i : exposed.interfaces()) {
       codec.register(i);
     }
+    Set<String> tagged = withChecksum(tags, exposed);
     if (objects.putIfAbsent(name, exposed) != null) {
       throw new IllegalArgumentException("name: " + name + " is served already on this server");
     }
-    metadata.put(name, Set.copyOf(tags));
+    metadata.put(name, tagged);
     NameServerRegistrations r = registrations;
     if (listening != null && r != null) {
       try {
@@ -209,6 +217,25 @@ public final class ObjectServer implements AutoCloseable {
       }
     }
     return this;
+  }
+
+  /**
+   * {@code tags} and the checksum of the object's interface ({@link
+   * InterfaceDescription#checksumTag()}), by which a client sees that its copy of the interface
+   * is stale without asking the server; the description is made now, once.
+   */
+  private static Set<String> withChecksum(Set<String> tags, ExposedObject exposed) {
+    Set<String> all = new java.util.LinkedHashSet<>();
+    for (String tag : tags) {
+      if (tag.startsWith(InterfaceDescription.CHECKSUM_TAG_PREFIX)) {
+        throw new IllegalArgumentException("tags: " + tag + " (expected: no tag starting with "
+            + InterfaceDescription.CHECKSUM_TAG_PREFIX + "; the server adds the checksum of"
+            + " the object's interface itself)");
+      }
+      all.add(tag);
+    }
+    all.add(exposed.description().checksumTag());
+    return Set.copyOf(all);
   }
 
   /**

@@ -16,6 +16,7 @@ import io.objectbroker.Address;
 import io.objectbroker.CallTimeoutException;
 import io.objectbroker.CommunicationException;
 import io.objectbroker.Credentials;
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.Principal;
 import io.objectbroker.Tls;
 import io.objectbroker.client.Broker;
@@ -57,7 +58,12 @@ import tools.jackson.databind.json.JsonMapper;
  *                              "exposed"}, ...]}   (?prefix=P: only names starting with P)
  * GET  /names/NAME             {"name", "exposed", "registrations": [{"uri", "metadata",
  *                              "owner", "expires"}, ...]}, 404 if NAME is not registered
- * POST /call/NAME/METHOD       body: [arg, ...] (empty: no arguments) → {"result": value}
+ * GET  /describe/NAME         {"name", "interface", "doc", "methods": [{"name", "parameters":
+ *                              [{"name", "type"}], "result", "exceptions", "flags", "roles",
+ *                              "doc"}], "sha256"} of an exposed name (see InterfaceDescription)
+ * POST /call/NAME/METHOD       body: [arg, ...] (empty: no arguments) → {"result": value};
+ *                              400 BadArguments, before calling, if no method of that name
+ *                              takes that many arguments (the message names their parameters)
  * </pre>
  *
  * <p>Calls go to the object's Pyro side, which every ObjectBroker server serves on its port
@@ -105,6 +111,12 @@ public final class Gateway implements AutoCloseable {
   private final Exposure exposure;
   private final JsonMapper json = JsonMapper.builder().build();
   private final Map<String, Broker> brokers = new ConcurrentHashMap<>();
+  /** How long a name's description is trusted for checking the arguments of calls. */
+  static final Duration DESCRIPTION_TTL = Duration.ofSeconds(10);
+  /** The most descriptions kept. */
+  private static final int MAX_DESCRIPTIONS = 1024;
+  /** The descriptions of names called, by name, to check arguments before calling. */
+  private final Map<String, Described> descriptions = new ConcurrentHashMap<>();
   private final Router router = new Router();
   private final CallStats stats;
   private final Console console = new Console();
@@ -129,6 +141,7 @@ public final class Gateway implements AutoCloseable {
     workers.allowCoreThreadTimeOut(true);
     router.add(HttpMethod.GET, "/names", this::names)
         .add(HttpMethod.GET, "/names/{name}", this::name)
+        .add(HttpMethod.GET, "/describe/{name}", this::describe)
         .add(HttpMethod.POST, "/call/{name}/{method}", this::call)
         .add(HttpMethod.GET, "/stats", r -> Router.Response.json(200, stats.snapshot()))
         .add(HttpMethod.GET, "/", r -> console.page("index.html"))
@@ -393,15 +406,125 @@ public final class Gateway implements AutoCloseable {
     return out;
   }
 
-  private Router.Response call(Router.Request r) throws Exception {
+  /**
+   * {@code GET /describe/NAME}: what an exposed name's object can be asked, from its server:
+   * {@code {"name", "interface", "doc", "methods": [{"name", "parameters": [{"name", "type"}],
+   * "result", "exceptions", "flags", "roles", "doc"}], "sha256"}}.
+   */
+  private Router.Response describe(Router.Request r) {
     String name = r.param("name");
-    String method = r.param("method");
+    checkExposed(name);
+    InterfaceDescription d = brokerFor(r.caller()).describe("OBNAME:" + name);
+    descriptions.put(name, new Described(d, System.nanoTime()));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", name);
+    out.put("interface", d.name());
+    out.put("doc", d.doc());
+    out.put("methods", d.methods());
+    out.put("sha256", d.sha256());
+    return Router.Response.json(200, out);
+  }
+
+  private void checkExposed(String name) {
     if (!exposure.isExposed(name)) {
       throw new HttpError(403, "NotExposed", name + " is not exposed by this gateway (it"
           + " exposes " + (exposure.patterns().isEmpty() ? "no names"
           : String.join(", ", exposure.patterns())) + " and the name server's reads; see"
           + " --expose)");
     }
+  }
+
+  /** A name's description, or null if its object cannot be described, and when it was got. */
+  private record Described(InterfaceDescription description, long atNanos) {}
+
+  /**
+   * Refuses, before calling, a call whose number of arguments no method {@code method} of the
+   * object takes, naming what they take (400 BadArguments). A description is kept for {@link
+   * #DESCRIPTION_TTL}, and fetched again before a call is refused by an old one, so that a
+   * server's new interface is met at once; an object that cannot be described (a Python Pyro
+   * object, a server older than descriptions) is not checked, and a method the object lacks is
+   * left to the server to report.
+   */
+  private void checkArguments(Broker broker, String name, String method, int given) {
+    Described known = descriptions.get(name);
+    boolean fresh = false;
+    if (known == null || System.nanoTime() - known.atNanos() > DESCRIPTION_TTL.toNanos()) {
+      known = describeForCalls(broker, name);
+      fresh = true;
+    }
+    String refusal = argumentRefusal(known.description(), name, method, given);
+    if (refusal != null && !fresh) {
+      known = describeForCalls(broker, name); // the server may have changed since
+      refusal = argumentRefusal(known.description(), name, method, given);
+    }
+    if (refusal != null) {
+      throw new HttpError(400, "BadArguments", refusal);
+    }
+  }
+
+  private Described describeForCalls(Broker broker, String name) {
+    InterfaceDescription d;
+    try {
+      d = broker.describe("OBNAME:" + name);
+    } catch (io.objectbroker.BrokerException e) {
+      d = null; // not described: the call goes on, and says what is wrong in its own words
+    }
+    if (descriptions.size() >= MAX_DESCRIPTIONS) {
+      descriptions.clear(); // names a caller picks: a bound, not a cache policy
+    }
+    Described known = new Described(d, System.nanoTime());
+    descriptions.put(name, known);
+    return known;
+  }
+
+  // Why `given` arguments cannot go to `method`, or null if they can (or nothing is known).
+  private static String argumentRefusal(InterfaceDescription d, String name, String method,
+      int given) {
+    if (d == null) {
+      return null;
+    }
+    List<InterfaceDescription.Method> named = new ArrayList<>();
+    for (InterfaceDescription.Method m : d.methods()) {
+      if (m.name().equals(method) || snake(m.name()).equals(method)) {
+        if (m.parameters().size() == given) {
+          return null;
+        }
+        named.add(m);
+      }
+    }
+    if (named.isEmpty()) {
+      return null;
+    }
+    List<String> forms = new ArrayList<>();
+    for (InterfaceDescription.Method m : named) {
+      List<String> params = new ArrayList<>();
+      boolean python = !m.name().equals(method); // called in Python's style: named so
+      for (InterfaceDescription.Parameter p : m.parameters()) {
+        params.add((python ? snake(p.name()) : p.name()) + ": " + p.type());
+      }
+      int n = params.size();
+      forms.add(n + " argument" + (n == 1 ? "" : "s") + " (" + String.join(", ", params) + ")");
+    }
+    return name + "." + method + " takes " + String.join(" or ", forms) + ", not " + given;
+  }
+
+  // listAllImages as list_all_images, as Pyro callers name it.
+  private static String snake(String camel) {
+    StringBuilder b = new StringBuilder(camel.length() + 4);
+    for (int i = 0; i < camel.length(); i++) {
+      char c = camel.charAt(i);
+      if (Character.isUpperCase(c) && i > 0 && !Character.isUpperCase(camel.charAt(i - 1))) {
+        b.append('_');
+      }
+      b.append(Character.toLowerCase(c));
+    }
+    return b.toString();
+  }
+
+  private Router.Response call(Router.Request r) throws Exception {
+    String name = r.param("name");
+    String method = r.param("method");
+    checkExposed(name);
     if (Exposure.isNameServer(name) && !Exposure.nameServerReads(name).contains(method)) {
       throw new HttpError(403, "ReadOnly", "the gateway calls only the name server's"
           + " read-only methods: " + String.join(", ",
@@ -412,6 +535,9 @@ public final class Gateway implements AutoCloseable {
     Object result;
     long start = System.nanoTime();
     try {
+      if (!Exposure.isNameServer(name)) {
+        checkArguments(broker, name, method, args.size());
+      }
       if (Exposure.isNameServer(name)) {
         result = fromNameServers(address -> broker.remote("PYRO:" + name + "@"
             + address).call(method, args.toArray()));

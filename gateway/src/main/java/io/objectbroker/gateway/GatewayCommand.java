@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
     description = {"Serves the registry and calls of exposed objects over HTTP/JSON:",
         "  GET  /names                all names, with URIs and metadata",
         "  GET  /names/NAME           one name (404 if not registered)",
+        "  GET  /describe/NAME        an exposed name's methods, types, docs and checksum",
         "  POST /call/NAME/METHOD     body: a JSON array of arguments -> {\"result\": ...}",
         "Only names matching --expose may be called, and the name server's read-only"
             + " methods (Pyro.NameServer: list, lookup, count, ping, yplookup)."},

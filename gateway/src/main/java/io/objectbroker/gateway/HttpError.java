@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
  * <pre>
  * status  type                          when
  *   400   BadRequest                    the body is not JSON, or not an array of arguments
- *   400   BadArguments                  wrong number or type of arguments (Python's TypeError
- *                                       or ValueError from the server's conversion)
+ *   400   BadArguments                  wrong number or type of arguments (the object's
+ *                                       description, checked before calling, or Python's
+ *                                       TypeError or ValueError from the server's conversion)
  *   400   java.lang.IllegalArgumentException  the method refused an argument's value
  *   401   Unauthorized                  --users and no or wrong credentials
  *   403   NotExposed                    the name matches no --expose pattern

@@ -91,7 +91,8 @@ final class Router {
       throw new MethodNotAllowed(allowed);
     }
     throw new HttpError(404, "NotFound", "no route " + rawPath + " (the gateway answers GET"
-        + " /names, GET /names/NAME, POST /call/NAME/METHOD, GET /stats, and its console at"
+        + " /names, GET /names/NAME, GET /describe/NAME, POST /call/NAME/METHOD, GET /stats,"
+        + " and its console at"
         + " GET /)");
   }
 

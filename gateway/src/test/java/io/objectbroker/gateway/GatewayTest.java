@@ -201,7 +201,9 @@ class GatewayTest {
     Map<?, ?> shelfEntry = names.stream().map(n -> (Map<?, ?>) n)
         .filter(n -> n.get("name").equals("example.shelf")).findFirst().orElseThrow();
     assertThat(shelfEntry.get("uri")).isEqualTo("OB:example.shelf@" + server.address());
-    assertThat(shelfEntry.get("metadata")).isEqualTo(List.of("kind:shelf", "team:ops"));
+    // The server adds the checksum of the object's interface to the tags it was given.
+    assertThat(shelfEntry.get("metadata")).isEqualTo(List.of("kind:shelf",
+        io.objectbroker.InterfaceDescription.of(Shelf.class).checksumTag(), "team:ops"));
     assertThat(shelfEntry.get("exposed")).isEqualTo(true);
     assertThat(shelfEntry.get("expires")).isNotNull(); // a lease
     Map<?, ?> hidden = names.stream().map(n -> (Map<?, ?>) n)
@@ -258,10 +260,11 @@ class GatewayTest {
     assertError(post("/call/example.shelf/echo", "{\"s\": \"x\"}"), 400, "BadRequest",
         "JSON array");
     assertError(post("/call/example.shelf/echo", "\"x\""), 400, "BadRequest", "JSON array");
+    // Checked against the object's description before calling.
     assertError(post("/call/example.shelf/echo", "[\"x\", \"y\"]"), 400, "BadArguments",
-        "2");
+        "example.shelf.echo takes 1 argument (s: string), not 2");
     assertError(post("/call/example.shelf/echo", "[]"), 400, "BadArguments",
-        "0 positional arguments");
+        "example.shelf.echo takes 1 argument (s: string), not 0");
     assertError(post("/call/example.shelf/add", "[\"one\", 2]"), 400, "BadArguments",
         "must be int, not str");
     assertError(post("/call/example.shelf/refuse", "[\"v\"]"), 400,

@@ -1,5 +1,6 @@
 package io.objectbroker.provisioning;
 
+import io.objectbroker.Doc;
 import io.objectbroker.ReadOnly;
 import io.objectbroker.Remote;
 import io.objectbroker.RequiresRole;
@@ -24,6 +25,8 @@ import java.util.List;
  * let in.
  */
 @Remote
+@Doc("Provisions disk images to bare-metal nodes as copy-on-write clones exported over"
+    + " iSCSI.")
 public interface ProvisioningService {
 
   /** The name under which {@code mainserver} registers the service with the name server. */
@@ -55,21 +58,26 @@ public interface ProvisioningService {
    * @throws NodeInUseException when the node is provisioned already (the message says from
    *     which image and snapshot)
    */
+  @Doc("Clones IMAGE at its newest snapshot into a disk for NODE and exports it to NODE"
+      + " over iSCSI.")
   @RequiresRole(OPERATOR)
   Export provision(String image, String node)
       throws ImageNotFoundException, SnapshotNotFoundException, NodeInUseException,
       ProvisioningException;
 
   /** Removes the node's iSCSI target and its disk. */
+  @Doc("Removes NODE's iSCSI target and its disk.")
   @RequiresRole(OPERATOR)
   void detachNode(String node) throws NodeNotFoundException, ProvisioningException;
 
   /** Takes a snapshot of {@code image}; snapshot names are unique per image. */
+  @Doc("Takes a snapshot of IMAGE; snapshot names are unique per image.")
   @RequiresRole(OPERATOR)
   void createSnapshot(String image, String snapshot)
       throws ImageNotFoundException, SnapshotExistsException, ProvisioningException;
 
   /** The names of all images, sorted. */
+  @Doc("The names of all images, sorted.")
   @ReadOnly
   List<String> listAllImages() throws ProvisioningException;
 
@@ -79,6 +87,7 @@ public interface ProvisioningService {
    * @throws QuotaExceededException when the image would be larger than the server allows
    *     for one image, or bring all images over its quota (the message names the limit)
    */
+  @Doc("Creates an empty image of SIZE bytes.")
   @RequiresRole(OPERATOR)
   void createImage(String image, long sizeBytes)
       throws ImageExistsException, QuotaExceededException, ProvisioningException;
@@ -94,6 +103,7 @@ public interface ProvisioningService {
    *     external data file; nothing is read from there
    * @throws QuotaExceededException when the image would be larger than the server allows
    */
+  @Doc("Creates IMAGE from a raw or qcow2 file in the server's import folder.")
   @RequiresRole(OPERATOR)
   void importImage(String image, String sourcePath)
       throws ImageExistsException, UnsafeFileException, QuotaExceededException,
@@ -105,6 +115,7 @@ public interface ProvisioningService {
    * @throws ImageInUseException when nodes were provisioned from it (named in the message)
    * @throws ImageHasSnapshotsException when it has snapshots (named in the message)
    */
+  @Doc("Deletes IMAGE (it must have no snapshots and no nodes) and frees its files.")
   @RequiresRole(OPERATOR)
   void deleteImage(String image)
       throws ImageNotFoundException, ImageInUseException, ImageHasSnapshotsException,
@@ -117,20 +128,24 @@ public interface ProvisioningService {
    * @throws SnapshotInUseException when nodes were provisioned from this snapshot, or from a
    *     later one that is stored as changes on top of it (the nodes are named)
    */
+  @Doc("Deletes a snapshot of IMAGE that no node was provisioned from.")
   @RequiresRole(OPERATOR)
   void deleteSnapshot(String image, String snapshot)
       throws ImageNotFoundException, SnapshotNotFoundException, SnapshotInUseException,
       ProvisioningException;
 
   /** The image's size, snapshots, nodes and the disk space it and its nodes use. */
+  @Doc("IMAGE's size, snapshots, nodes and the disk space they use.")
   @ReadOnly
   ImageInfo imageInfo(String image) throws ImageNotFoundException, ProvisioningException;
 
   /** The snapshots of {@code image}, oldest first. */
+  @Doc("The snapshots of IMAGE, oldest first.")
   @ReadOnly
   List<String> listSnapshots(String image) throws ImageNotFoundException, ProvisioningException;
 
   /** Every node's export, sorted by node. */
+  @Doc("Every node's export, sorted by node.")
   @ReadOnly
   List<Export> listExports() throws ProvisioningException;
 }

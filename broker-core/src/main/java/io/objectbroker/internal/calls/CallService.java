@@ -1,5 +1,6 @@
 package io.objectbroker.internal.calls;
 
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.NamingException;
 import io.objectbroker.Remote;
 import io.objectbroker.UnknownCallException;
@@ -9,8 +10,9 @@ import java.util.UUID;
 
 /**
  * The built-in object every object server serves under {@link #OBJECT_ID}, next to the user's
- * objects: batches and long calls. It calls the user's objects by name with the same exposure
- * rules as a single call (only methods of their {@code @Remote} interfaces), and never itself.
+ * objects: batches, long calls, and descriptions of the objects' interfaces. It calls the
+ * user's objects by name with the same exposure rules as a single call (only methods of their
+ * {@code @Remote} interfaces), and never itself.
  *
  * <p>Like any {@code @Remote} interface, registering it with a codec registers the types its
  * signatures carry ({@link BatchCall}, {@link CallOutcome}) and makes
@@ -67,4 +69,17 @@ public interface CallService {
    *     server restarted), or was submitted for another object
    */
   CallOutcome fetch(UUID callId, String objectId, long waitMillis) throws UnknownCallException;
+
+  /**
+   * The description of what the object {@code objectId} can be asked: its remote interfaces'
+   * methods, with the checksum that the server also puts in the name server's metadata.
+   * Answered from what the server made when the object was registered. A typed proxy asks
+   * it at its first call; the server's hooks, metrics and audit log do not see it, as they
+   * see only the user's calls.
+   *
+   * @throws NamingException if the server serves no object {@code objectId}
+   */
+  @io.objectbroker.Idempotent
+  @io.objectbroker.ReadOnly
+  InterfaceDescription describe(String objectId) throws NamingException;
 }

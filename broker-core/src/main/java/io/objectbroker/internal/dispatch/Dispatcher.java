@@ -550,6 +550,9 @@ public final class Dispatcher implements Connection.CallHandler {
       Method method = target.find(call.method(), args, codec.errorDetails());
       CallInterceptor.Call info =
           new CallInterceptor.Call(call.objectId(), call.method(), args, connection.peer());
+      // A proxy comparing its interface with the object's, at its first call, is the broker's
+      // own question, not a call of the user's: the hooks and metrics see only those.
+      Hooks hooks = isDescribe(target, call) ? Hooks.NONE : this.hooks;
       hooks.before(info); // may refuse the call by throwing
       ran = true;
       long started = hooks.startTime();
@@ -564,7 +567,7 @@ public final class Dispatcher implements Connection.CallHandler {
       try {
         result = method.invoke(target.target(), args);
       } catch (InvocationTargetException e) {
-        finish(connection, id, oneway, info, audited, started, null, e.getCause());
+        finish(connection, id, oneway, info, audited, hooks, started, null, e.getCause());
         return;
       } catch (RuntimeException | Error | IllegalAccessException e) {
         hooks.after(info, started, e); // the method could not be called: it ended anyway
@@ -599,13 +602,13 @@ public final class Dispatcher implements Connection.CallHandler {
         }
         stage.whenComplete((value, error) -> {
           pendingStages.remove(id);
-          finish(connection, id, oneway, info, audited, started, value,
+          finish(connection, id, oneway, info, audited, hooks, started, value,
               error instanceof CompletionException && error.getCause() != null
                   ? error.getCause() : error);
         });
         return;
       }
-      finish(connection, id, oneway, info, audited, started, result, null);
+      finish(connection, id, oneway, info, audited, hooks, started, result, null);
     } catch (RuntimeException | Error e) {
       // The broker's own refusals (unknown object or method, bad payload, deadline, a hook's
       // refusal) and anything that went wrong around the call: the caller gets it, the
@@ -742,6 +745,15 @@ public final class Dispatcher implements Connection.CallHandler {
     }
   }
 
+  // A call of the built-in call service's describe (see CallService). The service is exposed
+  // under the constant itself, so a reference comparison tells it from every user object
+  // (which may not take its name) at the cost of one read per call.
+  @SuppressWarnings("StringEquality")
+  private static boolean isDescribe(ExposedObject target, KryoCodec.Call call) {
+    return target.id() == io.objectbroker.internal.calls.CallService.OBJECT_ID
+        && call.method().equals("describe");
+  }
+
   // "object.method" for messages, only when one is written: a call that succeeds builds none.
   private static String what(KryoCodec.Call call) {
     return call == null ? "call" : call.objectId() + "." + call.method();
@@ -755,7 +767,7 @@ public final class Dispatcher implements Connection.CallHandler {
 
   /** @param audited the caller, if the call goes to the audit log; null if not */
   private void finish(Connection connection, int id, boolean oneway, CallInterceptor.Call info,
-      Principal audited, long started, Object result, Throwable error) {
+      Principal audited, Hooks hooks, long started, Object result, Throwable error) {
     if (audited != null) {
       audit.info("who={} from={} call={} outcome={}", audited, info.peer(), info,
           error == null ? "ok" : error.getClass().getSimpleName() + ": " + error.getMessage());

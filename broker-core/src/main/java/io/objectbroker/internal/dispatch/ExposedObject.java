@@ -36,6 +36,8 @@ public final class ExposedObject {
   private final Map<String, Set<String>> requiredRoles = new HashMap<>();
   private final Set<String> readOnly = new java.util.HashSet<>();
   private final Set<String> oneway = new java.util.HashSet<>();
+  /** Made on first use: objects passed by reference are seldom described. */
+  private volatile io.objectbroker.InterfaceDescription description;
 
   private ExposedObject(String id, Object target, Set<Class<?>> interfaces) {
     this.id = id;
@@ -196,6 +198,16 @@ public final class ExposedObject {
 
   public Set<Class<?>> interfaces() {
     return interfaces;
+  }
+
+  /** What the network can call on this object, described: its remote interfaces' methods. */
+  public io.objectbroker.InterfaceDescription description() {
+    io.objectbroker.InterfaceDescription d = description;
+    if (d == null) {
+      d = io.objectbroker.InterfaceDescription.of(interfaces.toArray(Class<?>[]::new));
+      description = d;
+    }
+    return d;
   }
 
   /** The exposed method names, sorted. */

@@ -18,8 +18,8 @@ class GatewayExampleTest {
         "200 {\"result\":[{\"name\":\"disk1\",\"size_bytes\":10737418240}]}",
         "422 {\"error\":{\"type\":\"" + Inventory.DiskExistsException.class.getName()
             + "\",\"message\":\"disk disk1 exists\"}}",
-        "400 {\"error\":{\"type\":\"BadArguments\",\"message\":\"add_disk(name, size_bytes)"
-            + " cannot be called with 1 positional argument\"}}",
+        "400 {\"error\":{\"type\":\"BadArguments\",\"message\":\"example.inventory.add_disk"
+            + " takes 2 arguments (name: string, size_bytes: int64), not 1\"}}",
         "403 {\"error\":{\"type\":\"NotExposed\",\"message\":\"other.inventory is not exposed"
             + " by this gateway (it exposes example.* and the name server's reads; see"
             + " --expose)\"}}");

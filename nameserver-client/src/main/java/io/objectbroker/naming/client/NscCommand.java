@@ -3,6 +3,7 @@ package io.objectbroker.naming.client;
 import io.objectbroker.Address;
 import io.objectbroker.ClientInfo;
 import io.objectbroker.CommunicationException;
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.NamingException;
 import io.objectbroker.Uri;
 import io.objectbroker.client.OneShotCall;
@@ -38,10 +39,11 @@ import picocli.CommandLine.ParentCommand;
  * {@code nsc COMMAND}: the name server from the shell, like Pyro's {@code nsc}. Each command
  * makes one or two calls to the name server and prints one registration a line ({@code name
  * -> uri [tags] (lease until ...)}). Its calls go through {@link OneShotCall} (blocking
- * sockets, no I/O threads), and the plain forms {@code list [PREFIX]}, {@code lookup NAME} and
- * {@code ping}, alone or after {@code --ns HOST:PORT}, skip the option parser: such a command
- * starts as fast as {@code mainclient}. {@code clients [NAME]} asks an object server (the one
- * that serves NAME, or the name server itself) for its table of connected clients.
+ * sockets, no I/O threads), and the plain forms {@code list [PREFIX]}, {@code lookup NAME},
+ * {@code describe NAME} and {@code ping}, alone or after {@code --ns HOST:PORT}, skip the
+ * option parser: such a command starts as fast as {@code mainclient}. {@code clients [NAME]}
+ * asks an object server (the one that serves NAME, or the name server itself) for its table
+ * of connected clients; {@code send NAME CLIENT TEXT} pushes a message to one of them.
  *
  * <p>The name server is {@code --ns HOST:PORT}; else the {@code OB_NS} environment variable;
  * else 127.0.0.1:9090 if a name server answers there (as Pyro's {@code nsc} tries localhost
@@ -55,7 +57,8 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {NscCommand.ListNames.class, NscCommand.ListMatching.class,
         NscCommand.Lookup.class, NscCommand.YpLookup.class, NscCommand.Register.class,
         NscCommand.Remove.class, NscCommand.RemoveMatching.class, NscCommand.SetMeta.class,
-        NscCommand.Ping.class, NscCommand.Clients.class, NscCommand.Send.class},
+        NscCommand.Ping.class, NscCommand.Describe.class, NscCommand.Clients.class,
+        NscCommand.Send.class},
     footer = {"", "Finding the name server: --ns, else OB_NS, else " + NameServer.DEFAULT_ADDRESS
         + " if it answers,", "else UDP discovery (port " + Discovery.DEFAULT_PORT
         + ", 0.5 s), else " + NameServer.DEFAULT_ADDRESS + ".",
@@ -129,7 +132,7 @@ public final class NscCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new UsageException("a command is required: list, listmatching, lookup, yplookup,"
-        + " register, remove, removematching, setmeta, ping, clients or send");
+        + " register, remove, removematching, setmeta, ping, describe, clients or send");
   }
 
   /** The name servers' addresses (several are tried in turn), found as the class comment says. */
@@ -269,6 +272,55 @@ public final class NscCommand implements Callable<Integer> {
     String version = call(address, "ping");
     report("name server at " + address + " answers: " + version,
         Map.of("address", address.toString(), "version", version));
+    return Cli.OK;
+  }
+
+  /**
+   * {@code describe NAME}: what the object can be asked, from its server (a name is looked up
+   * first; an {@code OB:} URI is asked directly), a method a line, then the checksum. Of several
+   * replicas, the first is shown, and each whose interface differs is named after it.
+   */
+  int describe(String nameOrUri) {
+    Address address = nameServer();
+    List<String> uris;
+    if (nameOrUri.startsWith("OB:")) {
+      uris = List.of(nameOrUri);
+    } else {
+      String name = nameOrUri.startsWith("OBNAME:") ? nameOrUri.substring(7) : nameOrUri;
+      uris = new ArrayList<>();
+      for (Registration r : this.<List<Registration>>call(address, "lookupAll", name)) {
+        uris.add(r.uri());
+      }
+    }
+    OneShotCall describing = oneShot.withCredentials(security.credentials())
+        .withTls(security.tls());
+    InterfaceDescription first = describing.describe(address, uris.get(0), timeout);
+    // Replicas in the middle of an upgrade may differ: each that does is named.
+    Map<String, String> differing = new java.util.LinkedHashMap<>();
+    for (String other : uris.subList(1, uris.size())) {
+      InterfaceDescription d = describing.describe(address, other, timeout);
+      if (!d.sha256().equals(first.sha256())) {
+        differing.put(other, d.sha256());
+      }
+    }
+    if (output.json()) {
+      Map<String, Object> json = new java.util.LinkedHashMap<>();
+      json.put("name", nameOrUri);
+      json.put("uris", uris);
+      json.put("interface", first.name());
+      json.put("doc", first.doc());
+      json.put("methods", first.methods());
+      json.put("sha256", first.sha256());
+      json.put("differing_replicas", differing);
+      Output.printJson(out, json);
+      return Cli.OK;
+    }
+    out.println(nameOrUri + " -> " + String.join(", ", uris));
+    out.println(first);
+    for (Map.Entry<String, String> e : differing.entrySet()) {
+      out.println("replica " + e.getKey() + " serves another interface: sha256 " + e.getValue()
+          + " (nsc describe " + e.getKey() + ")");
+    }
     return Cli.OK;
   }
 
@@ -445,6 +497,21 @@ public final class NscCommand implements Callable<Integer> {
     }
   }
 
+  @Command(name = "describe",
+      description = "Shows what NAME (or an OB: URI) can be asked: its methods with their"
+          + " parameters, results, exceptions and docs, then its interface's checksum.")
+  static final class Describe implements Callable<Integer> {
+    @ParentCommand NscCommand nsc;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Override
+    public Integer call() {
+      return nsc.describe(name);
+    }
+  }
+
   @Command(name = "ping", description = "Checks that the name server answers.")
   static final class Ping implements Callable<Integer> {
     @ParentCommand NscCommand nsc;
@@ -594,7 +661,8 @@ public final class NscCommand implements Callable<Integer> {
   private String plainArgument;
 
   /**
-   * The command for a plain form, {@code [--ns HOST:PORT] list [PREFIX] | lookup NAME | ping},
+   * The command for a plain form, {@code [--ns HOST:PORT] list [PREFIX] | lookup NAME |
+   * describe NAME | ping},
    * with every other option at its default or as its environment variable sets it; null for
    * anything else, which goes to the parser. Setting up the parser costs a one-shot command
    * tens of milliseconds.
@@ -624,6 +692,7 @@ public final class NscCommand implements Callable<Integer> {
       case "list" -> n <= 1;
       case "lookup" -> n == 1;
       case "ping" -> n == 0;
+      case "describe" -> n == 1;
       default -> false;
     };
     if (!plain) {
@@ -646,6 +715,7 @@ public final class NscCommand implements Callable<Integer> {
     return switch (plainCommand) {
       case "list" -> list(plainArgument == null ? "" : plainArgument);
       case "lookup" -> lookup(plainArgument);
+      case "describe" -> describe(plainArgument);
       default -> ping();
     };
   }

@@ -128,7 +128,9 @@ class LeaseTest {
       await().atMost(TTL.multipliedBy(3)).ignoreExceptions().untilAsserted(() -> {
         Registration r = ns.lookupRegistration("r.echo");
         assertThat(r.uri()).isEqualTo(server.uri("r.echo").toString());
-        assertThat(r.metadata()).containsExactly("t");
+        // The server adds the checksum of the object's interface to the tags given.
+        assertThat(r.metadata()).containsExactlyInAnyOrder("t",
+            io.objectbroker.InterfaceDescription.of(Echo.class).checksumTag());
       });
       await().atMost(TTL.multipliedBy(3)).until(() -> logged.list.stream()
           .anyMatch(e -> e.getFormattedMessage().startsWith("renewing leases")));

@@ -116,7 +116,9 @@ class NameServerTest {
     try {
       Registration r = ns.lookupRegistration("svc.echo");
       assertThat(r.uri()).isEqualTo(server.uri("svc.echo").toString());
-      assertThat(r.metadata()).containsExactly("demo");
+      // The server adds the checksum of the object's interface to the tags given.
+      assertThat(r.metadata()).containsExactlyInAnyOrder("demo",
+          io.objectbroker.InterfaceDescription.of(Echo.class).checksumTag());
       assertThat(r.isLease()).as("an object server's names are leases").isTrue();
       Echo echo = broker.proxy(Echo.class, "OBNAME:svc.echo");
       assertThat(echo.echo("hi")).isEqualTo("hi");

@@ -118,7 +118,9 @@ class SeveralNameServersTest {
     for (Address a : List.of(address(first), address(second))) {
       Registration r = at(a).lookupRegistration("m.echo");
       assertThat(r.uri()).as("at %s", a).isEqualTo(uri);
-      assertThat(r.metadata()).containsExactly("t");
+      // The server adds the checksum of the object's interface to the tags given.
+      assertThat(r.metadata()).containsExactlyInAnyOrder("t",
+          io.objectbroker.InterfaceDescription.of(Echo.class).checksumTag());
       Broker client = Broker.builder().nameServer(a).build();
       toClose.add(client);
       assertThat(client.proxy(Echo.class, "m.echo").echo("hi")).isEqualTo("hi");
@@ -187,7 +189,9 @@ class SeveralNameServersTest {
     await().atMost(TTL.multipliedBy(3)).ignoreExceptions().untilAsserted(() -> {
       Registration r = at(restarted).lookupRegistration("l.echo");
       assertThat(r.uri()).isEqualTo(server.uri("l.echo").toString());
-      assertThat(r.metadata()).containsExactly("t");
+      // The server adds the checksum of the object's interface to the tags given.
+      assertThat(r.metadata()).containsExactlyInAnyOrder("t",
+          io.objectbroker.InterfaceDescription.of(Echo.class).checksumTag());
     });
     await().atMost(TTL.multipliedBy(3)).until(() -> events().stream().anyMatch(e ->
         e.getFormattedMessage().equals("renewing leases with the name server at " + restarted

@@ -2,6 +2,7 @@ package io.objectbroker.provisioning.client;
 
 import io.objectbroker.Address;
 import io.objectbroker.CallTimeoutException;
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.Uri;
 import io.objectbroker.client.OneShotCall;
 import io.objectbroker.internal.cli.Cli;
@@ -26,7 +27,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -125,23 +128,35 @@ public final class MainClientCommand implements Callable<Integer> {
       }
     }
     Method m = Methods.BY_NAME.get(method);
-    if (m == null) {
-      throw new UsageException("unknown method '" + method + "'; known methods: "
-          + String.join(", ", Methods.BY_NAME.keySet()));
-    }
-    if (args.size() != m.getParameterCount()) {
-      int n = m.getParameterCount();
-      throw new UsageException(method + " takes " + n + " argument" + (n == 1 ? "" : "s")
-          + ", not " + args.size() + ": usage: mainclient " + usage(method, m));
+    if (m == null || args.size() != m.getParameterCount()) {
+      // This copy of the interface does not know the call: the server's may (it is newer), and
+      // either way it says what the service takes. Only a call that this copy refuses asks.
+      return new ByDescription(this).call(m);
     }
     Object[] values = convert(m, args);
-    List<Address> nameServers = Cli.nameServers(nsSource, ns);
-    OneShotCall client = (oneShot != null ? oneShot
-        : OneShotCall.prepare(ProvisioningService.class))
-        .withCredentials(security.credentials()).withTls(security.tls());
+    OneShotCall client = client();
     long deadline = Deadlines.after(timeout); // for all of it, as a user waiting sees it
-    Address nameServer = Cli.firstAnswering(nameServers,
+    Address nameServer = nameServer(client, deadline);
+    Object result = invoke(client, nameServer, m.getName(), values, deadline);
+    print(m.getReturnType() == void.class, result);
+    return Cli.OK;
+  }
+
+  /** The one-shot call set-up, with this command's credentials and TLS. */
+  OneShotCall client() {
+    return (oneShot != null ? oneShot : OneShotCall.prepare(ProvisioningService.class))
+        .withCredentials(security.credentials()).withTls(security.tls());
+  }
+
+  /** Of the name servers this command is given, the first that answers by {@code deadline}. */
+  Address nameServer(OneShotCall client, long deadline) {
+    return Cli.firstAnswering(Cli.nameServers(nsSource, ns),
         new NameServerPing(client, timeout, deadline));
+  }
+
+  /** Calls {@code javaName(values)} on the service, showing progress to a person waiting. */
+  Object invoke(OneShotCall client, Address nameServer, String javaName, Object[] values,
+      long deadline) {
     Object result;
     // A person at a terminal sees the seconds pass on a long call (import_image of a large
     // file, say); a script or a pipe never gets the line.
@@ -149,11 +164,117 @@ public final class MainClientCommand implements Callable<Integer> {
         ? Progress.start(method + (args.isEmpty() ? "" : " " + String.join(" ", args)),
             System.err)
         : null) {
-      result = client.invoke(nameServer, name, m.getName(), values,
-          timeLeft(timeout, deadline));
+      result = client.invoke(nameServer, name, javaName, values, timeLeft(timeout, deadline));
     }
-    print(m, result);
-    return Cli.OK;
+    return result;
+  }
+
+  /**
+   * A call that this copy of {@link ProvisioningService} does not know (no such method, or
+   * another number of arguments), checked against the service's own description: a method
+   * the server has is called, with the arguments converted as its parameter types say; else a
+   * usage error lists what the server has. Without the description (a server that cannot be
+   * reached, or older than descriptions), the usage error says what this copy knows. In a class
+   * of its own, so that a call this copy knows loads none of it.
+   */
+  private static final class ByDescription {
+    private final MainClientCommand c;
+
+    ByDescription(MainClientCommand c) {
+      this.c = c;
+    }
+
+    int call(Method local) {
+      OneShotCall client = c.client();
+      long deadline = Deadlines.after(c.timeout);
+      InterfaceDescription d;
+      Address nameServer;
+      try {
+        nameServer = c.nameServer(client, deadline);
+        d = client.describe(nameServer, c.name, timeLeft(c.timeout, deadline));
+      } catch (io.objectbroker.BrokerException e) {
+        throw localUsage(c.method, local, c.args.size());
+      }
+      List<InterfaceDescription.Method> named = new ArrayList<>();
+      for (InterfaceDescription.Method m : d.methods()) {
+        if (snake(m.name()).equals(c.method) || m.name().equals(c.method)) {
+          named.add(m);
+        }
+      }
+      if (named.isEmpty()) {
+        Set<String> names = new TreeSet<>();
+        for (InterfaceDescription.Method m : d.methods()) {
+          names.add(snake(m.name()));
+        }
+        throw new UsageException("unknown method '" + c.method + "'; known methods: "
+            + String.join(", ", names));
+      }
+      for (InterfaceDescription.Method m : named) {
+        if (m.parameters().size() == c.args.size()) {
+          Object[] values = convert(m, c.args);
+          Object result = c.invoke(client, nameServer, m.name(), values, deadline);
+          c.print(m.result().equals("void"), result);
+          return Cli.OK;
+        }
+      }
+      InterfaceDescription.Method m = named.get(0);
+      int n = m.parameters().size();
+      throw new UsageException(c.method + " takes " + n + " argument" + (n == 1 ? "" : "s")
+          + ", not " + c.args.size() + ": usage: mainclient " + describedUsage(c.method, m));
+    }
+
+    /** The usage error as this copy of the interface has it. */
+    private static UsageException localUsage(String method, Method local, int given) {
+      if (local == null) {
+        return new UsageException("unknown method '" + method + "'; known methods: "
+            + String.join(", ", Methods.BY_NAME.keySet()));
+      }
+      int n = local.getParameterCount();
+      return new UsageException(method + " takes " + n + " argument" + (n == 1 ? "" : "s")
+          + ", not " + given + ": usage: mainclient " + usage(method, local));
+    }
+
+    private static Object[] convert(InterfaceDescription.Method m, List<String> args) {
+      Object[] values = new Object[args.size()];
+      for (int i = 0; i < values.length; i++) {
+        InterfaceDescription.Parameter p = m.parameters().get(i);
+        String a = args.get(i);
+        values[i] = switch (p.type()) {
+          case "string" -> a;
+          case "int64" -> parseSize(a);
+          case "int32" -> parseInt(p, a);
+          case "bool" -> parseBool(p, a);
+          default -> throw new UsageException(m.name() + " takes " + p.name() + " as "
+              + p.type() + ", which the command line cannot give");
+        };
+      }
+      return values;
+    }
+
+    private static int parseInt(InterfaceDescription.Parameter p, String a) {
+      try {
+        return Integer.parseInt(a);
+      } catch (NumberFormatException e) {
+        throw new UsageException("'" + a + "' is not a number (" + p.name() + ")");
+      }
+    }
+
+    private static boolean parseBool(InterfaceDescription.Parameter p, String a) {
+      if (a.equals("true") || a.equals("false")) {
+        return Boolean.parseBoolean(a);
+      }
+      throw new UsageException("'" + a + "' is not true or false (" + p.name() + ")");
+    }
+
+    /** "provision IMAGE NODE", from the description. */
+    static String describedUsage(String cliName, InterfaceDescription.Method m) {
+      StringBuilder b = new StringBuilder(cliName);
+      for (InterfaceDescription.Parameter p : m.parameters()) {
+        String label = p.type().equals("int64") ? "SIZE" : snake(p.name());
+        b.append(' ').append(label.toUpperCase(Locale.ROOT));
+      }
+      return b.toString();
+    }
   }
 
   /** An option-like argument ({@code --frob}, {@code -x}; not {@code -5}, {@code -}): refused. */
@@ -203,10 +324,10 @@ public final class MainClientCommand implements Callable<Integer> {
     return Duration.ofMillis(millis);
   }
 
-  private void print(Method m, Object result) {
+  private void print(boolean isVoid, Object result) {
     if (output.json()) {
       Output.printJson(out, result); // null for a method that returns nothing
-    } else if (m.getReturnType() == void.class) {
+    } else if (isVoid) {
       out.println("ok");
     } else if (result instanceof Collection<?> items) {
       for (Object item : items) {
@@ -386,6 +507,7 @@ public final class MainClientCommand implements Callable<Integer> {
     KryoCodec codec = new KryoCodec();
     codec.registerRemoteInterface(NameServer.class);
     codec.registerRemoteInterface(ProvisioningService.class);
+    codec.register(io.objectbroker.internal.calls.CallService.class); // describe's answer
     PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
     try (TrainingPeer peer = TrainingPeer.start(codec, new TrainingAnswers())) {
       int status = run(args, nowhere, System.err,
@@ -400,10 +522,16 @@ public final class MainClientCommand implements Callable<Integer> {
     return Cli.OK;
   }
 
-  /** What the training peer answers: the service's URI to a lookup, else three names. */
+  /**
+   * What the training peer answers: the service's URI to a lookup, the service's description
+   * to a describe (a method this copy does not know asks it), else three names.
+   */
   private static final class TrainingAnswers implements TrainingPeer.Answers {
     @Override
     public Object answer(String objectId, String method, TrainingPeer peer) {
+      if (method.equals("describe")) {
+        return InterfaceDescription.of(ProvisioningService.class);
+      }
       return method.equals("lookup") ? peer.uri(ProvisioningService.DEFAULT_NAME)
           : List.of("img1", "img2", "img3");
     }
