@@ -552,7 +552,11 @@ public final class Dispatcher implements Connection.CallHandler {
           new CallInterceptor.Call(call.objectId(), call.method(), args, connection.peer());
       // A proxy comparing its interface with the object's, at its first call, is the broker's
       // own question, not a call of the user's: the hooks and metrics see only those.
-      Hooks hooks = isDescribe(target, call) ? Hooks.NONE : this.hooks;
+      boolean describe = isDescribe(target, call);
+      if (describe) {
+        connection.notAUserCall(); // nor does the client table count it
+      }
+      Hooks hooks = describe ? Hooks.NONE : this.hooks;
       hooks.before(info); // may refuse the call by throwing
       ran = true;
       long started = hooks.startTime();

@@ -126,6 +126,9 @@ public final class Connection {
   private volatile Principal principal = Principal.ANONYMOUS;
   // CALL frames read from the peer; written by the I/O thread only.
   private volatile long callsReceived;
+  // Of those, the broker's own (rare: a proxy's first call's interface check); any thread.
+  private final java.util.concurrent.atomic.AtomicLong brokerCalls =
+      new java.util.concurrent.atomic.AtomicLong();
   // Server: whether the peer's calls run on this connection's own I/O thread; set in the
   // handshake, read on that thread.
   private boolean inline;
@@ -177,9 +180,20 @@ public final class Connection {
     return inline;
   }
 
-  /** The calls the peer sent on this connection so far (served or refused). */
+  /**
+   * The calls the peer sent on this connection so far (served or refused), but those the
+   * broker made for itself ({@link #notAUserCall}).
+   */
   public long callsReceived() {
-    return callsReceived;
+    return callsReceived - brokerCalls.get();
+  }
+
+  /**
+   * Counts the call being served as the broker's own (a proxy's interface check), not one of
+   * the user's: {@link #callsReceived} leaves it out.
+   */
+  public void notAUserCall() {
+    brokerCalls.incrementAndGet();
   }
 
   /** Host and port of the peer, for messages. */
