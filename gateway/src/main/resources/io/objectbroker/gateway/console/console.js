@@ -88,15 +88,93 @@ function confirmAction(text) {
   });
 }
 
+// The name whose interface is open ({name, description} or {name, error}; description null
+// while it is fetched): it stays open across the redraws, fetched once when opened.
+let opened = null;
+
+function toggleInterface(name) {
+  if (opened && opened.name === name) {
+    opened = null;
+  } else {
+    const o = {name: name, description: null, error: null};
+    opened = o;
+    getJson('/describe/' + encodeURIComponent(name))
+      .then((d) => { o.description = d; }, (e) => { o.error = e.message; })
+      .then(() => refreshNames().catch((e) => status(e.message, false)));
+  }
+  refreshNames().catch((e) => status(e.message, false));
+}
+
+function element(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+function signature(m) {
+  const params = (m.parameters || []).map((p) => p.type + ' ' + p.name).join(', ');
+  return m.name + '(' + params + ') -> ' + (m.result || 'void');
+}
+
+function interfaceRow(tr, o, columns) {
+  tr.className = 'interface';
+  tr.dataset.name = o.name;
+  const td = tr.insertCell();
+  td.colSpan = columns;
+  if (o.error) {
+    td.appendChild(element('p', o.error, 'error'));
+    return;
+  }
+  const d = o.description;
+  if (!d) {
+    td.appendChild(element('p', 'loading interface…', 'note'));
+    return;
+  }
+  const head = element('p');
+  head.appendChild(element('span', d.interface, 'mono'));
+  const sum = element('span', ' sha256 ' + d.sha256.substring(0, 12), 'mono checksum');
+  sum.title = d.sha256;
+  head.appendChild(sum);
+  td.appendChild(head);
+  if (d.doc) td.appendChild(element('p', d.doc, 'doc'));
+  const list = element('ul', undefined, 'methods');
+  for (const m of d.methods) {
+    const li = element('li');
+    li.dataset.method = m.name;
+    li.appendChild(element('code', signature(m), 'signature'));
+    const flags = (m.flags || []).concat((m.roles || []).map((r) => 'role ' + r));
+    if (flags.length) li.appendChild(element('span', ' [' + flags.join(', ') + ']', 'flags'));
+    if (m.exceptions && m.exceptions.length) {
+      const simple = m.exceptions.map((x) => x.replace(/^.*\./, ''));
+      li.appendChild(element('span', ' throws ' + simple.join(', '), 'throws'));
+    }
+    if (m.doc) li.appendChild(element('div', m.doc, 'doc'));
+    list.appendChild(li);
+  }
+  td.appendChild(list);
+}
+
 async function refreshNames() {
   const names = (await getJson('/names')).names;
+  const columns = $('names').tHead.rows[0].cells.length;
+  let shown = false;
   fill('names', names, (tr, n) => {
-    cell(tr, n.name);
+    const button = element('button', n.name, 'open-name');
+    button.type = 'button';
+    button.title = 'show the interface of ' + n.name;
+    button.addEventListener('click', () => toggleInterface(n.name));
+    tr.dataset.name = n.name;
+    tr.insertCell().appendChild(button);
     cell(tr, n.uri, 'mono');
     cell(tr, n.metadata.join(', '));
     cell(tr, n.owner);
     cell(tr, leaseLeft(n.expires));
     cell(tr, n.exposed ? 'yes' : 'no');
+    if (opened && opened.name === n.name && !shown) {
+      shown = true;
+      interfaceRow(tr.parentElement.insertRow(), opened, columns);
+    }
   }, 'no names registered');
   const servers = new Map();
   for (const n of names) {

@@ -3,6 +3,7 @@ package io.objectbroker.testclass.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.gateway.Gateway;
 import io.objectbroker.naming.server.MemoryNameStore;
 import io.objectbroker.naming.server.NameServerHost;
@@ -45,6 +46,8 @@ class WebConsoleEndToEndTest {
   private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final int MIB = 1 << 20;
+  /** A name registered but not exposed by the gateway. */
+  private static final String HIDDEN = "example.hidden";
 
   @TempDir Path dir;
 
@@ -78,7 +81,7 @@ class WebConsoleEndToEndTest {
     nameServer = NameServerHost.start(NameServerHost.options().port(0).discovery(false),
         new MemoryNameStore());
     server = ObjectServer.builder().nameServer(nameServer.server().address()).build()
-        .register(ProvisioningService.DEFAULT_NAME, service).start();
+        .register(ProvisioningService.DEFAULT_NAME, service).register(HIDDEN, service).start();
     gateway = Gateway.builder().port(0).nameServers(List.of(nameServer.server().address()))
         .expose(ProvisioningService.DEFAULT_NAME).build().start();
 
@@ -174,6 +177,62 @@ class WebConsoleEndToEndTest {
     await().atMost(WAIT).until(() -> text("exports").contains("no exports"));
     assertThat(service.listExports()).isEmpty();
     assertThat(tgtd.showTargets()).isBlank();
+  }
+
+  @Test
+  void anOperatorOpensANameAndSeesItsInterfaceWhichStaysOpenAcrossRedraws() throws IOException {
+    browser.get(gateway.url());
+    await().atMost(WAIT).until(() -> text("names").contains(HIDDEN));
+
+    click(By.cssSelector("#names tr[data-name='" + ProvisioningService.DEFAULT_NAME
+        + "'] button.open-name"));
+    await().atMost(WAIT).until(() -> method("provision").contains("provision("));
+    assertThat(method("provision")).startsWith("provision(string image, string node) -> ")
+        .contains("role operator", "NodeInUseException",
+            "Clones IMAGE at its newest snapshot into a disk for NODE");
+    assertThat(method("listAllImages")).startsWith("listAllImages() -> ")
+        .contains("readonly", "The names of all images, sorted.");
+    String sha256 = InterfaceDescription.of(ProvisioningService.class).sha256();
+    assertThat(browser.findElement(By.cssSelector("tr.interface .checksum")).getText())
+        .contains(sha256.substring(0, 12)).doesNotContain(sha256);
+    assertThat(browser.findElement(By.cssSelector("tr.interface .checksum"))
+        .getAttribute("title")).isEqualTo(sha256);
+    assertThat(openInterface()).contains(ProvisioningService.class.getName());
+
+    // Two redraws later it is still open, under its name.
+    for (int i = 0; i < 2; i++) {
+      String updated = browser.findElement(By.id("updated")).getText();
+      await().atMost(WAIT).until(() -> !browser.findElement(By.id("updated")).getText()
+          .equals(updated));
+    }
+    assertThat(method("provision")).startsWith("provision(string image, string node) -> ");
+    Files.createDirectories(Path.of("target"));
+    Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(),
+        Path.of("target/console-interface.png"), StandardCopyOption.REPLACE_EXISTING);
+
+    // A name the gateway does not expose: the gateway's refusal, on one line, instead.
+    click(By.cssSelector("#names tr[data-name='" + HIDDEN + "'] button.open-name"));
+    await().atMost(WAIT).until(() -> openInterface().contains("NotExposed"));
+    assertThat(openInterface()).startsWith("NotExposed: " + HIDDEN + " is not exposed by this"
+        + " gateway").doesNotContain("\n");
+    assertThat(method("provision")).isEmpty();
+
+    // Opened again, it closes.
+    click(By.cssSelector("#names tr[data-name='" + HIDDEN + "'] button.open-name"));
+    await().atMost(WAIT).until(() -> openInterface().isEmpty());
+  }
+
+  /** The text of the open interface's row, "" if none is open. */
+  private String openInterface() {
+    return (String) browser.executeScript("const r = document.querySelector("
+        + "'#names tr.interface'); return r ? r.innerText.trim() : ''");
+  }
+
+  /** The text of the open interface's line for {@code method}, "" if there is none. */
+  private String method(String method) {
+    return (String) browser.executeScript("const li = document.querySelector("
+        + "'#names tr.interface li[data-method=\"' + arguments[0] + '\"]');"
+        + " return li ? li.innerText.trim() : ''", method);
   }
 
   // The page redraws its tables every two seconds: each look at one is one script in the
