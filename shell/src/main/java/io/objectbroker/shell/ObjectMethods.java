@@ -1,13 +1,8 @@
 package io.objectbroker.shell;
 
-import io.objectbroker.ReadOnly;
+import io.objectbroker.InterfaceDescription;
 import io.objectbroker.client.Broker;
 import io.objectbroker.internal.pyro.PythonValues;
-import io.objectbroker.naming.NameServer;
-import io.objectbroker.provisioning.ProvisioningService;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.Parameter;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
@@ -21,23 +16,14 @@ import java.util.TreeMap;
 /**
  * Which methods a named object has, and with which parameters: the one place the console asks.
  *
- * <p>Today the method names come from the object's Pyro side ({@code get_metadata} of its
- * server's {@code Pyro.Daemon}, which every ObjectBroker server and every Python Pyro daemon
- * answers), and the parameters from the Java interface among {@link #KNOWN_INTERFACES} that
- * has all of those methods (the provisioning service's, the name server's): the wire carries no
- * parameter names yet. A method of no known interface is listed with unknown parameters,
- * and calls of it take any arguments. Types are named as interface descriptions name them
- * ({@link #neutral}), so that when objects describe themselves (a built-in {@code
- * describe(objectId)}: {@code broker.describe("OBNAME:" + name)}), {@link #fetch} maps each
- * described method to a {@link MethodInfo} (its name in Python's style, its parameters and
- * result as described, {@code readOnly} from its flags) and keeps {@code get_metadata} for
- * Python Pyro objects, which are not described; nothing else in the console changes.
+ * <p>An ObjectBroker object describes itself ({@code broker.describe("OBNAME:" + name)}): each
+ * described method becomes a {@link MethodInfo} (its name in Python's style, its parameters,
+ * result and doc as described, {@code readOnly} from its flags). A server from before
+ * descriptions (it answers {@code describe} with an unknown method) and a Python Pyro object
+ * are asked {@code get_metadata} on their {@code Pyro.Daemon} instead: their methods are
+ * listed with unknown parameters, and calls of them take any arguments.
  */
 final class ObjectMethods {
-
-  /** Interfaces whose parameter names the console knows, by reflection. */
-  static final List<Class<?>> KNOWN_INTERFACES =
-      List.of(ProvisioningService.class, NameServer.class);
 
   /** A parameter: its name and its language-neutral type ({@link #neutral}). */
   record Param(String name, String type) {}
@@ -49,7 +35,7 @@ final class ObjectMethods {
    * of records (empty otherwise: the printer sorts nothing then), and whether it only reads.
    */
   record MethodInfo(String name, List<Param> params, String result, List<String> fields,
-      boolean readOnly) {
+      boolean readOnly, String doc) {
 
     boolean paramsKnown() {
       return params != null;
@@ -87,6 +73,13 @@ final class ObjectMethods {
    */
   Map<String, MethodInfo> fetch(String name) {
     String uri = broker.nameServer().lookup(name);
+    if (!uri.startsWith("PYRO:")) {
+      try {
+        return fromDescription(broker.describe("OBNAME:" + name));
+      } catch (io.objectbroker.UnknownMethodException older) {
+        // a server from before interface descriptions: ask its Pyro side below
+      }
+    }
     int colon = uri.indexOf(':');
     int at = uri.lastIndexOf('@');
     if (colon < 0 || at < colon) {
@@ -98,46 +91,40 @@ final class ObjectMethods {
         .call("get_metadata", objectId);
     Collection<?> names = metadata instanceof Map<?, ?> m
         && m.get("methods") instanceof Collection<?> c ? c : List.of();
-    Map<String, Method> known = knownMethods(names);
     Map<String, MethodInfo> methods = new TreeMap<>();
     for (Object n : names) {
       String method = String.valueOf(n);
-      Method m = known.get(method);
-      methods.put(method, m == null ? new MethodInfo(method, null, "any", List.of(), false)
-          : describe(method, m));
+      methods.put(method, new MethodInfo(method, null, "any", List.of(), false, ""));
     }
     return methods;
   }
 
-  // The methods of the known interface that has every one of these names, by name; none if
-  // no interface has them all (an object of another interface that shares a method name
-  // with a known one must not get that one's parameters).
-  private static Map<String, Method> knownMethods(Collection<?> names) {
-    for (Class<?> type : KNOWN_INTERFACES) {
-      Map<String, Method> byName = new TreeMap<>();
-      for (Method m : type.getMethods()) {
-        if (!Modifier.isStatic(m.getModifiers())) {
-          byName.putIfAbsent(PythonValues.snake(m.getName()), m);
-        }
+  // Each described method in Python's style; of overloads, the first by name is kept.
+  static Map<String, MethodInfo> fromDescription(InterfaceDescription d) {
+    Map<String, MethodInfo> methods = new TreeMap<>();
+    for (InterfaceDescription.Method m : d.methods()) {
+      List<Param> params = new ArrayList<>();
+      for (InterfaceDescription.Parameter p : m.parameters()) {
+        params.add(new Param(PythonValues.snake(p.name()), p.type()));
       }
-      boolean all = !names.isEmpty();
-      for (Object n : names) {
-        all &= byName.containsKey(String.valueOf(n));
-      }
-      if (all) {
-        return byName;
-      }
+      String name = PythonValues.snake(m.name());
+      methods.putIfAbsent(name, new MethodInfo(name, List.copyOf(params), m.result(),
+          fields(m.result()), m.flags().contains(InterfaceDescription.READONLY),
+          m.doc().strip().replaceAll("\\s+", " ")));
     }
-    return Map.of();
+    return methods;
   }
 
-  private static MethodInfo describe(String name, Method m) {
-    List<Param> params = new ArrayList<>();
-    for (Parameter p : m.getParameters()) {
-      params.add(new Param(PythonValues.snake(p.getName()), neutral(p.getParameterizedType())));
+  // The components of a described record type (or of a list's records), when the console has
+  // the class; none otherwise.
+  private static List<String> fields(String neutral) {
+    String t = neutral.startsWith("list<") && neutral.endsWith(">")
+        ? neutral.substring(5, neutral.length() - 1) : neutral;
+    try {
+      return fields(Class.forName(t, false, ObjectMethods.class.getClassLoader()));
+    } catch (ClassNotFoundException | LinkageError e) {
+      return List.of();
     }
-    return new MethodInfo(name, List.copyOf(params), neutral(m.getGenericReturnType()),
-        fields(m.getGenericReturnType()), m.isAnnotationPresent(ReadOnly.class));
   }
 
   // The components of a record, or of a collection's record elements, in Python's style.

@@ -176,6 +176,7 @@ final class Session {
         one.put("name", i.name());
         one.put("params", i.params());
         one.put("result", i.result());
+        one.put("doc", i.doc());
         list.add(one);
       }
       Output.printJson(out, list);
@@ -186,7 +187,8 @@ final class Session {
       width = Math.max(width, i.usage().length());
     }
     for (MethodInfo i : m.values()) {
-      out.println(pad(i.usage(), width) + "  -> " + ObjectMethods.shortType(i.result()));
+      String line = pad(i.usage(), width) + "  -> " + ObjectMethods.shortType(i.result());
+      out.println(i.doc().isEmpty() ? line : line + "  " + i.doc());
     }
   }
 

@@ -114,16 +114,18 @@ class ObshScriptTest {
     assertThat(r.err()).isEmpty();
     assertThat(r.out()).contains("{\"name\":\"provision\",\"params\":[{\"name\":\"image\","
         + "\"type\":\"string\"},{\"name\":\"node\",\"type\":\"string\"}],"
-        + "\"result\":\"io.objectbroker.provisioning.Export\"}")
+        + "\"result\":\"io.objectbroker.provisioning.Export\",\"doc\":\"Clones IMAGE")
         .contains("\"size_bytes\":1048576");
     Run text = obsh("methods example.provisioning\n");
-    assertThat(text.out()).containsPattern("(?m)^provision <image> <node> +-> Export$")
-        .containsPattern("(?m)^list_exports +-> list<Export>$")
-        .containsPattern("(?m)^create_image <image> <size_bytes> +-> void$");
+    assertThat(text.out()).containsPattern("(?m)^provision <image> <node> +-> Export  "
+            + "Clones IMAGE at its newest snapshot into a disk for NODE and exports it to NODE "
+            + "over iSCSI\\.$")
+        .containsPattern("(?m)^list_exports +-> list<Export>  Every node's export, sorted by node\\.$")
+        .containsPattern("(?m)^create_image <image> <size_bytes> +-> void  Creates an empty image");
   }
 
   @Test
-  void anObjectOfAnUnknownInterfaceIsCalledWithArgumentsGuessedFromTheWords() {
+  void anObjectOfAnyInterfaceIsDescribedByItsServerAndCalledWithTypedArguments() {
     Run r = obsh("""
         use test.things
         methods
@@ -133,7 +135,7 @@ class ObshScriptTest {
         fail "it broke"
         """);
     assertThat(r.out()).contains("test.things: 5 methods")
-        .containsPattern("(?m)^add \\[ARGS\\.\\.\\.\\] +-> any$")
+        .containsPattern("(?m)^add <a> <b> +-> int32$")
         .containsPattern("(?m)^42$")
         .containsPattern("(?m)^a\\nb\\nc$")
         .containsPattern("(?m)^keys: 2\\nname: x y$");
