@@ -8,9 +8,7 @@ import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -143,69 +141,6 @@ final class ObjectMethods {
     }
     return List.copyOf(names);
   }
-
-  /**
-   * The language-neutral name of a Java type, as interface descriptions name it: {@code bool},
-   * {@code int32}, {@code int64}, {@code float64}, {@code string}, {@code bytes}, {@code
-   * list<T>}, {@code set<T>}, {@code map<K, V>}, {@code optional<T>}, {@code void}, {@code
-   * any}, else the class's qualified name (a record, an enum).
-   */
-  static String neutral(Type type) {
-    if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw) {
-      Type[] args = p.getActualTypeArguments();
-      if (raw == Optional.class) {
-        return "optional<" + neutral(args[0]) + ">";
-      }
-      if (Map.class.isAssignableFrom(raw)) {
-        return "map<" + neutral(args[0]) + ", " + neutral(args[1]) + ">";
-      }
-      if (java.util.Set.class.isAssignableFrom(raw)) {
-        return "set<" + neutral(args[0]) + ">";
-      }
-      if (Collection.class.isAssignableFrom(raw)) {
-        return "list<" + neutral(args[0]) + ">";
-      }
-      if (java.util.concurrent.CompletionStage.class.isAssignableFrom(raw)) {
-        return neutral(args[0]);
-      }
-      return neutral(raw);
-    }
-    if (!(type instanceof Class<?> c)) {
-      return "any";
-    }
-    String scalar = SCALARS.get(c);
-    if (scalar != null) {
-      return scalar;
-    }
-    if (c.isArray()) {
-      return "list<" + neutral(c.getComponentType()) + ">";
-    }
-    if (Map.class.isAssignableFrom(c)) {
-      return "map<any, any>";
-    }
-    if (java.util.Set.class.isAssignableFrom(c)) {
-      return "set<any>";
-    }
-    if (Collection.class.isAssignableFrom(c)) {
-      return "list<any>";
-    }
-    return c.getCanonicalName() != null ? c.getCanonicalName() : c.getName();
-  }
-
-  private static final Map<Class<?>, String> SCALARS = Map.ofEntries(
-      Map.entry(void.class, "void"), Map.entry(Void.class, "void"),
-      Map.entry(boolean.class, "bool"), Map.entry(Boolean.class, "bool"),
-      Map.entry(byte.class, "int8"), Map.entry(Byte.class, "int8"),
-      Map.entry(short.class, "int16"), Map.entry(Short.class, "int16"),
-      Map.entry(int.class, "int32"), Map.entry(Integer.class, "int32"),
-      Map.entry(long.class, "int64"), Map.entry(Long.class, "int64"),
-      Map.entry(float.class, "float32"), Map.entry(Float.class, "float32"),
-      Map.entry(double.class, "float64"), Map.entry(Double.class, "float64"),
-      Map.entry(char.class, "char"), Map.entry(Character.class, "char"),
-      Map.entry(String.class, "string"), Map.entry(CharSequence.class, "string"),
-      Map.entry(byte[].class, "bytes"), Map.entry(Object.class, "any"),
-      Map.entry(java.math.BigInteger.class, "bigint"),
-      Map.entry(java.math.BigDecimal.class, "decimal"));
 
   /** "io.objectbroker.provisioning.Export" as "Export", "list&lt;a.b.C&gt;" as "list&lt;C&gt;". */
   static String shortType(String neutral) {
