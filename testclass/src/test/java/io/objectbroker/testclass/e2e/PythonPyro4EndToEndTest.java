@@ -103,6 +103,9 @@ class PythonPyro4EndToEndTest {
         "    metadata: ['class:Pyro4.naming.NameServer']",
         "example.provisioning --> PYRO:example.provisioning@127.0.0.1:"
             + mainServerPort(),
+        // the interface checksum an ObjectBroker server tags its registrations with
+        "    metadata: ['" + io.objectbroker.InterfaceDescription.of(
+            io.objectbroker.provisioning.ProvisioningService.class).checksumTag() + "']",
         "--------END LIST "));
     assertThat(nsc("register", "py.svc", "PYRO:obj@10.0.0.7:5555").out())
         .isEqualTo("Registered py.svc");
