@@ -21,7 +21,8 @@ class NamedClientsExampleTest {
         "  agent-2 from 127.0.0.1: true, calls 2",
         "agent-1 got job: provision img1 node3",
         "push to agent-2: client 'agent-2' has no handler for topic 'job' (it handles [])",
-        "a second agent-1 is refused: client name 'agent-1' is taken on server"
+        "a second agent-1 is refused: JobBoard.report on OB:example.jobs@127.0.0.1:PORT:"
+            + " client name 'agent-1' is taken on server"
             + " 127.0.0.1:PORT: held by a client at 127.0.0.1:PORT since TIME (this server"
             + " refuses duplicate client names)",
         "agent-2 closed; push: client 'agent-2' is not connected to server 127.0.0.1:PORT"
